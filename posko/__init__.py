@@ -1,0 +1,1 @@
+"""Posko: the Desk Pilkada coordination software."""

@@ -1,0 +1,123 @@
+"""Users, their role and the region they are bound to, and the agencies they work for."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Agency(models.Model):
+    """A Pemda agency (perangkat daerah) or a partner institution."""
+
+    class Kind(models.TextChoices):
+        PERANGKAT_DAERAH = "perangkat_daerah", _("Pemda agency")
+        KECAMATAN = "kecamatan", _("Kecamatan office")
+        MITRA = "mitra", _("Partner institution")
+
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, blank=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices,
+                            default=Kind.PERANGKAT_DAERAH)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return self.short_name or self.name
+
+
+class Role(models.TextChoices):
+    ADMIN = "admin", _("Desk Pilkada admin")
+    KECAMATAN = "kecamatan", _("Kecamatan operator")
+    KELURAHAN = "kelurahan", _("Kelurahan operator")
+    AGENCY = "agency", _("Agency operator")
+    PEMANTAU = "pemantau", _("Observer (read-only)")
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.PEMANTAU)
+    kecamatan = models.ForeignKey("regions.Kecamatan", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("kecamatan"))
+    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("kelurahan"))
+    agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="members", verbose_name=_("agency"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["username"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.role == Role.KECAMATAN and not self.kecamatan_id:
+            errors["kecamatan"] = _("A kecamatan operator needs a kecamatan.")
+        if self.role == Role.KELURAHAN and not self.kelurahan_id:
+            errors["kelurahan"] = _("A kelurahan operator needs a kelurahan.")
+        if self.role == Role.AGENCY and not self.agency_id:
+            errors["agency"] = _("An agency operator needs an agency.")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        # Only the fields that the role uses are kept, so scope cannot be widened by accident.
+        if self.role == Role.KELURAHAN and self.kelurahan_id:
+            self.kecamatan_id = self.kelurahan.kecamatan_id
+        elif self.role != Role.KECAMATAN:
+            self.kecamatan = None
+        if self.role != Role.KELURAHAN:
+            self.kelurahan = None
+        if self.role != Role.AGENCY:
+            self.agency = None
+        super().save(*args, **kwargs)
+
+    # --- what the role allows -------------------------------------------------
+    @property
+    def effective_role(self) -> str:
+        return Role.ADMIN if self.is_superuser else self.role
+
+    @property
+    def is_region_bound(self) -> bool:
+        return self.effective_role in (Role.KECAMATAN, Role.KELURAHAN)
+
+    @property
+    def scope_kecamatan_id(self) -> str | None:
+        if self.effective_role in (Role.KECAMATAN, Role.KELURAHAN):
+            return self.kecamatan_id
+        return None
+
+    @property
+    def scope_kelurahan_id(self) -> str | None:
+        return self.kelurahan_id if self.effective_role == Role.KELURAHAN else None
+
+    @property
+    def is_desk_admin(self) -> bool:
+        return self.is_active and self.effective_role == Role.ADMIN
+
+    @property
+    def can_edit_registry(self) -> bool:
+        """May create and change TPS and other registry rows inside the scope."""
+        return self.is_active and self.effective_role in (Role.ADMIN, Role.KECAMATAN, Role.KELURAHAN)
+
+    @property
+    def can_manage_users(self) -> bool:
+        return self.is_desk_admin
+
+    @property
+    def scope_label(self) -> str:
+        role = self.effective_role
+        if role == Role.KECAMATAN and self.kecamatan_id:
+            return f"{_('Kecamatan')} {self.kecamatan.name}"
+        if role == Role.KELURAHAN and self.kelurahan_id:
+            return f"{self.kelurahan.kind_label} {self.kelurahan.name}"
+        if role == Role.AGENCY and self.agency_id:
+            return str(self.agency)
+        return str(_("Whole Pemda"))

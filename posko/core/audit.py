@@ -1,0 +1,80 @@
+"""Writing the audit log. Services call :func:`record` inside the same
+transaction as the change, so a change and its audit row stand or fall together."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import uuid
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+
+from posko.core.context import client_ip_var, request_id_var
+from posko.core.models import AuditEntry
+
+
+def _json_value(value):
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return value
+
+
+def snapshot(obj: models.Model) -> dict:
+    """The object's concrete field values, JSON-ready (foreign keys as their pk)."""
+    data = {}
+    for field in obj._meta.concrete_fields:
+        if isinstance(field, models.GeneratedField):
+            continue
+        value = getattr(obj, field.attname)
+        data[field.attname.removesuffix("_id") if field.is_relation else field.name] = _json_value(value)
+    secret = getattr(obj, "audit_exclude", ())
+    for name in secret:
+        data.pop(name, None)
+    return data
+
+
+def _scope_codes(obj) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return (getattr(obj, "kecamatan_id", "") or "", getattr(obj, "kelurahan_id", "") or "")
+
+
+def build(action: str, obj: models.Model | None = None, *, actor=None, before=None, after=None,
+          message: str = "", object_repr: str | None = None) -> AuditEntry:
+    kec, kel = _scope_codes(obj)
+    user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    return AuditEntry(
+        user=user,
+        username=(actor.get_username() if user else (getattr(actor, "username", "") or "")),
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None and obj.pk is not None else "",
+        object_repr=(object_repr if object_repr is not None else (str(obj) if obj is not None else ""))[:200],
+        before=before,
+        after=after,
+        message=message,
+        request_id=request_id_var.get(),
+        ip=client_ip_var.get(),
+        kecamatan_code=kec,
+        kelurahan_code=kel,
+    )
+
+
+def record(action: str, obj: models.Model | None = None, **kwargs) -> AuditEntry:
+    entry = build(action, obj, **kwargs)
+    entry.save()
+    return entry
+
+
+def history(obj: models.Model):
+    """Audit entries about one object, newest first."""
+    return AuditEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk)
+    ).select_related("user")

@@ -1,0 +1,91 @@
+"""Region scope: which rows a user may see and change.
+
+Every model that belongs to a place declares a :class:`Scope` naming the
+lookups from the model to its kab/kota, kecamatan and kelurahan codes. One
+queryset method, ``visible_to(user)``, applies the Pemda boundary and the
+user's role; ``editable_by(user)`` narrows it to what the user may change.
+Views, API viewsets, exports and form dropdowns all call these, and detail
+lookups go through them, so an object outside the scope is a 404.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import models
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Lookups from a model to the codes of the places it belongs to."""
+
+    kabkota: str | None = None  # lookup to the kab/kota code
+    kecamatan: str | None = None  # lookup to the kecamatan code
+    kelurahan: str | None = None  # lookup to the kelurahan code
+    provinsi: str | None = None  # lookup to the province code (derived if omitted)
+
+    def provinsi_lookup(self) -> str | None:
+        if self.provinsi:
+            return self.provinsi
+        if self.kabkota:
+            base = self.kabkota.removesuffix("_id").removesuffix("__code")
+            return f"{base}__provinsi_id"
+        return None
+
+
+def _pemda_filter(scope: Scope) -> models.Q:
+    from posko.regions.models import Pemda
+
+    pemda = Pemda.current()
+    if pemda is None:
+        return models.Q(pk__in=[])
+    if pemda.kabkota_id:
+        if scope.kabkota:
+            return models.Q(**{scope.kabkota: pemda.kabkota_id})
+    elif pemda.provinsi_id:
+        lookup = scope.provinsi_lookup()
+        if lookup:
+            return models.Q(**{lookup: pemda.provinsi_id})
+    return models.Q()
+
+
+def region_filter(scope: Scope, user) -> models.Q:
+    """The Q object restricting rows with ``scope`` to what ``user`` may see."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return models.Q(pk__in=[])
+    q = _pemda_filter(scope)
+    kelurahan = getattr(user, "scope_kelurahan_id", None)
+    kecamatan = getattr(user, "scope_kecamatan_id", None)
+    if kelurahan and scope.kelurahan:
+        q &= models.Q(**{scope.kelurahan: kelurahan})
+    elif kecamatan and scope.kecamatan:
+        q &= models.Q(**{scope.kecamatan: kecamatan})
+    elif (kelurahan or kecamatan) and not (scope.kecamatan or scope.kelurahan):
+        pass  # rows that belong to the whole Pemda are visible to every operator
+    elif getattr(user, "is_region_bound", False):
+        return models.Q(pk__in=[])  # a misconfigured operator sees nothing
+    return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """QuerySet of a model with a ``scope`` class attribute."""
+
+    def visible_to(self, user):
+        return self.filter(region_filter(self.model.scope, user))
+
+    def editable_by(self, user):
+        if user is None or not getattr(user, "can_edit_registry", False):
+            return self.none()
+        return self.visible_to(user)
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def get_visible_or_404(queryset, user, **lookup):
+    """Fetch one object the user may see, or raise 404 (never 403)."""
+    try:
+        return queryset.visible_to(user).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None

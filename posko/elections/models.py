@@ -1,0 +1,190 @@
+"""Elections, their contests and candidate pairs, and the TPS registry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from posko.core.scope import Scope, ScopedManager
+
+
+class ElectionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        # Elections belong to the whole Pemda: every signed-in user may see them.
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self
+
+    def editable_by(self, user):
+        return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
+
+
+class Election(models.Model):
+    name = models.CharField(_("name"), max_length=150)
+    voting_date = models.DateField(_("voting day"))
+    max_voters_per_tps = models.PositiveIntegerField(
+        _("maximum voters per TPS"), default=600, validators=[MinValueValidator(1)])
+    ballot_reserve_percent = models.DecimalField(
+        _("ballot reserve (%)"), max_digits=4, decimal_places=2, default=Decimal("2.5"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))])
+    is_active = models.BooleanField(_("active"), default=False,
+                                    help_text=_("The election the registry and the modules work on."))
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-voting_date"]
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
+        constraints = [
+            models.UniqueConstraint(fields=["is_active"], condition=models.Q(is_active=True),
+                                    name="one_active_election"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @classmethod
+    def active(cls) -> Election | None:
+        return cls.objects.filter(is_active=True).first()
+
+
+class Contest(models.Model):
+    class Level(models.TextChoices):
+        GUBERNUR = "gubernur", _("Governor")
+        BUPATI = "bupati", _("Regent (bupati)")
+        WALIKOTA = "walikota", _("Mayor (wali kota)")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="contests",
+                                 verbose_name=_("election"))
+    name = models.CharField(_("name"), max_length=150)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    provinsi = models.ForeignKey("regions.Provinsi", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("province"))
+    kabkota = models.ForeignKey("regions.KabKota", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+", verbose_name=_("regency/city"),
+                                help_text=_("Empty for a governor's contest."))
+    ballot_colour = models.CharField(_("ballot colour"), max_length=40, blank=True)
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["election", "level", "name"]
+        verbose_name = _("contest")
+        verbose_name_plural = _("contests")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "name"], name="contest_unique_name"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def region_name(self) -> str:
+        return str(self.kabkota or self.provinsi)
+
+
+class CandidatePair(models.Model):
+    contest = models.ForeignKey(Contest, on_delete=models.CASCADE, related_name="pairs",
+                                verbose_name=_("contest"))
+    ballot_number = models.PositiveSmallIntegerField(_("ballot number"),
+                                                     validators=[MinValueValidator(1)])
+    head_name = models.CharField(_("candidate"), max_length=150)
+    deputy_name = models.CharField(_("running mate"), max_length=150)
+    parties = models.CharField(_("supporting parties"), max_length=500, blank=True,
+                               help_text=_("Comma-separated; empty for an independent pair."))
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["contest", "ballot_number"]
+        verbose_name = _("candidate pair")
+        verbose_name_plural = _("candidate pairs")
+        constraints = [
+            models.UniqueConstraint(fields=["contest", "ballot_number"], name="pair_unique_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.ballot_number}. {self.head_name} – {self.deputy_name}"
+
+    @property
+    def party_list(self) -> list[str]:
+        return [p.strip() for p in self.parties.split(",") if p.strip()]
+
+
+class Tps(models.Model):
+    class SpecialLocation(models.TextChoices):
+        NONE = "", _("—")
+        LAPAS = "lapas", _("Prison (lapas/rutan)")
+        RUMAH_SAKIT = "rumah_sakit", _("Hospital")
+        KAMPUS = "kampus", _("Campus")
+        LAINNYA = "lainnya", _("Other")
+
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="tps",
+                                 verbose_name=_("election"))
+    # The kelurahan decides the place; kab/kota and kecamatan are copies kept for scope queries.
+    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="tps",
+                                  verbose_name=_("kelurahan"))
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="tps",
+                                  editable=False, verbose_name=_("kecamatan"))
+    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="tps",
+                                editable=False, verbose_name=_("regency/city"))
+    number = models.PositiveSmallIntegerField(_("TPS number"), validators=[MinValueValidator(1)])
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    rt = models.CharField(_("RT"), max_length=3, blank=True)
+    rw = models.CharField(_("RW"), max_length=3, blank=True)
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    dpt_men = models.PositiveIntegerField(_("DPT men"), default=0)
+    dpt_women = models.PositiveIntegerField(_("DPT women"), default=0)
+    dpt_total = models.GeneratedField(
+        expression=models.F("dpt_men") + models.F("dpt_women"),
+        output_field=models.PositiveIntegerField(), db_persist=True, verbose_name=_("DPT total"))
+    special_location = models.CharField(_("special location"), max_length=20, blank=True,
+                                        choices=SpecialLocation.choices)
+    special_location_note = models.CharField(_("special location note"), max_length=200, blank=True)
+    accessible = models.BooleanField(_("accessible for voters with disabilities"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    objects = ScopedManager()
+
+    class Meta:
+        ordering = ["kelurahan_id", "number"]
+        verbose_name = _("TPS")
+        verbose_name_plural = _("TPS")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "kelurahan", "number"], name="tps_unique_number"),
+        ]
+        indexes = [
+            models.Index(fields=["election", "kecamatan"], name="tps_election_kecamatan"),
+            models.Index(fields=["election", "kabkota"], name="tps_election_kabkota"),
+        ]
+
+    def __str__(self):
+        name = self.kelurahan.name if self.kelurahan_id else ""
+        return f"TPS {self.number:03d} {name}".strip()
+
+    @property
+    def label(self) -> str:
+        return f"TPS {self.number:03d}"
+
+    def set_place(self) -> None:
+        """Copy kecamatan and kab/kota from the kelurahan code (35.73.01.1001)."""
+        if self.kelurahan_id:
+            self.kecamatan_id, self.kabkota_id = place_codes(self.kelurahan_id)
+
+    def save(self, *args, **kwargs):
+        self.set_place()
+        super().save(*args, **kwargs)
+
+
+def place_codes(kelurahan_code: str) -> tuple[str, str]:
+    """(kecamatan code, kab/kota code) of a kelurahan code."""
+    kecamatan = kelurahan_code.rsplit(".", 1)[0]
+    return kecamatan, kecamatan.rsplit(".", 1)[0]

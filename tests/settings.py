@@ -1,0 +1,13 @@
+"""Settings for the test suite: the real settings plus a fast password hasher."""
+
+import os
+import tempfile
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-posko-0123456789")
+os.environ.setdefault("POSKO_DATA_DIR", tempfile.mkdtemp(prefix="posko-test-"))
+
+from posko.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+LANGUAGE_CODE = "id"
