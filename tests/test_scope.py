@@ -1,0 +1,34 @@
+import pytest
+
+from posko.elections.models import Tps
+from posko.regions.models import Kecamatan, Kelurahan
+from tests.conftest import EDITS_KEL_A, SEES_KEL_A, SEES_KEL_A2, SEES_KEL_B
+
+
+@pytest.mark.parametrize("persona", ["admin", "kecamatan_a", "kelurahan_a", "kelurahan_b", "agency",
+                                     "pemantau", "anonymous"])
+def test_tps_visible_only_inside_scope(world, users, persona):
+    user = users[persona]
+    from django.contrib.auth.models import AnonymousUser
+
+    visible = set(Tps.objects.visible_to(user or AnonymousUser()).values_list("pk", flat=True))
+    assert (world.tps_a.pk in visible) == (persona in SEES_KEL_A)
+    assert (world.tps_a2.pk in visible) == (persona in SEES_KEL_A2)
+    assert (world.tps_b.pk in visible) == (persona in SEES_KEL_B)
+    assert world.tps_outside.pk not in visible
+    editable = set(Tps.objects.editable_by(user).values_list("pk", flat=True)) if user else set()
+    assert (world.tps_a.pk in editable) == (persona in EDITS_KEL_A)
+
+
+def test_region_scope_of_kelurahan_operator(world, users):
+    user = users["kelurahan_a"]
+    assert list(Kecamatan.objects.visible_to(user)) == [world.kec_a]
+    assert list(Kelurahan.objects.visible_to(user)) == [world.kel_a]
+    admin = users["admin"]
+    assert set(Kecamatan.objects.visible_to(admin)) == {world.kec_a, world.kec_b}
+
+
+def test_operator_without_region_sees_nothing(world, users):
+    user = users["kecamatan_a"]
+    user.kecamatan = None
+    assert not Tps.objects.visible_to(user).exists()
