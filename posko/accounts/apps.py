@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "posko.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from posko.accounts import signals  # noqa: F401

@@ -50,6 +50,9 @@ class User(AbstractUser):
                                related_name="members", verbose_name=_("agency"))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
 
+    # Never copied into the audit log.
+    audit_exclude = ("password",)
+
     class Meta:
         ordering = ["username"]
         verbose_name = _("user")
@@ -83,6 +86,10 @@ class User(AbstractUser):
     @property
     def effective_role(self) -> str:
         return Role.ADMIN if self.is_superuser else self.role
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.effective_role).label
 
     @property
     def is_region_bound(self) -> bool:

@@ -51,6 +51,11 @@ class Election(models.Model):
     def active(cls) -> Election | None:
         return cls.objects.filter(is_active=True).first()
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("elections:election_detail", args=[self.pk])
+
 
 class Contest(models.Model):
     class Level(models.TextChoices):
@@ -115,6 +120,37 @@ class CandidatePair(models.Model):
         return [p.strip() for p in self.parties.split(",") if p.strip()]
 
 
+class Stage(models.Model):
+    """One stage (tahapan) of the official schedule."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="stages",
+                                 verbose_name=_("election"))
+    name = models.CharField(_("name"), max_length=200)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+
+    objects = ElectionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["election", "start_date", "end_date", "name"]
+        verbose_name = _("stage")
+        verbose_name_plural = _("stages")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
+                                   name="stage_ends_after_start"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def status(self, today) -> str:
+        if today < self.start_date:
+            return "upcoming"
+        if today > self.end_date:
+            return "done"
+        return "ongoing"
+
+
 class Tps(models.Model):
     class SpecialLocation(models.TextChoices):
         NONE = "", _("—")
@@ -173,6 +209,11 @@ class Tps(models.Model):
     @property
     def label(self) -> str:
         return f"TPS {self.number:03d}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("elections:tps_detail", args=[self.pk])
 
     def set_place(self) -> None:
         """Copy kecamatan and kab/kota from the kelurahan code (35.73.01.1001)."""

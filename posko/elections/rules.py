@@ -24,7 +24,7 @@ def check_dpt(men: int | None, women: int | None, max_voters: int) -> Problems:
         return problems
     total = (men or 0) + (women or 0)
     if total > max_voters:
-        problems.append(("dpt_men", _(
+        problems.append(("dpt_total", _(
             "DPT total %(total)s exceeds the maximum of %(max)s voters per TPS for this election."
         ) % {"total": total, "max": max_voters}))
     return problems

@@ -1,0 +1,100 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+from rest_framework.authtoken.models import Token
+
+from posko.accounts import services
+from posko.accounts.forms import LoginForm, UserForm
+from posko.accounts.models import User
+from posko.core import audit
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class AdminRequiredMixin(LoginRequiredMixin):
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.can_manage_users:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class UserListView(AdminRequiredMixin, TemplateView):
+    template_name = "accounts/user_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        qs = User.objects.select_related("kecamatan", "kelurahan", "agency").order_by("username")
+        q = self.request.GET.get("q", "").strip()
+        if q:
+            qs = qs.filter(Q(username__icontains=q) | Q(first_name__icontains=q)
+                           | Q(last_name__icontains=q))
+        context.update(page=Paginator(qs, 50).get_page(self.request.GET.get("page")), q=q)
+        return context
+
+
+class UserEditView(AdminRequiredMixin, TemplateView):
+    template_name = "accounts/user_edit.html"
+
+    def _user(self):
+        if "pk" not in self.kwargs:
+            return User()
+        try:
+            return User.objects.get(pk=self.kwargs["pk"])
+        except User.DoesNotExist:
+            raise Http404 from None
+
+    def get(self, request, *args, **kwargs):
+        obj = self._user()
+        return self.render_to_response({"form": UserForm(instance=obj, user=request.user),
+                                        "object": obj})
+
+    def post(self, request, *args, **kwargs):
+        obj = self._user()
+        is_new = obj.pk is None
+        before = None if is_new else audit.snapshot(obj)
+        form = UserForm(request.POST, instance=obj, user=request.user)
+        if form.is_valid():
+            user = form.save(commit=False)
+            password = form.cleaned_data.get("password")
+            if is_new:
+                services.create_user(user, actor=request.user, password=password)
+            else:
+                services.update_user(user, actor=request.user, before=before)
+                if password:
+                    services.set_password(user, actor=request.user, password=password)
+            messages.success(request, _("Saved: %(object)s.") % {"object": user.username})
+            return HttpResponseRedirect(reverse("accounts:user_list"))
+        return self.render_to_response({"form": form, "object": obj}, status=400)
+
+
+class ProfileView(LoginRequiredMixin, TemplateView):
+    """The signed-in user's account, with their API token."""
+
+    template_name = "accounts/profile.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["token"] = Token.objects.filter(user=self.request.user).first()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        Token.objects.filter(user=request.user).delete()
+        Token.objects.create(user=request.user)
+        audit.record("update", request.user, actor=request.user, message="API token (re)created")
+        messages.success(request, _("A new API token was created; the old one no longer works."))
+        return HttpResponseRedirect(reverse("accounts:profile"))

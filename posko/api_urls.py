@@ -1,0 +1,23 @@
+"""REST API v1: the router, token login, the OpenAPI schema and its docs page."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from posko.elections import api as elections_api
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("wilayah/kecamatan", elections_api.KecamatanViewSet, basename="kecamatan")
+router.register("wilayah/kelurahan", elections_api.KelurahanViewSet, basename="kelurahan")
+router.register("elections", elections_api.ElectionViewSet, basename="election")
+router.register("tps", elections_api.TpsViewSet, basename="tps")
+
+urlpatterns = [
+    path("auth/token/", obtain_auth_token, name="token"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

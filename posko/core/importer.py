@@ -1,0 +1,393 @@
+"""The import engine: read a CSV or XLSX upload, validate every row, and write
+all rows in one transaction or none.
+
+A module describes its file with :class:`Column` objects and subclasses
+:class:`Importer` (``prepare`` loads lookups once, ``build`` turns one row
+into an object or errors, ``write`` saves everything in bulk). The engine
+handles what every import needs: size and format checks, encoding and
+delimiter detection, header aliases, "Baris N, kolom X: pesan" errors, and
+the all-or-nothing transaction with its audit entry.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from posko.core import audit
+
+MAX_ROWS = 200_000
+MAX_COLUMNS = 60
+MAX_ERRORS_SHOWN = 200
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read; nothing was changed."""
+
+
+class CellError(ValueError):
+    """A cell's value is not acceptable; the message says why."""
+
+
+def normalise_header(text: str) -> str:
+    text = unicodedata.normalize("NFKC", str(text or "")).strip().lower()
+    text = re.sub(r"[\s\-./]+", "_", text)
+    return re.sub(r"[^0-9a-z_]", "", text).strip("_")
+
+
+@dataclass
+class Column:
+    """One column of an import file: its canonical header, aliases and parser."""
+
+    name: str
+    label: str  # shown in the template and the docs table
+    parse: Callable[[str], object]
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    example: str = ""
+    help: str = ""
+
+    def keys(self) -> set[str]:
+        return {normalise_header(self.name), *(normalise_header(a) for a in self.aliases)}
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self):
+        if self.column:
+            return _("Row %(row)s, column %(column)s: %(message)s") % {
+                "row": self.row, "column": self.column, "message": self.message}
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    file_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.file_error is None
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        return _("%(created)s created, %(updated)s updated, %(unchanged)s unchanged") % {
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+
+    def shown_errors(self) -> list[RowError]:
+        return self.errors[:MAX_ERRORS_SHOWN]
+
+    @property
+    def hidden_error_count(self) -> int:
+        return max(0, len(self.errors) - MAX_ERRORS_SHOWN)
+
+
+# --- cell parsers shared by importers -------------------------------------------------
+
+def parse_text(max_length: int) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        value = value.strip()
+        if len(value) > max_length:
+            raise CellError(_("Too long: at most %(max)s characters.") % {"max": max_length})
+        return value
+    return parse
+
+
+def parse_int(value: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
+    value = value.strip()
+    if value == "":
+        return None
+    cleaned = value[:-2] if value.endswith(".0") else value
+    if not re.fullmatch(r"-?\d+", cleaned):
+        raise CellError(_("%(value)r is not a whole number.") % {"value": value})
+    number = int(cleaned)
+    if number < minimum:
+        raise CellError(_("Must be at least %(min)s.") % {"min": minimum})
+    if maximum is not None and number > maximum:
+        raise CellError(_("Must be at most %(max)s.") % {"max": maximum})
+    return number
+
+
+def parse_decimal(value: str) -> Decimal | None:
+    value = value.strip().replace("\u2212", "-")
+    if value == "":
+        return None
+    if "," in value and "." not in value:
+        value = value.replace(",", ".")  # Indonesian decimal comma: -7,9666
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise CellError(_("%(value)r is not a number.") % {"value": value}) from None
+    if not number.is_finite():
+        raise CellError(_("%(value)r is not a number.") % {"value": value})
+    return number
+
+
+_YES = {"ya", "y", "yes", "true", "1", "benar", "v", "x"}
+_NO = {"tidak", "t", "no", "n", "false", "0", "salah", "-"}
+
+
+def parse_bool(value: str) -> bool | None:
+    low = value.strip().lower()
+    if low == "":
+        return None
+    if low in _YES:
+        return True
+    if low in _NO:
+        return False
+    raise CellError(_("%(value)r is not ya or tidak.") % {"value": value})
+
+
+# --- reading the file -------------------------------------------------------------------
+
+XLSX_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "ya" if value else "tidak"
+    return str(value)
+
+
+def _read_xlsx(data: bytes) -> Iterator[list[str]]:
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {
+            "error": exc.__class__.__name__}) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+            yield [_cell_text(v) for v in row]
+    finally:
+        workbook.close()
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(codecs.BOM_UTF16_LE) or data.startswith(codecs.BOM_UTF16_BE):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    if b"\x00" in data[:65536]:
+        raise ImportFileError(_(
+            "The file contains binary data: it is not a CSV text file or an XLSX workbook."))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(_(
+            "The file is not UTF-8 text (unreadable byte on line %(line)s). In Excel use "
+            "'Save As' → 'CSV UTF-8 (Comma delimited)', or upload the XLSX file."
+        ) % {"line": line}) from None
+
+
+def _read_csv(data: bytes) -> Iterator[list[str]]:
+    text = _decode(data)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max([",", ";", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        yield from reader
+    except csv.Error as exc:
+        raise ImportFileError(_("The CSV file is malformed near line %(line)s: %(error)s") % {
+            "line": reader.line_num, "error": exc}) from None
+
+
+def read_rows(data: bytes, filename: str = "") -> Iterator[list[str]]:
+    """Rows of cells (as text) of a CSV or XLSX file, header first."""
+    if not data:
+        raise ImportFileError(_("The file is empty."))
+    if data.startswith(OLE_MAGIC):
+        raise ImportFileError(_(
+            "Old Excel .xls files are not supported: save the file as .xlsx or CSV UTF-8."))
+    if data.startswith(XLSX_MAGIC):
+        return _read_xlsx(data)
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        raise ImportFileError(_("The file is named .xlsx but is not an XLSX workbook."))
+    return _read_csv(data)
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refusing one over the size limit before reading it."""
+    limit = settings.POSKO_IMPORT_MAX_BYTES
+    if upload is None:
+        raise ImportFileError(_("Choose a file to import."))
+    if upload.size > limit:
+        raise ImportFileError(_("The file is too large (%(size)s); the limit is %(limit)s.") % {
+            "size": filesizeformat(upload.size), "limit": filesizeformat(limit)})
+    return upload.read()
+
+
+# --- the importer -------------------------------------------------------------------
+
+class Importer:
+    """Subclass per importable model. ``columns`` describe the file."""
+
+    columns: list[Column] = []
+    #: What the audit entry calls the imported rows, e.g. "TPS".
+    noun: str = ""
+
+    def __init__(self, *, actor):
+        self.actor = actor
+
+    # Hooks for subclasses -------------------------------------------------------
+    def prepare(self) -> None:
+        """Load lookups once (existing rows, allowed regions)."""
+
+    def check_columns(self, present: set[str]) -> list[str]:
+        """Extra whole-file column checks (e.g. one of two columns required)."""
+        return []
+
+    def build(self, row: int, values: dict[str, object], error: Callable[[str, str], None]):
+        """Return the object for one parsed row, calling ``error(column, message)`` for problems."""
+        raise NotImplementedError
+
+    def write(self, objects: list) -> ImportResult:
+        """Save all built objects (inside the engine's transaction)."""
+        raise NotImplementedError
+
+    # Engine ---------------------------------------------------------------------
+    def header_map(self, header: list[str]) -> tuple[dict[int, Column], list[str]]:
+        by_key = {}
+        for column in self.columns:
+            for key in column.keys():
+                by_key[key] = column
+        mapping: dict[int, Column] = {}
+        problems = []
+        unknown = []
+        seen: dict[str, str] = {}
+        for index, raw in enumerate(header):
+            key = normalise_header(raw)
+            if not key:
+                continue
+            column = by_key.get(key)
+            if column is None:
+                unknown.append(str(raw).strip())
+                continue
+            if column.name in seen:
+                problems.append(_("Column %(column)s appears twice (%(a)s and %(b)s).") % {
+                    "column": column.name, "a": seen[column.name], "b": raw})
+                continue
+            seen[column.name] = str(raw).strip()
+            mapping[index] = column
+        if unknown:
+            problems.append(_("Unknown column(s): %(unknown)s. Known columns: %(known)s.") % {
+                "unknown": ", ".join(unknown),
+                "known": ", ".join(c.name for c in self.columns)})
+        missing = [c.name for c in self.columns if c.required and c.name not in seen]
+        if missing:
+            problems.append(_("Missing required column(s): %(missing)s.") % {
+                "missing": ", ".join(missing)})
+        problems.extend(self.check_columns(set(seen)))
+        return mapping, problems
+
+    def run(self, data: bytes, filename: str = "") -> ImportResult:
+        result = ImportResult()
+        try:
+            rows = read_rows(data, filename)
+            header = next(rows, None)
+            while header is not None and not any(cell.strip() for cell in header):
+                header = next(rows, None)
+            if header is None:
+                raise ImportFileError(_("The file is empty."))
+            if len(header) > MAX_COLUMNS:
+                raise ImportFileError(_("The file has more than %(max)s columns.") % {
+                    "max": MAX_COLUMNS})
+            mapping, problems = self.header_map(header)
+            if problems:
+                raise ImportFileError(" ".join(problems))
+            self.prepare()
+            objects = self._build_all(rows, mapping, result)
+        except ImportFileError as exc:
+            result.file_error = str(exc)
+            return result
+        if result.errors:
+            return result
+        if not objects:
+            result.file_error = _("The file has a header but no data rows.")
+            return result
+        with transaction.atomic():
+            written = self.write(objects)
+            result.created, result.updated, result.unchanged = (
+                written.created, written.updated, written.unchanged)
+            audit.record(
+                "import", actor=self.actor, object_repr=self.noun,
+                message=_("%(noun)s import of %(rows)s rows: %(summary)s") % {
+                    "noun": self.noun, "rows": len(objects), "summary": result.summary()},
+            )
+        return result
+
+    def _build_all(self, rows: Iterable[list[str]], mapping: dict[int, Column],
+                   result: ImportResult) -> list:
+        objects = []
+        items = list(mapping.items())
+        errors = result.errors
+        for number, cells in enumerate(rows, start=2):
+            if number - 1 > MAX_ROWS:
+                raise ImportFileError(_("The file has more than %(max)s rows; split it.") % {
+                    "max": f"{MAX_ROWS:,}".replace(",", ".")})
+            if not any(cell.strip() for cell in cells if cell):
+                continue
+            values: dict[str, object] = {}
+            row_ok = True
+            for index, column in items:
+                raw = cells[index] if index < len(cells) else ""
+                raw = raw or ""
+                try:
+                    value = column.parse(raw)
+                except CellError as exc:
+                    errors.append(RowError(number, column.name, str(exc)))
+                    row_ok = False
+                    continue
+                if column.required and (value is None or value == ""):
+                    errors.append(RowError(number, column.name, _("This value is required.")))
+                    row_ok = False
+                    continue
+                values[column.name] = value
+            if not row_ok:
+                continue
+
+            def error(column: str | None, message: str, _number=number) -> None:
+                errors.append(RowError(_number, column, message))
+
+            obj = self.build(number, values, error)
+            if obj is not None:
+                objects.append(obj)
+        return objects
+
+
+def count_message(result: ImportResult) -> str:
+    return ngettext("%(count)s row imported: %(summary)s", "%(count)s rows imported: %(summary)s",
+                    result.rows) % {"count": result.rows, "summary": result.summary()}

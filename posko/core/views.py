@@ -1,0 +1,275 @@
+"""Generic views. A module's views name their queryset, form, filterset,
+columns and service functions; scope, 404s, audit and exports live here."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from posko.core import audit
+from posko.core.exports import csv_response, xlsx_response
+from posko.core.importer import ImportFileError, read_upload
+from posko.core.models import AuditEntry
+
+
+class ScopedMixin(LoginRequiredMixin):
+    """Every queryset goes through ``visible_to(user)``; objects outside it are 404."""
+
+    model = None
+    queryset = None
+
+    def get_base_queryset(self):
+        qs = self.queryset if self.queryset is not None else self.model.objects.all()
+        return qs.all()
+
+    def get_queryset(self):
+        return self.get_base_queryset().visible_to(self.request.user)
+
+    def get_object(self):
+        try:
+            return self.get_queryset().get(pk=self.kwargs["pk"])
+        except (self.get_base_queryset().model.DoesNotExist, ValueError):
+            raise Http404 from None
+
+    def get_editable_object(self):
+        obj = self.get_object()  # 404 first: never reveal what the user may not see
+        if not self.get_base_queryset().editable_by(self.request.user).filter(pk=obj.pk).exists():
+            raise PermissionDenied
+        return obj
+
+
+class ObjectListView(ScopedMixin, TemplateView):
+    """A filtered, searchable, paginated list with CSV/XLSX export of the same rows."""
+
+    filterset_class = None
+    paginate_by = 50
+    export_name = "export"
+    template_name = "core/object_list.html"
+
+    def get_filterset(self):
+        return self.filterset_class(self.request.GET or None, queryset=self.get_queryset(),
+                                    request=self.request)
+
+    def export_header(self) -> list[str]:
+        raise NotImplementedError
+
+    def export_rows(self, queryset):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        filterset = self.get_filterset()
+        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else (
+            filterset.queryset if not filterset.is_bound else self.get_queryset().none())
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return self.export(queryset, export, filterset)
+        paginator = Paginator(queryset, self.paginate_by)
+        page = paginator.get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = self.get_context_data(filterset=filterset, page=page, paginator=paginator,
+                                        object_list=page.object_list, querystring=query.urlencode())
+        return self.render_to_response(context)
+
+    def export(self, queryset, kind, filterset):
+        header = self.export_header()
+        rows = self.export_rows(queryset)
+        stamp = _("%(count)s rows, filter: %(filter)s") % {
+            "count": queryset.count(), "filter": self.request.GET.urlencode() or "-"}
+        audit.record("export", actor=self.request.user, object_repr=self.export_name,
+                     message=f"{kind}: {stamp}")
+        if kind == "csv":
+            return csv_response(f"{self.export_name}.csv", header, rows)
+        return xlsx_response(f"{self.export_name}.xlsx", self.export_name, header, rows)
+
+
+class ObjectDetailView(ScopedMixin, TemplateView):
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        can_edit = self.get_base_queryset().editable_by(request.user).filter(pk=obj.pk).exists()
+        return self.render_to_response(self.get_context_data(object=obj, can_edit=can_edit))
+
+
+class ObjectEditView(ScopedMixin, TemplateView):
+    """Create (no pk in the URL) or edit an object through a form and service functions."""
+
+    form_class = None
+    template_name = "core/object_edit.html"
+
+    def create(self, obj, *, actor):
+        raise NotImplementedError
+
+    def update(self, obj, *, actor, before):
+        raise NotImplementedError
+
+    def can_create(self) -> bool:
+        return getattr(self.request.user, "can_edit_registry", False)
+
+    def new_object(self):
+        return self.get_base_queryset().model()
+
+    def get_form(self, obj, data=None):
+        return self.form_class(data=data, instance=obj, user=self.request.user)
+
+    def success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def _object(self):
+        if "pk" in self.kwargs:
+            return self.get_editable_object()
+        if not self.can_create():
+            raise PermissionDenied
+        return self.new_object()
+
+    def get(self, request, *args, **kwargs):
+        obj = self._object()
+        return self.render_to_response(self.get_context_data(form=self.get_form(obj), object=obj))
+
+    def post(self, request, *args, **kwargs):
+        obj = self._object()
+        is_new = obj.pk is None
+        before = None if is_new else audit.snapshot(obj)
+        form = self.get_form(obj, data=request.POST)
+        if form.is_valid():
+            obj = form.save(commit=False)
+            try:
+                if is_new:
+                    self.create(obj, actor=request.user)
+                else:
+                    self.update(obj, actor=request.user, before=before)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Saved: %(object)s.") % {"object": obj})
+                return HttpResponseRedirect(self.success_url(obj))
+        return self.render_to_response(self.get_context_data(form=form, object=obj), status=400)
+
+
+class ObjectDeleteView(ScopedMixin, TemplateView):
+    template_name = "core/object_delete.html"
+    success_url_name = None
+
+    def delete(self, obj, *, actor):
+        raise NotImplementedError
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_editable_object()
+        return self.render_to_response(self.get_context_data(object=obj))
+
+    def post(self, request, *args, **kwargs):
+        obj = self.get_editable_object()
+        label = str(obj)
+        self.delete(obj, actor=request.user)
+        messages.success(request, _("Deleted: %(object)s.") % {"object": label})
+        return HttpResponseRedirect(reverse(self.success_url_name))
+
+
+class ObjectHistoryView(ScopedMixin, TemplateView):
+    template_name = "core/object_history.html"
+
+    def get(self, request, *args, **kwargs):
+        obj = self.get_object()
+        page = Paginator(audit.history(obj), 50).get_page(request.GET.get("page"))
+        return self.render_to_response(self.get_context_data(object=obj, page=page))
+
+
+class ObjectImportView(LoginRequiredMixin, TemplateView):
+    """Upload a CSV/XLSX file; show every bad row above the form; all or nothing."""
+
+    template_name = "core/object_import.html"
+    importer_class = None
+    success_url_name = None
+    template_url_name = None
+
+    def can_import(self) -> bool:
+        return getattr(self.request.user, "can_edit_registry", False)
+
+    def get_importer(self):
+        return self.importer_class(actor=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        if not self.can_import():
+            raise PermissionDenied
+        return self.render_to_response(self.get_context_data())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["columns"] = self.importer_class.columns
+        context["template_url_name"] = self.template_url_name
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if not self.can_import():
+            raise PermissionDenied
+        upload = request.FILES.get("file")
+        try:
+            data = read_upload(upload)
+        except ImportFileError as exc:
+            return self.render_to_response(self.get_context_data(file_error=str(exc)), status=400)
+        importer = self.get_importer()
+        result = importer.run(data, upload.name)
+        if not result.ok:
+            return self.render_to_response(self.get_context_data(result=result, filename=upload.name),
+                                           status=400)
+        messages.success(request, _("Import of %(file)s finished: %(summary)s.") % {
+            "file": upload.name, "summary": result.summary()})
+        return HttpResponseRedirect(reverse(self.success_url_name))
+
+
+class AuditLogView(LoginRequiredMixin, TemplateView):
+    """The whole audit log, for Desk Pilkada admins, with filters."""
+
+    template_name = "core/audit_log.html"
+
+    def get(self, request, *args, **kwargs):
+        if not request.user.is_desk_admin:
+            raise PermissionDenied
+        qs = AuditEntry.objects.select_related("content_type")
+        filters = {
+            "action": request.GET.get("action", ""),
+            "user": request.GET.get("user", "").strip(),
+            "object": request.GET.get("object", "").strip(),
+            "date_from": request.GET.get("date_from", ""),
+            "date_to": request.GET.get("date_to", ""),
+        }
+        if filters["action"] in AuditEntry.Action.values:
+            qs = qs.filter(action=filters["action"])
+        if filters["user"]:
+            qs = qs.filter(username__icontains=filters["user"])
+        if filters["object"]:
+            qs = qs.filter(object_repr__icontains=filters["object"])
+        for key, lookup in (("date_from", "timestamp__date__gte"), ("date_to", "timestamp__date__lte")):
+            if filters[key]:
+                try:
+                    qs = qs.filter(**{lookup: filters[key]})
+                except ValidationError:
+                    filters[key] = ""
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        return self.render_to_response(self.get_context_data(
+            page=page, filters=filters, actions=AuditEntry.Action.choices,
+            querystring=query.urlencode()))
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+class AuditEntryDetailView(LoginRequiredMixin, View):
+    def get(self, request, pk):
+        if not request.user.is_desk_admin:
+            raise PermissionDenied
+        try:
+            entry = AuditEntry.objects.select_related("content_type", "user").get(pk=pk)
+        except (AuditEntry.DoesNotExist, ValueError):
+            raise Http404 from None
+        return render(request, "core/audit_entry.html", {"entry": entry})

@@ -1,0 +1,67 @@
+"""``posko demo``: build the Kota Malang Pilkada 2024 demo and serve it on this machine."""
+
+from __future__ import annotations
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from posko.demo.data import DEMO_PASSWORD, build_demo
+
+
+def _url(addrport: str) -> str:
+    host, _, port = addrport.rpartition(":")
+    if not host:
+        host = "127.0.0.1"
+    elif host in ("0.0.0.0", "[::]", "::"):  # noqa: S104 - only printed
+        host = "127.0.0.1"
+    return f"http://{host}:{port}/"
+
+
+def _n(value: int) -> str:
+    return f"{value:,}".replace(",", ".")  # Indonesian thousands separator
+
+
+class Command(BaseCommand):
+    help = (
+        "Build the Kota Malang demo (Pilkada Serentak 2024: wilayah, Pemda, election and contests, "
+        "agencies, one user per role, 1,188 TPS with DPT 660,744) in the configured database, then "
+        "serve it with the development server. Safe to run again: the same data every time."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addrport", default="127.0.0.1:8000",
+                            help="address and port to serve on (default 127.0.0.1:8000)")
+        parser.add_argument("--no-serve", action="store_true",
+                            help="only build the demo data, do not start the server")
+
+    def handle(self, *args, addrport="127.0.0.1:8000", no_serve=False, **options):
+        verbosity = options.get("verbosity", 1)
+        call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1),
+                     stdout=self.stdout)
+        result = build_demo(stdout=self.stdout)
+        self.banner(result, addrport, serving=not no_serve)
+        if not no_serve:
+            self.serve(addrport)
+
+    def banner(self, result, addrport: str, *, serving: bool) -> None:
+        state = "built" if result.changed else "already up to date"
+        if result.tps_kept_extra:
+            state += f"; {result.tps_kept_extra} extra TPS kept because other records use them"
+        lines = [
+            "",
+            f"Posko demo ({state}): Pemerintah Kota Malang, Pilkada Serentak 2024 (27 Nov 2024)",
+            f"  {result.kecamatan} kecamatan, {result.kelurahan} kelurahan, {_n(result.tps)} TPS "
+            f"({result.lokasi_khusus} lokasi khusus), DPT {_n(result.dpt_total)} "
+            f"({_n(result.dpt_men)} men, {_n(result.dpt_women)} women)",
+        ]
+        if serving:
+            lines.append(f"  Open {_url(addrport)}")
+        lines.append(f'  Users (password "{DEMO_PASSWORD}"):')
+        for user in result.users:
+            lines.append(f"    {user.username:<14} {user.get_role_display()!s:<24} {user.scope_label}")
+        lines.append("")
+        self.stdout.write("\n".join(lines))
+
+    def serve(self, addrport: str) -> None:
+        # No autoreloader: it would start this command (and the build) again in a child process.
+        call_command("runserver", addrport, use_reloader=False)

@@ -1,0 +1,290 @@
+"""Import of the TPS registry from CSV or XLSX (engine: posko.core.importer).
+
+Rows are matched on (kelurahan, TPS number) within the active election: a
+known TPS is updated, a new one created, so re-importing a file duplicates
+nothing. Every row is checked with the same rules as the edit form and the API.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from posko.core import audit
+from posko.core.importer import (
+    CellError,
+    Column,
+    Importer,
+    ImportResult,
+    parse_bool,
+    parse_decimal,
+    parse_int,
+    parse_text,
+)
+from posko.elections import rules
+from posko.elections.models import Tps, place_codes
+from posko.regions.models import Kelurahan, Pemda
+
+_SPECIAL = {
+    "": "", "-": "", "tidak": "", "bukan": "",
+    "lapas": "lapas", "rutan": "lapas", "lapas_rutan": "lapas", "penjara": "lapas",
+    "rumah_sakit": "rumah_sakit", "rs": "rumah_sakit", "rumahsakit": "rumah_sakit",
+    "kampus": "kampus", "universitas": "kampus",
+    "lainnya": "lainnya", "lain": "lainnya", "other": "lainnya",
+}
+
+
+def parse_tps_number(value: str) -> int | None:
+    value = value.strip()
+    match = re.fullmatch(r"(?i)(?:tps\s*)?0*(\d{1,4})(?:\.0)?", value)
+    if value == "":
+        return None
+    if not match or int(match.group(1)) < 1 or int(match.group(1)) > 9999:
+        raise CellError(_("%(value)r is not a TPS number (e.g. 1 or TPS 001).") % {"value": value})
+    return int(match.group(1))
+
+
+def parse_kelurahan_code(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", value):
+        if re.fullmatch(r"\d{10}", value):  # 3573021001 without dots
+            return f"{value[:2]}.{value[2:4]}.{value[4:6]}.{value[6:]}"
+        raise CellError(_("%(value)r is not a kelurahan code like 35.73.02.1001.") % {"value": value})
+    return value
+
+
+def parse_rt_rw(value: str) -> str:
+    value = value.strip()
+    if value and not re.fullmatch(r"\d{1,3}", value):
+        raise CellError(_("%(value)r is not an RT/RW number (up to 3 digits).") % {"value": value})
+    return value.zfill(3) if value else ""
+
+
+def parse_voters(value: str) -> int | None:
+    return parse_int(value, minimum=0, maximum=100_000)
+
+
+def parse_special(value: str) -> str:
+    key = re.sub(r"[\s\-/]+", "_", value.strip().lower())
+    if key not in _SPECIAL:
+        raise CellError(_("%(value)r is not a special location (lapas, rumah_sakit, kampus, lainnya).")
+                        % {"value": value})
+    return _SPECIAL[key]
+
+
+TPS_COLUMNS = [
+    Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
+           aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
+           help=gettext_lazy("Kemendagri code; or fill in kecamatan and kelurahan names instead.")),
+    Column("kecamatan", gettext_lazy("Kecamatan name"), parse_text(100), aliases=("nama_kecamatan",),
+           example="Klojen"),
+    Column("kelurahan", gettext_lazy("Kelurahan name"), parse_text(100),
+           aliases=("nama_kelurahan", "desa", "kelurahan_desa"), example="Kauman"),
+    Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number, required=True,
+           aliases=("no_tps", "tps", "nomor", "number"), example="1"),
+    Column("alamat", gettext_lazy("Address"), parse_text(255), aliases=("address", "lokasi"),
+           example="Jl. Kauman No. 1"),
+    Column("rt", "RT", parse_rt_rw, example="001"),
+    Column("rw", "RW", parse_rt_rw, example="002"),
+    Column("latitude", gettext_lazy("Latitude"), parse_decimal, aliases=("lat", "lintang"),
+           example="-7.982"),
+    Column("longitude", gettext_lazy("Longitude"), parse_decimal,
+           aliases=("lon", "lng", "long", "bujur"), example="112.630"),
+    Column("dpt_laki_laki", gettext_lazy("DPT men"), parse_voters, required=True,
+           aliases=("dpt_l", "laki_laki", "dpt_men", "l"), example="250"),
+    Column("dpt_perempuan", gettext_lazy("DPT women"), parse_voters, required=True,
+           aliases=("dpt_p", "perempuan", "dpt_women", "p"), example="260"),
+    Column("lokasi_khusus", gettext_lazy("Special location"), parse_special,
+           aliases=("special_location",), example="",
+           help=gettext_lazy("Empty, lapas, rumah_sakit, kampus or lainnya.")),
+    Column("keterangan_lokasi_khusus", gettext_lazy("Special location note"), parse_text(200),
+           aliases=("ket_lokasi_khusus", "special_location_note"), example=""),
+    Column("akses_disabilitas", gettext_lazy("Accessible"), parse_bool,
+           aliases=("disabilitas", "accessible", "ramah_disabilitas"), example="ya",
+           help=gettext_lazy("ya or tidak; empty means ya.")),
+    Column("catatan", gettext_lazy("Notes"), parse_text(2000), aliases=("notes", "keterangan")),
+]
+
+# Model field for each file column, to compare and update.
+FIELD_OF = {
+    "alamat": "address", "rt": "rt", "rw": "rw", "latitude": "latitude", "longitude": "longitude",
+    "dpt_laki_laki": "dpt_men", "dpt_perempuan": "dpt_women", "lokasi_khusus": "special_location",
+    "keterangan_lokasi_khusus": "special_location_note", "akses_disabilitas": "accessible",
+    "catatan": "notes",
+}
+# Column to blame for a rule problem on a model field.
+COLUMN_OF = {v: k for k, v in FIELD_OF.items()} | {
+    "kelurahan": "kode_kelurahan", "number": "nomor_tps",
+    "dpt_total": "dpt_laki_laki + dpt_perempuan"}
+
+
+def _norm_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+class TpsImporter(Importer):
+    columns = TPS_COLUMNS
+    noun = "TPS"
+
+    def __init__(self, *, actor, election):
+        super().__init__(actor=actor)
+        self.election = election
+
+    def check_columns(self, present: set[str]) -> list[str]:
+        self.present = present
+        if "kode_kelurahan" not in present and "kelurahan" not in present:
+            return [_("The file needs a kode_kelurahan column (or a kelurahan name column).")]
+        return []
+
+    def prepare(self) -> None:
+        self.pemda = Pemda.current()
+        allowed = Kelurahan.objects.editable_by(self.actor) if self.actor.can_edit_registry else \
+            Kelurahan.objects.none()
+        self.allowed: dict[str, str] = dict(allowed.values_list("code", "name"))
+        by_name: dict[str, list[str]] = {}
+        by_pair: dict[tuple[str, str], str] = {}
+        for code, name, kec_name in allowed.values_list("code", "name", "kecamatan__name"):
+            by_name.setdefault(_norm_name(name), []).append(code)
+            by_pair[(_norm_name(kec_name), _norm_name(name))] = code
+        self.by_name, self.by_pair = by_name, by_pair
+        fields = ["pk", "kelurahan_id", "number", *FIELD_OF.values()]
+        self.existing = {
+            (row[1], row[2]): row
+            for row in Tps.objects.filter(election=self.election)
+            .filter(Q(kelurahan_id__in=list(self.allowed)) if len(self.allowed) < 5000 else Q())
+            .values_list(*fields).iterator(chunk_size=5000)
+        }
+        self.seen: dict[tuple[str, int], int] = {}
+
+    def _resolve_kelurahan(self, values, error) -> str | None:
+        code = values.get("kode_kelurahan") or ""
+        if code:
+            if code not in self.allowed:
+                error("kode_kelurahan", _(
+                    "Kelurahan code %(code)s is unknown or outside your region.") % {"code": code})
+                return None
+            return code
+        name = values.get("kelurahan") or ""
+        if not name:
+            error("kelurahan", _("Fill in kode_kelurahan or the kelurahan name."))
+            return None
+        kec = values.get("kecamatan") or ""
+        if kec:
+            code = self.by_pair.get((_norm_name(kec), _norm_name(name)))
+            if code is None:
+                error("kelurahan", _(
+                    "There is no kelurahan %(name)s in kecamatan %(kecamatan)s within your region."
+                ) % {"name": name, "kecamatan": kec})
+            return code
+        codes = self.by_name.get(_norm_name(name), [])
+        if len(codes) == 1:
+            return codes[0]
+        if not codes:
+            error("kelurahan", _("There is no kelurahan %(name)s within your region.") % {"name": name})
+        else:
+            error("kelurahan", _(
+                "Kelurahan %(name)s exists in more than one kecamatan: fill in the kecamatan column."
+            ) % {"name": name})
+        return None
+
+    def build(self, row, values, error):
+        code = self._resolve_kelurahan(values, error)
+        if code is None:
+            return None
+        number = values["nomor_tps"]
+        key = (code, number)
+        if key in self.seen:
+            error("nomor_tps", _("TPS %(number)03d of this kelurahan is already on row %(row)s.") % {
+                "number": number, "row": self.seen[key]})
+            return None
+        self.seen[key] = row
+        existing = self.existing.get(key)
+        data = {}
+        for column, field in FIELD_OF.items():
+            if column in values and values[column] is not None:
+                data[field] = values[column]
+            elif column in self.present:
+                data[field] = None  # an empty cell clears the value (or takes the default)
+        if existing is not None:
+            current = dict(zip(["pk", "kelurahan_id", "number", *FIELD_OF.values()], existing,
+                               strict=True))
+            merged = {f: (data[f] if f in data else current[f]) for f in FIELD_OF.values()}
+        else:
+            current = None
+            merged = {f: data.get(f) for f in FIELD_OF.values()}
+        defaults = {"address": "", "rt": "", "rw": "", "special_location": "",
+                    "special_location_note": "", "notes": "", "accessible": True,
+                    "dpt_men": 0, "dpt_women": 0}
+        for f, default in defaults.items():
+            if merged[f] is None:
+                merged[f] = default
+        problems = rules.tps_problems(
+            election=self.election, pemda=self.pemda, kelurahan_code=code, number=number,
+            dpt_men=merged["dpt_men"], dpt_women=merged["dpt_women"],
+            latitude=merged["latitude"], longitude=merged["longitude"],
+            special_location=merged["special_location"],
+            special_location_note=merged["special_location_note"], number_taken=False)
+        for field, message in problems:
+            error(COLUMN_OF.get(field, field), message)
+        if problems:
+            return None
+        for f in ("latitude", "longitude"):
+            if merged[f] is not None:
+                merged[f] = merged[f].quantize(_MICRO)
+        return (current, code, number, merged)
+
+    def write(self, objects) -> ImportResult:
+        result = ImportResult()
+        to_create, to_update, before_after = [], [], []
+        changed_fields: set[str] = set()
+        election_id = self.election.pk
+        now = timezone.now()
+        for current, code, number, merged in objects:
+            if current is None:
+                kec, kab = place_codes(code)
+                to_create.append(Tps(election_id=election_id, kelurahan_id=code, kecamatan_id=kec,
+                                     kabkota_id=kab, number=number, **merged))
+                continue
+            diff = {f for f, v in merged.items() if _differs(current[f], v)}
+            if not diff:
+                result.unchanged += 1
+                continue
+            changed_fields |= diff
+            kec, kab = place_codes(code)
+            tps = Tps(pk=current["pk"], election_id=election_id, kelurahan_id=code, kecamatan_id=kec,
+                      kabkota_id=kab, number=number, updated_at=now, **merged)
+            to_update.append(tps)
+            before_after.append((tps, current))
+        if to_create:
+            Tps.objects.bulk_create(to_create, batch_size=2000)
+        if to_update:
+            Tps.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=1000)
+        result.created, result.updated = len(to_create), len(to_update)
+        entries = [audit.build("create", tps, actor=self.actor, after=audit.snapshot(tps),
+                               message="import") for tps in to_create]
+        for tps, current in before_after:
+            before = {**audit.snapshot(tps), **{f: _jsonable(current[f]) for f in FIELD_OF.values()}}
+            entries.append(audit.build("update", tps, actor=self.actor, before=before,
+                                       after=audit.snapshot(tps), message="import"))
+        audit.AuditEntry.objects.bulk_create(entries, batch_size=2000)
+        return result
+
+
+_MICRO = Decimal("0.000001")
+
+
+def _differs(old, new) -> bool:
+    if isinstance(old, Decimal) or isinstance(new, Decimal):
+        if old is None or new is None:
+            return old is not new
+        return Decimal(old) != Decimal(new)
+    return old != new
+
+
+def _jsonable(value):
+    return str(value) if isinstance(value, Decimal) else value

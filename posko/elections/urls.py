@@ -1,0 +1,20 @@
+from django.urls import path
+
+from posko.elections import views
+
+app_name = "elections"
+
+urlpatterns = [
+    path("tps/", views.TpsListView.as_view(), name="tps_list"),
+    path("tps/new/", views.TpsEditView.as_view(), name="tps_add"),
+    path("tps/import/", views.TpsImportView.as_view(), name="tps_import"),
+    path("tps/import/template/", views.TpsImportTemplateView.as_view(), name="tps_import_template"),
+    path("tps/<int:pk>/", views.TpsDetailView.as_view(), name="tps_detail"),
+    path("tps/<int:pk>/edit/", views.TpsEditView.as_view(), name="tps_edit"),
+    path("tps/<int:pk>/delete/", views.TpsDeleteView.as_view(), name="tps_delete"),
+    path("tps/<int:pk>/history/", views.TpsHistoryView.as_view(), name="tps_history"),
+    path("pemilihan/", views.ElectionListView.as_view(), name="election_list"),
+    path("pemilihan/<int:pk>/", views.ElectionDetailView.as_view(), name="election_detail"),
+    path("pemilihan/<int:pk>/edit/", views.ElectionEditView.as_view(), name="election_edit"),
+    path("pemilihan/<int:pk>/activate/", views.ElectionActivateView.as_view(), name="election_activate"),
+]

@@ -1,0 +1,195 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Sum
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from posko.core import audit, exports, services
+from posko.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectImportView,
+    ObjectListView,
+)
+from posko.elections import services as election_services
+from posko.elections.filters import TpsFilter
+from posko.elections.forms import ElectionForm, TpsForm
+from posko.elections.imports import TPS_COLUMNS, TpsImporter
+from posko.elections.models import Election, Tps
+from posko.regions.models import Kelurahan
+
+
+def active_election_or_404() -> Election:
+    election = Election.active()
+    if election is None:
+        raise Http404(_("There is no active election yet."))
+    return election
+
+
+class TpsQuerysetMixin:
+    model = Tps
+
+    def get_base_queryset(self):
+        return Tps.objects.select_related("kelurahan", "kecamatan", "election")
+
+
+class TpsListView(TpsQuerysetMixin, ObjectListView):
+    filterset_class = TpsFilter
+    template_name = "elections/tps_list.html"
+    export_name = "tps"
+
+    def get_base_queryset(self):
+        election = Election.active()
+        qs = super().get_base_queryset()
+        return qs.filter(election=election) if election else qs.none()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        filterset = kwargs["filterset"]
+        qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+        context["totals"] = qs.aggregate(tps=Count("pk"), dpt=Sum("dpt_total"), men=Sum("dpt_men"),
+                                         women=Sum("dpt_women"))
+        context["election"] = Election.active()
+        context["can_edit"] = self.request.user.can_edit_registry
+        kelurahan = Kelurahan.objects.visible_to(self.request.user).select_related("kecamatan")
+        if filterset.form.data.get("kecamatan"):
+            kelurahan = kelurahan.filter(kecamatan_id=filterset.form.data["kecamatan"])
+        context["kelurahan_options"] = kelurahan.order_by("kecamatan__name", "name")
+        context["special_choices"] = Tps.SpecialLocation.choices[1:]
+        return context
+
+    def export_header(self):
+        return [c.name for c in TPS_COLUMNS]
+
+    def export_rows(self, queryset):
+        for tps in queryset.iterator(chunk_size=2000):
+            yield [tps.kelurahan_id, tps.kecamatan.name, tps.kelurahan.name, tps.number, tps.address,
+                   tps.rt, tps.rw, tps.latitude, tps.longitude, tps.dpt_men, tps.dpt_women,
+                   tps.special_location, tps.special_location_note,
+                   "ya" if tps.accessible else "tidak", tps.notes]
+
+
+class TpsDetailView(TpsQuerysetMixin, ObjectDetailView):
+    template_name = "elections/tps_detail.html"
+
+
+class TpsEditView(TpsQuerysetMixin, ObjectEditView):
+    form_class = TpsForm
+    template_name = "elections/tps_edit.html"
+
+    def new_object(self):
+        tps = Tps(election=active_election_or_404())
+        code = self.request.GET.get("kelurahan")
+        if code and Kelurahan.objects.editable_by(self.request.user).filter(code=code).exists():
+            tps.kelurahan_id = code
+        return tps
+
+    def get_form(self, obj, data=None):
+        return self.form_class(data=data, instance=obj, user=self.request.user)
+
+    def create(self, obj, *, actor):
+        election_services.create_tps(obj, actor=actor)
+
+    def update(self, obj, *, actor, before):
+        election_services.update_tps(obj, actor=actor, before=before)
+
+
+class TpsDeleteView(TpsQuerysetMixin, ObjectDeleteView):
+    success_url_name = "elections:tps_list"
+
+    def delete(self, obj, *, actor):
+        election_services.delete_tps(obj, actor=actor)
+
+
+class TpsHistoryView(TpsQuerysetMixin, ObjectHistoryView):
+    pass
+
+
+class TpsImportView(ObjectImportView):
+    importer_class = TpsImporter
+    template_name = "elections/tps_import.html"
+    success_url_name = "elections:tps_list"
+    template_url_name = "elections:tps_import_template"
+
+    def get_importer(self):
+        return TpsImporter(actor=self.request.user, election=active_election_or_404())
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["election"] = Election.active()
+        return context
+
+
+class TpsImportTemplateView(LoginRequiredMixin, TemplateView):
+    """An XLSX (or ?format=csv) with the import columns and one example row."""
+
+    def get(self, request, *args, **kwargs):
+        header = [c.name for c in TPS_COLUMNS]
+        example = [c.example for c in TPS_COLUMNS]
+        if request.GET.get("format") == "csv":
+            return exports.csv_response("template-impor-tps.csv", header, [example])
+        return exports.xlsx_response("template-impor-tps.xlsx", "TPS", header, [example])
+
+
+# --- elections -------------------------------------------------------------------
+
+class ElectionListView(LoginRequiredMixin, TemplateView):
+    template_name = "elections/election_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["elections"] = Election.objects.visible_to(self.request.user).annotate(
+            tps_count=Count("tps"), dpt=Sum("tps__dpt_total"))
+        return context
+
+
+class ElectionDetailView(LoginRequiredMixin, TemplateView):
+    template_name = "elections/election_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        election = get_object_or_404(Election.objects.visible_to(self.request.user), pk=kwargs["pk"])
+        context["election"] = election
+        context["contests"] = election.contests.select_related("provinsi", "kabkota").prefetch_related(
+            "pairs")
+        context["is_admin"] = self.request.user.is_desk_admin
+        return context
+
+
+class ElectionEditView(LoginRequiredMixin, TemplateView):
+    template_name = "elections/election_edit.html"
+
+    def _election(self):
+        if not self.request.user.is_desk_admin:
+            raise PermissionDenied
+        return get_object_or_404(Election, pk=self.kwargs["pk"])
+
+    def get(self, request, *args, **kwargs):
+        election = self._election()
+        return self.render_to_response({"form": ElectionForm(instance=election), "object": election})
+
+    def post(self, request, *args, **kwargs):
+        election = self._election()
+        before = audit.snapshot(election)
+        form = ElectionForm(request.POST, instance=election)
+        if form.is_valid():
+            services.update(form.save(commit=False), actor=request.user, before=before)
+            messages.success(request, _("Saved: %(object)s.") % {"object": election})
+            return HttpResponseRedirect(reverse("elections:election_detail", args=[election.pk]))
+        return self.render_to_response({"form": form, "object": election}, status=400)
+
+
+class ElectionActivateView(LoginRequiredMixin, TemplateView):
+    def post(self, request, *args, **kwargs):
+        if not request.user.is_desk_admin:
+            raise PermissionDenied
+        election = get_object_or_404(Election, pk=kwargs["pk"])
+        election_services.activate_election(election, actor=request.user)
+        messages.success(request, _("%(election)s is now the active election.") % {"election": election})
+        return HttpResponseRedirect(reverse("elections:election_detail", args=[election.pk]))

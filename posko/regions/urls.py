@@ -1,0 +1,11 @@
+from django.urls import path
+
+from posko.regions import views
+
+app_name = "regions"
+
+urlpatterns = [
+    path("", views.KecamatanListView.as_view(), name="kecamatan_list"),
+    path("kecamatan/<str:code>/", views.KecamatanDetailView.as_view(), name="kecamatan_detail"),
+    path("kelurahan/<str:code>/", views.KelurahanDetailView.as_view(), name="kelurahan_detail"),
+]
