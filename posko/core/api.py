@@ -9,12 +9,16 @@ validates with the shared rules, saves and audits in one transaction.
 
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import APIException
 from rest_framework.settings import api_settings
@@ -53,7 +57,7 @@ class EditableInScope(permissions.BasePermission):
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
             return True
-        manager = view.queryset.model._default_manager
+        manager = view.get_queryset().model._default_manager  # lazy: no query
         # ``editable_by`` returns ``none()`` for a user who may edit nothing; no query needed.
         return not manager.editable_by(request.user).query.is_empty()
 
@@ -127,3 +131,15 @@ class ScopedServiceViewSet(ScopedMixin, viewsets.ModelViewSet):
             self.delete_object(instance)
         except (ProtectedError, RestrictedError) as exc:
             raise Conflict() from exc
+
+
+class OfflineSwaggerView(SpectacularSwaggerView):
+    """Swagger UI that never calls out: the assets come from the sidecar (settings) and
+    the online validator badge, which would fetch validator.swagger.io, is switched off."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        ui_settings = {**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None}
+        response.data["settings"] = json.dumps(ui_settings, indent=2)
+        return response

@@ -189,7 +189,10 @@ def _read_xlsx(data: bytes) -> Iterator[list[str]]:
     try:
         sheet = workbook.worksheets[0]
         for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-            yield [_cell_text(v) for v in row]
+            cells = [_cell_text(v) for v in row]
+            while cells and cells[-1] == "":
+                cells.pop()  # read-only sheets pad rows to max_col
+            yield cells
     finally:
         workbook.close()
 

@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Set-up and checks for a fresh machine with only Python 3.11+.
+
+    python3 dev.py demo      build the Kota Malang demo and serve it on http://127.0.0.1:8000/
+    python3 dev.py test      lint, checks, the suite on SQLite and PostgreSQL, and browser tests
+
+Both create ./.venv and install Posko into it on first use (and again when
+pyproject.toml changes). `.ci/run` calls `python3 dev.py test`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+import time
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / "bin"
+PY = BIN / "python"
+CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+PG_URL = os.environ.get("POSKO_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/posko")
+
+
+def say(message: str) -> None:
+    print(f"\n==> {message}", flush=True)
+
+
+def run(*args, env=None, check=True) -> int:
+    merged = {**os.environ, **(env or {})}
+    code = subprocess.call([str(a) for a in args], cwd=ROOT, env=merged)
+    if check and code != 0:
+        print(f"\nFAILED ({code}): {' '.join(str(a) for a in args)}", flush=True)
+        sys.exit(code)
+    return code
+
+
+def ensure_venv(extras: str = "") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Posko needs Python 3.11 or newer.")
+    if not PY.exists():
+        say("Creating .venv")
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp = VENV / f".installed{extras or '-base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    say("Installing Posko and its pinned dependencies into .venv")
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
+    target = f".[{extras}]" if extras else "."
+    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
+    stamp.write_text(digest)
+
+
+def demo(args: list[str]) -> None:
+    ensure_venv()
+    os.chdir(ROOT)
+    os.execv(str(BIN / "posko"), [str(BIN / "posko"), "demo", *args])
+
+
+# --- PostgreSQL ------------------------------------------------------------------
+
+def _pg_ready() -> bool:
+    try:
+        import socket
+
+        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_postgres() -> bool:
+    if _pg_ready():
+        return True
+    clusters = Path("/etc/postgresql")
+    if shutil.which("pg_ctlcluster") and clusters.is_dir():
+        for version in sorted(p.name for p in clusters.iterdir()):
+            say(f"Starting PostgreSQL {version}")
+            subprocess.call(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"])
+        for _ in range(30):
+            if _pg_ready():
+                return True
+            time.sleep(1)
+    return False
+
+
+# --- Chromium for the browser tests ----------------------------------------------------
+
+def find_chromium() -> str | None:
+    for name in (os.environ.get("POSKO_CHROMIUM"), "chromium", "chromium-browser"):
+        if name and (path := shutil.which(name)):
+            return path
+    return None
+
+
+def ensure_chromium() -> str | None:
+    path = find_chromium()
+    if path:
+        return path
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        say("Installing Debian's chromium for the browser tests")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env, check=False)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium", "fonts-dejavu-core",
+            env=env, check=False)
+    return find_chromium()
+
+
+def test(args: list[str]) -> None:
+    ensure_venv("dev")
+    pytest = [PY, "-m", "pytest", *args]
+    settings = {"DJANGO_SETTINGS_MODULE": "tests.settings", "DEBUG": "true",
+                "SECRET_KEY": "dev-check-secret-key-long-enough-0123456789abcdef"}
+    say("ruff")
+    run(BIN / "ruff", "check", "posko", "tests", "bench", "dev.py")
+    say("manage.py check and makemigrations --check")
+    run(PY, "manage.py", "check", env=settings)
+    run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=settings)
+
+    say("Test suite on SQLite")
+    run(*pytest, env={"DATABASE_URL": ""})
+
+    if ensure_postgres():
+        say(f"Test suite on PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})")
+        run(*pytest, env={"DATABASE_URL": PG_URL})
+    elif CI:
+        sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 and could not be started.")
+    else:
+        print("\n!! PostgreSQL not reachable: the PostgreSQL run was SKIPPED (CI requires it).")
+
+    chromium = ensure_chromium()
+    if chromium:
+        say(f"Browser tests (Playwright + {chromium})")
+        run(*[PY, "-m", "pytest", "-m", "browser", "tests/browser"], env={"POSKO_CHROMIUM": chromium})
+    elif CI:
+        sys.exit("chromium is not installed and could not be installed: browser tests cannot run.")
+    else:
+        print("\n!! chromium not found: browser tests SKIPPED (install Debian's chromium package).")
+    say("All checks passed")
+
+
+def main() -> None:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+        print(__doc__)
+        sys.exit(2)
+    command, args = sys.argv[1], sys.argv[2:]
+    (demo if command == "demo" else test)(args)
+
+
+if __name__ == "__main__":
+    main()
