@@ -41,7 +41,7 @@ def run(*args, env=None, check=True) -> int:
 
 
 def ensure_venv(extras: str = "") -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py runs on any python3
         sys.exit("Posko needs Python 3.11 or newer.")
     if not PY.exists():
         say("Creating .venv")

@@ -1,10 +1,11 @@
 """REST API v1: the router, token login, the OpenAPI schema and its docs page."""
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from posko.accounts.api import ObtainTokenView
+from posko.core.api import OfflineSwaggerView
 from posko.elections import api as elections_api
 
 app_name = "api"
@@ -16,8 +17,8 @@ router.register("elections", elections_api.ElectionViewSet, basename="election")
 router.register("tps", elections_api.TpsViewSet, basename="tps")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="token"),
+    path("auth/token/", ObtainTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("docs/", OfflineSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
 ]

@@ -127,12 +127,14 @@ SPECIAL_TPS: tuple[SpecialTps, ...] = (
     *(SpecialTps(LAPAS_KELAS_I_KELURAHAN, 901 + i, men, 0, "Lapas Kelas I Malang, Jl. Asahan No. 7",
                  f"TPS lokasi khusus di {_LAPAS_I}; KPPS dari pegawai lapas")
       for i, men in enumerate((515, 515, 515, 514, 514))),
-    SpecialTps(LAPAS_PEREMPUAN_KELURAHAN, 901, 0, 400, "Lapas Perempuan Kelas IIA Malang, Kebonsari",
+    SpecialTps(LAPAS_PEREMPUAN_KELURAHAN, 901, 0, 400,
+               "Lapas Perempuan Kelas IIA Malang, Kelurahan Kebonsari",
                f"TPS lokasi khusus di {_LAPAS_P}; KPPS dari pegawai lapas"),
 )
 
 _VENUES = (
-    "Balai RW {rw}", "Halaman Masjid", "Halaman Musala", "Pos Kamling RT {rt}", "Halaman rumah warga",
+    "Balai RW {rw}", "Halaman Masjid", "Halaman Musala", "Pos Kamling RT {rt}",
+    "Halaman rumah warga",
     "Gedung serbaguna RW {rw}", "Halaman SD Negeri {kel} {n}", "Lapangan RW {rw}", "Halaman TK",
     "Garasi rumah warga", "Halaman Kantor Kelurahan {kel}",
 )
@@ -242,8 +244,8 @@ def generate_tps_rows(seed: int = DEFAULT_SEED, *, data_dir: Path = WILAYAH_DIR)
 
         # TPS per kelurahan (every kelurahan has at least a few), then voters per TPS.
         per_kel = apportion(regular_tps, [rng.uniform(0.55, 1.6) for _ in kels], minimum=4)
-        initial = [rng.randint(220, 420) if rng.random() < 0.04 else int(rng.triangular(470, 600, 590))
-                   for _ in range(regular_tps)]
+        initial = [rng.randint(220, 420) if rng.random() < 0.04
+                   else int(rng.triangular(470, 600, 590)) for _ in range(regular_tps)]
         totals = fit_sum(initial, regular_dpt, [MIN_REGULAR_TPS_VOTERS] * regular_tps,
                          [MAX_VOTERS_PER_TPS] * regular_tps, rng)
         share = regular_men / regular_dpt
@@ -334,8 +336,8 @@ CONTESTS = (
         "pairs": (
             ("Luluk Nur Hamidah", "Lukmanul Khakim", "PKB"),
             ("Khofifah Indar Parawansa", "Emil Elestianto Dardak",
-             "Gerindra, Golkar, Demokrat, PAN, PKS, PSI, PPP, NasDem, Perindo, Gelora, Partai Buruh, "
-             "PBB, PKN, Garuda, Prima"),
+             "Gerindra, Golkar, Demokrat, PAN, PKS, PSI, PPP, NasDem, Perindo, Gelora, "
+             "Partai Buruh, PBB, PKN, Garuda, Prima"),
             ("Tri Rismaharini", "Zahrul Azhar Asumta", "PDI Perjuangan, Hanura"),
         ),
     },
@@ -512,7 +514,8 @@ def _sync_tps(result: DemoResult, election, rows: list[dict]) -> None:
     at them survive a rebuild."""
     from posko.elections.models import Tps, place_codes
 
-    existing = {(tps.kelurahan_id, tps.number): tps for tps in Tps.objects.filter(election=election)}
+    existing = {(tps.kelurahan_id, tps.number): tps
+                for tps in Tps.objects.filter(election=election)}
     to_create, to_update = [], []
     now = timezone.now()
     for row in rows:

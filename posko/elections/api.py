@@ -106,7 +106,7 @@ def with_tps_totals(queryset, user, place: str):
     """Annotate kecamatan or kelurahan rows (``place``) with ``tps_count`` and ``dpt_total``
     of the active election's TPS that ``user`` may see: two subqueries, no per-row query."""
     tps = (Tps.objects.visible_to(user)
-           .filter(**{place: OuterRef("code")})
+           .filter(election__is_active=True, **{place: OuterRef("code")})
            .order_by().values(place))
     count = tps.annotate(n=Count("pk")).values("n")
     dpt = tps.annotate(s=Sum("dpt_total")).values("s")

@@ -67,6 +67,8 @@ def update_tps(tps: Tps, *, actor, before: dict) -> Tps:
 
 @transaction.atomic
 def delete_tps(tps: Tps, *, actor) -> None:
+    if not Tps.objects.editable_by(actor).filter(pk=tps.pk).exists():
+        raise ValidationError({"kelurahan": [_outside_scope_message()]})
     services.delete(tps, actor=actor)
 
 

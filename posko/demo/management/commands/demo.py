@@ -58,7 +58,8 @@ class Command(BaseCommand):
             lines.append(f"  Open {_url(addrport)}")
         lines.append(f'  Users (password "{DEMO_PASSWORD}"):')
         for user in result.users:
-            lines.append(f"    {user.username:<14} {user.get_role_display()!s:<24} {user.scope_label}")
+            role = str(user.get_role_display())
+            lines.append(f"    {user.username:<14} {role:<24} {user.scope_label}")
         lines.append("")
         self.stdout.write("\n".join(lines))
 

@@ -1,0 +1,92 @@
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from posko.accounts.models import Role, User
+from posko.core.models import AuditEntry
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def test_login_and_logout_are_audited(users):
+    client = Client()
+    response = client.post(reverse("login"), {"username": "kelurahan_a", "password": PASSWORD})
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="login", username="kelurahan_a").exists()
+    client.post(reverse("logout"))
+    assert AuditEntry.objects.filter(action="logout", username="kelurahan_a").exists()
+
+
+def test_failed_logins_are_limited(users):
+    client = Client()
+    for _ in range(5):
+        response = client.post(reverse("login"), {"username": "kelurahan_a", "password": "salah"})
+        assert response.status_code == 200
+        assert response.context["form"].errors
+    assert AuditEntry.objects.filter(action="login_failed", username="kelurahan_a").count() == 5
+    # Even the right password is refused while the limit holds.
+    response = client.post(reverse("login"), {"username": "kelurahan_a", "password": PASSWORD})
+    assert response.status_code == 200
+    assert "15" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another user is not affected.
+    response = client.post(reverse("login"), {"username": "kelurahan_b", "password": PASSWORD})
+    assert response.status_code == 302
+
+
+def _user_data(**extra):
+    data = {"username": "lurah.baru", "first_name": "Lurah", "last_name": "Baru", "email": "",
+            "phone": "", "role": Role.KELURAHAN, "kecamatan": "", "kelurahan": "", "agency": "",
+            "is_active": "on", "password": "kata-sandi-panjang-9"}
+    data.update(extra)
+    return data
+
+
+def test_admin_creates_kelurahan_operator(world, personas):
+    client = personas["admin"].client
+    response = client.post(reverse("accounts:user_add"), _user_data(kelurahan=world.kel_b.code))
+    assert response.status_code == 302
+    user = User.objects.get(username="lurah.baru")
+    assert user.kelurahan_id == world.kel_b.code and user.kecamatan_id == world.kec_b.code
+    assert user.check_password("kata-sandi-panjang-9")
+    entry = AuditEntry.objects.get(action="create", object_repr="lurah.baru")
+    assert "password" not in entry.after and entry.after["kelurahan"] == world.kel_b.code
+
+
+def test_operator_without_region_is_refused(world, personas):
+    client = personas["admin"].client
+    response = client.post(reverse("accounts:user_add"), _user_data())
+    assert response.status_code == 400
+    assert "kelurahan" in response.content.decode().lower()
+    assert not User.objects.filter(username="lurah.baru").exists()
+
+
+def test_user_form_offers_no_kelurahan_outside_pemda(world, personas):
+    page = personas["admin"].client.get(reverse("accounts:user_add")).content.decode()
+    assert world.kel_a.code in page and world.kel_outside.code not in page
+    response = personas["admin"].client.post(reverse("accounts:user_add"),
+                                             _user_data(kelurahan=world.kel_outside.code))
+    assert response.status_code == 400
+    assert not User.objects.filter(username="lurah.baru").exists()
+
+
+def test_changing_role_clears_other_scope(world, users, personas):
+    target = users["kelurahan_a"]
+    response = personas["admin"].client.post(
+        reverse("accounts:user_edit", args=[target.pk]),
+        _user_data(username="kelurahan_a", role=Role.PEMANTAU, kelurahan=world.kel_a.code, password=""))
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.role == Role.PEMANTAU and target.kelurahan_id is None and target.kecamatan_id is None
+    assert target.check_password(PASSWORD)  # empty password keeps the old one
+
+
+def test_profile_creates_api_token(users, personas):
+    client = personas["kelurahan_a"].client
+    client.post(reverse("accounts:profile"))
+    page = client.get(reverse("accounts:profile")).content.decode()
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.get(user=users["kelurahan_a"])
+    assert token.key in page
