@@ -145,15 +145,27 @@ def test_oversized_file_is_refused(world, personas):
     assert Tps.objects.count() == 4
 
 
-def test_fifty_megabyte_file_is_refused_without_reading_it(world, personas):
-    # The default limit is 10 MB; a 50 MB upload is refused by its size.
-    big = SimpleUploadedFile("big.csv", b"x")
-    big.size = 50 * 1024 * 1024
+def test_file_over_the_default_limit_is_refused(world, personas):
+    # Default limit 10 MB: an 11 MB CSV is refused with its size, nothing is read or saved.
+    big = SimpleUploadedFile("big.csv", (HEADER + "\n").encode() + b"x" * (11 * 1024 * 1024))
     response = post(personas["admin"].client, big)
     assert response.status_code == 400
     body = response.content.decode()
-    assert "terlalu besar" in body and "50,0" in body and "10,0" in body
+    assert "terlalu besar" in body and "11,0" in body and "10,0" in body
     assert Tps.objects.count() == 4
+
+
+def test_fifty_megabyte_upload_is_refused_by_size_before_reading():
+    from posko.core.importer import ImportFileError, read_upload
+
+    class Upload:
+        size = 50 * 1024 * 1024
+
+        def read(self):  # pragma: no cover - must not be called
+            raise AssertionError("a file over the limit must not be read")
+
+    with pytest.raises(ImportFileError, match="50,0"):
+        read_upload(Upload())
 
 
 def test_semicolon_csv_with_bom_and_kelurahan_names(world, personas):

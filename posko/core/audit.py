@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import uuid
+from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -65,6 +66,33 @@ def build(action: str, obj: models.Model | None = None, *, actor=None, before=No
         kecamatan_code=kec,
         kelurahan_code=kel,
     )
+
+
+AUDIT_FIELDS = ["timestamp", "user_id", "username", "action", "content_type_id", "object_id",
+                "object_repr", "before", "after", "message", "request_id", "ip",
+                "kecamatan_code", "kelurahan_code"]
+
+
+def insert_many(model: type[models.Model], action: str, items: Iterable[tuple], *, actor,
+                message: str = "") -> int:
+    """Audit rows for many objects of one model at once (imports).
+
+    ``items`` yields ``(object_id, object_repr, before, after, kecamatan_code, kelurahan_code)``.
+    Written with :func:`posko.core.bulk.insert_rows` in the caller's transaction.
+    """
+    from django.utils import timezone
+
+    from posko.core.bulk import insert_rows
+
+    now = timezone.now()
+    user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    username = actor.get_username() if user_id else ""
+    content_type_id = ContentType.objects.get_for_model(model).pk
+    request_id, ip = request_id_var.get(), client_ip_var.get()
+    rows = ((now, user_id, username, action, content_type_id, str(object_id), repr_[:200], before,
+             after, message, request_id, ip, kec or "", kel or "")
+            for object_id, repr_, before, after, kec, kel in items)
+    return insert_rows(AuditEntry, AUDIT_FIELDS, rows)
 
 
 def record(action: str, obj: models.Model | None = None, **kwargs) -> AuditEntry:

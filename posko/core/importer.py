@@ -25,13 +25,14 @@ from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from posko.core import audit
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 60
 MAX_ERRORS_SHOWN = 200
+_QUOTED_START = frozenset("=+-@0123456789")
+_INTEGER = re.compile(r"-?\d+")
 
 
 class ImportFileError(Exception):
@@ -121,7 +122,7 @@ def parse_int(value: str, *, minimum: int = 0, maximum: int | None = None) -> in
     if value == "":
         return None
     cleaned = value[:-2] if value.endswith(".0") else value
-    if not re.fullmatch(r"-?\d+", cleaned):
+    if not _INTEGER.fullmatch(cleaned):
         raise CellError(_("%(value)r is not a whole number.") % {"value": value})
     number = int(cleaned)
     if number < minimum:
@@ -355,30 +356,35 @@ class Importer:
     def _build_all(self, rows: Iterable[list[str]], mapping: dict[int, Column],
                    result: ImportResult) -> list:
         objects = []
-        items = list(mapping.items())
         errors = result.errors
+        plan = [(index, c.name, c.parse, c.required) for index, c in mapping.items()]
+        width = max(mapping) + 1
+        required_message = _("This value is required.")
         for number, cells in enumerate(rows, start=2):
             if number - 1 > MAX_ROWS:
                 raise ImportFileError(_("The file has more than %(max)s rows; split it.") % {
                     "max": f"{MAX_ROWS:,}".replace(",", ".")})
-            if not any(cell.strip() for cell in cells if cell):
-                continue
+            if not "".join(cells).strip():
+                continue  # empty lines and rows of empty cells
+            if len(cells) < width:
+                cells = cells + [""] * (width - len(cells))
             values: dict[str, object] = {}
             row_ok = True
-            for index, column in items:
-                raw = cells[index] if index < len(cells) else ""
-                raw = raw or ""
+            for index, name, parse, required in plan:
+                raw = cells[index]
+                if raw[:1] == "'" and raw[1:2] in _QUOTED_START:
+                    raw = raw[1:]  # the apostrophe our exports (and Excel users) put before - = + @ 0
                 try:
-                    value = column.parse(raw)
+                    value = parse(raw)
                 except CellError as exc:
-                    errors.append(RowError(number, column.name, str(exc)))
+                    errors.append(RowError(number, name, str(exc)))
                     row_ok = False
                     continue
-                if column.required and (value is None or value == ""):
-                    errors.append(RowError(number, column.name, _("This value is required.")))
+                if required and (value is None or value == ""):
+                    errors.append(RowError(number, name, required_message))
                     row_ok = False
                     continue
-                values[column.name] = value
+                values[name] = value
             if not row_ok:
                 continue
 
@@ -389,8 +395,3 @@ class Importer:
             if obj is not None:
                 objects.append(obj)
         return objects
-
-
-def count_message(result: ImportResult) -> str:
-    return ngettext("%(count)s row imported: %(summary)s", "%(count)s rows imported: %(summary)s",
-                    result.rows) % {"count": result.rows, "summary": result.summary()}

@@ -18,19 +18,24 @@ class AuditEntry(models.Model):
         LOGOUT = "logout", _("logged out")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="+", verbose_name=_("user"))
+    # The log outlives what it mentions: no database constraints on its references
+    # (Django still applies SET_NULL), and bulk writes skip per-row checks at commit.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, db_index=False,
+                             db_constraint=False, on_delete=models.SET_NULL, related_name="+",
+                             verbose_name=_("user"))
     username = models.CharField(_("username"), max_length=150, blank=True)
-    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    # Indexed through the composite indexes in Meta (they start with these columns).
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.SET_NULL,
-                                     related_name="+", verbose_name=_("object type"))
+                                     db_index=False, db_constraint=False, related_name="+",
+                                     verbose_name=_("object type"))
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
     message = models.TextField(_("message"), blank=True)
     request_id = models.CharField(_("request id"), max_length=32, blank=True)
-    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     kecamatan_code = models.CharField(_("kecamatan"), max_length=8, blank=True)
     kelurahan_code = models.CharField(_("kelurahan"), max_length=13, blank=True)
 

@@ -12,7 +12,7 @@ Two places deliberately follow the real practice rather than the plain pattern:
 
 * Lapas Kelas I Malang ("Lapas Lowokwaru") stands at Jl. Asahan No. 7,
   Kelurahan **Bunulrejo, Kecamatan Blimbing** (jatimtimes.com 29 Sep 2020,
-  Kompas via tribunnews 27 Jul 2018; the Camat of Blimbing supervised its
+  Kompas via tribunnews 27 Jul 2018; the Camat of Blimbing reported on its
   polling on 27 Nov 2024 per Antara Jatim), although it carries the name of
   Lowokwaru. Its 5 TPS therefore sit in Bunulrejo, with 2,573 voters (Antara
   Jatim, beritajatim 27 Nov 2024). Change ``LAPAS_KELAS_I_KELURAHAN`` to move them.
@@ -123,7 +123,8 @@ class SpecialTps:
 _LAPAS_I = "Lapas Kelas I Malang (Lapas Lowokwaru)"
 _LAPAS_P = "Lapas Perempuan Kelas IIA Malang"
 SPECIAL_TPS: tuple[SpecialTps, ...] = (
-    # 2,573 inmates on the list in 5 TPS; 1 TPS with about 400 voters for the women's prison.
+    # 2,573 inmates on the list in 5 TPS (Antara Jatim); 1 TPS with about 400 voters for the
+    # women's prison (KPU Kota Malang in Malang Posco Media, Sep 2024).
     *(SpecialTps(LAPAS_KELAS_I_KELURAHAN, 901 + i, men, 0, "Lapas Kelas I Malang, Jl. Asahan No. 7",
                  f"TPS lokasi khusus di {_LAPAS_I}; KPPS dari pegawai lapas")
       for i, men in enumerate((515, 515, 515, 514, 514))),

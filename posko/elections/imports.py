@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core import audit
+from posko.core.bulk import insert_rows
 from posko.core.importer import (
     CellError,
     Column,
@@ -39,9 +40,14 @@ _SPECIAL = {
 }
 
 
+_TPS_NUMBER = re.compile(r"(?i)(?:tps\s*)?0*(\d{1,4})(?:\.0)?")
+_KELURAHAN_CODE = re.compile(r"\d{2}\.\d{2}\.\d{2}\.\d{4}")
+_RT_RW = re.compile(r"\d{1,3}")
+
+
 def parse_tps_number(value: str) -> int | None:
     value = value.strip()
-    match = re.fullmatch(r"(?i)(?:tps\s*)?0*(\d{1,4})(?:\.0)?", value)
+    match = _TPS_NUMBER.fullmatch(value)
     if value == "":
         return None
     if not match or int(match.group(1)) < 1 or int(match.group(1)) > 9999:
@@ -51,7 +57,7 @@ def parse_tps_number(value: str) -> int | None:
 
 def parse_kelurahan_code(value: str) -> str:
     value = value.strip()
-    if value and not re.fullmatch(r"\d{2}\.\d{2}\.\d{2}\.\d{4}", value):
+    if value and not _KELURAHAN_CODE.fullmatch(value):
         if re.fullmatch(r"\d{10}", value):  # 3573021001 without dots
             return f"{value[:2]}.{value[2:4]}.{value[4:6]}.{value[6:]}"
         raise CellError(_("%(value)r is not a kelurahan code like 35.73.02.1001.") % {"value": value})
@@ -60,7 +66,7 @@ def parse_kelurahan_code(value: str) -> str:
 
 def parse_rt_rw(value: str) -> str:
     value = value.strip()
-    if value and not re.fullmatch(r"\d{1,3}", value):
+    if value and not _RT_RW.fullmatch(value):
         raise CellError(_("%(value)r is not an RT/RW number (up to 3 digits).") % {"value": value})
     return value.zfill(3) if value else ""
 
@@ -117,6 +123,10 @@ FIELD_OF = {
     "keterangan_lokasi_khusus": "special_location_note", "akses_disabilitas": "accessible",
     "catatan": "notes",
 }
+_DEFAULTS = {"address": "", "rt": "", "rw": "", "special_location": "", "special_location_note": "",
+             "notes": "", "accessible": True, "dpt_men": 0, "dpt_women": 0}
+_MERGE_PLAN = [(column, field, _DEFAULTS.get(field)) for column, field in FIELD_OF.items()]
+_EXISTING_FIELDS = ["pk", "kelurahan_id", "number", *FIELD_OF.values()]
 # Column to blame for a rule problem on a model field.
 COLUMN_OF = {v: k for k, v in FIELD_OF.items()} | {
     "kelurahan": "kode_kelurahan", "number": "nomor_tps",
@@ -152,7 +162,7 @@ class TpsImporter(Importer):
             by_name.setdefault(_norm_name(name), []).append(code)
             by_pair[(_norm_name(kec_name), _norm_name(name))] = code
         self.by_name, self.by_pair = by_name, by_pair
-        fields = ["pk", "kelurahan_id", "number", *FIELD_OF.values()]
+        fields = _EXISTING_FIELDS
         self.existing = {
             (row[1], row[2]): row
             for row in Tps.objects.filter(election=self.election)
@@ -204,25 +214,15 @@ class TpsImporter(Importer):
             return None
         self.seen[key] = row
         existing = self.existing.get(key)
-        data = {}
-        for column, field in FIELD_OF.items():
-            if column in values and values[column] is not None:
-                data[field] = values[column]
-            elif column in self.present:
-                data[field] = None  # an empty cell clears the value (or takes the default)
-        if existing is not None:
-            current = dict(zip(["pk", "kelurahan_id", "number", *FIELD_OF.values()], existing,
-                               strict=True))
-            merged = {f: (data[f] if f in data else current[f]) for f in FIELD_OF.values()}
-        else:
-            current = None
-            merged = {f: data.get(f) for f in FIELD_OF.values()}
-        defaults = {"address": "", "rt": "", "rw": "", "special_location": "",
-                    "special_location_note": "", "notes": "", "accessible": True,
-                    "dpt_men": 0, "dpt_women": 0}
-        for f, default in defaults.items():
-            if merged[f] is None:
-                merged[f] = default
+        current = dict(zip(_EXISTING_FIELDS, existing, strict=True)) if existing else None
+        present = self.present
+        merged = {}
+        for column, field, default in _MERGE_PLAN:
+            value = values.get(column)
+            if value is None:
+                # A column missing from the file keeps the stored value; an empty cell clears it.
+                value = current[field] if current is not None and column not in present else default
+            merged[field] = value
         problems = rules.tps_problems(
             election=self.election, pemda=self.pemda, kelurahan_code=code, number=number,
             dpt_men=merged["dpt_men"], dpt_women=merged["dpt_women"],
@@ -245,34 +245,66 @@ class TpsImporter(Importer):
         election_id = self.election.pk
         now = timezone.now()
         for current, code, number, merged in objects:
+            kec, kab = place_codes(code)
             if current is None:
-                kec, kab = place_codes(code)
-                to_create.append(Tps(election_id=election_id, kelurahan_id=code, kecamatan_id=kec,
-                                     kabkota_id=kab, number=number, **merged))
+                to_create.append((election_id, code, kec, kab, number,
+                                  *(merged[f] for f in FIELD_OF.values()), now, now))
                 continue
             diff = {f for f, v in merged.items() if _differs(current[f], v)}
             if not diff:
                 result.unchanged += 1
                 continue
             changed_fields |= diff
-            kec, kab = place_codes(code)
             tps = Tps(pk=current["pk"], election_id=election_id, kelurahan_id=code, kecamatan_id=kec,
                       kabkota_id=kab, number=number, updated_at=now, **merged)
             to_update.append(tps)
             before_after.append((tps, current))
-        if to_create:
-            Tps.objects.bulk_create(to_create, batch_size=2000)
+        insert_rows(Tps, INSERT_FIELDS, to_create)
         if to_update:
             Tps.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)
-        entries = [audit.build("create", tps, actor=self.actor, after=audit.snapshot(tps),
-                               message="import") for tps in to_create]
-        for tps, current in before_after:
-            before = {**audit.snapshot(tps), **{f: _jsonable(current[f]) for f in FIELD_OF.values()}}
-            entries.append(audit.build("update", tps, actor=self.actor, before=before,
-                                       after=audit.snapshot(tps), message="import"))
-        audit.AuditEntry.objects.bulk_create(entries, batch_size=2000)
+        self._audit(to_create, before_after)
         return result
+
+    def _audit(self, created_rows, before_after) -> None:
+        """One audit row per created or changed TPS, written in bulk."""
+        names = self.allowed
+        created_keys = {(row[1], row[4]) for row in created_rows}
+        new_ids = {}
+        if created_keys:
+            new_ids = {
+                (kel, number): pk for pk, kel, number in Tps.objects.filter(
+                    election=self.election, created_at=created_rows[0][-1]
+                ).values_list("pk", "kelurahan_id", "number").iterator(chunk_size=10000)
+                if (kel, number) in created_keys
+            }
+        snapshot_fields = ["election", "kelurahan", "kecamatan", "kabkota", "number",
+                           *FIELD_OF.values()]
+
+        lat, lon = snapshot_fields.index("latitude"), snapshot_fields.index("longitude")
+
+        def created():
+            for row in created_rows:
+                after = dict(zip(snapshot_fields, row[:-2], strict=True))
+                if row[lat] is not None:
+                    after["latitude"], after["longitude"] = str(row[lat]), str(row[lon])
+                pk = new_ids[(row[1], row[4])]
+                yield (pk, f"TPS {row[4]:03d} {names.get(row[1], '')}", None, {"id": pk, **after},
+                       row[2], row[1])
+
+        def updated():
+            for tps, current in before_after:
+                after = audit.snapshot(tps)
+                before = {**after, **{f: _jsonable(current[f]) for f in FIELD_OF.values()}}
+                yield (tps.pk, f"TPS {tps.number:03d} {names.get(tps.kelurahan_id, '')}", before,
+                       after, tps.kecamatan_id, tps.kelurahan_id)
+
+        audit.insert_many(Tps, "create", created(), actor=self.actor, message="import")
+        audit.insert_many(Tps, "update", updated(), actor=self.actor, message="import")
+
+
+INSERT_FIELDS = ["election_id", "kelurahan_id", "kecamatan_id", "kabkota_id", "number",
+                 *FIELD_OF.values(), "created_at", "updated_at"]
 
 
 _MICRO = Decimal("0.000001")

@@ -159,15 +159,22 @@ class Tps(models.Model):
         KAMPUS = "kampus", _("Campus")
         LAINNYA = "lainnya", _("Other")
 
+    # No single-column indexes on these keys: the unique (election, kelurahan, number) and the
+    # (election, kecamatan|kabkota) indexes serve every scoped query, and imports stay fast.
     election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="tps",
-                                 verbose_name=_("election"))
+                                 db_index=False, verbose_name=_("election"))
     # The kelurahan decides the place; kab/kota and kecamatan are copies kept for scope queries.
     kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="tps",
-                                  verbose_name=_("kelurahan"))
+                                  db_index=False, verbose_name=_("kelurahan"))
+    # Copies derived from the kelurahan code (place_codes): the kelurahan's own foreign key
+    # already guarantees they exist, so the database does not check them again (imports of
+    # 100,000 rows would pay 200,000 extra checks at commit).
     kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="tps",
-                                  editable=False, verbose_name=_("kecamatan"))
+                                  editable=False, db_index=False, db_constraint=False,
+                                  verbose_name=_("kecamatan"))
     kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="tps",
-                                editable=False, verbose_name=_("regency/city"))
+                                editable=False, db_index=False, db_constraint=False,
+                                verbose_name=_("regency/city"))
     number = models.PositiveSmallIntegerField(_("TPS number"), validators=[MinValueValidator(1)])
     address = models.CharField(_("address"), max_length=255, blank=True)
     rt = models.CharField(_("RT"), max_length=3, blank=True)
@@ -203,7 +210,8 @@ class Tps(models.Model):
         ]
 
     def __str__(self):
-        name = self.kelurahan.name if self.kelurahan_id else ""
+        # Only name the kelurahan when it is already loaded: str() must not query.
+        name = self.kelurahan.name if Tps.kelurahan.is_cached(self) else self.kelurahan_id or ""
         return f"TPS {self.number:03d} {name}".strip()
 
     @property

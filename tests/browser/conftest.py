@@ -19,14 +19,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
-# Playwright's sync API runs an asyncio loop in this thread; Django's ORM would
-# refuse to run here (SynchronousOnlyOperation) without this.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright  # noqa: E402
-
-from tests.conftest import PASSWORD  # noqa: E402
+from tests.conftest import PASSWORD
 
 PHONE = {"width": 360, "height": 740}
 CHROMIUM_ARGS = [
@@ -44,11 +39,23 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def browser() -> Browser:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    # While Playwright's sync API is up, an asyncio loop counts as running in this
+    # thread, and Django's ORM refuses to work here (SynchronousOnlyOperation) unless
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set. Set it only for that window, so tests that
+    # run without a browser keep Django's check.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
+                                                 args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 class LocalOnly:

@@ -24,9 +24,6 @@ def main_pages(world) -> list[str]:
 
 def test_main_pages_make_no_outside_requests(page: Page, base_url, guard: LocalOnly,
                                              page_errors, world, users):
-    failed = []
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-
     log_in(page, base_url, "kelurahan_a")  # visits the login page, /masuk/
     for path in main_pages(world):
         response = page.goto(base_url + path)
@@ -34,11 +31,24 @@ def test_main_pages_make_no_outside_requests(page: Page, base_url, guard: LocalO
         page.wait_for_load_state("networkidle")
 
     assert guard.external == []
-    assert failed == []
     assert page_errors == []
-    # The guard really saw the page's own assets (so "no outside requests" means something).
+    # The guard really saw the pages' own assets, so "nothing outside" means something.
     assert any(url.endswith("/posko.css") for url in guard.local)
     assert any("/htmx-" in url for url in guard.local)
+
+
+def test_main_pages_get_their_css_and_scripts(page: Page, base_url, world, users):
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    log_in(page, base_url, "kelurahan_a")
+    for path in main_pages(world):
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        assert failed == [], path
+        # The stylesheet applied (red top bar) and htmx ran (the TPS filters use it).
+        assert page.evaluate("() => getComputedStyle(document.querySelector('.topbar'))"
+                             ".backgroundColor") == "rgb(155, 28, 28)", path
+        assert page.evaluate("() => typeof window.htmx") == "object", path
 
 
 def test_guard_blocks_and_records_outside_requests(page: Page, base_url, guard: LocalOnly, world, users):

@@ -12,7 +12,7 @@ def _url(addrport: str) -> str:
     host, _, port = addrport.rpartition(":")
     if not host:
         host = "127.0.0.1"
-    elif host in ("0.0.0.0", "[::]", "::"):  # noqa: S104 - only printed
+    elif host in ("0.0.0.0", "[::]", "::"):  # listening everywhere: print a local address
         host = "127.0.0.1"
     return f"http://{host}:{port}/"
 

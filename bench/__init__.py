@@ -1,0 +1,1 @@
+"""Benchmarks that print figures and ratios (see README.md). Importable as ``bench.*``."""
