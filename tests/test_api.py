@@ -509,9 +509,8 @@ def test_docs_page_uses_no_external_urls(world, personas):
 
 
 def test_token_login_is_rate_limited_and_audited(users, client):
-    from tests.conftest import PASSWORD
-
     from posko.core.models import AuditEntry
+    from tests.conftest import PASSWORD
 
     url = "/api/v1/auth/token/"
     for _ in range(5):
