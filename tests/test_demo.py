@@ -278,3 +278,29 @@ def test_command_builds_and_prints_the_users(db, monkeypatch):
     assert "http://127.0.0.1:8123/" in out.getvalue()
     assert "already up to date" in out.getvalue()
     assert Counter(Tps.objects.values_list("special_location", flat=True))["lapas"] == 6
+
+
+def test_demo_has_the_pkpu_schedule_and_home_shows_the_stage(db):
+    import datetime
+    from unittest import mock
+
+    from django.test import Client
+    from django.urls import reverse
+
+    from posko.accounts.models import User
+    from posko.demo.data import build_demo
+    from posko.elections.models import Election
+
+    build_demo()
+    election = Election.active()
+    campaign = election.stages.get(name="Kampanye")
+    assert (campaign.start_date, campaign.end_date) == (datetime.date(2024, 9, 25),
+                                                        datetime.date(2024, 11, 23))
+    assert campaign.status(datetime.date(2024, 10, 9)) == "ongoing"
+    client = Client()
+    client.force_login(User.objects.get(username="camat.klojen"))
+    # The day of the Pemkot's readiness meeting (seed article): H-49, campaign running.
+    with mock.patch("posko.core.home.timezone.localdate", return_value=datetime.date(2024, 10, 9)):
+        page = client.get(reverse("home")).content.decode()
+    assert "H-49" in page and "Kampanye" in page
+    assert ">141<" in page  # Klojen's TPS only

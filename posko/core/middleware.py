@@ -24,3 +24,25 @@ class RequestContextMiddleware:
             client_ip_var.reset(t2)
         response["X-Request-ID"] = request.request_id
         return response
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia unless the user chose another language (cookie set by the
+    language switcher). The browser's Accept-Language is ignored on purpose: many
+    office PCs and phones run an English system, yet Posko's users work in Indonesian."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        return response

@@ -457,6 +457,37 @@ def _election(result: DemoResult):
     return election
 
 
+# PKPU 2/2024 main stages (shared/domain/README.md).
+_D = datetime.date
+STAGES = (
+    ("Pembentukan PPK, PPS dan KPPS", _D(2024, 4, 17), _D(2024, 11, 5)),
+    ("Pemutakhiran data pemilih (coklit 24 Jun – 24 Jul)", _D(2024, 5, 31), _D(2024, 9, 23)),
+    ("Pendaftaran pasangan calon", _D(2024, 8, 27), _D(2024, 8, 29)),
+    ("Penetapan pasangan calon", _D(2024, 9, 22), _D(2024, 9, 22)),
+    ("Pengundian nomor urut", _D(2024, 9, 23), _D(2024, 9, 23)),
+    ("Kampanye", _D(2024, 9, 25), _D(2024, 11, 23)),
+    ("Masa tenang", _D(2024, 11, 24), _D(2024, 11, 26)),
+    ("Pemungutan dan penghitungan suara (TPS 07.00–13.00)", _D(2024, 11, 27), _D(2024, 11, 27)),
+    ("Rekapitulasi tingkat kecamatan", _D(2024, 11, 28), _D(2024, 12, 3)),
+    ("Rekapitulasi tingkat kota", _D(2024, 11, 29), _D(2024, 12, 6)),
+    ("Rekapitulasi tingkat provinsi", _D(2024, 11, 30), _D(2024, 12, 9)),
+    ("Penetapan hasil", _D(2024, 12, 15), _D(2024, 12, 15)),
+)
+
+
+def _stages(result: DemoResult, election) -> None:
+    from posko.elections.models import Stage
+
+    names = []
+    for name, start, end in STAGES:
+        stage = Stage.objects.filter(election=election, name=name).first() or Stage(
+            election=election, name=name)
+        result.other_changes += _save_if_changed(stage, {"start_date": start, "end_date": end})
+        names.append(name)
+    removed, _ = Stage.objects.filter(election=election).exclude(name__in=names).delete()
+    result.other_changes += removed
+
+
 def _agencies(result: DemoResult) -> dict:
     from posko.accounts.models import Agency
 
@@ -563,6 +594,7 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     result.other_changes += _set_pemda(stdout)
     election = _election(result)
     result.election_id = election.pk
+    _stages(result, election)
     agencies = _agencies(result)
     result.users = _users(result, agencies)
     _sync_tps(result, election, generate_tps_rows(seed))

@@ -40,6 +40,8 @@ class TpsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         if self.instance.election_id is None:
             return
         for field, errors in tps_validation_errors(self.instance).items():
+            if field == "dpt_total":
+                field = "dpt_women"  # shown under the DPT fields, where the total is made
             for message in errors:
                 if field in self.fields and field not in self._errors:
                     self.add_error(field, message)
