@@ -131,7 +131,12 @@ def test_tps_list_shows_only_scope(world, personas, persona):
     assert (reverse("elections:tps_detail", args=[world.tps_b.pk]) in body) == (persona in SEES_KEL_B)
     assert reverse("elections:tps_detail", args=[world.tps_outside.pk]) not in body
     # The filter dropdown never offers another region's kelurahan.
-    assert (world.kel_b.code in body) == (persona in SEES_KEL_B)
+    if persona not in SEES_KEL_B:
+        assert world.kel_b.code not in body
+    if persona in {"admin", "agency", "pemantau"}:
+        assert world.kel_b.code in body and world.kec_b.code in body
+    if persona.startswith("kelurahan"):  # a single kelurahan needs no kelurahan filter
+        assert 'name="kelurahan"' not in body and 'name="kecamatan"' not in body
 
 
 def test_tps_list_filters_and_query_count(world, personas, django_assert_max_num_queries):
