@@ -288,13 +288,13 @@ def test_formatted_and_plural_messages_in_both_languages():
             "DPT total %(total)s exceeds the maximum of %(max)s voters per TPS for this "
             "election.") % rule
         for n in (1, 5):
-            assert ngettext("%(count)s row imported: %(summary)s",
-                            "%(count)s rows imported: %(summary)s", n) \
-                % {"count": n, "summary": "-"} == f"{n} baris diimpor: -"
+            assert ngettext("Nothing was imported: %(n)s problem in %(filename)s.",
+                            "Nothing was imported: %(n)s problems in %(filename)s.", n) \
+                % {"n": n, "filename": "a.csv"} == f"Tidak ada yang diimpor: {n} masalah di a.csv."
     with translation.override("en"):
-        assert ngettext("%(count)s row imported: %(summary)s",
-                        "%(count)s rows imported: %(summary)s", 2) \
-            % {"count": 2, "summary": "-"} == "2 rows imported: -"
+        assert ngettext("Nothing was imported: %(n)s problem in %(filename)s.",
+                        "Nothing was imported: %(n)s problems in %(filename)s.", 2) \
+            % {"n": 2, "filename": "a.csv"} == "Nothing was imported: 2 problems in a.csv."
 
 
 def test_lazy_model_labels_follow_the_language():

@@ -192,3 +192,61 @@ def test_admin_pages_only_for_admin(world, personas, persona):
         response = personas[persona].client.get(reverse(name))
         expected = 302 if persona == "anonymous" else 200 if persona == "admin" else 403
         assert response.status_code == expected, (persona, name)
+
+
+def test_election_and_user_history(world, users, personas):
+    from posko.core import audit, services
+
+    before = audit.snapshot(world.election)
+    world.election.max_voters_per_tps = 500
+    services.update(world.election, actor=users["admin"], before=before)
+    for persona in ("admin", "kelurahan_a", "pemantau"):
+        page = personas[persona].client.get(reverse("elections:election_history",
+                                                    args=[world.election.pk]))
+        assert page.status_code == 200 and "500" in page.content.decode()
+    url = reverse("accounts:user_history", args=[users["kelurahan_a"].pk])
+    assert personas["admin"].client.get(url).status_code == 200
+    assert personas["kecamatan_a"].client.get(url).status_code == 403
+
+
+@pytest.mark.parametrize("persona", PERSONA_NAMES)
+def test_election_edit_only_admin(world, personas, persona):
+    url = reverse("elections:election_edit", args=[world.election.pk])
+    response = personas[persona].client.get(url)
+    assert response.status_code == (302 if persona == "anonymous" else 200 if persona == "admin" else 403)
+
+
+def test_election_edit_validates_and_audits(world, personas):
+    client = personas["admin"].client
+    url = reverse("elections:election_edit", args=[world.election.pk])
+    data = {"name": "Pilkada 2024", "voting_date": "2024-11-27", "max_voters_per_tps": "0",
+            "ballot_reserve_percent": "2.5"}
+    response = client.post(url, data)
+    assert response.status_code == 400
+    world.election.refresh_from_db()
+    assert world.election.max_voters_per_tps == 600
+    response = client.post(url, {**data, "max_voters_per_tps": "300"})
+    assert response.status_code == 302
+    world.election.refresh_from_db()
+    assert world.election.max_voters_per_tps == 300 and world.election.name == "Pilkada 2024"
+    entry = AuditEntry.objects.get(action="update", object_repr="Pilkada 2024")
+    assert (entry.before["max_voters_per_tps"], entry.after["max_voters_per_tps"]) == (600, 300)
+    # The new maximum applies to the next TPS edit at once.
+    response = client.post(reverse("elections:tps_edit", args=[world.tps_a.pk]),
+                           _tps_post(world.tps_a))
+    assert response.status_code == 400 and "300" in response.content.decode()
+
+
+def test_activate_other_election(world, personas):
+    import datetime
+
+    from posko.elections.models import Election
+
+    other = Election.objects.create(name="Pilkada Ulang", voting_date=datetime.date(2025, 8, 1))
+    assert personas["pemantau"].client.post(
+        reverse("elections:election_activate", args=[other.pk])).status_code == 403
+    response = personas["admin"].client.post(reverse("elections:election_activate", args=[other.pk]))
+    assert response.status_code == 302
+    assert Election.active() == other
+    world.election.refresh_from_db()
+    assert not world.election.is_active

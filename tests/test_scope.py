@@ -32,3 +32,26 @@ def test_operator_without_region_sees_nothing(world, users):
     user = users["kecamatan_a"]
     user.kecamatan = None
     assert not Tps.objects.visible_to(user).exists()
+
+
+def test_province_pemda_covers_every_kabkota_of_the_province(world, users):
+    """A governor's desk: the Pemda is the province, so Kota Batu's TPS are inside it."""
+    from posko.regions.models import Pemda
+
+    world.pemda.kabkota, world.pemda.provinsi = None, world.kec_a.kabkota.provinsi
+    world.pemda.save()
+    Pemda.clear_cache()
+    admin_sees = set(Tps.objects.visible_to(users["admin"]))
+    assert admin_sees == {world.tps_a, world.tps_a2, world.tps_b, world.tps_outside}
+    assert set(Kecamatan.objects.visible_to(users["pemantau"])) == {
+        world.kec_a, world.kec_b, world.kel_outside.kecamatan}
+    # Operators stay inside their own region.
+    assert set(Tps.objects.visible_to(users["kelurahan_a"])) == {world.tps_a}
+
+
+def test_no_pemda_configured_shows_nothing(world, users):
+    from posko.regions.models import Pemda
+
+    Pemda.objects.all().delete()
+    Pemda.clear_cache()
+    assert not Tps.objects.visible_to(users["admin"]).exists()

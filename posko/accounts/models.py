@@ -82,6 +82,11 @@ class User(AbstractUser):
             self.agency = None
         super().save(*args, **kwargs)
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("accounts:user_edit", args=[self.pk])
+
     # --- what the role allows -------------------------------------------------
     @property
     def effective_role(self) -> str:

@@ -98,3 +98,17 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         audit.record("update", request.user, actor=request.user, message="API token (re)created")
         messages.success(request, _("A new API token was created; the old one no longer works."))
         return HttpResponseRedirect(reverse("accounts:profile"))
+
+
+class UserHistoryView(AdminRequiredMixin, TemplateView):
+    template_name = "core/object_history.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            obj = User.objects.get(pk=kwargs["pk"])
+        except User.DoesNotExist:
+            raise Http404 from None
+        context.update(object=obj, page=Paginator(audit.history(obj), 50).get_page(
+            self.request.GET.get("page")))
+        return context

@@ -16,5 +16,6 @@ urlpatterns = [
     path("pemilihan/", views.ElectionListView.as_view(), name="election_list"),
     path("pemilihan/<int:pk>/", views.ElectionDetailView.as_view(), name="election_detail"),
     path("pemilihan/<int:pk>/edit/", views.ElectionEditView.as_view(), name="election_edit"),
+    path("pemilihan/<int:pk>/history/", views.ElectionHistoryView.as_view(), name="election_history"),
     path("pemilihan/<int:pk>/activate/", views.ElectionActivateView.as_view(), name="election_activate"),
 ]

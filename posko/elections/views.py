@@ -111,6 +111,10 @@ class TpsHistoryView(TpsQuerysetMixin, ObjectHistoryView):
     pass
 
 
+class ElectionHistoryView(ObjectHistoryView):
+    model = Election
+
+
 class TpsImportView(ObjectImportView):
     importer_class = TpsImporter
     template_name = "elections/tps_import.html"
