@@ -2,9 +2,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
-from posko.elections.models import Election, Tps
+from posko.elections.models import CandidatePair, Contest, Election, Stage, Tps
 from posko.elections.services import tps_validation_errors
-from posko.regions.models import Kelurahan
+from posko.regions.models import KabKota, Kelurahan, Pemda, Provinsi
 
 
 class KelurahanChoiceField(forms.ModelChoiceField):
@@ -57,6 +57,49 @@ class ElectionForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         model = Election
         fields = ["name", "voting_date", "max_voters_per_tps", "ballot_reserve_percent"]
         widgets = {"voting_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class ContestForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Contest
+        fields = ["name", "level", "provinsi", "kabkota", "ballot_colour"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        pemda = Pemda.current()
+        province = pemda.provinsi_id or pemda.kabkota.provinsi_id if pemda else None
+        self.fields["provinsi"].queryset = Provinsi.objects.filter(code=province)
+        self.fields["kabkota"].queryset = KabKota.objects.filter(provinsi_id=province)
+
+    def clean(self):
+        data = super().clean()
+        level, kabkota = data.get("level"), data.get("kabkota")
+        if level == Contest.Level.GUBERNUR and kabkota:
+            self.add_error("kabkota", _("A governor's contest covers the whole province: leave "
+                                        "the regency/city empty."))
+        elif level in (Contest.Level.BUPATI, Contest.Level.WALIKOTA) and not kabkota:
+            self.add_error("kabkota", _("Choose the regency/city of this contest."))
+        return data
+
+
+class CandidatePairForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = CandidatePair
+        fields = ["ballot_number", "head_name", "deputy_name", "parties"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class StageForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Stage
+        fields = ["name", "start_date", "end_date"]
+        widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -87,6 +87,9 @@ class Contest(models.Model):
     def __str__(self):
         return self.name
 
+    def get_absolute_url(self) -> str:
+        return self.election.get_absolute_url()
+
     @property
     def region_name(self) -> str:
         return str(self.kabkota or self.provinsi)
@@ -115,6 +118,9 @@ class CandidatePair(models.Model):
     def __str__(self):
         return f"{self.ballot_number}. {self.head_name} – {self.deputy_name}"
 
+    def get_absolute_url(self) -> str:
+        return self.contest.election.get_absolute_url()
+
     @property
     def party_list(self) -> list[str]:
         return [p.strip() for p in self.parties.split(",") if p.strip()]
@@ -136,12 +142,16 @@ class Stage(models.Model):
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
         constraints = [
-            models.CheckConstraint(condition=models.Q(end_date__gte=models.F("start_date")),
-                                   name="stage_ends_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(end_date__gte=models.F("start_date")), name="stage_ends_after_start",
+                violation_error_message=_("The end date cannot be before the start date.")),
         ]
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self) -> str:
+        return self.election.get_absolute_url()
 
     def status(self, today) -> str:
         if today < self.start_date:

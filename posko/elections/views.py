@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import audit, exports, services
+from posko.core import exports, services
 from posko.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -19,9 +19,15 @@ from posko.core.views import (
 )
 from posko.elections import services as election_services
 from posko.elections.filters import TpsFilter
-from posko.elections.forms import ElectionForm, TpsForm
+from posko.elections.forms import (
+    CandidatePairForm,
+    ContestForm,
+    ElectionForm,
+    StageForm,
+    TpsForm,
+)
 from posko.elections.imports import TPS_COLUMNS, TpsImporter
-from posko.elections.models import Election, Tps
+from posko.elections.models import CandidatePair, Contest, Election, Stage, Tps
 from posko.regions.models import Kelurahan
 
 
@@ -166,27 +172,57 @@ class ElectionDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ElectionEditView(LoginRequiredMixin, TemplateView):
+class AdminEditView(ObjectEditView):
+    """Elections and their parts are the Desk Pilkada admin's to create and change."""
+
     template_name = "elections/election_edit.html"
 
-    def _election(self):
-        if not self.request.user.is_desk_admin:
-            raise PermissionDenied
-        return get_object_or_404(Election, pk=self.kwargs["pk"])
+    def can_create(self) -> bool:
+        return self.request.user.is_desk_admin
 
-    def get(self, request, *args, **kwargs):
-        election = self._election()
-        return self.render_to_response({"form": ElectionForm(instance=election), "object": election})
+    def create(self, obj, *, actor):
+        services.create(obj, actor=actor)
 
-    def post(self, request, *args, **kwargs):
-        election = self._election()
-        before = audit.snapshot(election)
-        form = ElectionForm(request.POST, instance=election)
-        if form.is_valid():
-            services.update(form.save(commit=False), actor=request.user, before=before)
-            messages.success(request, _("Saved: %(object)s.") % {"object": election})
-            return HttpResponseRedirect(reverse("elections:election_detail", args=[election.pk]))
-        return self.render_to_response({"form": form, "object": election}, status=400)
+    def update(self, obj, *, actor, before):
+        services.update(obj, actor=actor, before=before)
+
+
+class ElectionEditView(AdminEditView):
+    model = Election
+    form_class = ElectionForm
+
+
+class ElectionPartEditView(AdminEditView):
+    """A contest, candidate pair or stage, created under the election in the URL."""
+
+    parent_field = "election"
+
+    def parent(self):
+        return get_object_or_404(Election.objects.visible_to(self.request.user),
+                                 pk=self.kwargs["election"])
+
+    def new_object(self):
+        return self.model(**{self.parent_field: self.parent()})
+
+
+class ContestEditView(ElectionPartEditView):
+    model = Contest
+    form_class = ContestForm
+
+
+class StageEditView(ElectionPartEditView):
+    model = Stage
+    form_class = StageForm
+
+
+class CandidatePairEditView(ElectionPartEditView):
+    model = CandidatePair
+    form_class = CandidatePairForm
+    parent_field = "contest"
+
+    def parent(self):
+        return get_object_or_404(Contest.objects.visible_to(self.request.user),
+                                 pk=self.kwargs["contest"])
 
 
 class ElectionActivateView(LoginRequiredMixin, TemplateView):
