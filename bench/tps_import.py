@@ -166,7 +166,7 @@ def main() -> None:
         print(json.dumps(_child(args.child, args.rows)))
         return
     targets = [("SQLite", common.sqlite_url())]
-    pg_url = args.database_url or common.default_postgres_url() + "_tps"
+    pg_url = args.database_url or common.default_postgres_url("tps_import")
     if not args.sqlite_only:
         common.fresh_postgres(pg_url)
         targets.append(("PostgreSQL", pg_url))

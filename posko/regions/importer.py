@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from posko.core.bulk import insert_rows
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Provinsi
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -105,10 +106,7 @@ def import_wilayah(*, only: str | None = None, data_dir: Path = DATA_DIR,
                 current = existing.pop(code, None)
                 wanted = (name, parent) if parent_field else (name,)
                 if current is None:
-                    obj = model(code=code, name=name)
-                    if parent_field:
-                        setattr(obj, parent_field, parent)
-                    to_create.append(obj)
+                    to_create.append((code, name, parent) if parent_field else (code, name))
                 elif tuple(current) != wanted:
                     obj = model(code=code, name=name)
                     if parent_field:
@@ -117,7 +115,9 @@ def import_wilayah(*, only: str | None = None, data_dir: Path = DATA_DIR,
                 else:
                     level.unchanged += 1
             if to_create:
-                model.objects.bulk_create(to_create, batch_size=batch_size)
+                # Plain value rows through the import engine's fast path (COPY / executemany).
+                insert_rows(model, ["code", "name", *([parent_field] if parent_field else [])],
+                            to_create, batch_size=batch_size)
             if to_update:
                 model.objects.bulk_update(to_update, fields, batch_size=1000)
             level.created, level.updated = len(to_create), len(to_update)
