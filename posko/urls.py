@@ -1,15 +1,15 @@
 from django.urls import include, path
 
 from posko.accounts.views import LoginView, LogoutView
-from posko.core.home import HomeView
 from posko.core.views import AuditEntryDetailView, AuditLogView
+from posko.elections.browse import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
     path("masuk/", LoginView.as_view(), name="login"),
     path("keluar/", LogoutView.as_view(), name="logout"),
     path("akun/", include("posko.accounts.urls")),
-    path("wilayah/", include("posko.regions.urls")),
+    path("wilayah/", include("posko.elections.browse_urls")),
     path("", include("posko.elections.urls")),
     path("audit/", AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", AuditEntryDetailView.as_view(), name="audit_entry"),

@@ -34,10 +34,19 @@ class Scope:
         return None
 
 
-def _pemda_filter(scope: Scope) -> models.Q:
-    from posko.regions.models import Pemda
+# The Pemda this instance serves. ``regions`` registers its provider in AppConfig.ready(),
+# so core needs no import of a domain app (see docs/development/architecture.md).
+_pemda_provider = None
 
-    pemda = Pemda.current()
+
+def register_pemda_provider(provider) -> None:
+    """``provider()`` returns the Pemda (with ``kabkota_id`` / ``provinsi_id``) or None."""
+    global _pemda_provider
+    _pemda_provider = provider
+
+
+def _pemda_filter(scope: Scope) -> models.Q:
+    pemda = _pemda_provider() if _pemda_provider else None
     if pemda is None:
         return models.Q(pk__in=[])
     if pemda.kabkota_id:

@@ -6,3 +6,9 @@ class RegionsConfig(AppConfig):
     name = "posko.regions"
     label = "regions"
     verbose_name = _("Regions")
+
+    def ready(self):
+        from posko.core.scope import register_pemda_provider
+        from posko.regions.models import Pemda
+
+        register_pemda_provider(Pemda.current)

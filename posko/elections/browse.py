@@ -1,9 +1,11 @@
-"""The region browser: kecamatan → kelurahan → TPS, each level with its TPS
-count and DPT sums, scoped to what the user may see."""
+"""The beranda and the region browser (kecamatan → kelurahan → TPS, each level with
+its TPS count and DPT sums), scoped to what the user may see. They live here, not in
+``regions``, because they count TPS and ``regions`` imports nothing but ``core``."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from posko.elections.models import Election, Tps
@@ -89,4 +91,31 @@ class KelurahanDetailView(LoginRequiredMixin, TemplateView):
                                "dpt_men": sum(t.dpt_men for t in tps),
                                "dpt_women": sum(t.dpt_women for t in tps)},
                        can_edit=self.request.user.can_edit_registry)
+        return context
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "core/home.html"
+
+    def get_context_data(self, **kwargs):
+        user = self.request.user
+        context = super().get_context_data(**kwargs)
+        election = Election.active()
+        today = timezone.localdate()
+        tps = Tps.objects.visible_to(user).filter(election=election).aggregate(
+            count=Count("pk"), dpt=Sum("dpt_total"), men=Sum("dpt_men"), women=Sum("dpt_women"))
+        context.update(
+            election=election,
+            kecamatan_count=Kecamatan.objects.visible_to(user).count(),
+            kelurahan_count=Kelurahan.objects.visible_to(user).count(),
+            tps=tps,
+            today=today,
+        )
+        if election:
+            days = (election.voting_date - today).days
+            context["days_to_vote"] = days
+            context["h_label"] = "H" if days == 0 else (f"H-{days}" if days > 0 else f"H+{-days}")
+            stages = list(election.stages.all())
+            context["current_stages"] = [s for s in stages if s.status(today) == "ongoing"]
+            context["next_stage"] = next((s for s in stages if s.status(today) == "upcoming"), None)
         return context

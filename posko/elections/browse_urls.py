@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posko.regions import views
+from posko.elections import browse as views
 
 app_name = "regions"
 
