@@ -250,3 +250,13 @@ def test_activate_other_election(world, personas):
     assert Election.active() == other
     world.election.refresh_from_db()
     assert not world.election.is_active
+
+
+def test_indonesian_by_default_english_on_request(world, personas):
+    client = personas["kelurahan_a"].client
+    # A phone set to English still gets Indonesian until the user picks English.
+    page = client.get(reverse("home"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Beranda" in page and 'lang="id"' in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    page = client.get(reverse("home")).content.decode()
+    assert ">Home<" in page and 'lang="en"' in page
