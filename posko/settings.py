@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "posko.regions",
     "posko.accounts",
     "posko.elections",
+    "posko.coordination",
     "posko.demo",
 ]
 
@@ -131,6 +132,22 @@ WHITENOISE_USE_FINDERS = True  # serve straight from the apps, no collectstatic 
 MEDIA_ROOT = DATA_DIR / "media"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Largest attachment or photo (bytes).
+POSKO_ATTACHMENT_MAX_BYTES = env_int("POSKO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+
+# E-mail: the console backend unless an SMTP host is given.
+EMAIL_HOST = env_str("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "posko@localhost")
+# Address of this instance in links sent by e-mail.
+POSKO_BASE_URL = env_str("POSKO_BASE_URL", "http://127.0.0.1:8000")
 
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -20,6 +20,10 @@ class Agency(models.Model):
     short_name = models.CharField(_("short name"), max_length=40, blank=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices,
                             default=Kind.PERANGKAT_DAERAH)
+    contact_person = models.CharField(_("contact person"), max_length=150, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -28,6 +32,11 @@ class Agency(models.Model):
 
     def __str__(self):
         return self.short_name or self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("coordination:agency_detail", args=[self.pk])
 
 
 class Role(models.TextChoices):

@@ -97,7 +97,7 @@ class CandidatePairForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 class StageForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Stage
-        fields = ["name", "start_date", "end_date"]
+        fields = ["name", "start_date", "end_date", "owner"]
         widgets = {"start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
                    "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 

@@ -134,6 +134,8 @@ class Stage(models.Model):
     name = models.CharField(_("name"), max_length=200)
     start_date = models.DateField(_("start"))
     end_date = models.DateField(_("end"))
+    owner = models.ForeignKey("accounts.Agency", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="stages", verbose_name=_("owner institution"))
 
     objects = ElectionQuerySet.as_manager()
 

@@ -1,0 +1,177 @@
+"""Writes to tasks: validate, save, audit and notify in one transaction.
+
+Views, the API, templates, meetings and checklists all create and change tasks
+through these functions."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posko.accounts.models import Role, User
+from posko.coordination import notify
+from posko.coordination.models import Attachment, Notification, Task, TaskChecklistItem, TaskNote
+from posko.core import audit, services
+from posko.core.uploads import DOCUMENT_KINDS, check_upload
+
+# --- rules -------------------------------------------------------------------------------
+
+def check_due(due_at, created_at) -> list[tuple[str, str]]:
+    if due_at is not None and created_at is not None and due_at < created_at:
+        return [("due_at", _("The due date cannot be before the task was created (%(created)s).") % {
+            "created": timezone.localtime(created_at).strftime("%d-%m-%Y %H:%M")})]
+    return []
+
+
+def check_status(status: str, blocked_reason: str) -> list[tuple[str, str]]:
+    if status == Task.Status.TERHAMBAT and not (blocked_reason or "").strip():
+        return [("blocked_reason", _("Say why the task is blocked."))]
+    return []
+
+
+def assignee_outside_region(user: User, task: Task) -> bool:
+    """A camat or lurah can only be given tasks inside their own region."""
+    role = user.effective_role
+    if role == Role.KELURAHAN:
+        return task.kelurahan_id is None or task.kelurahan_id != user.kelurahan_id
+    if role == Role.KECAMATAN:
+        return task.kecamatan_id is None or task.kecamatan_id != user.kecamatan_id
+    return False
+
+
+def check_assignees(task: Task, assignees) -> list[tuple[str, str]]:
+    problems = []
+    for user in assignees:
+        if not user.is_active:
+            problems.append(("assignees", _("%(user)s is not an active user.") % {
+                "user": user.get_username()}))
+        elif assignee_outside_region(user, task):
+            problems.append(("assignees", _(
+                "%(user)s works in %(scope)s and cannot be given a task outside it."
+            ) % {"user": user.get_username(), "scope": user.scope_label}))
+    return problems
+
+
+def task_problems(task: Task, assignees) -> dict[str, list[str]]:
+    task.set_place()
+    problems = [*check_due(task.due_at, task.created_at or timezone.now()),
+                *check_status(task.status, task.blocked_reason),
+                *check_assignees(task, assignees)]
+    errors: dict[str, list[str]] = {}
+    for field, message in problems:
+        errors.setdefault(field, []).append(message)
+    return errors
+
+
+def _raise(errors):
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- writes ----------------------------------------------------------------------------
+
+def _notify_assigned(task: Task, users) -> None:
+    for user in users:
+        notify.notify(
+            user, Notification.Kind.ASSIGNED, _("New task: %(title)s") % {"title": task.title},
+            key=f"assigned:{task.pk}:{user.pk}", url=task.get_absolute_url(), task=task,
+            body=_("Due %(due)s. %(place)s") % {
+                "due": timezone.localtime(task.due_at).strftime("%d-%m-%Y %H:%M"),
+                "place": task.place_label})
+
+
+@transaction.atomic
+def create_task(task: Task, *, actor, assignees=(), checklist: list[str] | None = None) -> Task:
+    if task.created_at is None:
+        task.created_at = timezone.now()
+    assignees = list(assignees)
+    _raise(task_problems(task, assignees))
+    task.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    if task.status == Task.Status.SELESAI:
+        task.completed_at = timezone.now()
+    services.create(task, actor=actor)
+    task.assignees.set(assignees)
+    for order, text in enumerate(checklist or []):
+        if text.strip():
+            TaskChecklistItem.objects.create(task=task, text=text.strip()[:300], order=order)
+    _notify_assigned(task, assignees)
+    return task
+
+
+@transaction.atomic
+def update_task(task: Task, *, actor, before: dict, expected_version: int,
+                assignees=None) -> Task:
+    """Save an edited task. ``before`` is its snapshot before the edit; ``expected_version``
+    the version the editor loaded (a concurrent save makes this fail with ConflictError)."""
+    old_assignees = set(task.assignees.values_list("pk", flat=True))
+    new_assignees = list(assignees) if assignees is not None else None
+    _raise(task_problems(task, new_assignees if new_assignees is not None else task.assignees.all()))
+    if task.status == Task.Status.SELESAI and not task.completed_at:
+        task.completed_at = timezone.now()
+    elif task.status != Task.Status.SELESAI:
+        task.completed_at = None
+    if task.status != Task.Status.TERHAMBAT:
+        task.blocked_reason = ""
+    services.update(task, actor=actor, before=before, expected_version=expected_version)
+    if new_assignees is not None:
+        task.assignees.set(new_assignees)
+        added = [u for u in new_assignees if u.pk not in old_assignees]
+        if added or set(u.pk for u in new_assignees) != old_assignees:
+            audit.record("update", task, actor=actor, message=_("assignees: %(names)s") % {
+                "names": ", ".join(u.get_username() for u in new_assignees) or "-"})
+        _notify_assigned(task, added)
+    if before.get("status") != task.status:
+        TaskNote.objects.create(task=task, author=actor, status_from=before.get("status", ""),
+                                status_to=task.status, text=task.blocked_reason)
+    return task
+
+
+@transaction.atomic
+def change_status(task: Task, status: str, *, actor, expected_version: int,
+                  reason: str = "") -> Task:
+    before = audit.snapshot(task)
+    task.status = status
+    task.blocked_reason = reason if status == Task.Status.TERHAMBAT else ""
+    return update_task(task, actor=actor, before=before, expected_version=expected_version)
+
+
+@transaction.atomic
+def add_note(task: Task, *, actor, text: str, files=()) -> TaskNote:
+    """A progress note with optional photos/PDFs (each checked by content and size)."""
+    checked = []
+    errors = []
+    for upload in files:
+        try:
+            checked.append(check_upload(upload, DOCUMENT_KINDS))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if not (text or "").strip() and not checked and not errors:
+        errors.append(_("Write a note or attach a file."))
+    if errors:
+        raise ValidationError({"text": errors})
+    note = TaskNote.objects.create(task=task, author=actor, text=text.strip())
+    for item in checked:
+        store_attachment(item, actor=actor, note=note)
+    audit.record("update", task, actor=actor, message=_("note: %(text)s") % {"text": text[:150]})
+    return note
+
+
+def store_attachment(item, *, actor, note=None, meeting=None) -> Attachment:
+    attachment = Attachment(note=note, meeting=meeting, token=item.token,
+                            extension=item.kind.extension, original_name=item.original_name,
+                            content_type=item.kind.content_type, size=item.size, uploaded_by=actor)
+    attachment.file.save(f"{item.token}{item.kind.extension}", item.file, save=False)
+    attachment.save()
+    return attachment
+
+
+@transaction.atomic
+def toggle_checklist_item(item: TaskChecklistItem, *, actor, done: bool) -> TaskChecklistItem:
+    if item.done != done:
+        item.done = done
+        item.save(update_fields=["done"])
+        audit.record("update", item.task, actor=actor, message=_("checklist: %(item)s %(state)s") % {
+            "item": item.text[:100], "state": "✓" if done else "✗"})
+    return item
