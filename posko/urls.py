@@ -11,6 +11,7 @@ urlpatterns = [
     path("akun/", include("posko.accounts.urls")),
     path("wilayah/", include("posko.elections.browse_urls")),
     path("", include("posko.elections.urls")),
+    path("koordinasi/", include("posko.coordination.urls")),
     path("audit/", AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", AuditEntryDetailView.as_view(), name="audit_entry"),
     path("api/v1/", include("posko.api_urls")),
