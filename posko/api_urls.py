@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from posko.accounts.api import ObtainTokenView
+from posko.coordination import api as coordination_api
 from posko.core.api import OfflineSwaggerView
 from posko.elections import api as elections_api
 
@@ -15,6 +16,10 @@ router.register("wilayah/kecamatan", elections_api.KecamatanViewSet, basename="k
 router.register("wilayah/kelurahan", elections_api.KelurahanViewSet, basename="kelurahan")
 router.register("elections", elections_api.ElectionViewSet, basename="election")
 router.register("tps", elections_api.TpsViewSet, basename="tps")
+router.register("agencies", coordination_api.AgencyViewSet, basename="agency")
+router.register("stages", coordination_api.StageViewSet, basename="stage")
+router.register("tasks", coordination_api.TaskViewSet, basename="task")
+router.register("meetings", coordination_api.MeetingViewSet, basename="meeting")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),

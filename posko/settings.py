@@ -149,6 +149,9 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "posko@localhost")
 # Address of this instance in links sent by e-mail.
 POSKO_BASE_URL = env_str("POSKO_BASE_URL", "http://127.0.0.1:8000")
 
+# Address lines printed under the Pemda's name on PDF reports, separated by "|".
+POSKO_LETTERHEAD_ADDRESS = env_str("POSKO_LETTERHEAD_ADDRESS", "")
+
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

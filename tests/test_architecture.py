@@ -8,6 +8,8 @@ import pytest
 
 POSKO = Path(__file__).resolve().parent.parent / "posko"
 BASE = {"core", "regions", "elections", "accounts"}
+# The demo seeds every module on purpose; nothing imports it.
+SEEDERS = {"demo"}
 ALLOWED = {
     "core": set(),
     "regions": {"core"},
@@ -42,7 +44,13 @@ def test_base_apps_import_only_downwards(app):
 def test_domain_modules_do_not_import_each_other():
     apps = [p.name for p in POSKO.iterdir() if (p / "apps.py").exists()]
     for app in apps:
-        if app in BASE:
+        if app in BASE or app in SEEDERS:
             continue
         others = _imported_apps(app) - BASE
         assert not others, f"{app} imports {others}: register a provider in core instead"
+
+
+def test_nothing_imports_the_demo():
+    for app in [p.name for p in POSKO.iterdir() if (p / "apps.py").exists()]:
+        if app not in SEEDERS:
+            assert "demo" not in _imported_apps(app), app

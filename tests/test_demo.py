@@ -227,7 +227,7 @@ def test_second_build_changes_nothing(db):
     assert list(User.objects.order_by("username").values_list(
         "username", "password", "role", "kecamatan_id", "kelurahan_id", "agency_id")) == users_before
     assert Election.objects.count() == 1 and Contest.objects.count() == 2
-    assert CandidatePair.objects.count() == 6 and Agency.objects.count() == 14
+    assert CandidatePair.objects.count() == 6 and Agency.objects.count() == 19
     assert AuditEntry.objects.filter(action="import").count() == 1
 
 

@@ -6,3 +6,8 @@ class CoordinationConfig(AppConfig):
     name = "posko.coordination"
     label = "coordination"
     verbose_name = _("Coordination")
+
+    def ready(self):
+        from posko.coordination import report
+
+        report.register()  # daily-report sections + the default letterhead provider

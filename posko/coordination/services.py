@@ -89,6 +89,8 @@ def create_task(task: Task, *, actor, assignees=(), checklist: list[str] | None 
     assignees = list(assignees)
     _raise(task_problems(task, assignees))
     task.created_by = actor if getattr(actor, "is_authenticated", False) else None
+    if task.status != Task.Status.TERHAMBAT:
+        task.blocked_reason = ""
     if task.status == Task.Status.SELESAI:
         task.completed_at = timezone.now()
     services.create(task, actor=actor)

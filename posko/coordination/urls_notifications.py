@@ -1,1 +1,10 @@
-urlpatterns = []
+from django.urls import path
+
+from posko.coordination import views_notifications as views
+
+urlpatterns = [
+    path("notifikasi/", views.NotificationListView.as_view(), name="notifications"),
+    path("notifikasi/<int:pk>/baca/", views.NotificationReadView.as_view(), name="notification_read"),
+    path("notifikasi/baca-semua/", views.NotificationsReadAllView.as_view(),
+         name="notifications_read_all"),
+]

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from posko.core.context import client_ip_var, request_id_var
 from posko.core.models import AuditEntry
@@ -24,6 +25,8 @@ def _json_value(value):
         return str(value)
     if isinstance(value, models.Model):
         return str(value.pk)
+    if isinstance(value, FieldFile):
+        return value.name or ""
     return value
 
 

@@ -598,6 +598,9 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     agencies = _agencies(result)
     result.users = _users(result, agencies)
     _sync_tps(result, election, generate_tps_rows(seed))
+    from posko.demo.coordination import build_coordination
+
+    build_coordination(result)
 
     tps = Tps.objects.filter(election=election)
     sums = tps.aggregate(men=Sum("dpt_men"), women=Sum("dpt_women"))
