@@ -507,6 +507,10 @@ def test_schema_lists_the_coordination_endpoints(world, personas):
     assert set(paths["/api/v1/tasks/{id}/"]) >= {"get", "patch"}
     assert "put" not in paths["/api/v1/tasks/{id}/"] and "delete" not in paths["/api/v1/tasks/{id}/"]
     assert "multipart/form-data" in paths["/api/v1/tasks/{id}/notes/"]["post"]["requestBody"]["content"]
+    patch = paths["/api/v1/tasks/{id}/"]["patch"]["requestBody"]["content"]["application/json"]
+    assert patch["schema"]["$ref"] == "#/components/schemas/TaskStatus"
+    component = response.json()["components"]["schemas"]["TaskStatus"]
+    assert set(component["required"]) == {"status", "version"}
 
 
 def test_schema_generates_without_warnings(db, tmp_path):

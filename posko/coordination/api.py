@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import force_instance
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
@@ -254,6 +256,20 @@ class TaskFilterWithElection(ActiveElectionFilterMixin, TaskFilter):
         fields = ["election", *TaskFilter.Meta.fields]
 
 
+class TaskSchema(AutoSchema):
+    """PATCH of a task takes a whole TaskStatus (status and version required), not the
+    all-optional "Patched" copy drf-spectacular makes of a PATCH body by default."""
+
+    def _get_request_for_media_type(self, serializer, direction="request"):
+        if self.method == "PATCH" and isinstance(force_instance(serializer), TaskStatusSerializer):
+            self.method = "POST"
+            try:
+                return super()._get_request_for_media_type(serializer, direction)
+            finally:
+                self.method = "PATCH"
+        return super()._get_request_for_media_type(serializer, direction)
+
+
 class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
     """Tasks the caller may see, of the active election by default (``?election=``).
 
@@ -262,6 +278,7 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
     ``POST tasks/{id}/notes/`` adds a progress note, with files as multipart."""
 
     queryset = Task.objects.all()
+    schema = TaskSchema()
     permission_classes = [permissions.IsAuthenticated, EditableInScope]
     filterset_class = TaskFilterWithElection
     http_method_names = ["get", "post", "patch", "head", "options"]
