@@ -94,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "posko.regions.context_processors.posko",
+                "posko.coordination.context_processors.notifications",
             ],
         },
     },

@@ -6,8 +6,9 @@ the task's agency — is notified:
 
 * ``DUE_SOON`` once per task and user, when the task is due within the next 24 hours
   (key ``due_soon:<task>:<user>``);
-* ``OVERDUE`` once per local day (``TIME_ZONE``) while the task is past due
-  (key ``overdue:<task>:<user>:<YYYY-MM-DD>``);
+* ``OVERDUE`` once per task and user, when the task has passed its due time
+  (key ``overdue:<task>:<user>``) — the daily digest keeps listing it afterwards, so a
+  lurah with 30 late tasks gets one digest a day, not 30 e-mails;
 * with ``--digest``, one ``DIGEST`` per user per local day summarising their open,
   due-soon and overdue tasks (key ``digest:<user>:<YYYY-MM-DD>``), only for users with
   at least one open task.
@@ -47,8 +48,7 @@ from functools import partial
 
 from django.conf import settings
 from django.core import mail
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db import IntegrityError, connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -60,7 +60,7 @@ from posko.core.bulk import insert_rows
 from posko.elections.models import Election
 
 DUE_SOON_HOURS = 24
-TASK_CHUNK = 2000  # tasks fetched (and assignees prefetched) per round trip
+TASK_CHUNK = 2000  # tasks fetched, with one query for their assignees, per round
 WRITE_CHUNK = 5000  # notifications written per flush
 KEY_CHUNK = 500  # keys per ``IN (...)``; below SQLite's parameter limit
 DIGEST_SAMPLES = 5  # tasks named per section of a digest
@@ -118,7 +118,7 @@ def notify_many(items: Iterable[Outgoing], *, known_keys: set[str] | None = None
     try:
         with transaction.atomic():  # the fast path (COPY on PostgreSQL)
             insert_rows(Notification, NOTIFICATION_COLUMNS, rows)
-    except IntegrityError:
+    except (IntegrityError, connection.Database.IntegrityError):  # COPY raises the driver's
         # Another run wrote some of these keys meanwhile: skip those, never duplicate them.
         Notification.objects.bulk_create(
             [Notification(**dict(zip(NOTIFICATION_COLUMNS, row, strict=True))) for row in rows],
@@ -232,11 +232,10 @@ def _when(moment) -> str:
 
 
 def existing_reminder_keys(reminder_tasks, day: str, *, digest: bool) -> set[str]:
-    """The keys this run could create that already exist: every due-soon key of the
-    candidate tasks and today's overdue keys (one query), today's digests (one more)."""
+    """The keys this run could create that already exist: every due-soon and overdue key
+    of the candidate tasks (one query), today's digests (one more)."""
     keys = set(Notification.objects.filter(task__in=reminder_tasks.values("pk")).filter(
-        Q(kind=Kind.DUE_SOON) | Q(kind=Kind.OVERDUE, key__endswith=f":{day}"))
-        .values_list("key", flat=True))
+        kind__in=[Kind.DUE_SOON, Kind.OVERDUE]).values_list("key", flat=True))
     if digest:
         keys.update(Notification.objects.filter(kind=Kind.DIGEST, key__endswith=f":{day}")
                     .values_list("key", flat=True))
@@ -345,7 +344,7 @@ def send_reminders(now: datetime.datetime | None = None, *, digest: bool = False
 
 def _remind(task: _Row, recipients, overdue: bool, day: str, known: set[str],
             pending: list[Outgoing], result: ReminderResult, task_url) -> None:
-    keys = [(user, f"overdue:{task.pk}:{user.pk}:{day}" if overdue
+    keys = [(user, f"overdue:{task.pk}:{user.pk}" if overdue
              else f"due_soon:{task.pk}:{user.pk}") for user in recipients]
     new = [(user, key) for user, key in keys if key not in known]
     result.already_sent += len(keys) - len(new)

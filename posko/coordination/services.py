@@ -109,7 +109,14 @@ def update_task(task: Task, *, actor, before: dict, expected_version: int,
     the version the editor loaded (a concurrent save makes this fail with ConflictError)."""
     old_assignees = set(task.assignees.values_list("pk", flat=True))
     new_assignees = list(assignees) if assignees is not None else None
-    _raise(task_problems(task, new_assignees if new_assignees is not None else task.assignees.all()))
+    # Assignees are checked when they are given, or when the task moves to another place;
+    # a status change alone never fails on them.
+    task.set_place()
+    moved = (before.get("kecamatan"), before.get("kelurahan")) != (task.kecamatan_id,
+                                                                    task.kelurahan_id)
+    to_check = new_assignees if new_assignees is not None else (
+        list(task.assignees.all()) if moved else [])
+    _raise(task_problems(task, to_check))
     if task.status == Task.Status.SELESAI and not task.completed_at:
         task.completed_at = timezone.now()
     elif task.status != Task.Status.SELESAI:
