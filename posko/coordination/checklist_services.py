@@ -190,7 +190,7 @@ def answer_to_task(response: SupervisionResponse, *, actor, agency_id=None,
     """Turn an unmet answer into a task for its region, owned by a responsible agency and
     assigned to that agency's operators; due in two days. A second call returns the same
     task: (task, created)."""
-    response = (SupervisionResponse.objects.select_for_update()
+    response = (SupervisionResponse.objects.select_for_update(of=("self",))
                 .select_related("item__checklist__stage", "kelurahan", "kecamatan")
                 .get(pk=response.pk))
     if response.task_id:

@@ -109,7 +109,7 @@ def decision_to_task(decision: Decision, *, actor) -> tuple[Task, bool]:
     election. A person bound to a kecamatan or kelurahan gets the task placed in their
     region (they can only be given tasks there). The assignee is notified once, with a
     "decision assigned" notification. A second call returns the existing task."""
-    decision = (Decision.objects.select_for_update().select_related("meeting__election", "agency",
+    decision = (Decision.objects.select_for_update(of=("self",)).select_related("meeting__election", "agency",
                                                                     "assignee", "task")
                 .get(pk=decision.pk))
     if decision.task_id:
