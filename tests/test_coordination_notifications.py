@@ -121,12 +121,12 @@ def test_read_needs_post(world, users, personas):
 def test_mark_all_read_touches_only_own(world, users, personas):
     mine = [make_note(users["kecamatan_a"], f"m{i}") for i in range(3)]
     theirs = make_note(users["kelurahan_a"], "t")
+    personas["kecamatan_a"].client.cookies["django_language"] = "en"
     response = personas["kecamatan_a"].client.post(READ_ALL)
     assert response.status_code == 302 and response["Location"] == LIST
     assert Notification.objects.filter(pk__in=[n.pk for n in mine], read_at__isnull=True).count() == 0
     theirs.refresh_from_db()
     assert theirs.read_at is None
-    personas["kecamatan_a"].client.cookies["django_language"] = "en"
     page = personas["kecamatan_a"].client.get(LIST)
     assert b"All notifications are marked as read." in page.content  # the message
     assert b"Mark all as read" not in page.content  # nothing unread left
