@@ -44,6 +44,7 @@ from posko.coordination.models import (
     TaskTemplate,
     TaskTemplateItem,
 )
+from posko.demo.data import _save_if_changed
 from posko.elections.models import Election, Stage
 from posko.regions.models import Kelurahan
 
@@ -248,16 +249,6 @@ DECISIONS = (
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-def _save_if_changed(obj, values: dict) -> int:
-    """Set ``values`` on ``obj`` and save it when it is new or something differs; 1 if saved."""
-    changed = obj.pk is None or any(getattr(obj, k) != v for k, v in values.items())
-    for key, value in values.items():
-        setattr(obj, key, value)
-    if changed:
-        obj.save()
-    return int(changed)
-
 
 def _set_m2m(manager, objects) -> int:
     wanted = {o.pk for o in objects}
