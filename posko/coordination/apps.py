@@ -11,3 +11,8 @@ class CoordinationConfig(AppConfig):
         from posko.coordination import report
 
         report.register()  # daily-report sections + the default letterhead provider
+
+        from posko.coordination.dashboard import cards
+        from posko.core.dashboard import register_card
+
+        register_card("coordination", cards, order=10)

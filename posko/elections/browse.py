@@ -8,6 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.views.generic import TemplateView
 
+from posko.core.dashboard import cards_for
 from posko.elections.models import Election, Tps
 from posko.regions.models import Kecamatan, Kelurahan
 
@@ -110,6 +111,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             kelurahan_count=Kelurahan.objects.visible_to(user).count(),
             tps=tps,
             today=today,
+            module_cards=cards_for(user),
         )
         if election:
             days = (election.voting_date - today).days
