@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "posko.accounts",
     "posko.elections",
     "posko.coordination",
+    "posko.logistics",
     "posko.demo",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("wilayah/", include("posko.elections.browse_urls")),
     path("", include("posko.elections.urls")),
     path("koordinasi/", include("posko.coordination.urls")),
+    path("logistik/", include("posko.logistics.urls")),
     path("audit/", AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", AuditEntryDetailView.as_view(), name="audit_entry"),
     path("api/v1/", include("posko.api_urls")),

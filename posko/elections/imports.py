@@ -29,6 +29,7 @@ from posko.core.importer import (
 )
 from posko.elections import rules
 from posko.elections.models import Tps, place_codes
+from posko.elections.signals import tps_changed
 from posko.regions.models import Kelurahan, Pemda
 
 _SPECIAL = {
@@ -264,6 +265,9 @@ class TpsImporter(Importer):
             Tps.objects.bulk_update(to_update, sorted(changed_fields | {"updated_at"}), batch_size=1000)
         result.created, result.updated = len(to_create), len(to_update)
         self._audit(to_create, before_after)
+        changed_ids = [tps.pk for tps in to_update] + list(self._new_ids.values())
+        if changed_ids:
+            tps_changed.send(sender=Tps, election=self.election, tps_ids=changed_ids)
         return result
 
     def _audit(self, created_rows, before_after) -> None:
@@ -278,6 +282,7 @@ class TpsImporter(Importer):
                 ).values_list("pk", "kelurahan_id", "number").iterator(chunk_size=10000)
                 if (kel, number) in created_keys
             }
+        self._new_ids = new_ids
         snapshot_fields = ["election", "kelurahan", "kecamatan", "kabkota", "number",
                            *FIELD_OF.values()]
 

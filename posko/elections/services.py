@@ -9,6 +9,7 @@ from django.db import transaction
 from posko.core import audit, services
 from posko.elections import rules
 from posko.elections.models import Election, Tps
+from posko.elections.signals import tps_changed
 from posko.regions.models import Pemda
 
 
@@ -53,16 +54,28 @@ def _outside_scope_message() -> str:
     return _("You may not add or change TPS in this kelurahan.")
 
 
+def _changed(tps_list) -> None:
+    by_election: dict = {}
+    for tps in tps_list:
+        by_election.setdefault(tps.election_id, []).append(tps.pk)
+    for election_id, ids in by_election.items():
+        tps_changed.send(sender=Tps, election=Election.objects.get(pk=election_id), tps_ids=ids)
+
+
 @transaction.atomic
 def create_tps(tps: Tps, *, actor) -> Tps:
     _check(tps, actor)
-    return services.create(tps, actor=actor)
+    services.create(tps, actor=actor)
+    _changed([tps])
+    return tps
 
 
 @transaction.atomic
 def update_tps(tps: Tps, *, actor, before: dict) -> Tps:
     _check(tps, actor)
-    return services.update(tps, actor=actor, before=before)
+    services.update(tps, actor=actor, before=before)
+    _changed([tps])
+    return tps
 
 
 @transaction.atomic

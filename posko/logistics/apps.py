@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LogisticsConfig(AppConfig):
+    name = "posko.logistics"
+    label = "logistics"
+    verbose_name = _("Logistics")
+
+    def ready(self):
+        from posko.elections.signals import tps_changed
+        from posko.logistics import requirements
+
+        def recompute_for_tps(sender, election, tps_ids, **kwargs):
+            # A TPS's DPT changed (edit, import, API): its requirements and readiness follow.
+            requirements.recompute(election, tps_ids=tps_ids)
+
+        tps_changed.connect(recompute_for_tps, dispatch_uid="logistics.recompute_for_tps",
+                            weak=False)
