@@ -8,6 +8,7 @@ from posko.accounts.api import ObtainTokenView
 from posko.coordination import api as coordination_api
 from posko.core.api import OfflineSwaggerView
 from posko.elections import api as elections_api
+from posko.logistics import api as logistics_api
 
 app_name = "api"
 
@@ -20,6 +21,11 @@ router.register("agencies", coordination_api.AgencyViewSet, basename="agency")
 router.register("stages", coordination_api.StageViewSet, basename="stage")
 router.register("tasks", coordination_api.TaskViewSet, basename="task")
 router.register("meetings", coordination_api.MeetingViewSet, basename="meeting")
+router.register("logistics/requirements", logistics_api.RequirementViewSet,
+                basename="logistics-requirement")
+router.register("logistics/readiness", logistics_api.ReadinessViewSet, basename="logistics-readiness")
+router.register("logistics/shortfalls", logistics_api.ShortfallViewSet, basename="logistics-shortfall")
+router.register("logistics/shipments", logistics_api.ShipmentViewSet, basename="logistics-shipment")
 
 urlpatterns = [
     path("auth/token/", ObtainTokenView.as_view(), name="token"),

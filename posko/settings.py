@@ -154,6 +154,11 @@ POSKO_BASE_URL = env_str("POSKO_BASE_URL", "http://127.0.0.1:8000")
 # Address lines printed under the Pemda's name on PDF reports, separated by "|".
 POSKO_LETTERHEAD_ADDRESS = env_str("POSKO_LETTERHEAD_ADDRESS", "")
 
+# Logistics map: Leaflet tile URL template (e.g. https://peta.example.go.id/tiles/{z}/{x}/{y}.png);
+# empty = no tiles (TPS points on a plain background with a scale). Attribution is shown on the map.
+POSKO_MAP_TILE_URL = env_str("POSKO_MAP_TILE_URL", "")
+POSKO_MAP_TILE_ATTRIBUTION = env_str("POSKO_MAP_TILE_ATTRIBUTION", "")
+
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

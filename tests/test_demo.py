@@ -238,6 +238,9 @@ def test_rebuild_resets_what_was_changed(db):
     edited = Tps.objects.get(kelurahan_id=KEBONSARI, number=1)
     edited.dpt_men, edited.address = 1, "diubah"
     edited.save()
+    from posko.logistics.models import Shipment
+
+    Shipment.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).delete()
     Tps.objects.get(kelurahan_id=KEBONSARI, number=2).delete()
     Tps.objects.create(election=election, kelurahan_id=KEBONSARI, number=99, dpt_men=10)
     kauman = User.objects.get(username="lurah.kauman")

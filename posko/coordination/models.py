@@ -164,7 +164,7 @@ class Task(models.Model):
     # Optimistic locking: a save must name the version it was edited from.
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = TaskQuerySet.as_manager()
 
     class Meta:
@@ -502,7 +502,7 @@ class SupervisionResponse(models.Model):
                                      related_name="+", verbose_name=_("answered by"))
     responded_at = models.DateTimeField(_("answered"), default=timezone.now)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -601,6 +601,9 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     from posko.demo.coordination import build_coordination
 
     build_coordination(result)
+    from posko.demo.logistics import build_logistics
+
+    build_logistics(result)
 
     tps = Tps.objects.filter(election=election)
     sums = tps.aggregate(men=Sum("dpt_men"), women=Sum("dpt_women"))

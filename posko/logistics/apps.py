@@ -17,3 +17,7 @@ class LogisticsConfig(AppConfig):
 
         tps_changed.connect(recompute_for_tps, dispatch_uid="logistics.recompute_for_tps",
                             weak=False)
+
+        from posko.logistics import report
+
+        report.register()

@@ -114,7 +114,7 @@ class Requirement(models.Model):
                                   db_constraint=False, db_index=False, verbose_name=_("kelurahan"))
     quantity = models.PositiveIntegerField(_("required"))
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -179,7 +179,7 @@ class Shipment(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -290,7 +290,7 @@ class Shortfall(models.Model):
                                   verbose_name=_("closed by"))
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ShortfallQuerySet.as_manager()
 
     class Meta:
@@ -337,7 +337,7 @@ class TpsReadiness(models.Model):
     last_received_at = models.DateTimeField(_("last received"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -368,7 +368,7 @@ class PlannedDistribution(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     planned_date = models.DateField(_("planned date"))
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -427,7 +427,7 @@ class SupportRequest(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()
 
     class Meta:

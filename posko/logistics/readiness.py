@@ -6,22 +6,18 @@ condition, and a state.
 * ``belum`` — nothing received yet;
 * ``kurang`` — otherwise.
 
-``refresh(election, tps_ids)`` recomputes the stored ``TpsReadiness`` rows with a few
-grouped queries; every service that changes requirements, receipts or shortfall cases
-calls it for the TPS it touched. Roll-ups group the stored rows."""
+``refresh(election, tps_ids)`` recomputes the stored ``TpsReadiness`` rows in one SQL
+statement (per chunk of 20,000 TPS ids); every service that changes requirements,
+receipts or shortfall cases calls it for the TPS it touched. Roll-ups group the stored
+rows. ``_state`` states the rules in Python; the SQL applies the same ones."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from decimal import Decimal
-
-from django.db import transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from posko.core.bulk import insert_rows
-from posko.elections.models import Tps
-from posko.logistics.models import Requirement, Shipment, ShipmentLine, Shortfall, TpsReadiness
+from posko.logistics.models import Shipment, Shortfall, TpsReadiness
 
 READINESS_FIELDS = ["tps_id", "election_id", "kecamatan_id", "kelurahan_id", "required_units",
                     "good_units", "percent", "state", "open_shortfalls", "last_received_at",
@@ -38,61 +34,104 @@ def _state(required: dict, good: dict, received_any: bool, open_cases: int) -> s
     return TpsReadiness.State.KURANG
 
 
+# One INSERT … SELECT … ON CONFLICT per chunk of TPS; SQLite and PostgreSQL. The same rules
+# as _state(): per item, good = received − damaged over the received shipments to the TPS
+# (returns excluded), counted at most up to the requirement.
+_UPSERT = """
+INSERT INTO logistics_tpsreadiness (tps_id, election_id, kecamatan_id, kelurahan_id,
+  required_units, good_units, percent, state, open_shortfalls, last_received_at, updated_at)
+WITH req AS (
+  SELECT r.tps_id, r.item_id, r.quantity
+  FROM logistics_requirement r JOIN logistics_item i ON i.id = r.item_id
+  WHERE i.election_id = %(election)s {req_filter}
+), got AS (
+  SELECT s.tps_id, l.item_id,
+         SUM(COALESCE(l.received, 0)) - SUM(l.damaged) AS good, MAX(s.received_at) AS last_at
+  FROM logistics_shipment s JOIN logistics_shipmentline l ON l.shipment_id = s.id
+  WHERE s.election_id = %(election)s AND s.to_level = %(tps_level)s AND s.is_return = %(false)s
+    AND s.status = %(received)s AND s.tps_id IS NOT NULL {shipment_filter}
+  GROUP BY s.tps_id, l.item_id
+), per_item AS (
+  SELECT req.tps_id, req.quantity AS qty,
+         CASE WHEN got.good IS NULL OR got.good < 0 THEN 0 ELSE got.good END AS good
+  FROM req LEFT JOIN got ON got.tps_id = req.tps_id AND got.item_id = req.item_id
+), units AS (
+  SELECT tps_id, SUM(qty) AS required,
+         SUM(CASE WHEN good < qty THEN good ELSE qty END) AS ok,
+         SUM(CASE WHEN good < qty THEN 1 ELSE 0 END) AS missing
+  FROM per_item GROUP BY tps_id
+), recv AS (
+  SELECT tps_id, MAX(last_at) AS last_at FROM got GROUP BY tps_id
+), cases AS (
+  SELECT tps_id, COUNT(*) AS n FROM logistics_shortfall
+  WHERE election_id = %(election)s AND tps_id IS NOT NULL AND status <> %(resolved)s
+    {case_filter}
+  GROUP BY tps_id
+)
+SELECT t.id, t.election_id, t.kecamatan_id, t.kelurahan_id,
+       COALESCE(u.required, 0), COALESCE(u.ok, 0),
+       CASE WHEN COALESCE(u.required, 0) > 0 THEN ROUND(u.ok * 100.0 / u.required, 1) ELSE 0 END,
+       CASE WHEN COALESCE(c.n, 0) > 0 THEN %(bermasalah)s
+            WHEN rv.last_at IS NULL THEN %(belum)s
+            WHEN COALESCE(u.missing, 0) = 0 THEN %(lengkap)s
+            ELSE %(kurang)s END,
+       COALESCE(c.n, 0), rv.last_at, %(now)s
+FROM elections_tps t
+LEFT JOIN units u ON u.tps_id = t.id
+LEFT JOIN recv rv ON rv.tps_id = t.id
+LEFT JOIN cases c ON c.tps_id = t.id
+WHERE t.election_id = %(election)s {tps_filter}
+ON CONFLICT (tps_id) DO UPDATE SET
+  election_id = excluded.election_id, kecamatan_id = excluded.kecamatan_id,
+  kelurahan_id = excluded.kelurahan_id, required_units = excluded.required_units,
+  good_units = excluded.good_units, percent = excluded.percent, state = excluded.state,
+  open_shortfalls = excluded.open_shortfalls, last_received_at = excluded.last_received_at,
+  updated_at = excluded.updated_at
+WHERE {changed}
+"""
+_COMPARED = ("election_id", "kecamatan_id", "kelurahan_id", "required_units", "good_units",
+             "percent", "state", "open_shortfalls", "last_received_at")
+# TPS ids per statement when only some TPS are refreshed.
+CHUNK = 20_000
+
+
+def _sql(chunk_size: int | None) -> str:
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"logistics_tpsreadiness.{c} {distinct} excluded.{c}" for c in _COMPARED)
+    if chunk_size is None:
+        filters = dict.fromkeys(("req_filter", "shipment_filter", "case_filter", "tps_filter"), "")
+    else:
+        ids = ", ".join(f"%(id{i})s" for i in range(chunk_size))
+        filters = {"req_filter": f"AND r.tps_id IN ({ids})",
+                   "shipment_filter": f"AND s.tps_id IN ({ids})",
+                   "case_filter": f"AND tps_id IN ({ids})",
+                   "tps_filter": f"AND t.id IN ({ids})"}
+    return _UPSERT.format(changed=changed, **filters)
+
+
 @transaction.atomic
 def refresh(election, tps_ids=None) -> int:
-    """Recompute and store the readiness of ``election``'s TPS (all, or ``tps_ids``)."""
-    tps = Tps.objects.filter(election=election)
-    if tps_ids is not None:
-        tps_ids = list(tps_ids)
-        tps = tps.filter(pk__in=tps_ids)
-    places = {pk: (kec, kel) for pk, kec, kel in tps.values_list("pk", "kecamatan_id", "kelurahan_id")
-              .iterator(chunk_size=10000)}
-    required: dict[int, dict[int, int]] = defaultdict(dict)
-    req = Requirement.objects.filter(item__election=election)
-    if tps_ids is not None:
-        req = req.filter(tps_id__in=tps_ids)
-    for tps_id, item_id, qty in req.values_list("tps_id", "item_id", "quantity").iterator(
-            chunk_size=20000):
-        required[tps_id][item_id] = qty
-    good: dict[int, dict[int, int]] = defaultdict(dict)
-    last: dict[int, object] = {}
-    lines = ShipmentLine.objects.filter(
-        shipment__election=election, shipment__to_level=Shipment.Level.TPS,
-        shipment__is_return=False, shipment__status=Shipment.Status.RECEIVED)
-    if tps_ids is not None:
-        lines = lines.filter(shipment__tps_id__in=tps_ids)
-    for tps_id, item_id, received, damaged, when in lines.values_list(
-            "shipment__tps_id", "item_id").annotate(
-            received=Sum("received"), damaged=Sum("damaged"),
-            when=Max("shipment__received_at")).values_list(
-            "shipment__tps_id", "item_id", "received", "damaged", "when").iterator(chunk_size=20000):
-        good[tps_id][item_id] = max(0, (received or 0) - (damaged or 0))
-        if when and (tps_id not in last or when > last[tps_id]):
-            last[tps_id] = when
-    cases = Shortfall.objects.open().filter(election=election, tps__isnull=False)
-    if tps_ids is not None:
-        cases = cases.filter(tps_id__in=tps_ids)
-    open_cases = dict(cases.values_list("tps_id").annotate(n=Count("pk")).values_list("tps_id", "n"))
-
-    now = timezone.now()
-
-    def rows():
-        for pk, (kec, kel) in places.items():
-            req_items = required.get(pk, {})
-            good_items = good.get(pk, {})
-            total = sum(req_items.values())
-            ok = sum(min(good_items.get(item, 0), qty) for item, qty in req_items.items())
-            percent = (Decimal(ok * 100) / total).quantize(Decimal("0.1")) if total else Decimal(0)
-            received_any = pk in last
-            yield (pk, election.pk, kec, kel, total, ok, percent,
-                   _state(req_items, good_items, received_any, open_cases.get(pk, 0)),
-                   open_cases.get(pk, 0), last.get(pk), now)
-
-    stale = TpsReadiness.objects.filter(election=election)
-    if tps_ids is not None:
-        stale = stale.filter(tps_id__in=tps_ids)
-    stale.delete()
-    return insert_rows(TpsReadiness, READINESS_FIELDS, rows())
+    """Recompute and store the readiness of ``election``'s TPS (all, or ``tps_ids``);
+    returns the number of rows written (rows whose figures did not change are left alone,
+    ``updated_at`` is the time of the last change)."""
+    S = TpsReadiness.State
+    params = {"election": election.pk, "tps_level": Shipment.Level.TPS, "false": False,
+              "received": Shipment.Status.RECEIVED, "resolved": Shortfall.Status.RESOLVED,
+              "bermasalah": S.BERMASALAH, "belum": S.BELUM, "lengkap": S.LENGKAP,
+              "kurang": S.KURANG,
+              "now": connection.ops.adapt_datetimefield_value(timezone.now())}
+    written = 0
+    with connection.cursor() as cursor:
+        if tps_ids is None:
+            cursor.execute(_sql(None), params)
+            return max(cursor.rowcount, 0)
+        tps_ids = sorted(set(tps_ids))
+        for start in range(0, len(tps_ids), CHUNK):
+            chunk = tps_ids[start:start + CHUNK]
+            cursor.execute(_sql(len(chunk)),
+                           {**params, **{f"id{i}": pk for i, pk in enumerate(chunk)}})
+            written += max(cursor.rowcount, 0)
+    return written
 
 
 def rollup(queryset, group_by: str):

@@ -3,15 +3,17 @@
 ballots (per contest) = ceil(DPT × (100 + reserve %) / 100) for each contest covering
 the TPS; per contest = quantity × contests; per TPS = quantity; per voters =
 quantity × ceil(DPT / voters per block). Sums per kelurahan, kecamatan and the Pemda
-are SQL aggregates over the stored rows."""
+are SQL aggregates over the stored rows.
+
+The functions below are the reference arithmetic; ``recompute`` does the same in one SQL
+statement per chunk of TPS (tests compare both)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 
-from posko.core.bulk import insert_rows
 from posko.elections.models import Contest, Tps
 from posko.logistics.models import Item, Requirement
 
@@ -55,35 +57,110 @@ def contest_counter(election):
     return cached
 
 
+# TPS ids per statement when only some TPS are recomputed (an import may change 100,000).
+CHUNK = 20_000
+
+
+def reserve_factor(reserve_percent) -> int:
+    """10,000 + the reserve in basis points (2.5 % → 10,250), so the database can round up
+    with integers: ceil(DPT × (100 + r) / 100) = (DPT × factor + 9,999) // 10,000."""
+    basis_points = Decimal(reserve_percent) * 100
+    if basis_points != basis_points.to_integral_value():
+        raise ValueError(f"reserve {reserve_percent} has more than two decimals")
+    return 10_000 + int(basis_points)
+
+
+# One INSERT … SELECT over TPS × active items, the same arithmetic as required_quantity()
+# (tests compare the two). Runs on SQLite and PostgreSQL. Rows that already hold the right
+# numbers are not written again, so a recompute that changes nothing writes nothing; items
+# that have no rows yet (a new item, a fresh catalogue) are inserted without ON CONFLICT.
+_INSERT = """
+INSERT INTO logistics_requirement (tps_id, item_id, kecamatan_id, kelurahan_id, quantity)
+WITH n (kabkota_id, contests) AS (VALUES {contests})
+SELECT t.id, i.id, t.kecamatan_id, t.kelurahan_id,
+       CASE i.norm
+         WHEN 'per_tps' THEN i.quantity
+         WHEN 'per_contest' THEN i.quantity * n.contests
+         WHEN 'ballots' THEN ((CAST(t.dpt_total AS BIGINT) * %s + 9999) / 10000) * n.contests
+         ELSE i.quantity * ((t.dpt_total + COALESCE(NULLIF(i.voters_per_block, 0), 1) - 1)
+                            / COALESCE(NULLIF(i.voters_per_block, 0), 1))
+       END
+FROM elections_tps t
+JOIN n ON n.kabkota_id = t.kabkota_id
+CROSS JOIN logistics_item i
+WHERE t.election_id = %s AND i.election_id = %s {filters}
+"""
+_ON_CONFLICT = """
+ON CONFLICT (tps_id, item_id) DO UPDATE SET
+  quantity = excluded.quantity, kecamatan_id = excluded.kecamatan_id,
+  kelurahan_id = excluded.kelurahan_id
+WHERE logistics_requirement.quantity <> excluded.quantity
+   OR logistics_requirement.kecamatan_id <> excluded.kecamatan_id
+   OR logistics_requirement.kelurahan_id <> excluded.kelurahan_id
+"""
+
+
+def _chunks(tps_ids):
+    if tps_ids is None:
+        yield None
+        return
+    for start in range(0, len(tps_ids), CHUNK):
+        yield tps_ids[start:start + CHUNK]
+
+
+def _placeholders(values) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
 @transaction.atomic
-def recompute(election, tps_ids=None) -> int:
-    """Rebuild the requirement rows of ``election`` (or only of ``tps_ids``); returns the
-    number of rows written. Readiness of those TPS is refreshed afterwards."""
+def recompute(election, tps_ids=None, item_ids=None) -> int:
+    """Bring the requirement rows of ``election`` in line with the catalogue and the TPS's
+    DPT — for every TPS or only ``tps_ids``, for every item or only ``item_ids`` (an edited
+    item). Returns the number of rows written or removed. Readiness of the TPS concerned is
+    refreshed afterwards.
+
+    Set-based: one INSERT … SELECT (… ON CONFLICT) per chunk of TPS, the arithmetic of
+    :func:`required_quantity` in SQL, and one DELETE for the rows of inactive items, so the
+    whole country (435,296 TPS × 12 items) takes seconds, not minutes."""
     from posko.logistics import readiness
 
-    items = list(Item.objects.filter(election=election, is_active=True))
-    tps = Tps.objects.filter(election=election)
-    existing = Requirement.objects.filter(item__election=election)
-    if tps_ids is not None:
-        tps_ids = list(tps_ids)
-        tps = tps.filter(pk__in=tps_ids)
-        existing = existing.filter(tps_id__in=tps_ids)
-    existing.delete()
+    items = Item.objects.filter(election=election)
+    if item_ids is not None:
+        items = items.filter(pk__in=list(item_ids))
+    items = list(items.values_list("pk", "is_active"))
     if not items:
-        return 0  # no catalogue yet: logistics is not in use for this election
-    contests = contest_counter(election)
-    reserve = election.ballot_reserve_percent
-
-    def rows():
-        for pk, dpt, kab, kec, kel in tps.values_list(
-                "pk", "dpt_total", "kabkota_id", "kecamatan_id", "kelurahan_id").iterator(
-                chunk_size=5000):
-            n_contests = contests(kab)
-            for item in items:
-                yield (pk, item.pk, kec, kel,
-                       required_quantity(item, dpt or 0, n_contests, reserve))
-
-    written = insert_rows(Requirement, ["tps_id", "item_id", "kecamatan_id", "kelurahan_id",
-                                        "quantity"], rows())
+        return 0  # no catalogue (or no such item): nothing to compute
+    if tps_ids is not None:
+        tps_ids = sorted(set(tps_ids))
+        if not tps_ids:
+            return 0
+    active = [pk for pk, is_active in items if is_active]
+    inactive = [pk for pk, is_active in items if not is_active]
+    tps = Tps.objects.filter(election=election)
+    if tps_ids is not None and len(tps_ids) <= CHUNK:
+        tps = tps.filter(pk__in=tps_ids)
+    kabkota = sorted(tps.order_by().values_list("kabkota_id", flat=True).distinct())
+    count = contest_counter(election)
+    # Nothing stored yet for these items: plain INSERT (no conflict to look for).
+    fresh = not Requirement.objects.filter(item_id__in=active).exists()
+    written = 0
+    with connection.cursor() as cursor:
+        for chunk in _chunks(tps_ids):
+            if inactive:
+                stale = Requirement.objects.filter(item_id__in=inactive)
+                if chunk is not None:
+                    stale = stale.filter(tps_id__in=chunk)
+                written += stale.delete()[0]
+            if not kabkota or not active:
+                continue
+            filters = f"AND i.id IN ({_placeholders(active)})"
+            if chunk is not None:
+                filters += f" AND t.id IN ({_placeholders(chunk)})"
+            sql = _INSERT.format(contests=", ".join(["(%s, %s)"] * len(kabkota)), filters=filters)
+            cursor.execute(sql if fresh else sql + _ON_CONFLICT, [
+                *(v for kab in kabkota for v in (kab, count(kab))),
+                reserve_factor(election.ballot_reserve_percent), election.pk, election.pk,
+                *active, *(chunk or [])])
+            written += max(cursor.rowcount, 0)
     readiness.refresh(election, tps_ids=tps_ids)
     return written

@@ -1,0 +1,173 @@
+"""The item catalogue of an election: the default catalogue for an East Java Pilkada and
+the writes to items. Changing a norm recomputes the election's requirements in the same
+transaction (``requirements.recompute``), so requirements are never typed and never stale.
+
+Defaults (shared/domain/README.md, "Logistics per TPS", Pilkada 2024 East Java): ballots
+per contest = DPT + the election's reserve (2.5 %), rounded up per TPS; 1 ballot box per
+contest; 4 voting booths; 2 bottles of ink; 1 braille template, 1 set of result forms
+(Model C.Hasil-KWK), 1 set of envelopes and 1 candidate poster per contest; 1 DPT/DPTb
+copy and 1 KPPS kit per TPS. The number of seals (20) and of ballot punches (4, one per
+booth) are demo defaults, not KPU figures: adjust them on the item page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from posko.core import audit, services
+from posko.logistics import requirements
+from posko.logistics.models import Item, LogisticsSettings
+
+MAX_QUANTITY = 10_000
+# Changing one of these changes what every TPS needs.
+NORM_FIELDS = ("norm", "quantity", "voters_per_block", "is_active")
+
+
+@dataclass(frozen=True)
+class DefaultItem:
+    code: str
+    name: str
+    unit: str
+    norm: str
+    quantity: int = 1
+    voters_per_block: int | None = None
+
+
+N = Item.Norm
+DEFAULT_ITEMS = (
+    DefaultItem("surat-suara", "Surat suara", "lembar", N.BALLOTS),
+    DefaultItem("kotak-suara", "Kotak suara", "buah", N.PER_CONTEST, 1),
+    DefaultItem("bilik-suara", "Bilik pemungutan suara", "buah", N.PER_TPS, 4),
+    DefaultItem("tinta", "Tinta sidik jari", "botol", N.PER_TPS, 2),
+    DefaultItem("segel", "Segel", "lembar", N.PER_TPS, 20),  # demo default
+    DefaultItem("template-braille", "Alat bantu tunanetra (template braille)", "buah",
+                N.PER_CONTEST, 1),
+    DefaultItem("formulir-c-hasil", "Formulir Model C.Hasil-KWK", "set", N.PER_CONTEST, 1),
+    DefaultItem("sampul", "Sampul kertas", "set", N.PER_CONTEST, 1),
+    DefaultItem("salinan-dpt", "Salinan DPT dan DPTb", "set", N.PER_TPS, 1),
+    DefaultItem("poster-paslon", "Daftar pasangan calon (poster)", "lembar", N.PER_CONTEST, 1),
+    DefaultItem("perlengkapan-kpps", "Perlengkapan KPPS", "paket", N.PER_TPS, 1),
+    DefaultItem("alat-coblos", "Alat coblos (paku) dan alas coblos", "set", N.PER_TPS, 4),  # demo default
+)
+
+
+def item_problems(item: Item) -> list[tuple[str, str]]:
+    """What is wrong with ``item`` as ``[(field, message)]``."""
+    problems = []
+    if item.norm == Item.Norm.PER_VOTERS and not item.voters_per_block:
+        problems.append(("voters_per_block", _(
+            "Give the number of voters per block for the per-voters norm.")))
+    if item.norm != Item.Norm.BALLOTS and not (item.quantity or 0) >= 1:
+        problems.append(("quantity", _("The quantity must be at least 1.")))
+    if (item.quantity or 0) > MAX_QUANTITY:
+        problems.append(("quantity", _("The quantity cannot be more than %(max)s.")
+                         % {"max": f"{MAX_QUANTITY:,}"}))
+    if item.election_id and item.code and Item.objects.filter(
+            election_id=item.election_id, code=item.code).exclude(pk=item.pk).exists():
+        problems.append(("code", _("Another item of this election already has the code %(code)s.")
+                         % {"code": item.code}))
+    return problems
+
+
+def _check(item: Item) -> None:
+    if item.norm != Item.Norm.PER_VOTERS:
+        item.voters_per_block = None  # meaningless for the other norms
+    errors: dict[str, list[str]] = {}
+    for field, message in item_problems(item):
+        errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _norm_changed(before: dict, item: Item) -> bool:
+    after = audit.snapshot(item)
+    return any(before.get(field) != after.get(field) for field in NORM_FIELDS)
+
+
+@transaction.atomic
+def create_item(item: Item, *, actor) -> Item:
+    """Add an item to its election's catalogue; an active item gets requirements at once."""
+    _check(item)
+    services.create(item, actor=actor)
+    if item.is_active:
+        requirements.recompute(item.election, item_ids=[item.pk])
+    return item
+
+
+@transaction.atomic
+def update_item(item: Item, *, actor, before: dict) -> Item:
+    """Save ``item``; when its norm, quantity or activity changed, recompute the election's
+    requirements (and readiness) in the same transaction."""
+    _check(item)
+    recompute = _norm_changed(before, item)
+    services.update(item, actor=actor, before=before,
+                    message=_("norm changed: requirements recomputed") if recompute else "")
+    if recompute:
+        requirements.recompute(item.election, item_ids=[item.pk])
+    return item
+
+
+@transaction.atomic
+def install_defaults(election, *, actor) -> int:
+    """Add the default catalogue's items that ``election`` lacks (matched by code); items
+    already there are left as they are. Returns the number of items added; requirements
+    are recomputed once when any was."""
+    have = set(Item.objects.filter(election=election).values_list("code", flat=True))
+    order = max(Item.objects.filter(election=election).values_list("order", flat=True),
+                default=0)
+    added = []
+    for spec in DEFAULT_ITEMS:
+        if spec.code in have:
+            continue
+        order += 10
+        item = Item(election=election, code=spec.code, name=spec.name, unit=spec.unit,
+                    norm=spec.norm, quantity=spec.quantity, voters_per_block=spec.voters_per_block,
+                    order=order)
+        _check(item)
+        services.create(item, actor=actor, message=_("default catalogue"))
+        added.append(item.pk)
+    if added:
+        requirements.recompute(election, item_ids=added)
+    return len(added)
+
+
+def norm_label(item: Item, reserve_percent) -> str:
+    """The norm in words, e.g. "4 per TPS", "1 per contest", "DPT + 2.5 % per contest…"."""
+    if item.norm == Item.Norm.PER_TPS:
+        return _("%(n)s per TPS") % {"n": item.quantity}
+    if item.norm == Item.Norm.PER_CONTEST:
+        return _("%(n)s per contest") % {"n": item.quantity}
+    if item.norm == Item.Norm.BALLOTS:
+        reserve = f"{reserve_percent:f}".rstrip("0").rstrip(".")
+        return _("DPT + %(reserve)s %% per contest, rounded up per TPS") % {"reserve": reserve}
+    return _("%(n)s per %(block)s voters (or part of it)") % {
+        "n": item.quantity, "block": item.voters_per_block or 1}
+
+
+# --- logistics settings ------------------------------------------------------------------------
+
+MAX_DEADLINE_DAYS = 30
+
+
+def settings_problems(obj: LogisticsSettings) -> list[tuple[str, str]]:
+    days = obj.tps_deadline_days
+    if days is None or not 0 <= days <= MAX_DEADLINE_DAYS:
+        return [("tps_deadline_days", _("Give a number of days from 0 to %(max)s.")
+                 % {"max": MAX_DEADLINE_DAYS})]
+    return []
+
+
+@transaction.atomic
+def save_settings(obj: LogisticsSettings, *, actor, before: dict | None) -> LogisticsSettings:
+    """Create or update an election's logistics settings (``before`` is None for a new row)."""
+    errors: dict[str, list[str]] = {}
+    for field, message in settings_problems(obj):
+        errors.setdefault(field, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+    if before is None:
+        return services.create(obj, actor=actor)
+    return services.update(obj, actor=actor, before=before)
