@@ -319,7 +319,8 @@ def test_shipment_outside_the_senders_region_is_refused(world, items, api, perso
     response = api(persona).post(SHIPMENTS, new_shipment(world, items, getattr(world, tps)),
                                  format="json")
     assert response.status_code == 400
-    assert "place" in response.json() and "outside" in str(response.json()["place"])
+    assert "place" in response.json()
+    assert "di luar wilayah Anda" in str(response.json()["place"])  # "outside your region"
     assert not Shipment.objects.exists() and not ShipmentLine.objects.exists()
 
 

@@ -111,7 +111,7 @@ def logistics_section(day: datetime.date, user) -> Section | None:
         rows.append([_("Total"), totals["tps"], *(totals[s] for s in STATE_ORDER),
                      percent_ready(totals["good_units"], totals["required_units"])])
     states = Table(
-        [_("Kecamatan"), _("TPS"), *(TpsReadiness.State(s).label for s in STATE_ORDER),
+        [_("Kecamatan"), _("TPS"), *(str(TpsReadiness.State(s).label) for s in STATE_ORDER),
          _("Units ready (%)")], rows, caption=_("TPS by readiness state"),
         empty=_("No TPS in your area."), widths=[24, 10, 12, 12, 14, 12, 16])
 
@@ -128,7 +128,7 @@ def logistics_section(day: datetime.date, user) -> Section | None:
     for kind in Shortfall.Kind:
         c = by_kind.get(kind.value)
         if c and (c["open"] or c["replacement"] or c["flagged"] or c["closed"]):
-            case_rows.append([kind.label, c["open"], c["replacement"], c["flagged"], c["closed"]])
+            case_rows.append([str(kind.label), c["open"], c["replacement"], c["flagged"], c["closed"]])
     shortfalls = Table(
         [_("Kind"), _("Open"), _("Replacement shipped"), _("Flagged on this date"),
          _("Closed on this date")], case_rows, caption=_("Shortfall cases by kind"),
@@ -150,7 +150,7 @@ def logistics_section(day: datetime.date, user) -> Section | None:
                 .select_related("tps", "kecamatan", "kelurahan")
                 .order_by("kecamatan__name", "kelurahan__name", "tps__number", "tps_id"))
         late_count = late.count()
-        late_rows = [[r.kecamatan.name, r.kelurahan.name, r.tps.label, r.get_state_display(),
+        late_rows = [[r.kecamatan.name, r.kelurahan.name, r.tps.label, str(r.get_state_display()),
                       float(r.percent), r.open_shortfalls,
                       _moment(r.last_received_at) if r.last_received_at else "—"]
                      for r in late[:LATE_LIMIT]]
