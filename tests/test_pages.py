@@ -260,3 +260,15 @@ def test_indonesian_by_default_english_on_request(world, personas):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("home")).content.decode()
     assert ">Home<" in page and 'lang="en"' in page
+
+
+def test_numbers_are_not_grouped_unless_asked():
+    """Ids in attributes and hidden inputs must render as 7131, not "7.131" (Indonesian
+    grouping); counts are grouped explicitly with intcomma."""
+    from django.template import engines
+    from django.utils import translation
+
+    template = engines["django"].from_string(
+        '{% load humanize %}<tr data-tps="{{ n }}">{{ n|intcomma }}</tr>')
+    with translation.override("id"):
+        assert template.render({"n": 7131}) == '<tr data-tps="7131">7.131</tr>'

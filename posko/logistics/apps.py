@@ -21,3 +21,8 @@ class LogisticsConfig(AppConfig):
         from posko.logistics import report
 
         report.register()
+
+        from posko.core.dashboard import register_card
+        from posko.logistics.views_core import readiness_card
+
+        register_card("logistics_readiness", readiness_card, order=20)

@@ -255,12 +255,12 @@ class DrillDownView(LoginRequiredMixin, TemplateView):
     def scoped(self, queryset, level: Level):
         """Rows of ``queryset`` (with kecamatan_id/kelurahan_id) inside ``level``."""
         queryset = queryset.visible_to(self.request.user)
-        if level.kelurahan:
-            return queryset.filter(kelurahan_id=level.kelurahan.code)
+        if level.kelurahan:  # with its kecamatan, so the (…, kecamatan, kelurahan) indexes apply
+            return queryset.filter(kecamatan_id=level.kecamatan.code,
+                                   kelurahan_id=level.kelurahan.code)
         if level.kecamatan:
             return queryset.filter(kecamatan_id=level.kecamatan.code)
-        # The Pemda's own kecamatan only (rows of TPS outside the Pemda stay out).
-        return queryset.filter(kecamatan_id__in=[k.code for k in level.kecamatan_list])
+        return queryset  # visible_to keeps the Pemda's boundary
 
     def group_key(self, level: Level) -> str:
         return {"pemda": "kecamatan_id", "kecamatan": "kelurahan_id"}.get(level.name, "tps_id")
@@ -414,6 +414,9 @@ class ReadinessView(DrillDownView):
             child_label={"pemda": _("Kecamatan"), "kecamatan": _("Kelurahan/desa")}.get(
                 level.name, "TPS"),
             board_url=safe_url("logistics:board"), map_url=safe_url("logistics:map"),
+            shipments_url=safe_url("logistics:shipment_list"),
+            shortfalls_url=safe_url("logistics:shortfall_list"),
+            receipts_url=safe_url("logistics:receipt_fast_choose"),
             can_edit_catalogue=self.request.user.is_desk_admin)
         return context
 
@@ -461,9 +464,7 @@ def readiness_card(user):
     """"TPS complete: N of M" for the user's scope (None until the catalogue exists)."""
     if not user.is_authenticated:
         return None
-    # Only the Pemda's own kecamatan: rows of TPS outside it (none in practice) stay out.
-    qs = TpsReadiness.objects.visible_to(user).filter(
-        election__is_active=True, kecamatan_id__in=Kecamatan.objects.visible_to(user).values("code"))
+    qs = TpsReadiness.objects.visible_to(user).filter(election__is_active=True)
     total = readiness.rollup(qs, None)
     if not total["tps"]:
         return None
