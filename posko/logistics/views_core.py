@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.urls import NoReverseMatch, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -469,7 +470,8 @@ def readiness_card(user):
     if not total["tps"]:
         return None
     return Card(_("TPS with complete logistics"),
-                _("%(n)s of %(m)s") % {"n": f"{total['lengkap']:,}", "m": f"{total['tps']:,}"},
+                _("%(n)s of %(m)s") % {"n": number_format(total["lengkap"], force_grouping=True),
+                                       "m": number_format(total["tps"], force_grouping=True)},
                 reverse("logistics:readiness"),
                 note=(_("%(n)s with problems") % {"n": total["bermasalah"]}
                       if total["bermasalah"] else ""),
