@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from posko.accounts.models import Agency, Role, User
 from posko.coordination.models import Task
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
+from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
 from posko.regions.models import Kecamatan, Kelurahan
 
@@ -141,7 +142,7 @@ def assignee_queryset():
             .order_by("first_name", "last_name", "username"))
 
 
-class TaskForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+class TaskForm(PlaceFieldsMixin, ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     assignees = AssigneeField(queryset=User.objects.none(), required=False, label=_("Assignees"),
                               help_text=_("A camat or lurah can only be given tasks in their own "
                                           "region."))
@@ -188,38 +189,12 @@ class TaskForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
             self.initial["agency"] = agency_id
 
         fields["assignees"].queryset = assignee_queryset()
-        fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
-        fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user).select_related("kecamatan")
-                                        .order_by("kecamatan__name", "name"))
         # A camat's or lurah's task stays inside their region: the region is preset and locked.
-        if role in (Role.KECAMATAN, Role.KELURAHAN):
-            fields["kecamatan"].disabled = True
-            fields["kecamatan"].required = True
-            self.initial["kecamatan"] = user.kecamatan_id
-        if role == Role.KELURAHAN:
-            fields["kelurahan"].disabled = True
-            fields["kelurahan"].required = True
-            self.initial["kelurahan"] = user.kelurahan_id
-
-        if not fields["kelurahan"].disabled:
-            fields["tps"].help_text = _("Choose the kelurahan first; the list follows it.")
-        kelurahan = self._chosen_kelurahan()
-        fields["tps"].queryset = (
-            Tps.objects.visible_to(user).filter(election_id=task.election_id, kelurahan_id=kelurahan)
-            .select_related("kelurahan").order_by("number") if kelurahan else Tps.objects.none())
+        self.setup_place_fields(user, task.election_id)
         fields["stage"].queryset = Stage.objects.filter(election_id=task.election_id)
         fields["stage"].empty_label = _("— no stage —")
         fields["due_at"].help_text = _("Date and time (WIB).")
         fields["assignees"].widget.attrs["size"] = 6
-
-    def _chosen_kelurahan(self) -> str | None:
-        field = self.fields["kelurahan"]
-        if field.disabled:
-            return self.initial.get("kelurahan")
-        if self.is_bound:
-            return self.data.get(self.add_prefix("kelurahan")) or None
-        value = self.initial.get("kelurahan")
-        return getattr(value, "pk", value) or None
 
     def clean(self):
         data = super().clean()

@@ -7,6 +7,45 @@ from posko.elections.services import tps_validation_errors
 from posko.regions.models import KabKota, Kelurahan, Pemda, Provinsi
 
 
+class PlaceFieldsMixin:
+    """For forms with ``kecamatan``, ``kelurahan`` and ``tps`` fields: choices scoped to the
+    user, a camat's kecamatan and a lurah's kelurahan preset and locked, and the TPS list
+    following the chosen kelurahan (the page refreshes it with htmx)."""
+
+    def setup_place_fields(self, user, election_id) -> None:
+        from posko.accounts.models import Role
+        from posko.regions.models import Kecamatan
+
+        fields = self.fields
+        fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
+        fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user).select_related("kecamatan")
+                                        .order_by("kecamatan__name", "name"))
+        role = user.effective_role
+        if role in (Role.KECAMATAN, Role.KELURAHAN):
+            fields["kecamatan"].disabled = True
+            fields["kecamatan"].required = True
+            self.initial["kecamatan"] = user.kecamatan_id
+        if role == Role.KELURAHAN:
+            fields["kelurahan"].disabled = True
+            fields["kelurahan"].required = True
+            self.initial["kelurahan"] = user.kelurahan_id
+        if not fields["kelurahan"].disabled:
+            fields["tps"].help_text = _("Choose the kelurahan first; the list follows it.")
+        kelurahan = self.chosen_kelurahan()
+        fields["tps"].queryset = (
+            Tps.objects.visible_to(user).filter(election_id=election_id, kelurahan_id=kelurahan)
+            .select_related("kelurahan").order_by("number") if kelurahan else Tps.objects.none())
+
+    def chosen_kelurahan(self) -> str | None:
+        field = self.fields["kelurahan"]
+        if field.disabled:
+            return self.initial.get("kelurahan")
+        if self.is_bound:
+            return self.data.get(self.add_prefix("kelurahan")) or None
+        value = self.initial.get("kelurahan")
+        return getattr(value, "pk", value) or None
+
+
 class KelurahanChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.kecamatan.name} — {obj.name} ({obj.code})"

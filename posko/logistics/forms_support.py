@@ -12,8 +12,9 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from posko.accounts.models import Agency, Role
+from posko.accounts.models import Agency
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
+from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Tps
 from posko.logistics import support
 from posko.logistics.models import SupportRequest
@@ -98,7 +99,7 @@ class TpsField(forms.ModelChoiceField):
         return f"{obj.label} {obj.kelurahan.name}" + (f" — {obj.address}" if obj.address else "")
 
 
-class SupportRequestForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+class SupportRequestForm(PlaceFieldsMixin, ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.none(), required=False,
                                        label=_("Kecamatan"))
     kelurahan = KelurahanField(queryset=Kelurahan.objects.none(), required=False,
@@ -134,36 +135,9 @@ class SupportRequestForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         fields["quantity"].widget.attrs["min"] = 1
         fields["needed_by"].help_text = _("Date and time (WIB).")
         fields["description"].help_text = _("What exactly, e.g. \"tenda 4 x 6 m\".")
-        fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
-        fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user)
-                                        .select_related("kecamatan")
-                                        .order_by("kecamatan__name", "name"))
-        role = user.effective_role
-        if role in (Role.KECAMATAN, Role.KELURAHAN):
-            fields["kecamatan"].disabled = True
-            fields["kecamatan"].required = True
-            self.initial["kecamatan"] = user.kecamatan_id
-        if role == Role.KELURAHAN:
-            fields["kelurahan"].disabled = True
-            fields["kelurahan"].required = True
-            self.initial["kelurahan"] = user.kelurahan_id
-        if not fields["kelurahan"].disabled:
-            fields["tps"].help_text = _("Choose the kelurahan first; the list follows it.")
-        kelurahan = self._chosen_kelurahan()
-        fields["tps"].queryset = (
-            Tps.objects.visible_to(user).filter(election_id=req.election_id, kelurahan_id=kelurahan)
-            .select_related("kelurahan").order_by("number") if kelurahan else Tps.objects.none())
+        self.setup_place_fields(user, req.election_id)
         fields["tps"].empty_label = _("— the whole kelurahan —")
         fields["kelurahan"].empty_label = _("— the whole kecamatan —")
-
-    def _chosen_kelurahan(self) -> str | None:
-        field = self.fields["kelurahan"]
-        if field.disabled:
-            return self.initial.get("kelurahan")
-        if self.is_bound:
-            return self.data.get(self.add_prefix("kelurahan")) or None
-        value = self.initial.get("kelurahan")
-        return getattr(value, "pk", value) or None
 
 
 class SupportStatusForm(forms.Form):
