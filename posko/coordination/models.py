@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Role
-from posko.core.scope import Scope, ScopedQuerySet
+from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 
 # --- the desk ---------------------------------------------------------------------------
 
@@ -355,16 +355,7 @@ class TaskTemplateItem(models.Model):
 
 # --- meetings ----------------------------------------------------------------------------
 
-class MeetingQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self
-
-    def editable_by(self, user):
-        if user is None or not getattr(user, "is_desk_admin", False):
-            return self.none()
-        return self
+MeetingQuerySet = PemdaWideQuerySet  # meetings and checklists: all see, admins change
 
 
 class Meeting(models.Model):

@@ -92,6 +92,19 @@ class ScopedQuerySet(models.QuerySet):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
+class PemdaWideQuerySet(models.QuerySet):
+    """Rows that belong to the whole Pemda (elections, meetings, catalogues): every
+    signed-in user sees them; Desk Pilkada admins change them."""
+
+    def visible_to(self, user):
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self
+
+    def editable_by(self, user):
+        return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object the user may see, or raise 404 (never 403)."""
     try:

@@ -8,18 +8,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from posko.core.scope import Scope, ScopedManager
+from posko.core.scope import PemdaWideQuerySet, Scope, ScopedManager
 
 
-class ElectionQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        # Elections belong to the whole Pemda: every signed-in user may see them.
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self
-
-    def editable_by(self, user):
-        return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
+class ElectionQuerySet(PemdaWideQuerySet):
+    """Elections belong to the whole Pemda: every signed-in user sees them, admins change them."""
 
 
 class Election(models.Model):

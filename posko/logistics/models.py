@@ -14,19 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from posko.core.scope import Scope, ScopedQuerySet
-
-
-class PemdaWideQuerySet(models.QuerySet):
-    """Rows that belong to the whole Pemda: every signed-in user sees them, admins change."""
-
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self
-
-    def editable_by(self, user):
-        return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
+from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 
 
 class LogisticsSettings(models.Model):
