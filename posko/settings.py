@@ -64,6 +64,10 @@ INSTALLED_APPS = [
     "posko.elections",
     "posko.coordination",
     "posko.logistics",
+    "posko.vulnerability",
+    "posko.workers",
+    "posko.incidents",
+    "posko.outreach",
     "posko.demo",
 ]
 

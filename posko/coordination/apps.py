@@ -16,3 +16,8 @@ class CoordinationConfig(AppConfig):
         from posko.core.dashboard import register_card
 
         register_card("coordination", cards, order=10)
+
+        from posko.coordination.task_provider import CoordinationTaskProvider
+        from posko.core import tasks
+
+        tasks.register_provider(CoordinationTaskProvider())

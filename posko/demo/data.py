@@ -604,6 +604,19 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     from posko.demo.logistics import build_logistics
 
     build_logistics(result)
+    # Workers, incidents and outreach before vulnerability: it derives indicators from them.
+    from posko.demo.workers import build_workers
+
+    build_workers(result)
+    from posko.demo.incidents import build_incidents
+
+    build_incidents(result)
+    from posko.demo.outreach import build_outreach
+
+    build_outreach(result)
+    from posko.demo.vulnerability import build_vulnerability
+
+    build_vulnerability(result)
 
     tps = Tps.objects.filter(election=election)
     sums = tps.aggregate(men=Sum("dpt_men"), women=Sum("dpt_women"))

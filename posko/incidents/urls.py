@@ -1,0 +1,5 @@
+"""URLs of the incidents module."""
+
+app_name = "incidents"
+
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""API of the outreach module: ``ROUTES`` is read by posko/api_urls.py."""
+
+# (prefix, viewset, basename)
+ROUTES: list = []

@@ -1,0 +1,5 @@
+"""URLs of the outreach module."""
+
+app_name = "outreach"
+
+urlpatterns: list = []

@@ -1,0 +1,5 @@
+"""URLs of the workers module."""
+
+app_name = "workers"
+
+urlpatterns: list = []
