@@ -38,7 +38,7 @@ class UserForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = User
         fields = ["username", "first_name", "last_name", "email", "phone", "role", "kecamatan",
-                  "kelurahan", "agency", "is_active"]
+                  "kelurahan", "agency", "personal_data_access", "is_active"]
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -58,6 +58,10 @@ class User(AbstractUser):
     agency = models.ForeignKey(Agency, null=True, blank=True, on_delete=models.PROTECT,
                                related_name="members", verbose_name=_("agency"))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    personal_data_access = models.BooleanField(
+        _("may reveal personal data"), default=False,
+        help_text=_("May reveal full NIK and phone numbers (with a reason, audited) and export "
+                    "lists with personal data (UU PDP 27/2022). Admins always may."))
 
     # Never copied into the audit log.
     audit_exclude = ("password",)
@@ -127,6 +131,11 @@ class User(AbstractUser):
     def can_edit_registry(self) -> bool:
         """May create and change TPS and other registry rows inside the scope."""
         return self.is_active and self.effective_role in (Role.ADMIN, Role.KECAMATAN, Role.KELURAHAN)
+
+    @property
+    def can_see_personal_data(self) -> bool:
+        """May reveal full NIK/phone numbers and export personal data (each use audited)."""
+        return self.is_active and (self.is_desk_admin or self.personal_data_access)
 
     @property
     def can_manage_users(self) -> bool:

@@ -21,3 +21,11 @@ class CoordinationConfig(AppConfig):
         from posko.core import tasks
 
         tasks.register_provider(CoordinationTaskProvider())
+
+        from posko.coordination.notify import notify
+        from posko.core import notify as core_notify
+
+        def provide(user, kind, title, *, key, url="", body=""):
+            return notify(user, kind, title, key=key, url=url, body=body) is not None
+
+        core_notify.register_provider(provide)

@@ -531,6 +531,8 @@ class Notification(models.Model):
         OVERDUE = "overdue", _("Task overdue")
         DECISION = "decision", _("Decision assigned")
         DIGEST = "digest", _("Daily digest")
+        ESCALATION = "escalation", _("Escalation")  # sent by other modules via core.notify
+        ALERT = "alert", _("Alert")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
                              related_name="notifications", verbose_name=_("user"))
