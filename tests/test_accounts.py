@@ -90,3 +90,21 @@ def test_profile_creates_api_token(users, personas):
 
     token = Token.objects.get(user=users["kelurahan_a"])
     assert token.key in page
+
+
+def test_admin_grants_personal_data_access_and_it_is_audited(world, users, personas):
+    target = users["agency"]
+    assert not target.can_see_personal_data
+    assert users["admin"].can_see_personal_data  # admins always may
+    response = personas["admin"].client.post(
+        reverse("accounts:user_edit", args=[target.pk]),
+        _user_data(username="agency", role=Role.AGENCY, agency=target.agency_id, password="",
+                   personal_data_access="on"))
+    assert response.status_code == 302
+    target.refresh_from_db()
+    assert target.personal_data_access and target.can_see_personal_data
+    entry = AuditEntry.objects.filter(action="update", object_repr="agency").latest("pk")
+    assert entry.before["personal_data_access"] is False
+    assert entry.after["personal_data_access"] is True
+    target.is_active = False
+    assert not target.can_see_personal_data
