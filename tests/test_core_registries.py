@@ -37,7 +37,7 @@ def test_a_task_without_an_agency_is_refused_and_nothing_is_saved(world, users):
     assert not Task.objects.exists()
 
 
-def test_derived_sources_register_and_announce_changes():
+def test_derived_sources_register_and_announce_changes(db):
     seen = []
 
     def listener(sender, election, tps_ids, **kwargs):

@@ -1,8 +1,28 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+
+
+def _default_groups(sender, **kwargs):
+    from posko.outreach.services import ensure_default_groups
+
+    ensure_default_groups()
 
 
 class OutreachConfig(AppConfig):
     name = "posko.outreach"
     label = "outreach"
     verbose_name = _("Outreach and participation")
+
+    def ready(self):
+        # The default target groups (pemilih pemula, perempuan…) exist after every migrate.
+        post_migrate.connect(_default_groups, sender=self, dispatch_uid="outreach.default_groups")
+
+        from posko.outreach import report
+
+        report.register()
+
+        from posko.core.dashboard import register_card
+        from posko.outreach.views import outreach_card
+
+        register_card("outreach_warning", outreach_card, order=40)

@@ -128,7 +128,7 @@ def test_h1_template_applied_done_by_a_lurah_and_reported(demo, open_page, base_
 
     lurah = open_page(PHONE, mobile=True)
     log_in(lurah, base_url, "lurah.kauman", DEMO_PASSWORD)
-    lurah.locator("details.menu summary").click()
+    lurah.locator("details.menu > summary").click()
     lurah.locator(f'details.menu nav {href(reverse("coordination:task_list"))}').click()
     lurah.wait_for_url(base_url + reverse("coordination:task_list"))
     my_tasks_url = reverse("coordination:my_tasks")

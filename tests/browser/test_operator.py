@@ -36,8 +36,11 @@ def test_kelurahan_operator_browses_edits_and_is_kept_out(page: Page, base_url, 
     menu = page.locator("details.menu")
     regions_link = menu.locator(f'nav {href(reverse("regions:kecamatan_list"))}')
     expect(regions_link).to_be_hidden()
-    menu.locator("summary").click()
+    page.locator("details.menu > summary").click()
     expect(menu).to_have_attribute("open", "")
+    # Regions are under "More" (the data pages), a second closed <details>.
+    expect(regions_link).to_be_hidden()
+    menu.locator("details.more > summary").click()
     regions_link.click()
     page.wait_for_url(base_url + reverse("regions:kecamatan_list"))
 

@@ -77,9 +77,9 @@ def test_phone_pages_do_not_scroll_sideways(page: Page, base_url, world, users, 
     width = overflow(page)
     assert width <= PHONE["width"] + 1, f"{name}: scrollWidth {width}px on a {PHONE['width']}px screen"
     # The same with the menu open.
-    page.locator("details.menu summary").click()
+    page.locator("details.menu > summary").click()
     expect(page.locator("details.menu nav")).to_be_visible()
     assert overflow(page) <= PHONE["width"] + 1
-    page.locator("details.menu summary").click()
+    page.locator("details.menu > summary").click()
     expect(page.locator("details.menu nav")).to_be_hidden()
     screenshot(page, "phone-home.png" if name == "home" else "phone-tps-list.png")

@@ -1,0 +1,405 @@
+"""Coverage and participation arithmetic (exact, documented in docs/modules/outreach.md).
+
+Kelurahan coverage counts only activities that are
+
+* **held** (planned and cancelled ones reach nobody yet),
+* **placed in that kelurahan**, and
+* **not media/online** (their audience is not tied to a kelurahan: it is reported
+  separately, once, and never added to any kelurahan).
+
+For each kelurahan of the election:
+
+* ``activities``: the number of such activities;
+* ``reached``: the sum of their attendance (a person who came to two activities counts
+  twice: attendance lists are not matched person by person);
+* ``dpt``: the sum of ``Tps.dpt_total`` of the kelurahan's TPS in the election;
+* ``reach_per_1000 = reached / dpt × 1000``, rounded half-up to one decimal (None when
+  the kelurahan has no DPT);
+* ``groups_reached``: the target groups named by at least one counted activity;
+  ``groups_missing``: the active groups never reached;
+* ``days_since``: whole days from the date (Asia/Jakarta) of the last counted activity
+  to ``today``.
+
+Kecamatan and Pemda roll-ups add ``reached`` and ``dpt`` first and divide once (never an
+average of kelurahan ratios).
+
+Turnout (KPU's definition): ``voted = voted_dpt + voted_dptb + voted_dpk`` over
+``registered = DPT + DPTb + DPK registered``, × 100, rounded half-up to two decimals,
+summed per kelurahan/kecamatan before dividing. Historical turnout: ``voted /
+registered`` of the imported rows of one label, summed per kelurahan.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+
+from posko.core.scope import Scope, region_filter
+from posko.elections.models import Tps
+from posko.outreach.models import (
+    Activity,
+    HistoricalTurnout,
+    OutreachSettings,
+    TargetGroup,
+    TpsTurnout,
+    TurnoutTarget,
+)
+from posko.regions.models import Kecamatan, Kelurahan
+
+HELD = Activity.Status.HELD
+MEDIA = Activity.Kind.MEDIA
+THROUGH_SCOPE = Scope(kabkota="activity__kabkota_id", kecamatan="activity__kecamatan_id",
+                      kelurahan="activity__kelurahan_id")
+
+
+def _half_up(numerator: int, denominator: int, places: int) -> Decimal:
+    """numerator / denominator rounded half-up to ``places`` decimals, in integers (exact)."""
+    scale = 10 ** places
+    quotient = (2 * numerator * scale + denominator) // (2 * denominator)
+    return Decimal(quotient).scaleb(-places) if places else Decimal(quotient)
+
+
+def per_1000(reached: int, dpt: int) -> Decimal | None:
+    """reached / dpt × 1000, half-up to one decimal (reached, dpt ≥ 0)."""
+    if not dpt:
+        return None
+    return _half_up(reached * 1000, dpt, 1)
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """part / whole × 100, half-up to two decimals."""
+    if not whole:
+        return None
+    return _half_up(part * 100, whole, 2)
+
+
+def counted_activities(election, queryset=None):
+    """The activities that count in kelurahan coverage (see the module docstring)."""
+    qs = queryset if queryset is not None else Activity.objects.all()
+    return qs.filter(election=election, status=HELD, kelurahan__isnull=False).exclude(kind=MEDIA)
+
+
+def media_activities(election, queryset=None):
+    qs = queryset if queryset is not None else Activity.objects.all()
+    return qs.filter(election=election, status=HELD, kind=MEDIA)
+
+
+@dataclass
+class Row:
+    code: str
+    name: str
+    kecamatan_code: str = ""
+    kecamatan_name: str = ""
+    dpt: int = 0
+    activities: int = 0
+    reached: int = 0
+    planned: int = 0
+    last: datetime.datetime | None = None
+    days_since: int | None = None
+    groups_reached: list = field(default_factory=list)
+    groups_missing: list = field(default_factory=list)
+    kelurahan_count: int = 0
+
+    @property
+    def reach_per_1000(self) -> Decimal | None:
+        return per_1000(self.reached, self.dpt)
+
+
+def _kelurahan_queryset(user, kecamatan_code=None, kelurahan_code=None):
+    qs = Kelurahan.objects.visible_to(user)
+    if kecamatan_code:
+        qs = qs.filter(kecamatan_id=kecamatan_code)
+    if kelurahan_code:
+        qs = qs.filter(code=kelurahan_code)
+    return qs
+
+
+def kelurahan_coverage(election, user, *, kecamatan_code=None, kelurahan_code=None, today=None,
+                       with_groups=True) -> list[Row]:
+    """One row per kelurahan the user may see (optionally of one kecamatan), least
+    covered first (no DPT last)."""
+    today = today or timezone.localdate()
+    kelurahan = list(_kelurahan_queryset(user, kecamatan_code, kelurahan_code)
+                     .values_list("code", "name", "kecamatan_id", "kecamatan__name"))
+    rows = {code: Row(code, name, kec, kec_name) for code, name, kec, kec_name in kelurahan}
+    if not rows:
+        return []
+    place = {}
+    if kelurahan_code:
+        place = {"kelurahan_id": kelurahan_code}
+    elif kecamatan_code:
+        place = {"kecamatan_id": kecamatan_code}
+    tps = Tps.objects.visible_to(user).filter(election=election, **place)
+    for code, dpt in tps.values_list("kelurahan_id").annotate(d=Sum("dpt_total")).order_by():
+        if code in rows:
+            rows[code].dpt = dpt or 0
+    acts = Activity.objects.visible_to(user).filter(election=election, **place)
+    stats = (counted_activities(election, acts).values_list("kelurahan_id")
+             .annotate(n=Count("pk"), reached=Sum("attendance"), last=Max("starts_at")).order_by())
+    tz = timezone.get_current_timezone()
+    for code, n, reached, last in stats:
+        row = rows.get(code)
+        if row is not None:
+            row.activities, row.reached, row.last = n, reached or 0, last
+            row.days_since = (today - last.astimezone(tz).date()).days if last else None
+    planned = (acts.filter(status=Activity.Status.PLANNED, kelurahan__isnull=False)
+               .exclude(kind=MEDIA).values_list("kelurahan_id").annotate(n=Count("pk")).order_by())
+    for code, n in planned:
+        if code in rows:
+            rows[code].planned = n
+    if with_groups:
+        groups = list(TargetGroup.objects.filter(is_active=True))
+        # One join of the link table with the counted activities (no IN-subquery), scoped
+        # with the same rule as Activity.objects.visible_to.
+        through = Activity.target_groups.through.objects.filter(
+            region_filter(THROUGH_SCOPE, user), activity__election=election,
+            activity__status=HELD, activity__kelurahan__isnull=False,
+            **{f"activity__{key}": value for key, value in place.items()},
+        ).exclude(activity__kind=MEDIA)
+        reached: dict[str, set] = defaultdict(set)
+        for code, group_id in through.values_list("activity__kelurahan_id",
+                                                  "targetgroup_id").distinct().order_by():
+            reached[code].add(group_id)
+        keyed = [(g.pk, g) for g in groups]
+        none_reached = [g for _pk, g in keyed]
+        for code, row in rows.items():
+            got = reached.get(code)
+            if not got:
+                row.groups_missing = none_reached
+                continue
+            row.groups_reached = [g for pk, g in keyed if pk in got]
+            row.groups_missing = [g for pk, g in keyed if pk not in got]
+    return sorted(rows.values(), key=sort_key)
+
+
+def sort_key(row: Row):
+    value = row.reach_per_1000
+    return (value is None, value if value is not None else Decimal(0), row.activities,
+            row.kecamatan_name, row.name)
+
+
+def rollup(rows: list[Row], by: str = "kecamatan") -> list[Row]:
+    """Kecamatan roll-up (``by="kecamatan"``) or the total (``by="total"``) of kelurahan rows."""
+    result: dict[str, Row] = {}
+    for row in rows:
+        key = row.kecamatan_code if by == "kecamatan" else ""
+        name = row.kecamatan_name if by == "kecamatan" else ""
+        target = result.setdefault(key, Row(key, name, key, name))
+        target.dpt += row.dpt
+        target.activities += row.activities
+        target.reached += row.reached
+        target.planned += row.planned
+        target.kelurahan_count += 1
+        if row.last and (target.last is None or row.last > target.last):
+            target.last = row.last
+        if row.days_since is not None and (target.days_since is None
+                                           or row.days_since < target.days_since):
+            target.days_since = row.days_since
+    return sorted(result.values(), key=sort_key)
+
+
+@dataclass
+class MediaSummary:
+    activities: int
+    reached: int
+
+
+def media_summary(election, user) -> MediaSummary:
+    data = media_activities(election, Activity.objects.visible_to(user)).aggregate(
+        n=Count("pk"), reached=Sum("attendance"))
+    return MediaSummary(data["n"] or 0, data["reached"] or 0)
+
+
+# --- targets, history and turnout --------------------------------------------------------
+
+def targets(election) -> tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]:
+    """(election default, {kecamatan: %}, {kelurahan: %})."""
+    default = OutreachSettings.for_election(election).target_percent
+    kec, kel = {}, {}
+    for kec_id, kel_id, value in TurnoutTarget.objects.filter(election=election).values_list(
+            "kecamatan_id", "kelurahan_id", "percent"):
+        if kel_id:
+            kel[kel_id] = value
+        else:
+            kec[kec_id] = value
+    return default, kec, kel
+
+
+def target_for(default, kec_targets, kel_targets, kecamatan_code, kelurahan_code=None) -> Decimal:
+    if kelurahan_code and kelurahan_code in kel_targets:
+        return kel_targets[kelurahan_code]
+    return kec_targets.get(kecamatan_code, default)
+
+
+def history_labels() -> list[tuple[str, int]]:
+    return list(HistoricalTurnout.objects.values_list("label", "year").distinct()
+                .order_by("-year", "label"))
+
+
+def chosen_history_label(election) -> str:
+    label = OutreachSettings.for_election(election).history_label
+    if label:
+        return label
+    labels = history_labels()
+    return labels[0][0] if labels else ""
+
+
+def history_by_kelurahan(label: str, user, codes=None) -> dict[str, tuple[int, int]]:
+    """{kelurahan: (voted, registered)} of one historical election."""
+    if not label:
+        return {}
+    qs = HistoricalTurnout.objects.visible_to(user).filter(label=label)
+    if codes is not None and len(codes) < 2000:
+        qs = qs.filter(kelurahan_id__in=list(codes))
+    return {code: (v or 0, r or 0) for code, v, r in qs.values_list("kelurahan_id").annotate(
+        v=Sum("voted"), r=Sum("registered")).order_by()}
+
+
+@dataclass
+class TurnoutRow:
+    code: str
+    name: str
+    kecamatan_code: str = ""
+    kecamatan_name: str = ""
+    tps: int = 0
+    tps_reported: int = 0
+    dpt: int = 0  # DPT of the TPS that reported
+    registered: int = 0
+    voted_dpt: int = 0
+    voted_dptb: int = 0
+    voted_dpk: int = 0
+    target: Decimal | None = None
+    history_voted: int = 0
+    history_registered: int = 0
+    reach_per_1000: Decimal | None = None
+
+    @property
+    def voted(self) -> int:
+        return self.voted_dpt + self.voted_dptb + self.voted_dpk
+
+    @property
+    def turnout(self) -> Decimal | None:
+        return percent(self.voted, self.registered)
+
+    @property
+    def history(self) -> Decimal | None:
+        return percent(self.history_voted, self.history_registered)
+
+    @property
+    def gap(self) -> Decimal | None:
+        """Turnout minus target (percentage points)."""
+        if self.turnout is None or self.target is None:
+            return None
+        return self.turnout - self.target
+
+    @property
+    def change(self) -> Decimal | None:
+        if self.turnout is None or self.history is None:
+            return None
+        return self.turnout - self.history
+
+    @property
+    def below_target(self) -> bool:
+        return self.gap is not None and self.gap < 0
+
+
+def turnout_by_kelurahan(election, user, *, kecamatan_code=None) -> list[TurnoutRow]:
+    kel_qs = _kelurahan_queryset(user, kecamatan_code)
+    rows = {code: TurnoutRow(code, name, kec, kec_name) for code, name, kec, kec_name in
+            kel_qs.values_list("code", "name", "kecamatan_id", "kecamatan__name")}
+    if not rows:
+        return []
+    place = {"kecamatan_id": kecamatan_code} if kecamatan_code else {}
+    for code, n in (Tps.objects.visible_to(user).filter(election=election, **place)
+                    .values_list("kelurahan_id").annotate(n=Count("pk")).order_by()):
+        if code in rows:
+            rows[code].tps = n
+    agg = (TpsTurnout.objects.visible_to(user).filter(election=election, **place)
+           .values_list("kelurahan_id").annotate(
+               n=Count("pk"), dpt=Sum("tps__dpt_total"), dptb=Sum("registered_dptb"),
+               dpk=Sum("registered_dpk"), v1=Sum("voted_dpt"), v2=Sum("voted_dptb"),
+               v3=Sum("voted_dpk")).order_by())
+    for code, n, dpt, dptb, dpk, v1, v2, v3 in agg:
+        row = rows.get(code)
+        if row is None:
+            continue
+        row.tps_reported, row.dpt = n, dpt or 0
+        row.registered = (dpt or 0) + (dptb or 0) + (dpk or 0)
+        row.voted_dpt, row.voted_dptb, row.voted_dpk = v1 or 0, v2 or 0, v3 or 0
+    default, kec_t, kel_t = targets(election)
+    label = chosen_history_label(election)
+    history = history_by_kelurahan(label, user, rows.keys())
+    coverage = {r.code: r.reach_per_1000 for r in kelurahan_coverage(
+        election, user, kecamatan_code=kecamatan_code, with_groups=False)}
+    for code, row in rows.items():
+        row.target = target_for(default, kec_t, kel_t, row.kecamatan_code, code)
+        row.history_voted, row.history_registered = history.get(code, (0, 0))
+        row.reach_per_1000 = coverage.get(code)
+    return sorted(rows.values(), key=lambda r: (r.turnout is None, r.turnout or 0,
+                                                r.kecamatan_name, r.name))
+
+
+def turnout_rollup(rows: list[TurnoutRow], election, by: str = "kecamatan") -> list[TurnoutRow]:
+    default, kec_t, _kel = targets(election)
+    result: dict[str, TurnoutRow] = {}
+    for row in rows:
+        key = row.kecamatan_code if by == "kecamatan" else ""
+        name = row.kecamatan_name if by == "kecamatan" else ""
+        t = result.setdefault(key, TurnoutRow(key, name, key, name))
+        for attr in ("tps", "tps_reported", "dpt", "registered", "voted_dpt", "voted_dptb",
+                     "voted_dpk", "history_voted", "history_registered"):
+            setattr(t, attr, getattr(t, attr) + getattr(row, attr))
+    for key, t in result.items():
+        t.target = kec_t.get(key, default) if by == "kecamatan" else default
+    return sorted(result.values(), key=lambda r: (r.turnout is None, r.turnout or 0, r.name))
+
+
+# --- early warning ------------------------------------------------------------------------
+
+@dataclass
+class Warning:
+    row: Row
+    history: Decimal | None
+    target: Decimal
+    tasks: list = field(default_factory=list)
+
+
+def early_warning(election, user, *, today=None, rows=None) -> tuple[list[Warning], dict]:
+    """Kelurahan with low coverage (reach per 1,000 below the setting; kelurahan without
+    DPT are left out) AND historical turnout below their target (or no history: unknown
+    counts as low, so a kelurahan is never dropped for lack of data). Least covered first.
+    ``rows``: the user's kelurahan coverage when the caller has it already."""
+    settings = OutreachSettings.for_election(election)
+    threshold = Decimal(settings.low_reach_per_1000)
+    if rows is None:
+        rows = kelurahan_coverage(election, user, today=today)
+    rows = [r for r in rows if r.dpt and (r.reach_per_1000 or 0) < threshold]
+    label = chosen_history_label(election)
+    history = history_by_kelurahan(label, user, [r.code for r in rows])
+    default, kec_t, kel_t = targets(election)
+    warnings = []
+    for row in rows:
+        target = target_for(default, kec_t, kel_t, row.kecamatan_code, row.code)
+        voted, registered = history.get(row.code, (0, 0))
+        hist = percent(voted, registered)
+        if hist is None or hist < target:
+            warnings.append(Warning(row, hist, target))
+    info = {"threshold": threshold, "label": label}
+    return warnings, info
+
+
+def kecamatan_names(codes) -> dict[str, str]:
+    return dict(Kecamatan.objects.filter(code__in=list(codes)).values_list("code", "name"))
+
+
+def activities_on(day: datetime.date, election, user):
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+    return (Activity.objects.visible_to(user).filter(
+        election=election, starts_at__gte=start, starts_at__lt=start + datetime.timedelta(days=1))
+        .exclude(status=Activity.Status.CANCELLED))

@@ -1,0 +1,284 @@
+"""Forms and the FilterSet of the outreach pages. Dropdowns are scoped to the user; a
+camat's kecamatan and a lurah's kelurahan are locked. The rules live in services.py."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from posko.accounts.models import Agency, Role
+from posko.core.forms import ServiceFormMixin, StyledFormMixin
+from posko.outreach.models import Activity, OutreachSettings, TargetGroup
+from posko.regions.models import Kecamatan, Kelurahan
+
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+SHEET_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def kecamatan_choices(request):
+    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
+
+
+def kelurahan_choices(request):
+    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
+            .order_by("kecamatan__name", "name"))
+
+
+class KelurahanField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.kecamatan.name} — {obj.name}"
+
+
+class KelurahanFilterField(django_filters.fields.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.kecamatan.name} — {obj.name}"
+
+
+class KelurahanFilter(django_filters.ModelChoiceFilter):
+    field_class = KelurahanFilterField
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; each is checked by content in the service."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, list | tuple):
+            return [d for d in data if d]
+        return [data] if data else []
+
+
+class ActivityFilter(django_filters.FilterSet):
+    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
+    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, label=_("Kind"),
+                                       empty_label=_("All kinds"))
+    status = django_filters.ChoiceFilter(choices=Activity.Status.choices, label=_("Status"),
+                                         empty_label=_("All statuses"))
+    organiser_kind = django_filters.ChoiceFilter(choices=Activity.OrganiserKind.choices,
+                                                 label=_("Organiser"),
+                                                 empty_label=_("All organisers"))
+    group = django_filters.ModelChoiceFilter(field_name="target_groups",
+                                             queryset=TargetGroup.objects.all(),
+                                             label=_("Target group"), empty_label=_("All groups"))
+    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
+                                                 label=_("Kecamatan"),
+                                                 empty_label=_("All kecamatan"))
+    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
+                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
+    date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte",
+                                          label=_("From"),
+                                          widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte",
+                                        label=_("To"),
+                                        widget=forms.DateInput(attrs={"type": "date"}))
+
+    class Meta:
+        model = Activity
+        fields = ["search", "kind", "status", "organiser_kind", "group", "kecamatan", "kelurahan",
+                  "date_from", "date_to"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            field.widget.attrs.setdefault("aria-label", str(field.label))
+        self.form.fields["search"].widget.input_type = "search"
+        self.form.fields["search"].widget.attrs["placeholder"] = _("Search title, partner, venue")
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(partner_name__icontains=value)
+                               | Q(venue__icontains=value) | Q(materials__icontains=value))
+
+
+class ActivityForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    """New or changed activity; phone first (native date-time picker, numeric keyboards)."""
+
+    kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.none(), required=False,
+                                       label=_("Kecamatan"))
+    kelurahan = KelurahanField(queryset=Kelurahan.objects.none(), required=False,
+                               label=_("Kelurahan"))
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), required=False,
+                                    label=_("Agency"))
+    target_groups = forms.ModelMultipleChoiceField(
+        queryset=TargetGroup.objects.filter(is_active=True), required=False,
+        widget=forms.CheckboxSelectMultiple, label=_("Target groups"))
+    # Plain integers: the service gives the message for a negative number.
+    expected_attendance = forms.IntegerField(required=False, label=_("Expected attendance"))
+    attendance = forms.IntegerField(required=False, label=_("Attendance"),
+                                    help_text=_("People reached; for media/online: the audience."))
+    attendance_men = forms.IntegerField(required=False, label=_("Of whom men"))
+    attendance_women = forms.IntegerField(required=False, label=_("Of whom women"))
+    confirm_large = forms.BooleanField(required=False, label=_("The number is right"),
+                                       help_text=_("Tick when a very large attendance is correct."))
+    photos = MultipleFileField(label=_("Photos"), help_text=_("JPEG, PNG or WEBP."))
+    sheets = MultipleFileField(label=_("Attendance sheet"),
+                               help_text=_("Photo or PDF of the signed attendance list."))
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = Activity
+        fields = ["title", "kind", "status", "starts_at", "organiser_kind", "agency",
+                  "partner_name", "kecamatan", "kelurahan", "rw", "rt", "venue", "latitude",
+                  "longitude", "target_groups", "expected_attendance", "attendance",
+                  "attendance_men", "attendance_women", "materials", "notes", "cancel_reason"]
+        widgets = {
+            "starts_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                             format="%Y-%m-%dT%H:%M"),
+            "materials": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        fields = self.fields
+        fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
+        fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user)
+                                        .select_related("kecamatan")
+                                        .order_by("kecamatan__name", "name"))
+        role = user.effective_role
+        if role in (Role.KECAMATAN, Role.KELURAHAN):
+            fields["kecamatan"].disabled = True
+            self.initial["kecamatan"] = user.kecamatan_id
+        if role == Role.KELURAHAN:
+            fields["kelurahan"].disabled = True
+            self.initial["kelurahan"] = user.kelurahan_id
+        if role == Role.AGENCY:
+            fields["organiser_kind"].disabled = True
+            fields["agency"].disabled = True
+            self.initial["organiser_kind"] = Activity.OrganiserKind.AGENCY
+            self.initial["agency"] = user.agency_id
+        elif self.instance.pk is None and not self.initial.get("organiser_kind"):
+            self.initial["organiser_kind"] = (Activity.OrganiserKind.KELURAHAN
+                                    if role == Role.KELURAHAN else
+                                    Activity.OrganiserKind.KECAMATAN if role == Role.KECAMATAN
+                                    else Activity.OrganiserKind.PARTNER)
+        if self.instance.pk:
+            self.initial["version"] = self.instance.version
+        for name in ("expected_attendance", "attendance", "attendance_men", "attendance_women",
+                     "rw", "rt"):
+            fields[name].widget.attrs.update({"inputmode": "numeric"})
+        for name in ("latitude", "longitude"):
+            fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+        fields["photos"].widget.attrs.update({"accept": PHOTO_ACCEPT, "capture": "environment"})
+        fields["sheets"].widget.attrs.update({"accept": SHEET_ACCEPT})
+        fields["target_groups"].widget.attrs.pop("class", None)
+
+    def _post_clean(self):
+        # Model validation is the service's (one set of messages for pages, API and imports).
+        opts = self._meta
+        from django.forms.models import construct_instance
+
+        self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
+
+
+class HeldForm(ServiceFormMixin, StyledFormMixin, forms.Form):
+    """Mark a planned activity held, with its actual figures."""
+
+    starts_at = forms.DateTimeField(label=_("Actual date and time"), required=False,
+                                    widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                               format="%Y-%m-%dT%H:%M"))
+    attendance = forms.IntegerField(label=_("Attendance"), required=False)
+    attendance_men = forms.IntegerField(label=_("Of whom men"), required=False)
+    attendance_women = forms.IntegerField(label=_("Of whom women"), required=False)
+    confirm_large = forms.BooleanField(required=False, label=_("The number is right"))
+    notes = forms.CharField(label=_("Notes"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 2}))
+    photos = MultipleFileField(label=_("Photos"))
+    sheets = MultipleFileField(label=_("Attendance sheet"))
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("attendance", "attendance_men", "attendance_women"):
+            self.fields[name].widget.attrs.update({"inputmode": "numeric"})
+        self.fields["photos"].widget.attrs.update({"accept": PHOTO_ACCEPT,
+                                                   "capture": "environment"})
+        self.fields["sheets"].widget.attrs.update({"accept": SHEET_ACCEPT})
+
+
+class CancelForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(label=_("Reason for cancelling"), max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class TurnoutForm(ServiceFormMixin, StyledFormMixin, forms.Form):
+    registered_dptb = forms.IntegerField(label=_("DPTb registered"), required=False, initial=0)
+    registered_dpk = forms.IntegerField(label=_("DPK registered"), required=False, initial=0)
+    voted_dpt = forms.IntegerField(label=_("Voters from the DPT"), required=False)
+    voted_dptb = forms.IntegerField(label=_("Voters from the DPTb"), required=False, initial=0)
+    voted_dpk = forms.IntegerField(label=_("Voters from the DPK"), required=False, initial=0)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.update({"inputmode": "numeric"})
+
+
+TURNOUT_FIELDS = [f for f in TurnoutForm.base_fields if f != "version"]
+
+
+class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = OutreachSettings
+        fields = ["target_percent", "low_reach_per_1000", "history_label"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["version"] = self.instance.version
+        for kind, label in Activity.Kind.choices:
+            self.fields[f"cap_{kind}"] = forms.IntegerField(
+                label=_("Attendance cap: %(kind)s") % {"kind": label}, min_value=1,
+                initial=self.instance.cap_for(kind))
+
+
+class TargetForm(StyledFormMixin, forms.Form):
+    kecamatan = forms.ModelChoiceField(queryset=Kecamatan.objects.none(), label=_("Kecamatan"))
+    kelurahan = KelurahanField(queryset=Kelurahan.objects.none(), required=False,
+                               label=_("Kelurahan"),
+                               help_text=_("Empty: the target of the whole kecamatan."))
+    percent = forms.DecimalField(label=_("Turnout target (%)"), max_digits=5, decimal_places=2,
+                                 required=False, help_text=_("Empty: remove this target."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
+        self.fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user)
+                                             .select_related("kecamatan")
+                                             .order_by("kecamatan__name", "name"))
+
+
+class GroupForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = TargetGroup
+        fields = ["name", "order", "is_active"]
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+class TaskForm(StyledFormMixin, forms.Form):
+    kelurahan = forms.CharField(widget=forms.HiddenInput)
+    agency = forms.ModelChoiceField(queryset=Agency.objects.all(), label=_("Agency"))
+    note = forms.CharField(label=_("Note"), required=False, max_length=500)
+
+
