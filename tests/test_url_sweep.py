@@ -10,7 +10,10 @@ from posko.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
-PUBLIC = {"login", "logout", "set_language", "api:schema", "api:docs", "api:token", "api:api-root"}
+PUBLIC = {"login", "logout", "set_language", "api:schema", "api:docs", "api:token", "api:api-root",
+          # the citizen report form and its status page (issue 7): no account on purpose
+          "incidents:public_report", "incidents:public_status", "api:incident-public-submit",
+          "api:incident-public-status"}
 
 
 def _patterns(resolver=None, namespace=""):

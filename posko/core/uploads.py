@@ -64,3 +64,162 @@ def check_upload(upload, kinds=DOCUMENT_KINDS, *, max_bytes: int | None = None) 
             return CheckedUpload(upload, kind, name, upload.size, secrets.token_hex(16))
     raise ValidationError(_("%(name)s is not a file of an accepted type (%(allowed)s). Its content "
                             "was checked, not its name.") % {"name": name, "allowed": allowed})
+
+
+# --- short videos and JPEG metadata (added for the incidents module) ----------------------------
+
+MP4 = Kind("MP4", "video/mp4", ".mp4", (b"ftyp",))
+WEBM = Kind("WEBM", "video/webm", ".webm", (b"\x1a\x45\xdf\xa3",))
+THREE_GP = Kind("3GP", "video/3gpp", ".3gp", (b"ftyp3g",))
+VIDEO_KINDS = (THREE_GP, MP4, WEBM)  # 3GP first: it is an ISO file like MP4, with its own brand
+EVIDENCE_KINDS = (*DOCUMENT_KINDS, *VIDEO_KINDS)
+
+
+def sniff_kind(head: bytes, kinds=EVIDENCE_KINDS) -> Kind | None:
+    """The kind whose magic bytes ``head`` (the file's first 16 bytes) starts with."""
+    for kind in kinds:
+        if kind is MP4 or kind is THREE_GP:
+            # ISO base media: a box size (4 bytes), then "ftyp" and the brand.
+            if head[4:8] != b"ftyp":
+                continue
+            is_3gp = head[8:10] == b"3g"
+            if (kind is THREE_GP) == is_3gp:
+                return kind
+            continue
+        if _matches(kind, head):
+            return kind
+    return None
+
+
+def check_evidence_upload(upload, *, max_bytes: int | None = None,
+                          video_max_bytes: int | None = None) -> CheckedUpload:
+    """Like :func:`check_upload` for photos, PDF and short videos (MP4, WEBM, 3GP): the kind
+    is sniffed from the content; videos have their own (larger) size limit."""
+    limit = max_bytes or settings.POSKO_ATTACHMENT_MAX_BYTES
+    video_limit = video_max_bytes or limit
+    name = (getattr(upload, "name", "") or "file")[-200:]
+    if upload.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    kind = sniff_kind(head)
+    if kind is None:
+        allowed = ", ".join(k.name for k in EVIDENCE_KINDS)
+        raise ValidationError(_("%(name)s is not a file of an accepted type (%(allowed)s). Its "
+                                "content was checked, not its name.") % {
+            "name": name, "allowed": allowed})
+    kind_limit = video_limit if kind in VIDEO_KINDS else limit
+    if upload.size > kind_limit:
+        raise ValidationError(_("%(name)s is too large (%(size)s); the limit is %(limit)s.") % {
+            "name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(kind_limit)})
+    return CheckedUpload(upload, kind, name, upload.size, secrets.token_hex(16))
+
+
+def _jpeg_segments(data: bytes):
+    """Yield (marker, start, end) of the JPEG header segments up to the start of scan."""
+    if not data.startswith(b"\xff\xd8"):
+        return
+    pos = 2
+    while pos + 4 <= len(data):
+        if data[pos] != 0xFF:
+            return
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            pos += 2
+            continue
+        length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        end = pos + 2 + length
+        yield marker, pos, end
+        if marker == 0xDA:  # start of scan: image data follows
+            return
+        pos = end
+
+
+def strip_jpeg_metadata(data: bytes) -> bytes:
+    """The JPEG without its EXIF/XMP (APP1) and comment segments, which hold the camera's
+    GPS position, time and device. Anything that is not a JPEG is returned unchanged."""
+    if not data.startswith(b"\xff\xd8"):
+        return data
+    out = [b"\xff\xd8"]
+    last = 2
+    for marker, start, end in _jpeg_segments(data):
+        if marker in (0xE1, 0xFE):  # APP1 (Exif, XMP), COM
+            last = end
+            continue
+        out.append(data[start:end] if marker != 0xDA else data[start:])
+        last = end
+        if marker == 0xDA:
+            return b"".join(out)
+    out.append(data[last:])
+    return b"".join(out)
+
+
+def _exif_gps(tiff: bytes) -> tuple[float, float] | None:
+    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+        return None
+    order = "little" if tiff[:2] == b"II" else "big"
+
+    def u16(at):
+        return int.from_bytes(tiff[at:at + 2], order)
+
+    def u32(at):
+        return int.from_bytes(tiff[at:at + 4], order)
+
+    def entries(offset):
+        if offset + 2 > len(tiff):
+            return {}
+        found = {}
+        for i in range(u16(offset)):
+            at = offset + 2 + 12 * i
+            if at + 12 > len(tiff):
+                break
+            found[u16(at)] = (u16(at + 2), u32(at + 4), at + 8)
+        return found
+
+    ifd0 = entries(u32(4))
+    if 0x8825 not in ifd0:
+        return None
+    gps = entries(u32(ifd0[0x8825][2]))
+
+    def rationals(tag):
+        if tag not in gps:
+            return None
+        _type, count, value_at = gps[tag]
+        offset = u32(value_at)
+        values = []
+        for i in range(count):
+            at = offset + 8 * i
+            num, den = u32(at), u32(at + 4)
+            values.append(num / den if den else 0.0)
+        return values
+
+    def ref(tag):
+        return tiff[gps[tag][2]:gps[tag][2] + 1] if tag in gps else b""
+
+    lat, lon = rationals(2), rationals(4)
+    if not lat or not lon or len(lat) < 3 or len(lon) < 3:
+        return None
+    latitude = lat[0] + lat[1] / 60 + lat[2] / 3600
+    longitude = lon[0] + lon[1] / 60 + lon[2] / 3600
+    if ref(1) == b"S":
+        latitude = -latitude
+    if ref(3) == b"W":
+        longitude = -longitude
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    return round(latitude, 6), round(longitude, 6)
+
+
+def jpeg_gps(data: bytes) -> tuple[float, float] | None:
+    """(latitude, longitude) from a JPEG's EXIF GPS tags, or None."""
+    try:
+        for marker, start, end in _jpeg_segments(data):
+            if marker == 0xE1 and data[start + 4:start + 10] == b"Exif\x00\x00":
+                return _exif_gps(data[start + 10:end])
+    except (IndexError, ValueError):
+        return None
+    return None

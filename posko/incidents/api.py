@@ -1,4 +1,350 @@
-"""API of the incidents module: ``ROUTES`` is read by posko/api_urls.py."""
+"""API of the incidents module (``ROUTES`` and ``EXTRA_URLS`` are read by posko/api_urls.py).
+
+* ``/api/v1/laporan/``: list (filters as the HTML list), retrieve, create (a field app;
+  JSON or multipart with ``files``), ``POST /api/v1/laporan/<id>/transition/``.
+* ``/api/v1/laporan-publik/``: public submission (no login, rate-limited per client);
+  ``/api/v1/laporan-publik/<code>/``: status by tracking code (no names, no notes; a wrong
+  code is a plain 404).
+* ``/api/v1/netralitas/pakta/`` and ``/api/v1/netralitas/kasus/``: pledges and cases (read;
+  write for desk admins). ASN names are masked unless the caller may see personal data.
+
+Every queryset is scoped; writes go through ``posko.incidents.services``.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from posko.accounts.models import Agency, User
+from posko.core import audit
+from posko.core.api import ScopedMixin, as_drf_error
+from posko.core.middleware import client_ip
+from posko.core.services import ConflictError
+from posko.elections.models import Election, Tps
+from posko.incidents import services
+from posko.incidents.forms import ReportFilter
+from posko.incidents.models import Category, NeutralityCase, Pledge, Report, State
+from posko.regions.models import Kelurahan
+
+
+class IncidentConflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone else saved this in the meantime.")
+    default_code = "conflict"
+
+
+class TooManyReports(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "rate_limited"
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(
+        is_active=True))
+    kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
+    kelurahan = serializers.PrimaryKeyRelatedField(queryset=Kelurahan.objects.all(), required=False,
+                                                   allow_null=True)
+    tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all(), required=False,
+                                             allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = ["id", "code", "category", "stage", "occurred_at", "kecamatan", "kelurahan", "tps",
+                  "latitude", "longitude", "location_note", "title", "description",
+                  "involves_violence", "intimidation", "severity", "state", "source", "agency",
+                  "assignee", "forwarded_to", "merged_into", "created_at", "response_due_at",
+                  "resolve_due_at", "responded_at", "resolved_at", "overdue", "version", "url"]
+        read_only_fields = ["id", "code", "state", "agency", "assignee", "forwarded_to",
+                            "merged_into", "created_at", "response_due_at", "resolve_due_at",
+                            "responded_at", "resolved_at", "version", "stage"]
+
+    def get_overdue(self, obj) -> bool:
+        return obj.overdue()
+
+    def get_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+
+class TransitionSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=State.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+    agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False,
+                                                allow_null=True, default=None)
+    forwarded_to = serializers.ChoiceField(choices=Report.Body.choices, required=False, default="")
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
+                                                  required=False, allow_null=True, default=None)
+    public_note = serializers.CharField(required=False, allow_blank=True, allow_null=True,
+                                        default=None, max_length=300)
+    version = serializers.IntegerField(required=False, min_value=1)
+
+
+class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = ReportSerializer
+    filterset_class = ReportFilter
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    queryset = Report.objects.select_related("category", "tps").order_by("-created_at", "-pk")
+
+    def get_queryset(self):
+        qs = super().get_queryset()
+        election = Election.active()
+        return qs.filter(election=election) if election else qs.none()
+
+    def create(self, request, *args, **kwargs):
+        if not services.can_report(request.user):
+            raise PermissionDenied
+        election = Election.active()
+        if election is None:
+            raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
+        services.active_categories()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        if "kecamatan_id" in data:
+            data.pop("kecamatan_id")
+        report = Report(election=election, **data)
+        try:
+            services.create_report(report, actor=request.user,
+                                   files=request.FILES.getlist("files") if request.FILES else ())
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied from exc
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"], serializer_class=TransitionSerializer)
+    def transition(self, request, pk=None):
+        report = self.get_object()
+        if not (services.can_triage(request.user, report) or services.is_follower(request.user,
+                                                                                  report)):
+            raise PermissionDenied
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            services.transition(report, data["state"], actor=request.user,
+                                expected_version=data.get("version"), note=data["note"],
+                                agency=data["agency"], forwarded_to=data["forwarded_to"],
+                                assignee=data["assignee"], public_note=data["public_note"])
+        except ConflictError as exc:
+            raise IncidentConflict(exc.messages[0]) from exc
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        report.refresh_from_db()
+        return Response(ReportSerializer(report).data)
+
+
+class PublicReportSerializer(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="code",
+                                            queryset=Category.objects.filter(is_active=True))
+    kelurahan = serializers.CharField(max_length=13)
+    tps_number = serializers.IntegerField(required=False, allow_null=True, min_value=1,
+                                          max_value=999)
+    location_note = serializers.CharField(required=False, allow_blank=True, max_length=200,
+                                          default="")
+    occurred_at = serializers.DateTimeField()
+    title = serializers.CharField(max_length=150)
+    description = serializers.CharField()
+    reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=150,
+                                          default="")
+    reporter_contact = serializers.CharField(required=False, allow_blank=True, max_length=150,
+                                             default="")
+
+
+def public_payload(report: Report, code: str) -> dict:
+    return {"code": code, "category": report.category.name, "kecamatan": report.kecamatan.name,
+            "kelurahan": report.kelurahan.name if report.kelurahan_id else "",
+            "received": report.created_at, "state": report.state,
+            "state_label": str(report.get_state_display()),
+            "forwarded_to": report.get_forwarded_to_display() if report.forwarded_to else "",
+            "note": report.public_note, "closed": report.resolved_at}
+
+
+class PublicReportView(APIView):
+    """Submit a report without an account (rate-limited per client)."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = PublicReportSerializer
+
+    def post(self, request):
+        election = Election.active()
+        if election is None:
+            raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
+        services.active_categories()  # the default categories exist from the first use
+        serializer = PublicReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        kelurahan = services.kelurahan_choices().filter(code=data["kelurahan"]).first()
+        if kelurahan is None:
+            raise serializers.ValidationError({"kelurahan": [_(
+                "This place is outside the Pemda: reports can only be made about places inside "
+                "it.")]})
+        tps = None
+        if data.get("tps_number"):
+            tps = services.find_tps(election, kelurahan.pk, data["tps_number"])
+            if tps is None:
+                raise serializers.ValidationError({"tps_number": [_(
+                    "There is no TPS with this number in the chosen kelurahan.")]})
+        report = Report(election=election, category=data["category"], kelurahan=kelurahan, tps=tps,
+                        location_note=data["location_note"], occurred_at=data["occurred_at"],
+                        title=data["title"], description=data["description"],
+                        reporter_name=data["reporter_name"],
+                        reporter_contact=data["reporter_contact"])
+        try:
+            services.submit_public(report, ip=client_ip(request),
+                                   files=request.FILES.getlist("files") if request.FILES else ())
+        except services.RateLimited as exc:
+            raise TooManyReports(exc.messages[0]) from exc
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+        return Response(public_payload(report, report.code), status=status.HTTP_201_CREATED)
+
+
+class PublicStatusSerializer(serializers.Serializer):
+    """What the public may see of a report (documentation of the status endpoint)."""
+
+    code = serializers.CharField()
+    category = serializers.CharField()
+    kecamatan = serializers.CharField()
+    kelurahan = serializers.CharField()
+    received = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=State.choices)
+    state_label = serializers.CharField()
+    forwarded_to = serializers.CharField()
+    note = serializers.CharField()
+    closed = serializers.DateTimeField(allow_null=True)
+
+
+class PublicStatusView(APIView):
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = PublicStatusSerializer
+
+    @extend_schema(responses={200: PublicStatusSerializer})
+    def get(self, request, code):
+        report = services.public_status(code)
+        if report is None:
+            return Response({"detail": _("No report can be shown for this code.")},
+                            status=status.HTTP_404_NOT_FOUND)
+        return Response(public_payload(report, services.normalise_code(code)))
+
+
+class AdminWritePermission(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or request.user.is_desk_admin
+
+
+class PledgeSerializer(serializers.ModelSerializer):
+    coverage_percent = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = Pledge
+        fields = ["id", "agency", "asn_total", "asn_covered", "signed_on", "signatory", "note",
+                  "coverage_percent", "version"]
+        read_only_fields = ["version"]
+
+
+class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
+                    viewsets.ReadOnlyModelViewSet):
+    serializer_class = PledgeSerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWritePermission]
+    queryset = Pledge.objects.none()  # for the schema; get_queryset() scopes every request
+
+    def get_queryset(self):
+        election = Election.active()
+        qs = Pledge.objects.visible_to(self.request.user).select_related("agency")
+        return qs.filter(election=election) if election else qs.none()
+
+    def perform_create(self, serializer):
+        pledge = Pledge(election=Election.active(), **serializer.validated_data)
+        self._save(pledge, None)
+        serializer.instance = pledge
+
+    def perform_update(self, serializer):
+        pledge = serializer.instance
+        before = audit.snapshot(pledge)
+        for field, value in serializer.validated_data.items():
+            setattr(pledge, field, value)
+        self._save(pledge, before)
+
+    def _save(self, pledge, before):
+        try:
+            services.save_pledge(pledge, actor=self.request.user, before=before)
+        except ConflictError as exc:
+            raise IncidentConflict(exc.messages[0]) from exc
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NeutralityCase
+        fields = ["id", "report", "agency", "asn_name", "asn_position", "act", "occurred_on",
+                  "breach_type", "status", "bawaslu_finding", "bawaslu_recommendation",
+                  "recommendation_date", "referred_bkn_on", "referred_ppk_on", "sanction",
+                  "sanction_date", "version"]
+        read_only_fields = ["status", "version"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is None or not request.user.can_see_personal_data:
+            data["asn_name"] = services.mask_name(instance.asn_name)
+        return data
+
+
+class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
+    serializer_class = CaseSerializer
+    permission_classes = [permissions.IsAuthenticated, AdminWritePermission]
+    queryset = NeutralityCase.objects.none()  # for the schema; get_queryset() scopes requests
+
+    def get_queryset(self):
+        election = Election.active()
+        qs = NeutralityCase.objects.visible_to(self.request.user).select_related("agency")
+        return qs.filter(election=election) if election else qs.none()
+
+    def perform_create(self, serializer):
+        case = NeutralityCase(election=Election.active(), **serializer.validated_data)
+        self._save(case, None)
+        serializer.instance = case
+
+    def perform_update(self, serializer):
+        case = serializer.instance
+        before = audit.snapshot(case)
+        for field, value in serializer.validated_data.items():
+            setattr(case, field, value)
+        self._save(case, before)
+
+    def _save(self, case, before):
+        try:
+            services.save_case(case, actor=self.request.user, before=before)
+        except ConflictError as exc:
+            raise IncidentConflict(exc.messages[0]) from exc
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from exc
+
 
 # (prefix, viewset, basename)
-ROUTES: list = []
+ROUTES: list = [
+    ("laporan", ReportViewSet, "incident-report"),
+    ("netralitas/pakta", PledgeViewSet, "incident-pledge"),
+    ("netralitas/kasus", CaseViewSet, "incident-case"),
+]
+
+EXTRA_URLS = [
+    path("laporan-publik/", PublicReportView.as_view(), name="incident-public-submit"),
+    path("laporan-publik/<str:code>/", PublicStatusView.as_view(), name="incident-public-status"),
+]

@@ -1,5 +1,42 @@
-"""URLs of the incidents module."""
+"""URLs of the incidents module (under /laporan/)."""
+
+from django.urls import path
+
+from posko.incidents import views, views_asn
 
 app_name = "incidents"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ReportListView.as_view(), name="report_list"),
+    path("baru/", views.ReportEditView.as_view(), name="report_add"),
+    path("situasi/", views.SituationView.as_view(), name="situation"),
+    path("peta/", views.MapView.as_view(), name="map"),
+    path("peta/data/", views.MapDataView.as_view(), name="map_data"),
+    path("rekap/", views.PeriodReportView.as_view(), name="period_report"),
+    path("<int:pk>/", views.ReportDetailView.as_view(), name="report_detail"),
+    path("<int:pk>/ubah/", views.ReportEditView.as_view(), name="report_edit"),
+    path("<int:pk>/status/", views.ReportTransitionView.as_view(), name="report_transition"),
+    path("<int:pk>/komentar/", views.ReportCommentView.as_view(), name="report_comment"),
+    path("<int:pk>/bukti/", views.ReportEvidenceView.as_view(), name="report_evidence"),
+    path("<int:pk>/gabung/", views.ReportMergeView.as_view(), name="report_merge"),
+    path("<int:pk>/tugas/", views.ReportTaskView.as_view(), name="report_task"),
+    path("bukti/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),
+    # public (no login)
+    path("kirim/", views.PublicReportView.as_view(), name="public_report"),
+    path("status/", views.PublicStatusView.as_view(), name="public_status"),
+    # ASN neutrality
+    path("netralitas/pakta/", views_asn.PledgeListView.as_view(), name="pledge_list"),
+    path("netralitas/pakta/baru/", views_asn.PledgeEditView.as_view(), name="pledge_add"),
+    path("netralitas/pakta/<int:pk>/", views_asn.PledgeEditView.as_view(), name="pledge_edit"),
+    path("netralitas/pakta/<int:pk>/dokumen/", views_asn.PledgeDocumentView.as_view(),
+         name="pledge_document"),
+    path("netralitas/kasus/", views_asn.CaseListView.as_view(), name="case_list"),
+    path("netralitas/kasus/baru/", views_asn.CaseEditView.as_view(), name="case_add"),
+    path("netralitas/kasus/<int:pk>/", views_asn.CaseDetailView.as_view(), name="case_detail"),
+    path("netralitas/kasus/<int:pk>/ubah/", views_asn.CaseEditView.as_view(), name="case_edit"),
+    # administration
+    path("kategori/", views_asn.CategoryListView.as_view(), name="category_list"),
+    path("kategori/baru/", views_asn.CategoryEditView.as_view(), name="category_add"),
+    path("kategori/<int:pk>/", views_asn.CategoryEditView.as_view(), name="category_edit"),
+    path("pengaturan/", views_asn.SettingsEditView.as_view(), name="settings"),
+]

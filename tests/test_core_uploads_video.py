@@ -1,0 +1,93 @@
+"""Short-video kinds and JPEG metadata helpers of posko.core.uploads (additive)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
+
+from posko.core import uploads
+from tests.incidents_fixtures import jpeg_bytes
+
+MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"
+GP3_HEAD = b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x00"
+WEBM_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def upload(name, data):
+    return SimpleUploadedFile(name, data)
+
+
+@pytest.mark.parametrize("head,kind", [(MP4_HEAD, uploads.MP4), (GP3_HEAD, uploads.THREE_GP),
+                                       (WEBM_HEAD, uploads.WEBM)])
+def test_videos_are_sniffed_by_content(head, kind):
+    checked = uploads.check_evidence_upload(upload("clip.bin", head + b"\x00" * 32))
+    assert checked.kind is kind
+
+
+def test_executable_renamed_to_mp4_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        uploads.check_evidence_upload(upload("clip.mp4", b"MZ\x90\x00" + b"\x00" * 40))
+    assert "not a file of an accepted type" in exc.value.messages[0]
+
+
+def test_video_limit_is_separate_from_the_photo_limit():
+    big = upload("clip.mp4", MP4_HEAD + b"\x00" * 5000)
+    assert uploads.check_evidence_upload(big, max_bytes=2000, video_max_bytes=10_000).kind is uploads.MP4
+    photo = upload("foto.jpg", jpeg_bytes() + b"\x00" * 5000)
+    with pytest.raises(ValidationError) as exc:
+        uploads.check_evidence_upload(photo, max_bytes=2000, video_max_bytes=10_000)
+    assert "too large" in exc.value.messages[0]
+    with pytest.raises(ValidationError):
+        uploads.check_evidence_upload(big, max_bytes=2000, video_max_bytes=3000)
+
+
+def test_empty_file_is_refused():
+    with pytest.raises(ValidationError) as exc:
+        uploads.check_evidence_upload(upload("x.mp4", b""))
+    assert "is empty" in exc.value.messages[0]
+
+
+def test_existing_check_upload_is_unchanged():
+    with pytest.raises(ValidationError):
+        uploads.check_upload(upload("clip.mp4", MP4_HEAD + b"\x00" * 32))  # documents only
+    assert uploads.check_upload(upload("f.jpg", jpeg_bytes())).kind is uploads.JPEG
+
+
+def test_jpeg_gps_is_read_and_stripped():
+    data = jpeg_bytes()
+    assert uploads.jpeg_gps(data) == pytest.approx((-7.975, 112.62))
+    clean = uploads.strip_jpeg_metadata(data)
+    assert b"Exif" not in clean and uploads.jpeg_gps(clean) is None
+    assert clean.startswith(b"\xff\xd8") and clean.endswith(b"\x12\x34\x56\xff\xd9")
+    assert b"JFIF" in clean  # other segments stay
+
+
+def test_non_jpeg_and_broken_data_are_left_alone():
+    assert uploads.strip_jpeg_metadata(b"%PDF-1.4 hello") == b"%PDF-1.4 hello"
+    assert uploads.jpeg_gps(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM") is None
+    assert uploads.jpeg_gps(jpeg_bytes(with_gps=False)) is None
+
+
+def test_real_camera_jpeg_from_pillow():
+    from io import BytesIO
+
+    PIL = pytest.importorskip("PIL.Image")
+    buffer = BytesIO()
+    image = PIL.new("RGB", (8, 8), "red")
+    exif = image.getexif()
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "S", 2: (7.0, 58.0, 30.0), 3: "E", 4: (112.0, 37.0, 12.0)})
+    image.save(buffer, "JPEG", exif=exif)
+    data = buffer.getvalue()
+    assert uploads.jpeg_gps(data) == pytest.approx((-7.975, 112.62))
+    clean = uploads.strip_jpeg_metadata(data)
+    assert uploads.jpeg_gps(clean) is None
+    PIL.open(BytesIO(clean)).load()  # still a valid image
