@@ -26,3 +26,7 @@ class LogisticsConfig(AppConfig):
         from posko.logistics.views_core import readiness_card
 
         register_card("logistics_readiness", readiness_card, order=20)
+
+        from posko.logistics import indicators
+
+        indicators.register()  # derived vulnerability indicators (logistik_*)

@@ -48,7 +48,7 @@ from posko.core import audit, services
 from posko.core.services import ConflictError
 from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.elections.models import Tps
-from posko.logistics import readiness
+from posko.logistics import indicators, readiness
 from posko.logistics.models import (
     Item,
     LogisticsSettings,
@@ -705,6 +705,7 @@ def flag_discrepancies(shipment: Shipment, lines: list[ShipmentLine], *, actor) 
                 % {"received": _fmt(shipment.received_at), "deadline": _fmt(deadline),
                    "hours": hours}))
         cases.extend(check_requirements(shipment, [line.item for line in lines], actor=actor))
+    indicators.changed(shipment.election, [shipment.tps_id])  # derived vulnerability indicators
     return [c for c in cases if c is not None]
 
 
@@ -816,4 +817,5 @@ def update_shortfall(case: Shortfall, *, actor, status: str, resolution: str = "
     services.update(case, actor=actor, before=before, expected_version=expected_version)
     if case.tps_id:
         readiness.refresh(case.election, [case.tps_id])
+        indicators.changed(case.election, [case.tps_id])  # derived vulnerability indicators
     return case
