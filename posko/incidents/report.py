@@ -18,7 +18,7 @@ from posko.core.reports import Section, Table, register_section
 from posko.elections.models import Election
 from posko.incidents.models import NeutralityCase, Report, Severity, State
 
-SECTION_ORDER = 70
+SECTION_ORDER = 75
 LIST_LIMIT = 60
 
 
