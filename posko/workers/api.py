@@ -1,4 +1,234 @@
-"""API of the workers module: ``ROUTES`` is read by posko/api_urls.py."""
+"""API of the workers module: ``ROUTES`` and ``EXTRA_URLS`` are read by posko/api_urls.py.
 
-# (prefix, viewset, basename)
-ROUTES: list = []
+NIK and phone are write-only: responses carry the masked values only (``nik_masked``,
+``phone_masked``). A posting outside the caller's region is a 404, like on the pages."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from posko.core.api import (
+    ScopedMixin,
+    ScopedServiceViewSet,
+    ServiceSerializer,
+    as_drf_error,
+    service_errors_as_400,
+)
+from posko.core.scope import get_visible_or_404
+from posko.elections.models import Election, Tps
+from posko.regions.models import Kecamatan, Kelurahan
+from posko.workers import rules, services, stats
+from posko.workers.filters import WorkerFilter
+from posko.workers.models import Claim, Incident, Screening, Worker, WorkerSettings
+
+
+class WorkerSerializer(ServiceSerializer):
+    nik = serializers.CharField(write_only=True, max_length=20)
+    phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
+    nik_masked = serializers.CharField(read_only=True)
+    phone_masked = serializers.CharField(read_only=True)
+    tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all(), required=False, allow_null=True)
+    kelurahan = serializers.CharField(source="kelurahan_id", required=False, allow_null=True,
+                                      allow_blank=True)
+    kecamatan = serializers.CharField(source="kecamatan_id", required=False, allow_null=True,
+                                      allow_blank=True)
+    sex = serializers.ChoiceField(choices=Worker.Sex.choices, required=False, allow_blank=True)
+    birth_date = serializers.DateField(required=False, allow_null=True)
+    domicile_code = serializers.CharField(required=False, allow_blank=True, max_length=13)
+    flags = serializers.ListField(source="flag_list", read_only=True, child=serializers.CharField())
+    posting = serializers.CharField(source="posting_label", read_only=True)
+
+    class Meta:
+        model = Worker
+        fields = ["id", "election", "role", "tps", "kelurahan", "kecamatan", "posting", "nik",
+                  "nik_masked", "full_name", "sex", "birth_date", "phone", "phone_masked", "address",
+                  "domicile_code", "decree_number", "decree_date", "term_start", "term_end", "status",
+                  "replaces", "flags", "outside_domicile", "screening_result", "screening_date",
+                  "bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number", "bpjs_start", "bpjs_end",
+                  "bpjs_funding", "version", "updated_at"]
+        read_only_fields = ["election", "replaces", "outside_domicile", "screening_result",
+                            "screening_date", "bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number",
+                            "bpjs_start", "bpjs_end", "bpjs_funding", "version", "updated_at"]
+        validators = []
+
+
+class WorkerViewSet(ScopedServiceViewSet):
+    """Workers of the active election (``?election=`` for another) in the caller's scope.
+    Filters as on the list page: role, status, kecamatan, kelurahan, tps, bpjs_status,
+    screening, flagged, outside_domicile, q (name)."""
+
+    queryset = Worker.objects.select_related("tps", "kelurahan", "kecamatan")
+    serializer_class = WorkerSerializer
+    filterset_class = WorkerFilter
+
+    def _posting_in_scope(self, data):
+        user = self.request.user
+        tps = data.get("tps")
+        if tps is not None:
+            get_visible_or_404(Tps.objects.all(), user, pk=tps.pk)
+        for key, model in (("kelurahan_id", Kelurahan), ("kecamatan_id", Kecamatan)):
+            if data.get(key) and not model.objects.visible_to(user).filter(code=data[key]).exists():
+                raise Http404
+
+    def _fill(self, worker, data):
+        for key, value in data.items():
+            setattr(worker, key, "" if value is None and key in ("sex", "domicile_code") else value)
+        if not worker.domicile_code:
+            worker.domicile_code = (worker.tps.kelurahan_id if worker.tps_id else worker.kelurahan_id) or ""
+
+    def create_object(self, data):
+        election = Election.active()
+        if election is None:
+            raise DjangoValidationError({"election": [_("There is no active election.")]})
+        self._posting_in_scope(data)
+        worker = Worker(election=election)
+        self._fill(worker, data)
+        return services.create_worker(worker, actor=self.request.user)
+
+    def perform_update(self, serializer):
+        obj = serializer.instance
+        before = services.snapshot(obj)
+        data = dict(serializer.validated_data)
+        self._posting_in_scope(data)
+        self._fill(obj, data)
+        with service_errors_as_400():
+            services.update_worker(obj, actor=self.request.user, before=before,
+                                   expected_version=obj.version)
+        obj.refresh_from_db()
+
+    def delete_object(self, obj):
+        raise as_drf_error(DjangoValidationError(_(
+            "Workers are not deleted: set the status (replaced, resigned, deceased) instead.")))
+
+
+class ScreeningSerializer(ServiceSerializer):
+    class Meta:
+        model = Screening
+        fields = ["id", "worker", "date", "facility_kind", "facility_name", "systolic", "diastolic",
+                  "blood_sugar", "cholesterol", "result", "note", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class CanScreen(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or rules.can_screen(request.user)
+
+
+class ScreeningViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Health screenings (Dinkes operators and admins record them)."""
+
+    queryset = Screening.objects.select_related("worker")
+    serializer_class = ScreeningSerializer
+    permission_classes = [permissions.IsAuthenticated, CanScreen]
+    filterset_fields = ["worker", "result"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        get_visible_or_404(Worker.objects.all(), self.request.user, pk=data["worker"].pk)
+        with service_errors_as_400():
+            obj = services.record_screening(Screening(**data), actor=self.request.user)
+        serializer.instance = obj
+
+
+class IncidentSerializer(ServiceSerializer):
+    class Meta:
+        model = Incident
+        fields = ["id", "worker", "kind", "date", "place", "description", "on_duty", "followup",
+                  "covered", "created_at"]
+        read_only_fields = ["covered", "created_at"]
+
+
+class CanRecordIncident(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or rules.can_record_incident(request.user)
+
+
+class IncidentViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Worker incidents; ``covered`` says whether a BPJS claim is possible."""
+
+    queryset = Incident.objects.select_related("worker")
+    serializer_class = IncidentSerializer
+    permission_classes = [permissions.IsAuthenticated, CanRecordIncident]
+    filterset_fields = ["worker", "kind", "covered"]
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        user = self.request.user
+        worker = get_visible_or_404(Worker.objects.all(), user, pk=data["worker"].pk)
+        if not (rules.can_screen(user) or Worker.objects.editable_by(user).filter(pk=worker.pk).exists()):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied
+        with service_errors_as_400():
+            obj = services.record_incident(Incident(**data), actor=user)
+        serializer.instance = obj
+
+
+class ClaimSerializer(ServiceSerializer):
+    class Meta:
+        model = Claim
+        fields = ["id", "incident", "programme", "status", "amount", "submitted_on", "decided_on", "note"]
+
+
+class ClaimViewSet(ScopedServiceViewSet):
+    """BPJS claims of covered incidents (JKK, JKM)."""
+
+    queryset = Claim.objects.select_related("incident")
+    serializer_class = ClaimSerializer
+    filterset_fields = ["incident", "status", "programme"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def create_object(self, data):
+        get_visible_or_404(Incident.objects.all(), self.request.user, pk=data["incident"].pk)
+        return services.save_claim(Claim(**data), actor=self.request.user)
+
+    def update_object(self, obj, before):
+        services.save_claim(obj, actor=self.request.user, before=before)
+
+
+class CoverageView(APIView):
+    """BPJS coverage and screening for the caller's scope (``?kecamatan=`` / ``?kelurahan=``):
+    totals, per role and per child region; the contribution cost in rupiah."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        election = Election.active()
+        if election is None:
+            return Response({"detail": _("There is no active election.")}, status=404)
+        user = request.user
+        qs = stats.visible_workers(user, election)
+        key = "kecamatan_id"
+        for name, model, child in (("kelurahan", Kelurahan, "tps_id"),
+                                   ("kecamatan", Kecamatan, "kelurahan_id")):
+            code = request.query_params.get(name)
+            if code:
+                if not model.objects.visible_to(user).filter(code=code).exists():
+                    raise Http404
+                qs = qs.filter(**{f"{name}_id": code})
+                key = child
+                break
+        total, roles, groups = stats.coverage_by(qs, key)
+        settings = WorkerSettings.for_election(election)
+        return Response({
+            "election": election.pk,
+            "total": {**total, "cost": int(total["months"] * settings.monthly_contribution)},
+            "roles": roles,
+            "groups": {str(k): v for k, v in groups.items()},
+            "group_by": key.removesuffix("_id"),
+        })
+
+
+ROUTES = [
+    ("workers", WorkerViewSet, "worker"),
+    ("worker-screenings", ScreeningViewSet, "worker-screening"),
+    ("worker-incidents", IncidentViewSet, "worker-incident"),
+    ("worker-claims", ClaimViewSet, "worker-claim"),
+]
+EXTRA_URLS = [path("worker-coverage/", CoverageView.as_view(), name="worker-coverage")]

@@ -1,0 +1,77 @@
+"""One FilterSet for the worker list page and the API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from posko.elections.models import Election
+from posko.regions.models import Kecamatan, Kelurahan
+from posko.workers.models import Worker
+
+
+def _user(request):
+    return getattr(request, "user", None)
+
+
+def kecamatan_choices(request):
+    return Kecamatan.objects.visible_to(_user(request)) if request else Kecamatan.objects.none()
+
+
+def kelurahan_choices(request):
+    return Kelurahan.objects.visible_to(_user(request)) if request else Kelurahan.objects.none()
+
+
+class WorkerFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Name"))
+    role = django_filters.ChoiceFilter(choices=Worker.Role.choices, label=_("Role"))
+    status = django_filters.ChoiceFilter(choices=Worker.Status.choices, label=_("Status"))
+    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, label=_("Kecamatan"))
+    kelurahan = django_filters.ModelChoiceFilter(queryset=kelurahan_choices, label=_("Kelurahan"))
+    tps = django_filters.NumberFilter(field_name="tps_id", label=_("TPS id"))
+    bpjs_status = django_filters.ChoiceFilter(choices=Worker.Bpjs.choices, label=_("BPJS status"))
+    screening = django_filters.ChoiceFilter(
+        method="filter_screening", label=_("Screening"),
+        choices=[("belum", _("not screened")), *[c for c in Worker.Screening.choices if c[0]]])
+    flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Eligibility flagged"))
+    covered = django_filters.BooleanFilter(method="filter_covered", label=_("Active BPJS coverage"))
+    outside_domicile = django_filters.BooleanFilter(label=_("Domiciled outside the kelurahan"))
+    election = django_filters.NumberFilter(method="filter_election", label=_("Election id"))
+
+    class Meta:
+        model = Worker
+        fields = ["q", "role", "status", "kecamatan", "kelurahan", "tps", "bpjs_status", "screening",
+                  "covered", "flagged", "outside_domicile"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        if not (data or {}).get("election"):
+            active = Election.active()
+            self.queryset = self.queryset.filter(election=active) if active else self.queryset.none()
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(full_name__icontains=value))
+
+    def filter_screening(self, queryset, name, value):
+        if value == "belum":
+            return queryset.filter(screening_result="")
+        return queryset.filter(screening_result=value)
+
+    def filter_flagged(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.exclude(flags="") if value else queryset.filter(flags="")
+
+    def filter_covered(self, queryset, name, value):
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(bpjs_status=Worker.Bpjs.AKTIF)
+        return queryset.exclude(bpjs_status=Worker.Bpjs.AKTIF)
+
+    def filter_election(self, queryset, name, value):
+        return queryset.filter(election_id=value)
