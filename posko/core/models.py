@@ -16,6 +16,7 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("logged in")
         LOGIN_FAILED = "login_failed", _("failed login")
         LOGOUT = "logout", _("logged out")
+        VIEW = "view", _("viewed personal data")
 
     timestamp = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     # The log outlives what it mentions: no database constraints on its references
