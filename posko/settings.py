@@ -203,6 +203,12 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No call to validator.swagger.io: the docs page must work on an intranet.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Choice sets whose field names collide across modules get their own names.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "posko.coordination.models.Task.Status",
+        "AssessmentSourceEnum": "posko.vulnerability.models.Source",
+        "ScreeningResultEnum": "posko.workers.models.Worker.Screening",
+    },
 }
 
 LOGGING = {

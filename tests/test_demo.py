@@ -240,7 +240,12 @@ def test_rebuild_resets_what_was_changed(db):
     edited.save()
     from posko.logistics.models import Shipment
 
+    from posko.workers.models import Worker
+
+    # A TPS with shipments or posted workers cannot be deleted (PROTECT): clear them first.
     Shipment.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).delete()
+    Worker.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).update(replaces=None)
+    Worker.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).delete()
     Tps.objects.get(kelurahan_id=KEBONSARI, number=2).delete()
     Tps.objects.create(election=election, kelurahan_id=KEBONSARI, number=99, dpt_men=10)
     kauman = User.objects.get(username="lurah.kauman")

@@ -9,6 +9,8 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -198,6 +200,10 @@ class CoverageView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("kecamatan", str, description="Kecamatan code, e.g. 35.73.02"),
+                    OpenApiParameter("kelurahan", str, description="Kelurahan code")],
+        responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         election = Election.active()
         if election is None:
