@@ -239,7 +239,6 @@ def test_rebuild_resets_what_was_changed(db):
     edited.dpt_men, edited.address = 1, "diubah"
     edited.save()
     from posko.logistics.models import Shipment
-
     from posko.workers.models import Worker
 
     # A TPS with shipments or posted workers cannot be deleted (PROTECT): clear them first.
