@@ -764,7 +764,7 @@ class IncidentListView(LoginRequiredMixin, TemplateView):
         election = Election.active()
         qs = (Incident.objects.visible_to(user).filter(worker__election=election)
               .select_related("worker", "worker__tps", "worker__kelurahan", "worker__kecamatan")
-              .annotate(n_claims=Count("claims")))
+              .annotate(n_claims=Count("claims")).order_by("-date", "-pk"))
         kind = self.request.GET.get("kind", "")
         if kind in Incident.Kind.values:
             qs = qs.filter(kind=kind)
