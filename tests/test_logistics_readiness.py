@@ -229,7 +229,7 @@ def test_readiness_scope(marked, personas, persona, level, tps):
     client = personas[persona].client
     response = client.get(reverse("logistics:readiness"))
     assert response.status_code == 200
-    assert response.context["level"] == level
+    assert response.context["level"].name == level
     assert response.context["total"]["tps"] == tps
 
 

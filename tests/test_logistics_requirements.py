@@ -380,22 +380,22 @@ def test_requirement_summary_drill_down_and_scope(logistics, personas):
     url = reverse("logistics:requirement_summary")
     admin = personas["admin"].client
     response = admin.get(url, {"kecamatan": "35.73.02"})
-    assert response.context["level"] == "kecamatan"
+    assert response.context["level"].name == "kecamatan"
     assert [r["code"] for r in response.context["rows"]] == ["35.73.02.1001", "35.73.02.1002"]
     response = admin.get(url, {"kelurahan": "35.73.02.1001"})
-    assert response.context["level"] == "kelurahan"
+    assert response.context["level"].name == "kelurahan"
     assert [r["tps_id"] for r in response.context["rows"]] == [logistics.tps_a.pk]
     # Outside the Pemda or the user's scope: 404.
     assert admin.get(url, {"kecamatan": "35.79.01"}).status_code == 404
     assert admin.get(url, {"kelurahan": "35.79.01.2001"}).status_code == 404
     lurah = personas["kelurahan_a"].client
     response = lurah.get(url)  # starts at their own kelurahan
-    assert response.context["level"] == "kelurahan"
+    assert response.context["level"].name == "kelurahan"
     assert lurah.get(url, {"kelurahan": "35.73.02.1002"}).status_code == 404
     assert lurah.get(url, {"kecamatan": "35.73.01"}).status_code == 404
     camat = personas["kecamatan_a"].client
     response = camat.get(url)
-    assert response.context["level"] == "kecamatan"
+    assert response.context["level"].name == "kecamatan"
     assert camat.get(url, {"kelurahan": "35.73.01.1001"}).status_code == 404
     totals = {r["item"].code: r["total"] for r in response.context["item_totals"]}
     assert totals["kotak-suara"] == 4  # two TPS in Klojen

@@ -9,8 +9,6 @@ queries does not grow with the TPS."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,9 +22,10 @@ from django.views.generic import TemplateView
 
 from posko.core import audit
 from posko.core.dashboard import Card
-from posko.core.exports import csv_response, xlsx_response
 from posko.core.scope import get_visible_or_404
 from posko.core.views import ObjectEditView
+from posko.elections import drilldown
+from posko.elections.drilldown import Level
 from posko.elections.models import Election, Tps
 from posko.logistics import catalogue, readiness
 from posko.logistics.forms_core import ItemForm, LogisticsSettingsForm
@@ -39,7 +38,6 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
-from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 
 def safe_url(name: str, *args) -> str:
@@ -178,117 +176,14 @@ class TpsLogisticsView(LoginRequiredMixin, TemplateView):
         return context
 
 
-# --- drill-down over regions -----------------------------------------------------------------------
+# --- drill-down over regions: posko.elections.drilldown -------------------------------------------
 
-@dataclass
-class Level:
-    """Where the user is in Pemda → kecamatan → kelurahan (their rows are the children)."""
-
-    name: str  # "pemda", "kecamatan" or "kelurahan"
-    kecamatan: Kecamatan | None = None
-    kelurahan: Kelurahan | None = None
-    kecamatan_list: list | None = None  # the visible kecamatan, at the Pemda level
-
-    @property
-    def title(self) -> str:
-        if self.kelurahan:
-            return f"{self.kelurahan.kind_label} {self.kelurahan.name}"
-        if self.kecamatan:
-            return f"{_('Kecamatan')} {self.kecamatan.name}"
-        pemda = Pemda.current()
-        return str(pemda) if pemda else _("Whole Pemda")
-
-    def query(self) -> str:
-        if self.kelurahan:
-            return f"kelurahan={self.kelurahan.code}"
-        if self.kecamatan:
-            return f"kecamatan={self.kecamatan.code}"
-        return ""
-
-
-def resolve_level(request) -> Level:
-    user = request.user
-    kel_code = request.GET.get("kelurahan", "").strip()
-    kec_code = request.GET.get("kecamatan", "").strip()
-    if not kel_code and not kec_code:
-        kel_code = getattr(user, "scope_kelurahan_id", None) or ""
-        kec_code = "" if kel_code else (getattr(user, "scope_kecamatan_id", None) or "")
-    if kel_code:
-        kelurahan = Kelurahan.objects.visible_to(user).select_related("kecamatan").filter(
-            code=kel_code).first()
-        if kelurahan is None:
-            raise Http404
-        return Level("kelurahan", kelurahan.kecamatan, kelurahan)
-    if kec_code:
-        kecamatan = Kecamatan.objects.visible_to(user).filter(code=kec_code).first()
-        if kecamatan is None:
-            raise Http404
-        return Level("kecamatan", kecamatan)
-    return Level("pemda", kecamatan_list=list(Kecamatan.objects.visible_to(user).order_by("name")))
-
-
-class DrillDownView(LoginRequiredMixin, TemplateView):
-    """Shared by the requirement and readiness pages: level, crumbs, exports."""
-
-    export_name = ""
-
-    def crumbs(self, level: Level) -> list[tuple[str, str]]:
-        base = reverse(self.url_name)
-        user = self.request.user
-        crumbs = []
-        if not getattr(user, "is_region_bound", False):
-            crumbs.append((Level("pemda").title, base))
-        if level.kelurahan and not getattr(user, "scope_kelurahan_id", None):
-            crumbs.append((Level("kecamatan", level.kecamatan).title,
-                           f"{base}?kecamatan={level.kecamatan.code}"))
-        return crumbs if level.name != "pemda" else []
-
-    def children(self, level: Level):
-        """(code, name, link query) of the rows at ``level``, in display order."""
-        user = self.request.user
-        if level.name == "pemda":
-            return [(k.code, k.name, f"kecamatan={k.code}") for k in level.kecamatan_list]
-        if level.name == "kecamatan":
-            return [(k.code, k.name, f"kelurahan={k.code}") for k in Kelurahan.objects.visible_to(
-                user).filter(kecamatan=level.kecamatan).order_by("name")]
-        return None  # TPS rows: the views list them themselves
+class DrillDownView(drilldown.DrillDownView):
+    """Shared by the requirement and readiness pages."""
 
     def scoped(self, queryset, level: Level):
-        """Rows of ``queryset`` (with kecamatan_id/kelurahan_id) inside ``level``."""
-        queryset = queryset.visible_to(self.request.user)
-        if level.kelurahan:  # with its kecamatan, so the (…, kecamatan, kelurahan) indexes apply
-            return queryset.filter(kecamatan_id=level.kecamatan.code,
-                                   kelurahan_id=level.kelurahan.code)
-        if level.kecamatan:
-            return queryset.filter(kecamatan_id=level.kecamatan.code)
-        return queryset  # visible_to keeps the Pemda's boundary
-
-    def group_key(self, level: Level) -> str:
-        return {"pemda": "kecamatan_id", "kecamatan": "kelurahan_id"}.get(level.name, "tps_id")
-
-    def export(self, kind: str, header: list[str], rows: list[list], level: Level):
-        place = level.kelurahan or level.kecamatan
-        name = f"{self.export_name}-{place.code if place else 'pemda'}"
-        audit.record("export", actor=self.request.user, object_repr=self.export_name,
-                     message=f"{kind}: {len(rows)} rows, {level.query() or 'pemda'}")
-        if kind == "csv":
-            return csv_response(f"{name}.csv", header, rows)
-        return xlsx_response(f"{name}.xlsx", self.export_name, header, rows)
-
-    def get(self, request, *args, **kwargs):
-        context = self.get_context_data(**kwargs)
-        export = request.GET.get("export")
-        if export in ("csv", "xlsx") and context.get("election"):
-            return self.export(export, context["export_header"], context["export_rows"],
-                               context["level_obj"])
-        return self.render_to_response(context)
-
-    def base_context(self):
-        level = resolve_level(self.request)
-        query = level.query()
-        return {"election": Election.active(), "level_obj": level, "level": level.name,
-                "crumbs": self.crumbs(level), "query": query,
-                "export_query": f"{query}&" if query else ""}
+        """Rows of ``queryset`` inside ``level`` that the user may see."""
+        return level.narrow(queryset.visible_to(self.request.user))
 
 
 class RequirementSummaryView(DrillDownView):
@@ -300,14 +195,14 @@ class RequirementSummaryView(DrillDownView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.base_context())
-        election, level = context["election"], context["level_obj"]
+        context.update(self.drill_context())
+        election, level = context["election"], context["level"]
         if election is None:
             return context
         user = self.request.user
         items = list(Item.objects.filter(election=election, is_active=True))
         index = {item.pk: i for i, item in enumerate(items)}
-        key = self.group_key(level)
+        key = level.key
         # One grouped query over the requirements, one over the TPS (counts and DPT).
         sums: dict = {}
         for group, item_id, total in self.scoped(Requirement.objects.filter(
@@ -325,7 +220,7 @@ class RequirementSummaryView(DrillDownView):
             counts = {row[key]: row for row in tps.values(key).annotate(
                 n=Count("pk"), dpt=Sum("dpt_total"))}
             base = reverse(self.url_name)
-            for code, name, link in self.children(level):
+            for code, name, link in level.children(self.request.user):
                 count = counts.get(code, {})
                 rows.append({"code": code, "name": name, "url": f"{base}?{link}",
                              "tps": count.get("n", 0), "dpt": count.get("dpt") or 0,
@@ -362,8 +257,8 @@ class ReadinessView(DrillDownView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.base_context())
-        election, level = context["election"], context["level_obj"]
+        context.update(self.drill_context())
+        election, level = context["election"], context["level"]
         if election is None:
             return context
         qs = self.scoped(TpsReadiness.objects.filter(election=election), level)
@@ -386,12 +281,12 @@ class ReadinessView(DrillDownView):
             context["state_filter"] = state_filter
             context["states"] = STATES.choices
         else:
-            key = self.group_key(level)
+            key = level.key
             groups = {row[key]: row for row in readiness.rollup(qs, key)}
             base = reverse(self.url_name)
             empty = dict.fromkeys(("tps", "lengkap", "kurang", "belum", "bermasalah",
                                    "required_units", "good_units"), 0)
-            for code, name, link in self.children(level):
+            for code, name, link in level.children(self.request.user):
                 row = {**empty, **groups.get(code, {}), "code": code, "name": name,
                        "url": f"{base}?{link}"}
                 row["percent_units"] = percent(row["good_units"], row["required_units"])

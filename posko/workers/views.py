@@ -25,8 +25,9 @@ from posko.core import audit
 from posko.core.exports import csv_response, xlsx_response
 from posko.core.scope import get_visible_or_404
 from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectImportView, ObjectListView
+from posko.elections.drilldown import DrillDownView
 from posko.elections.models import Election, Tps
-from posko.regions.models import Kecamatan, Kelurahan, Pemda
+from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import rules, services, stats
 from posko.workers.filters import WorkerFilter
 from posko.workers.forms import (
@@ -472,109 +473,9 @@ class BpjsExportView(LoginRequiredMixin, View):
         return response
 
 
-# --- roll-ups ------------------------------------------------------------------------------------
+# --- roll-ups (drill-down: posko.elections.drilldown) -------------------------------------------
 
-class Level:
-    def __init__(self, name, kecamatan=None, kelurahan=None):
-        self.name, self.kecamatan, self.kelurahan = name, kecamatan, kelurahan
-
-    @property
-    def title(self):
-        if self.kelurahan:
-            return f"{self.kelurahan.kind_label} {self.kelurahan.name}"
-        if self.kecamatan:
-            return f"{_('Kecamatan')} {self.kecamatan.name}"
-        pemda = Pemda.current()
-        return str(pemda) if pemda else _("Whole Pemda")
-
-    @property
-    def key(self):
-        return {"pemda": "kecamatan_id", "kecamatan": "kelurahan_id"}.get(self.name, "tps_id")
-
-    def query(self):
-        if self.kelurahan:
-            return f"kelurahan={self.kelurahan.code}"
-        if self.kecamatan:
-            return f"kecamatan={self.kecamatan.code}"
-        return ""
-
-    def narrow(self, queryset):
-        if self.kelurahan:
-            return queryset.filter(kecamatan_id=self.kecamatan.code, kelurahan_id=self.kelurahan.code)
-        if self.kecamatan:
-            return queryset.filter(kecamatan_id=self.kecamatan.code)
-        return queryset
-
-
-def resolve_level(request) -> Level:
-    user = request.user
-    kel = request.GET.get("kelurahan", "").strip()
-    kec = request.GET.get("kecamatan", "").strip()
-    if not kel and not kec:
-        kel = getattr(user, "scope_kelurahan_id", None) or ""
-        kec = "" if kel else (getattr(user, "scope_kecamatan_id", None) or "")
-    if kel:
-        kelurahan = Kelurahan.objects.visible_to(user).select_related("kecamatan").filter(code=kel).first()
-        if kelurahan is None:
-            raise Http404
-        return Level("kelurahan", kelurahan.kecamatan, kelurahan)
-    if kec:
-        kecamatan = Kecamatan.objects.visible_to(user).filter(code=kec).first()
-        if kecamatan is None:
-            raise Http404
-        return Level("kecamatan", kecamatan)
-    return Level("pemda")
-
-
-def children(user, level: Level):
-    if level.name == "pemda":
-        return [(k.code, k.name, f"kecamatan={k.code}")
-                for k in Kecamatan.objects.visible_to(user).order_by("name")]
-    if level.name == "kecamatan":
-        return [(k.code, k.name, f"kelurahan={k.code}")
-                for k in Kelurahan.objects.visible_to(user).filter(kecamatan=level.kecamatan).order_by("name")]
-    return None
-
-
-class _RollupView(LoginRequiredMixin, TemplateView):
-    url_name = ""
-    export_name = ""
-
-    def crumbs(self, level):
-        base = reverse(self.url_name)
-        user = self.request.user
-        crumbs = []
-        if level.name != "pemda" and not user.is_region_bound:
-            crumbs.append((Level("pemda").title, base))
-        if level.kelurahan and not user.scope_kelurahan_id:
-            crumbs.append((Level("kecamatan", level.kecamatan).title,
-                           f"{base}?kecamatan={level.kecamatan.code}"))
-        return crumbs
-
-    def get(self, request, *args, **kwargs):
-        context = self.get_context_data(**kwargs)
-        kind = request.GET.get("export")
-        if kind in ("csv", "xlsx") and context.get("election"):
-            level = context["level"]
-            audit.record("export", actor=request.user, object_repr=self.export_name,
-                         message=f"{kind}: {len(context['export_rows'])} rows, {level.query() or 'pemda'}")
-            name = f"{self.export_name}-{(level.kelurahan or level.kecamatan or None) and (level.kelurahan or level.kecamatan).code or 'pemda'}"
-            if kind == "csv":
-                return csv_response(f"{name}.csv", context["export_header"], context["export_rows"])
-            return xlsx_response(f"{name}.xlsx", self.export_name, context["export_header"],
-                                 context["export_rows"])
-        return self.render_to_response(context)
-
-    def base(self):
-        level = resolve_level(self.request)
-        query = level.query()
-        election = Election.active()
-        return {"election": election, "level": level, "crumbs": self.crumbs(level), "query": query,
-                "export_query": f"{query}&" if query else "",
-                "child_label": {"pemda": _("Kecamatan"), "kecamatan": _("Kelurahan")}.get(level.name, "TPS")}
-
-
-class StaffingView(_RollupView):
+class StaffingView(DrillDownView):
     """Registered active workers against the norms, per child region or per TPS."""
 
     template_name = "workers/staffing.html"
@@ -583,7 +484,7 @@ class StaffingView(_RollupView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.base())
+        context.update(self.drill_context())
         election, level = context["election"], context["level"]
         if election is None:
             return context
@@ -607,7 +508,7 @@ class StaffingView(_RollupView):
                              "url": f"{reverse('workers:worker_list')}?tps={pk}"})
         else:
             kinds = ["kpps", "ketua", "linmas", "ptps", "pps"] + (["ppk"] if level.name == "pemda" else [])
-            for code, name, link in children(user, level):
+            for code, name, link in level.children(user):
                 entry = groups.get(code) or {"tps": 0, "gap": 0, **{k: (0, 0) for k in kinds}}
                 rows.append({"code": code, "name": name, "entry": entry, "url": f"{base}?{link}"})
         labels = {"kpps": "KPPS", "ketua": _("KPPS chair"), "linmas": "Linmas", "ptps": "PTPS",
@@ -635,7 +536,7 @@ class StaffingView(_RollupView):
         return context
 
 
-class CoverageView(_RollupView):
+class CoverageView(DrillDownView):
     """BPJS coverage: per role, per child region, the workers without active coverage, and
     the contribution cost."""
 
@@ -645,7 +546,7 @@ class CoverageView(_RollupView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.base())
+        context.update(self.drill_context())
         election, level = context["election"], context["level"]
         if election is None:
             return context
@@ -672,7 +573,7 @@ class CoverageView(_RollupView):
                 rows.append({"code": "PPS", "name": level.kelurahan.name, **r, "url": ""})
         else:
             base = reverse(self.url_name)
-            for code, name, link in children(user, level):
+            for code, name, link in level.children(user):
                 r = {**stats.EMPTY, **groups.get(code, {})}
                 rows.append({"code": code, "name": name, **r, "url": f"{base}?{link}"})
             if level.name == "kecamatan" and groups.get(None):
@@ -702,7 +603,7 @@ class CoverageView(_RollupView):
         return context
 
 
-class ScreeningFollowupView(_RollupView):
+class ScreeningFollowupView(DrillDownView):
     """Unscreened and unfit workers per child region, and the list to follow up."""
 
     template_name = "workers/screening.html"
@@ -711,7 +612,7 @@ class ScreeningFollowupView(_RollupView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(self.base())
+        context.update(self.drill_context())
         election, level = context["election"], context["level"]
         if election is None:
             return context
@@ -730,7 +631,7 @@ class ScreeningFollowupView(_RollupView):
                 r = {**stats.EMPTY, **groups.get(pk, {})}
                 rows.append({"code": f"TPS {number:03d}", "name": "", **r, "url": ""})
         else:
-            for code, name, link in children(user, level):
+            for code, name, link in level.children(user):
                 r = {**stats.EMPTY, **groups.get(code, {})}
                 rows.append({"code": code, "name": name, **r,
                              "url": f"{base}?{link}&role={role}"})
