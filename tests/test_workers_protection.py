@@ -266,3 +266,33 @@ def test_uncovered_link_lists_every_worker_without_active_coverage(world, person
     page = personas["admin"].client.get(reverse("workers:worker_list") + "?status=aktif&covered=false")
     text = page.content.decode()
     assert "Belum Daftar" in text and "Sudah Diajukan" in text and "Sudah Aktif" not in text
+
+
+def test_import_audit_rows_of_created_workers_hold_the_masked_snapshot(world, personas, users):
+    """The "create" audit rows of an import (built by the server on PostgreSQL, in Python on
+    SQLite) carry the same snapshot: NIK and phone masked, names as typed, the flags."""
+    header = [*HEADER, "telepon", "domisili"]
+    woman = make_nik(birth=datetime.date(1990, 3, 4), sex="P", serial=4321)
+    man = make_nik(birth=datetime.date(1984, 12, 30), serial=4322)
+    rows = [[woman, "Siti Ümmü Äisyah", "anggota_kpps", world.kel_a.code, 1, "", "", "081234567678",
+             world.kel_b.code],
+            [man, "Budi", "ketua_kpps", world.kel_a.code, 1, "1984-12-30", "L", "12345", ""]]
+    response = post_file(personas["admin"].client, reverse("workers:worker_import"), xlsx(header, rows))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    entries = {e.object_id: e for e in AuditEntry.objects.filter(action="create", message="import")}
+    assert len(entries) == 2
+    for nik, phone in ((woman, "0812•••••678"), (man, "•••••")):
+        worker = Worker.objects.get(nik=nik)
+        entry = entries[str(worker.pk)]
+        assert entry.before is None and entry.user == users["admin"]
+        assert entry.object_repr == f"{worker.full_name} ({worker.role})"
+        assert (entry.kecamatan_code, entry.kelurahan_code) == (world.kel_a.kecamatan_id, world.kel_a.code)
+        assert entry.after == {
+            "election": worker.election_id, "role": worker.role, "tps": world.tps_a.pk,
+            "kelurahan": world.kel_a.code, "kecamatan": world.kel_a.kecamatan_id,
+            "nik": nik[:4] + "••••••••" + nik[-4:], "full_name": worker.full_name, "sex": worker.sex,
+            "birth_date": worker.birth_date.isoformat(), "phone": phone,
+            "domicile_code": worker.domicile_code, "flags": worker.flags}
+    woman_worker = Worker.objects.get(nik=woman)
+    assert woman_worker.full_name == "Siti Ümmü Äisyah" and woman_worker.sex == "P"
+    assert woman_worker.flags and woman_worker.domicile_code == world.kel_b.code

@@ -22,7 +22,7 @@ from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import rules
 from posko.workers.models import Worker, WorkerSettings
-from posko.workers.nik import mask_nik, mask_phone
+from posko.workers.nik import BULLET, mask_nik, mask_phone
 from posko.workers.services import DERIVED_KEY, months_between
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%Y", "%Y/%m/%d")
@@ -153,15 +153,31 @@ UPDATE_FIELDS = ["role", "tps_id", "kelurahan_id", "kecamatan_id", "kabkota_id",
 
 
 def _nik_in(queryset, niks):
-    """``nik IN (...)``; on PostgreSQL as one array parameter (thousands of placeholders
-    cost more to send than the lookup itself)."""
+    """``nik IN (...)``; on PostgreSQL as one text parameter split by the server (thousands of
+    placeholders, or a 100,000-element array parameter, cost more to send than the lookup
+    itself). The NIKs are the ones check_nik accepted: 16 digits, no comma."""
     if connection.vendor == "postgresql":
-        return queryset.extra(where=['"workers_worker"."nik" = ANY(%s)'], params=[list(niks)])
+        niks = list(niks)
+        if all(nik.isdigit() for nik in niks):
+            return queryset.extra(where=['"workers_worker"."nik" = ANY(string_to_array(%s, \',\'))'],
+                                  params=[",".join(niks)])
+        return queryset.extra(where=['"workers_worker"."nik" = ANY(%s)'], params=[niks])
     return queryset.filter(nik__in=niks)
+
+
+def _nik_chunks(niks: list[str]):
+    """The NIKs in one piece on PostgreSQL (one parameter), in chunks of 5,000 elsewhere (the
+    SQLite limit on query variables)."""
+    size = (len(niks) or 1) if connection.vendor == "postgresql" else 5000
+    for start in range(0, len(niks), size):
+        yield niks[start:start + size]
 
 
 def _iso(value):
     return value.isoformat() if isinstance(value, datetime.date) else value
+
+
+_PERSON_COLUMNS = {"nik": "nik", "birth_date": "tanggal_lahir", "sex": "jenis_kelamin"}
 
 
 class WorkerImporter(Importer):
@@ -220,9 +236,8 @@ class WorkerImporter(Importer):
         posting = self._posting(role, values, error)
         info, problems = rules.person_problems(values["nik"], values.get("tanggal_lahir"),
                                                values.get("jenis_kelamin") or None, today=self.today)
-        columns = {"nik": "nik", "birth_date": "tanggal_lahir", "sex": "jenis_kelamin"}
         for field, message in problems:
-            error(columns.get(field, "nik"), message)
+            error(_PERSON_COLUMNS.get(field, "nik"), message)
         domicile = values.get("domisili") or (posting[1] if posting else "") or ""
         if values.get("domisili"):
             for _field, message in rules.domicile_problems(domicile):
@@ -241,33 +256,42 @@ class WorkerImporter(Importer):
         tps_kel = posting[1] if role in Worker.TPS_ROLES else None
         flags = rules.eligibility_flags(role, info.birth_date, domicile, tps_kel, self.settings,
                                         self.election.voting_date)
-        return (row, role, posting, info, values, domicile, "\n".join(flags),
-                rules.is_outside_domicile(role, domicile, tps_kel))
+        # The values in UPDATE_FIELDS order: compared as is with the stored ones, and spliced
+        # into the INSERT_FIELDS tuple without an intermediate dict.
+        return (row, info.nik, (
+            role, *posting, values["nama"], info.sex, info.birth_date,
+            values.get("telepon") or "", values.get("alamat") or "", domicile,
+            values.get("nomor_sk") or "", values.get("tanggal_sk"), values.get("mulai_tugas"),
+            values.get("akhir_tugas"), "\n".join(flags),
+            rules.is_outside_domicile(role, domicile, tps_kel)))
 
     def _build_all(self, rows, mapping, result):
         objects = super()._build_all(rows, mapping, result)
-        # One post per person per election: look the file's NIKs up in the registry in chunks,
-        # with the values an update compares (no model instances).
-        niks = [obj[3].nik for obj in objects]
+        # One post per person per election: look the file's NIKs up in the registry, with the
+        # values an update compares (no model instances). First among all active workers of
+        # the election; only when some are found, which of them the importer may edit.
+        niks = [obj[1] for obj in objects]
         self.existing: dict[str, tuple] = {}
         outside: dict[str, int] = {}
-        editable = Worker.objects.editable_by(self.actor)
         fields = ["nik", "pk", "version", *UPDATE_FIELDS]
-        for start in range(0, len(niks), 5000):
-            chunk = niks[start:start + 5000]
-            base = _nik_in(Worker.objects.filter(election=self.election, status=Worker.Status.AKTIF),
-                           chunk)
-            mine = {row[0]: row for row in _nik_in(editable.filter(
-                election=self.election, status=Worker.Status.AKTIF), chunk).values_list(*fields)}
-            self.existing.update(mine)
-            if len(mine) < len(chunk):
-                for nik, pk in base.exclude(pk__in=[r[1] for r in mine.values()]).values_list("nik", "pk"):
-                    outside[nik] = pk
+        active = Worker.objects.filter(election=self.election, status=Worker.Status.AKTIF)
+        editable = Worker.objects.editable_by(self.actor).filter(
+            election=self.election, status=Worker.Status.AKTIF)
+        for chunk in _nik_chunks(niks):
+            found = {row[0]: row for row in _nik_in(active, chunk).values_list(*fields)}
+            if not found:
+                continue
+            mine = set(_nik_in(editable, list(found)).values_list("nik", flat=True))
+            for nik, row in found.items():
+                if nik in mine:
+                    self.existing[nik] = row
+                else:
+                    outside[nik] = row[1]
         if outside:
             from posko.core.importer import RowError
 
             for obj in objects:
-                pk = outside.get(obj[3].nik)
+                pk = outside.get(obj[1])
                 if pk is not None:
                     other = Worker.objects.select_related("tps", "kelurahan", "kecamatan").get(pk=pk)
                     result.errors.append(RowError(obj[0], "nik", rules.duplicate_message(other)))
@@ -278,69 +302,120 @@ class WorkerImporter(Importer):
         result = ImportResult()
         now = timezone.now()
         election_id = self.election.pk
-        new_rows, updates, touched_tps = [], [], set()
-        for _row, role, posting, info, values, domicile, flags, outside in objects:
-            tps_id, kel, kec, kab = posting
-            record = dict(
-                role=role, tps_id=tps_id, kelurahan_id=kel, kecamatan_id=kec, kabkota_id=kab,
-                full_name=values["nama"], sex=info.sex, birth_date=info.birth_date,
-                phone=values.get("telepon") or "", address=values.get("alamat") or "",
-                domicile_code=domicile, decree_number=values.get("nomor_sk") or "",
-                decree_date=values.get("tanggal_sk"), term_start=values.get("mulai_tugas"),
-                term_end=values.get("akhir_tugas"), flags=flags, outside_domicile=outside)
-            if role in Worker.KPPS_ROLES and tps_id:
+        new_rows, changed, touched_tps = [], [], set()
+        existing = self.existing
+        kpps_roles = Worker.KPPS_ROLES
+        for _row, nik, record in objects:
+            tps_id = record[1]
+            if tps_id and record[0] in kpps_roles:
                 touched_tps.add(tps_id)
-            found = self.existing.get(info.nik)
+            found = existing.get(nik)
             if found is None:
-                new_rows.append((info.nik, record))
+                new_rows.append((election_id, *record[:5], nik, *record[5:15], "aktif", record[15],
+                                 record[16], "", "belum", True, True, "", 0, "", 1, now, now))
+            elif tuple(found[3:]) == record:
+                result.unchanged += 1
             else:
-                updates.append((found, info.nik, record))
-        insert_rows(Worker, INSERT_FIELDS, (
-            (election_id, r["role"], r["tps_id"], r["kelurahan_id"], r["kecamatan_id"],
-             r["kabkota_id"], nik, r["full_name"], r["sex"], r["birth_date"], r["phone"],
-             r["address"], r["domicile_code"], r["decree_number"], r["decree_date"],
-             r["term_start"], r["term_end"], "aktif", r["flags"], r["outside_domicile"], "",
-             "belum", True, True, "", 0, "", 1, now, now) for nik, r in new_rows))
+                changed.append((found, nik, record))
+        after_id = 0
+        if new_rows and connection.vendor == "postgresql":
+            after_id = Worker.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        insert_rows(Worker, INSERT_FIELDS, new_rows)
         result.created = len(new_rows)
-        changed = []
-        if updates:
-            for found, nik, record in updates:
-                if tuple(found[3:]) == tuple(record[k] for k in UPDATE_FIELDS):
-                    result.unchanged += 1
-                    continue
-                before = {k: _iso(v) for k, v in zip(UPDATE_FIELDS, found[3:], strict=True)}
-                after = {k: _iso(record[k]) for k in UPDATE_FIELDS}
-                worker = Worker(pk=found[1], election_id=election_id, nik=nik, version=found[2] + 1,
-                                updated_at=now, status=Worker.Status.AKTIF, **record)
-                if before["tps_id"]:
-                    touched_tps.add(before["tps_id"])
-                changed.append((worker, {**before, "phone": mask_phone(before["phone"])},
-                                {**after, "phone": mask_phone(after["phone"])}))
-            Worker.objects.bulk_update([w for w, _b, _a in changed], [*UPDATE_FIELDS, "version",
+        updated = []
+        for found, nik, record in changed:
+            before = {k: _iso(v) for k, v in zip(UPDATE_FIELDS, found[3:], strict=True)}
+            after = {k: _iso(v) for k, v in zip(UPDATE_FIELDS, record, strict=True)}
+            worker = Worker(pk=found[1], election_id=election_id, nik=nik, version=found[2] + 1,
+                            updated_at=now, status=Worker.Status.AKTIF,
+                            **dict(zip(UPDATE_FIELDS, record, strict=True)))
+            if before["tps_id"]:
+                touched_tps.add(before["tps_id"])
+            updated.append((worker, {**before, "phone": mask_phone(before["phone"])},
+                            {**after, "phone": mask_phone(after["phone"])}))
+        if updated:
+            Worker.objects.bulk_update([w for w, _b, _a in updated], [*UPDATE_FIELDS, "version",
                                                                       "updated_at"], batch_size=2000)
-            result.updated = len(changed)
+        result.updated = len(updated)
         if new_rows:
-            ids = dict(Worker.objects.filter(election_id=election_id, status="aktif", created_at=now)
-                       .values_list("nik", "pk").iterator(chunk_size=10000))
-
-            def created_audit():
-                for nik, r in new_rows:
-                    after = {"election": election_id, "role": r["role"], "tps": r["tps_id"],
-                             "kelurahan": r["kelurahan_id"], "kecamatan": r["kecamatan_id"],
-                             "nik": mask_nik(nik), "full_name": r["full_name"], "sex": r["sex"],
-                             "birth_date": r["birth_date"].isoformat(), "phone": mask_phone(r["phone"]),
-                             "domicile_code": r["domicile_code"], "flags": r["flags"]}
-                    yield (ids.get(nik, ""), f"{r['full_name']} ({r['role']})", None, after,
-                           r["kecamatan_id"], r["kelurahan_id"] or "")
-
-            audit.insert_many(Worker, "create", created_audit(), actor=self.actor, message="import")
+            _audit_created(self.actor, election_id, now, new_rows, after_id)
         audit.insert_many(Worker, "update", (
-            (w.pk, str(w), b, a, w.kecamatan_id, w.kelurahan_id or "") for w, b, a in changed),
+            (w.pk, str(w), b, a, w.kecamatan_id, w.kelurahan_id or "") for w, b, a in updated),
             actor=self.actor, message="import")
         if touched_tps:
             election, ids_ = self.election, sorted(touched_tps)
             transaction.on_commit(lambda: derived.changed(DERIVED_KEY, election, ids_))
         return result
+
+
+# The audit row of a created worker: its "after" snapshot, NIK and phone masked.
+_CREATED_AFTER = ["election", "role", "tps", "kelurahan", "kecamatan", "nik", "full_name", "sex",
+                  "birth_date", "phone", "domicile_code", "flags"]
+
+
+def _audit_created(actor, election_id, now, new_rows, after_id: int) -> None:
+    """One "create" audit row per inserted worker (``new_rows`` in INSERT_FIELDS order, all
+    stamped ``now``, ids above ``after_id``). On PostgreSQL the rows are built by the server from
+    the workers just inserted (one INSERT ... SELECT: no per-row JSON in Python, nothing sent
+    back and forth);
+    elsewhere in Python. Both give the same rows (tests/test_workers_protection.py)."""
+    if connection.vendor == "postgresql":
+        _audit_created_sql(actor, election_id, now, after_id)
+        return
+    ids = dict(Worker.objects.filter(election_id=election_id, status="aktif", created_at=now)
+               .values_list("nik", "pk").iterator(chunk_size=10000))
+
+    def created_audit():
+        for row in new_rows:
+            (_e, role, tps_id, kel, kec, _kab, nik, full_name, sex, birth, phone, _address,
+             domicile) = row[:13]
+            flags = row[18]
+            after = dict(zip(_CREATED_AFTER, (
+                election_id, role, tps_id, kel, kec, mask_nik(nik), full_name, sex,
+                birth.isoformat(), mask_phone(phone), domicile, flags), strict=True))
+            yield (ids.get(nik, ""), f"{full_name} ({role})", None, after, kec, kel or "")
+
+    audit.insert_many(Worker, "create", created_audit(), actor=actor, message="import")
+
+
+def _mask_sql(column: str, head: int, tail: int) -> str:
+    """SQL for :func:`mask_nik` (4, 4) / :func:`mask_phone` (4, 3) of a stripped column."""
+    keep = head + tail
+    return (f"CASE WHEN char_length({column}) <= {keep} THEN repeat('{BULLET}', char_length({column})) "
+            f"ELSE left({column}, {head}) || repeat('{BULLET}', char_length({column}) - {keep}) "
+            f"|| right({column}, {tail}) END")
+
+
+def _audit_created_sql(actor, election_id, now, after_id: int) -> None:
+    from django.contrib.contenttypes.models import ContentType
+
+    from posko.core.context import client_ip_var, request_id_var
+    from posko.core.models import AuditEntry
+
+    user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
+    username = actor.get_username() if user_id else ""
+    table = connection.ops.quote_name(AuditEntry._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(AuditEntry._meta.get_field(name).column)
+                        for name in audit.AUDIT_FIELDS)
+    # The same columns and values as audit.insert_many writes, the JSON built by the server.
+    sql = f"""
+        INSERT INTO {table} ({columns})
+        SELECT %s, %s, %s, 'create', %s, w.id::text, left(w.full_name || ' (' || w.role || ')', 200),
+               NULL, jsonb_build_object(
+                 'election', w.election_id, 'role', w.role, 'tps', w.tps_id,
+                 'kelurahan', w.kelurahan_id, 'kecamatan', w.kecamatan_id,
+                 'nik', {_mask_sql("w.nik", 4, 4)}, 'full_name', w.full_name, 'sex', w.sex,
+                 'birth_date', to_char(w.birth_date, 'YYYY-MM-DD'),
+                 'phone', {_mask_sql("w.phone", 4, 3)}, 'domicile_code', w.domicile_code,
+                 'flags', w.flags),
+               'import', %s, %s, w.kecamatan_id, coalesce(w.kelurahan_id, '')
+        FROM workers_worker w
+        WHERE w.id > %s AND w.election_id = %s AND w.status = 'aktif' AND w.created_at = %s
+        ORDER BY w.id"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.now(), user_id, username,
+                             ContentType.objects.get_for_model(Worker).pk, request_id_var.get(),
+                             client_ip_var.get(), after_id, election_id, now])
 
 
 # --- the list BPJS returns ----------------------------------------------------------------------

@@ -94,7 +94,14 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str | N
     if len(text) != 16:
         return None, [("nik", _("NIK: must have 16 digits, not %(count)s.") % {"count": len(text)})]
     prefix = text[:6]
-    if not _known_prefix(prefix):
+    known = _known_prefix(prefix)
+    fast = _valid_birth_part(text[6:12], birth_date, today) if text[12:] != "0000" else None
+    if fast is not None and known:
+        # A valid NIK (the common case): the date part's reading is cached, as thousands of
+        # workers share a birth date. Invalid ones take the path below, which words each problem.
+        info = NikInfo(text, _kecamatan_code(prefix), fast[0], fast[1], text[12:])
+        return info, _mismatches(info, birth_date, sex)
+    if not known:
         problems.append(("nik", _(
             "NIK: %(code)s is not a kab/kota + kecamatan code of the national list.") % {
             "code": prefix}))
@@ -128,7 +135,35 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str | N
         problems.append(("nik", _("NIK: serial number 0000 is not valid.")))
     if problems:
         return None, problems
-    info = NikInfo(text, f"{prefix[:2]}.{prefix[2:4]}.{prefix[4:6]}", found_date, found_sex, text[12:])
+    info = NikInfo(text, _kecamatan_code(prefix), found_date, found_sex, text[12:])
+    return info, _mismatches(info, birth_date, sex)
+
+
+@functools.lru_cache(maxsize=8192)
+def _kecamatan_code(prefix: str) -> str:
+    return f"{prefix[:2]}.{prefix[2:4]}.{prefix[4:6]}"
+
+
+@functools.lru_cache(maxsize=100_000)
+def _valid_birth_part(ddmmyy: str, birth_date: datetime.date | None,
+                      today: datetime.date) -> tuple[datetime.date, str] | None:
+    """(birth date, sex) read from digits 7–12 exactly as :func:`check_nik` does, or None
+    when they have a problem (check_nik then words it)."""
+    day, month, yy = int(ddmmyy[0:2]), int(ddmmyy[2:4]), int(ddmmyy[4:6])
+    real_day = day - 40 if day > 40 else day
+    if real_day < 1 or real_day > 31 or (31 < day < 41) or month < 1 or month > 12:
+        return None
+    candidates = [d for d in (_date(2000 + yy, month, real_day), _date(1900 + yy, month, real_day))
+                  if d is not None and d <= today]
+    if not candidates:
+        return None
+    found = birth_date if birth_date is not None and birth_date in candidates else candidates[0]
+    return found, FEMALE if day > 40 else MALE
+
+
+def _mismatches(info: NikInfo, birth_date, sex) -> list[tuple[str, str]]:
+    """Where the entered birth date or sex disagrees with the NIK."""
+    problems: list[tuple[str, str]] = []
     if birth_date is not None and birth_date != info.birth_date:
         problems.append(("birth_date", _(
             "NIK: the date of birth in the NIK (%(nik_date)s) differs from the one entered "
@@ -139,7 +174,7 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str | N
             "NIK: the NIK is a woman's (day of birth + 40) but the sex entered is male.")
             if info.sex == FEMALE else _(
             "NIK: the NIK is a man's but the sex entered is female.")))
-    return info, problems
+    return problems
 
 
 def validate_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str | None = None,
