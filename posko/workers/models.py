@@ -221,7 +221,25 @@ class Worker(models.Model):
         return f"PPK {kec}"
 
 
-class Screening(models.Model):
+class PlacedLikeWorker(models.Model):
+    """A row about one worker, carrying a copy of the worker's place (set by
+    ``services._copy_place``) so that scope and roll-ups need no join."""
+
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
+                                  db_constraint=False, db_index=False)
+    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, on_delete=models.DO_NOTHING,
+                                  related_name="+", db_constraint=False, db_index=False)
+    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.DO_NOTHING, related_name="+",
+                                db_constraint=False, db_index=False)
+
+    scope = WORKER_SCOPE
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+
+class Screening(PlacedLikeWorker):
     """One health screening by Dinas Kesehatan."""
 
     class Facility(models.TextChoices):
@@ -231,12 +249,6 @@ class Screening(models.Model):
 
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="screenings",
                                verbose_name=_("worker"))
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, on_delete=models.DO_NOTHING,
-                                  related_name="+", db_constraint=False, db_index=False)
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.DO_NOTHING, related_name="+",
-                                db_constraint=False, db_index=False)
     date = models.DateField(_("date"))
     facility_kind = models.CharField(_("facility"), max_length=12, choices=Facility.choices)
     facility_name = models.CharField(_("facility name"), max_length=150, blank=True)
@@ -252,9 +264,6 @@ class Screening(models.Model):
                               choices=[c for c in Worker.Screening.choices if c[0]])
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-
-    scope = WORKER_SCOPE
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -272,7 +281,7 @@ class Screening(models.Model):
         return f"{self.systolic}/{self.diastolic}"
 
 
-class Incident(models.Model):
+class Incident(PlacedLikeWorker):
     """A worker fell sick, had an accident or died."""
 
     class Kind(models.TextChoices):
@@ -282,12 +291,6 @@ class Incident(models.Model):
 
     worker = models.ForeignKey(Worker, on_delete=models.PROTECT, related_name="incidents",
                                verbose_name=_("worker"))
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, on_delete=models.DO_NOTHING,
-                                  related_name="+", db_constraint=False, db_index=False)
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.DO_NOTHING, related_name="+",
-                                db_constraint=False, db_index=False)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     date = models.DateField(_("date"))
     place = models.CharField(_("place"), max_length=200, blank=True)
@@ -296,9 +299,6 @@ class Incident(models.Model):
     followup = models.TextField(_("Dinkes follow-up"), blank=True)
     covered = models.BooleanField(_("covered by BPJS when it happened"), default=False, editable=False)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
-
-    scope = WORKER_SCOPE
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-pk"]
@@ -312,7 +312,7 @@ class Incident(models.Model):
         return reverse("workers:incident_detail", args=[self.pk])
 
 
-class Claim(models.Model):
+class Claim(PlacedLikeWorker):
     class Programme(models.TextChoices):
         JKK = "jkk", _("JKK (work accident)")
         JKM = "jkm", _("JKM (death)")
@@ -325,12 +325,6 @@ class Claim(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="claims",
                                  verbose_name=_("incident"))
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, on_delete=models.DO_NOTHING,
-                                  related_name="+", db_constraint=False, db_index=False)
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.DO_NOTHING, related_name="+",
-                                db_constraint=False, db_index=False)
     programme = models.CharField(_("programme"), max_length=3, choices=Programme.choices)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.DISIAPKAN)
@@ -339,9 +333,6 @@ class Claim(models.Model):
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     decided_on = models.DateField(_("paid or rejected on"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
-
-    scope = WORKER_SCOPE
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-pk"]
@@ -355,26 +346,17 @@ class Claim(models.Model):
         return reverse("workers:incident_detail", args=[self.incident_id])
 
 
-class DutyLog(models.Model):
+class DutyLog(PlacedLikeWorker):
     """Hours one worker was on duty on one day (voting day: from opening to the end of
     counting, often past midnight)."""
 
     worker = models.ForeignKey(Worker, on_delete=models.CASCADE, related_name="duty_logs",
                                verbose_name=_("worker"))
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", null=True, on_delete=models.DO_NOTHING,
-                                  related_name="+", db_constraint=False, db_index=False)
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.DO_NOTHING, related_name="+",
-                                db_constraint=False, db_index=False)
     date = models.DateField(_("date"))
     hours = models.DecimalField(_("hours on duty"), max_digits=4, decimal_places=1,
                                 validators=[MinValueValidator(Decimal("0")),
                                             MaxValueValidator(Decimal("48"))])
     note = models.CharField(_("note"), max_length=255, blank=True)
-
-    scope = WORKER_SCOPE
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-date", "-hours"]
