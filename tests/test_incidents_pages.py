@@ -383,3 +383,25 @@ def test_triage_edit_of_a_public_report(world, personas, users):
     response = client.post(url, stale)
     assert response.status_code == 409 and "Someone else saved" in response.content.decode()
     assert Report.objects.get(pk=report.pk).severity == "kritis"
+
+
+def test_admin_edits_a_category_with_audit_and_a_duplicate_code_is_refused(world, personas):
+    admin = personas["admin"].client
+    money = category("politik_uang")
+    edit = reverse("incidents:category_edit", args=[money.pk])
+    assert personas["kelurahan_a"].client.get(edit).status_code == 403
+    assert admin.get(reverse("incidents:category_edit", args=[999999])).status_code == 404
+    data = {"code": "politik_uang", "name": "Politik uang (serangan fajar)",
+            "indicator": money.indicator, "order": "30", "is_active": "on"}
+    assert admin.post(edit, data).status_code == 302
+    money.refresh_from_db()
+    assert money.name == "Politik uang (serangan fajar)"
+    entry = AuditEntry.objects.filter(action="update", object_id=str(money.pk)).latest("pk")
+    assert entry.after["name"] == "Politik uang (serangan fajar)"
+
+    with translation.override("en"):
+        response = admin.post(edit, {**data, "code": "keamanan", "name": "Ganti"})
+    assert response.status_code == 400
+    assert "already exists" in response.content.decode()
+    money.refresh_from_db()
+    assert (money.code, money.name) == ("politik_uang", "Politik uang (serangan fajar)")

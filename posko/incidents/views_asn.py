@@ -18,6 +18,7 @@ from django.views.generic import TemplateView
 from posko.core import audit
 from posko.core import services as core_services
 from posko.core.services import ConflictError
+from posko.core.views import ObjectEditView
 from posko.elections.models import Election
 from posko.incidents import services
 from posko.incidents.forms import CaseForm, CategoryForm, PledgeForm, SettingsForm
@@ -235,45 +236,28 @@ class CategoryListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class CategoryEditView(LoginRequiredMixin, TemplateView):
+class CategoryEditView(ObjectEditView):
+    """Add or change a report category (desk admins; the generic edit view audits it)."""
+
+    model = Category
+    form_class = CategoryForm
     template_name = "incidents/simple_edit.html"
 
-    def _object(self):
-        if not self.request.user.is_desk_admin:
-            raise PermissionDenied
-        if "pk" in self.kwargs:
-            try:
-                return Category.objects.get(pk=self.kwargs["pk"])
-            except Category.DoesNotExist:
-                raise Http404 from None
-        return Category()
+    def can_create(self) -> bool:
+        return self.request.user.is_desk_admin
 
-    def _render(self, form, obj, status=200):
-        return self.render_to_response(self.get_context_data(
-            form=form, object=obj, title=_("Report category"),
-            back=reverse("incidents:category_list")), status=status)
+    def create(self, obj, *, actor):
+        core_services.create(obj, actor=actor)
 
-    def get(self, request, *args, **kwargs):
-        obj = self._object()
-        return self._render(CategoryForm(instance=obj), obj)
+    def update(self, obj, *, actor, before):
+        core_services.update(obj, actor=actor, before=before)
 
-    def post(self, request, *args, **kwargs):
-        obj = self._object()
-        before = audit.snapshot(obj) if obj.pk else None
-        form = CategoryForm(data=request.POST, instance=obj)
-        if form.is_valid():
-            obj = form.save(commit=False)
-            try:
-                if obj.pk:
-                    core_services.update(obj, actor=request.user, before=before)
-                else:
-                    core_services.create(obj, actor=request.user)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": obj})
-                return HttpResponseRedirect(reverse("incidents:category_list"))
-        return self._render(form, obj, status=400)
+    def success_url(self, obj) -> str:
+        return reverse("incidents:category_list")
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(title=_("Report category"),
+                                        back=reverse("incidents:category_list"), **kwargs)
 
 
 class SettingsEditView(LoginRequiredMixin, TemplateView):
