@@ -387,35 +387,21 @@ def _mask_sql(column: str, head: int, tail: int) -> str:
 
 
 def _audit_created_sql(actor, election_id, now, after_id: int) -> None:
-    from django.contrib.contenttypes.models import ContentType
-
-    from posko.core.context import client_ip_var, request_id_var
-    from posko.core.models import AuditEntry
-
-    user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
-    username = actor.get_username() if user_id else ""
-    table = connection.ops.quote_name(AuditEntry._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(AuditEntry._meta.get_field(name).column)
-                        for name in audit.AUDIT_FIELDS)
-    # The same columns and values as audit.insert_many writes, the JSON built by the server.
-    sql = f"""
-        INSERT INTO {table} ({columns})
-        SELECT %s, %s, %s, 'create', %s, w.id::text, left(w.full_name || ' (' || w.role || ')', 200),
-               NULL, jsonb_build_object(
-                 'election', w.election_id, 'role', w.role, 'tps', w.tps_id,
-                 'kelurahan', w.kelurahan_id, 'kecamatan', w.kecamatan_id,
-                 'nik', {_mask_sql("w.nik", 4, 4)}, 'full_name', w.full_name, 'sex', w.sex,
-                 'birth_date', to_char(w.birth_date, 'YYYY-MM-DD'),
-                 'phone', {_mask_sql("w.phone", 4, 3)}, 'domicile_code', w.domicile_code,
-                 'flags', w.flags),
-               'import', %s, %s, w.kecamatan_id, coalesce(w.kelurahan_id, '')
-        FROM workers_worker w
-        WHERE w.id > %s AND w.election_id = %s AND w.status = 'aktif' AND w.created_at = %s
-        ORDER BY w.id"""
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), user_id, username,
-                             ContentType.objects.get_for_model(Worker).pk, request_id_var.get(),
-                             client_ip_var.get(), after_id, election_id, now])
+    # The same snapshot as the Python path, built by the server (core.audit.insert_select).
+    audit.insert_select(
+        Worker, "create", actor=actor, message="import",
+        source=("FROM workers_worker w WHERE w.id > %s AND w.election_id = %s "
+                "AND w.status = 'aktif' AND w.created_at = %s ORDER BY w.id"),
+        params=[after_id, election_id, now],
+        object_id="w.id::text", object_repr="w.full_name || ' (' || w.role || ')'",
+        after=f"""jsonb_build_object(
+            'election', w.election_id, 'role', w.role, 'tps', w.tps_id,
+            'kelurahan', w.kelurahan_id, 'kecamatan', w.kecamatan_id,
+            'nik', {_mask_sql("w.nik", 4, 4)}, 'full_name', w.full_name, 'sex', w.sex,
+            'birth_date', to_char(w.birth_date, 'YYYY-MM-DD'),
+            'phone', {_mask_sql("w.phone", 4, 3)}, 'domicile_code', w.domicile_code,
+            'flags', w.flags)""",
+        kecamatan="w.kecamatan_id", kelurahan="w.kelurahan_id")
 
 
 # --- the list BPJS returns ----------------------------------------------------------------------
