@@ -7,6 +7,7 @@ than as odd behaviour later.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +75,20 @@ def env_list(name: str, default: list[str], environ=None) -> list[str]:
     if any(not item for item in items):
         raise ConfigError(f"{name}={value!r} has an empty item: separate values with single commas.")
     return items
+
+
+def env_networks(name: str, default: list[str], environ=None) -> list[str]:
+    """A comma-separated list of IP addresses or CIDR ranges, each checked; returned as
+    normalised network strings ("127.0.0.1/32")."""
+    networks = []
+    for item in env_list(name, default, environ):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{name}: {item!r} is not an IP address or range (e.g. 10.0.0.5 or 10.0.0.0/24)."
+            ) from exc
+    return networks
 
 
 def env_timezone(name: str, default: str, environ=None) -> str:

@@ -11,6 +11,7 @@ from posko.env import (
     env_choice,
     env_int,
     env_list,
+    env_networks,
     env_str,
     env_timezone,
     parse_database_url,
@@ -175,9 +176,14 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool(
-    "POSKO_BEHIND_HTTPS_PROXY", False
-) else None
+POSKO_BEHIND_HTTPS_PROXY = env_bool("POSKO_BEHIND_HTTPS_PROXY", False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if POSKO_BEHIND_HTTPS_PROXY else None
+# Reverse proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). Behind the
+# README's nginx on the same machine that is 127.0.0.1 and ::1, the default when
+# POSKO_BEHIND_HTTPS_PROXY is on; without a trusted proxy the header is ignored (anyone can
+# send it). The client is the rightmost address in X-Forwarded-For that is not a trusted proxy.
+POSKO_TRUSTED_PROXIES = env_networks(
+    "POSKO_TRUSTED_PROXIES", ["127.0.0.1", "::1"] if POSKO_BEHIND_HTTPS_PROXY else [])
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,10 +1,43 @@
+import ipaddress
 import uuid
+from functools import lru_cache
+
+from django.conf import settings
 
 from posko.core.context import client_ip_var, request_id_var
 
 
+@lru_cache(maxsize=8)
+def _networks(trusted: tuple[str, ...]) -> tuple:
+    return tuple(ipaddress.ip_network(item) for item in trusted)
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address: REMOTE_ADDR, unless that is a trusted reverse proxy
+    (``POSKO_TRUSTED_PROXIES``); then the rightmost X-Forwarded-For entry that is not
+    itself a trusted proxy. Entries left of it were written by the client and are not
+    believed. An unparsable entry ends the walk (it is what the proxy saw)."""
+    remote = request.META.get("REMOTE_ADDR") or None
+    networks = _networks(tuple(getattr(settings, "POSKO_TRUSTED_PROXIES", ())))
+    if not remote or not networks or not _trusted(remote, networks):
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, networks):
+            try:
+                return str(ipaddress.ip_address(hop))
+            except ValueError:
+                return remote
+    return hops[0] if hops else remote
 
 
 class RequestContextMiddleware:

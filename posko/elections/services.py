@@ -82,7 +82,10 @@ def update_tps(tps: Tps, *, actor, before: dict) -> Tps:
 def delete_tps(tps: Tps, *, actor) -> None:
     if not Tps.objects.editable_by(actor).filter(pk=tps.pk).exists():
         raise ValidationError({"kelurahan": [_outside_scope_message()]})
+    deleted = Tps(pk=tps.pk, election_id=tps.election_id)
     services.delete(tps, actor=actor)
+    # Receivers drop what they keep for the TPS (requirements, readiness, derived values).
+    _changed([deleted])
 
 
 @transaction.atomic
