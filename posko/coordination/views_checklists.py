@@ -103,7 +103,7 @@ class ChecklistItemDeleteView(PemdaWideMixin, ObjectDeleteView):
     model = SupervisionItem
     template_name = "coordination/checklist_item_delete.html"
 
-    def delete(self, obj, *, actor):
+    def delete_object(self, obj, *, actor):
         services.delete(obj, actor=actor)
 
     def post(self, request, *args, **kwargs):

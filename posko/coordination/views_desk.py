@@ -228,7 +228,7 @@ class DivisionDeleteView(PemdaWideMixin, ObjectDeleteView):
     model = Division
     success_url_name = "coordination:desk"
 
-    def delete(self, obj, *, actor):
+    def delete_object(self, obj, *, actor):
         services.delete(obj, actor=actor)
 
 
@@ -335,7 +335,7 @@ class TemplateItemDeleteView(PemdaWideMixin, ObjectDeleteView):
     model = TaskTemplateItem
     template_name = "coordination/template_item_delete.html"
 
-    def delete(self, obj, *, actor):
+    def delete_object(self, obj, *, actor):
         services.delete(obj, actor=actor)
 
     def post(self, request, *args, **kwargs):

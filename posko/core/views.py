@@ -3,10 +3,13 @@ columns and service functions; scope, 404s, audit and exports live here."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -153,11 +156,23 @@ class ObjectEditView(ScopedMixin, TemplateView):
         return self.render_to_response(self.get_context_data(form=form, object=obj), status=400)
 
 
+def protected_uses(exc: ProtectedError | RestrictedError) -> str:
+    """"3 shipments, 1 worker": what still points at an object that could not be deleted."""
+    objects = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+    counts = Counter(type(obj) for obj in objects)
+    return ", ".join(f"{n} {model._meta.verbose_name if n == 1 else model._meta.verbose_name_plural}"
+                     for model, n in sorted(counts.items(), key=lambda item: -item[1]))
+
+
 class ObjectDeleteView(ScopedMixin, TemplateView):
+    """Confirm (GET) and delete (POST). Subclasses name the service in ``delete_object``.
+    An object still used by other records is not deleted: the page says what uses it."""
+
     template_name = "core/object_delete.html"
     success_url_name = None
+    http_method_names = ["get", "post", "head", "options"]
 
-    def delete(self, obj, *, actor):
+    def delete_object(self, obj, *, actor):
         raise NotImplementedError
 
     def get(self, request, *args, **kwargs):
@@ -167,7 +182,13 @@ class ObjectDeleteView(ScopedMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         obj = self.get_editable_object()
         label = str(obj)
-        self.delete(obj, actor=request.user)
+        try:
+            self.delete_object(obj, actor=request.user)
+        except (ProtectedError, RestrictedError) as exc:
+            error = _("%(object)s cannot be deleted: it is still used by %(uses)s. Remove or move "
+                      "those first.") % {"object": label, "uses": protected_uses(exc)}
+            return self.render_to_response(self.get_context_data(object=obj, error=error),
+                                           status=409)
         messages.success(request, _("Deleted: %(object)s.") % {"object": label})
         return HttpResponseRedirect(reverse(self.success_url_name))
 

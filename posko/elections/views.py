@@ -109,7 +109,7 @@ class TpsEditView(TpsQuerysetMixin, ObjectEditView):
 class TpsDeleteView(TpsQuerysetMixin, ObjectDeleteView):
     success_url_name = "elections:tps_list"
 
-    def delete(self, obj, *, actor):
+    def delete_object(self, obj, *, actor):
         election_services.delete_tps(obj, actor=actor)
 
 
