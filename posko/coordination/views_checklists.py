@@ -109,7 +109,7 @@ class ChecklistItemDeleteView(PemdaWideMixin, ObjectDeleteView):
     def post(self, request, *args, **kwargs):
         obj = self.get_editable_object()
         checklist, label = obj.checklist, str(obj)
-        self.delete(obj, actor=request.user)
+        self.delete_object(obj, actor=request.user)
         messages.success(request, _("Deleted: %(object)s.") % {"object": label})
         return HttpResponseRedirect(checklist.get_absolute_url())
 

@@ -342,7 +342,7 @@ class TemplateItemDeleteView(PemdaWideMixin, ObjectDeleteView):
         obj = self.get_editable_object()
         template = obj.template
         label = str(obj)
-        self.delete(obj, actor=request.user)
+        self.delete_object(obj, actor=request.user)
         messages.success(request, _("Deleted: %(object)s.") % {"object": label})
         return HttpResponseRedirect(template.get_absolute_url())
 
