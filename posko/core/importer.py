@@ -16,27 +16,42 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, xlsx_reader
+from posko.core.time_budget import TimeBudget
+from posko.core.xlsx_reader import FormulaCell
 
-MAX_ROWS = 200_000
 MAX_COLUMNS = 60
 MAX_ERRORS_SHOWN = 200
+#: Different texts an XLSX file may hold per allowed row (3 million at 200,000 rows).
+SHARED_STRINGS_PER_ROW = 15
 _QUOTED_START = frozenset("=+-@0123456789")
 _INTEGER = re.compile(r"-?\d+")
 
 
 class ImportFileError(Exception):
     """The file as a whole cannot be read; nothing was changed."""
+
+
+class ImportTimeout(ImportFileError):
+    """The import ran past ``POSKO_IMPORT_TIME_LIMIT``; nothing was changed."""
+
+
+def _timeout_error() -> ImportTimeout:
+    seconds = settings.POSKO_IMPORT_TIME_LIMIT
+    return ImportTimeout(_(
+        "The import was stopped after %(seconds)s seconds: the file takes too long to process "
+        "on this server. Nothing was saved. Split the file into smaller parts (for example one "
+        "per kecamatan) and import them one after the other.") % {
+        "seconds": f"{round(seconds, 1):g}".replace(".", ",")})
 
 
 class CellError(ValueError):
@@ -168,34 +183,24 @@ XLSX_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, bool):
-        return "ya" if value else "tidak"
-    return str(value)
+def max_rows() -> int:
+    """Data rows an import accepts (``POSKO_IMPORT_MAX_ROWS``)."""
+    return settings.POSKO_IMPORT_MAX_ROWS
 
 
-def _read_xlsx(data: bytes) -> Iterator[list[str]]:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
+def _thousands(number) -> str:
+    return f"{number:,}".replace(",", ".")
 
+
+def _read_xlsx(data: bytes, check: Callable[[], None]) -> Iterator[list[str]]:
+    limits = xlsx_reader.Limits(
+        max_uncompressed=settings.POSKO_IMPORT_MAX_UNCOMPRESSED_BYTES,
+        max_rows=max_rows(), max_columns=MAX_COLUMNS + 1,
+        max_shared_strings=SHARED_STRINGS_PER_ROW * max_rows())
     try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        raise ImportFileError(_("The file is not a readable XLSX workbook (%(error)s).") % {
-            "error": exc.__class__.__name__}) from None
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-            cells = [_cell_text(v) for v in row]
-            while cells and cells[-1] == "":
-                cells.pop()  # read-only sheets pad rows to max_col
-            yield cells
-    finally:
-        workbook.close()
+        yield from xlsx_reader.rows(data, limits, check)
+    except xlsx_reader.XlsxError as exc:
+        raise ImportFileError(str(exc)) from None
 
 
 def _decode(data: bytes) -> str:
@@ -211,33 +216,52 @@ def _decode(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
+        # Excel's plain "CSV (Comma delimited)" on an Indonesian Windows writes Windows-1252.
+        # Taken as such only when no valid UTF-8 accent appears (not a damaged UTF-8 file).
+        if not _HAS_UTF8_ACCENT.search(data):
+            try:
+                return data.decode("cp1252")
+            except UnicodeDecodeError:
+                pass
         raise ImportFileError(_(
             "The file is not UTF-8 text (unreadable byte on line %(line)s). In Excel use "
             "'Save As' → 'CSV UTF-8 (Comma delimited)', or upload the XLSX file."
         ) % {"line": line}) from None
 
 
+_HAS_UTF8_ACCENT = re.compile(rb"[\xc2-\xf4][\x80-\xbf]")
+
+
 def _read_csv(data: bytes) -> Iterator[list[str]]:
     text = _decode(data)
-    first_line = text.split("\n", 1)[0]
+    first_line = text[:65536].split("\n", 1)[0]
     delimiter = max([",", ";", "\t"], key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         yield from reader
     except csv.Error as exc:
-        raise ImportFileError(_("The CSV file is malformed near line %(line)s: %(error)s") % {
-            "line": reader.line_num, "error": exc}) from None
+        if "field limit" in str(exc):
+            raise ImportFileError(_(
+                "Line %(line)s: a cell holds more than %(max)s characters (often a quotation "
+                "mark that is never closed); the file is refused.") % {"line": reader.line_num,
+                               "max": _thousands(csv.field_size_limit())}) from None
+        raise ImportFileError(_(
+            "The CSV file is malformed near line %(line)s: check its quotation marks, or save "
+            "it again from Excel as 'CSV UTF-8 (Comma delimited)'.") % {
+            "line": reader.line_num}) from None
 
 
-def read_rows(data: bytes, filename: str = "") -> Iterator[list[str]]:
-    """Rows of cells (as text) of a CSV or XLSX file, header first."""
+def read_rows(data: bytes, filename: str = "", *,
+              check: Callable[[], None] = lambda: None) -> Iterator[list[str]]:
+    """Rows of cells (as text) of a CSV or XLSX file, header first. ``check`` is called
+    while an XLSX file is read (the import's time budget)."""
     if not data:
         raise ImportFileError(_("The file is empty."))
     if data.startswith(OLE_MAGIC):
         raise ImportFileError(_(
             "Old Excel .xls files are not supported: save the file as .xlsx or CSV UTF-8."))
     if data.startswith(XLSX_MAGIC):
-        return _read_xlsx(data)
+        return _read_xlsx(data, check)
     if filename.lower().endswith((".xlsx", ".xlsm")):
         raise ImportFileError(_("The file is named .xlsx but is not an XLSX workbook."))
     return _read_csv(data)
@@ -318,9 +342,11 @@ class Importer:
         return mapping, problems
 
     def run(self, data: bytes, filename: str = "") -> ImportResult:
+        """Read, check and write the whole file, all or nothing, within the time budget."""
+        budget = TimeBudget(settings.POSKO_IMPORT_TIME_LIMIT, _timeout_error)
         result = ImportResult()
         try:
-            rows = read_rows(data, filename)
+            rows = read_rows(data, filename, check=budget.check)
             header = next(rows, None)
             while header is not None and not any(cell.strip() for cell in header):
                 header = next(rows, None)
@@ -332,8 +358,12 @@ class Importer:
             mapping, problems = self.header_map(header)
             if problems:
                 raise ImportFileError(" ".join(problems))
+            budget.check()
             self.prepare()
+            budget.check()
+            self._budget = budget
             objects = self._build_all(rows, mapping, result)
+            budget.check()
         except ImportFileError as exc:
             result.file_error = str(exc)
             return result
@@ -342,36 +372,59 @@ class Importer:
         if not objects:
             result.file_error = _("The file has a header but no data rows.")
             return result
-        with transaction.atomic():
-            written = self.write(objects)
-            result.created, result.updated, result.unchanged = (
-                written.created, written.updated, written.unchanged)
-            audit.record(
-                "import", actor=self.actor, object_repr=self.noun,
-                message=_("%(noun)s import of %(rows)s rows: %(summary)s") % {
-                    "noun": self.noun, "rows": len(objects), "summary": result.summary()},
-            )
+        try:
+            with transaction.atomic():
+                with budget.guard(connection):
+                    self._write(objects, result)
+                budget.check()  # raised inside the transaction: everything is rolled back
+        except (ImportTimeout, DatabaseError) as exc:
+            if not isinstance(exc, ImportTimeout) and not budget.expired():
+                raise
+            return ImportResult(file_error=str(_timeout_error()))
         return result
+
+    def _write(self, objects: list, result: ImportResult) -> None:
+        written = self.write(objects)
+        result.created, result.updated, result.unchanged = (
+            written.created, written.updated, written.unchanged)
+        audit.record(
+            "import", actor=self.actor, object_repr=self.noun,
+            message=_("%(noun)s import of %(rows)s rows: %(summary)s") % {
+                "noun": self.noun, "rows": len(objects), "summary": result.summary()},
+        )
 
     def _build_all(self, rows: Iterable[list[str]], mapping: dict[int, Column],
                    result: ImportResult) -> list:
+        budget = getattr(self, "_budget", None) or TimeBudget(
+            settings.POSKO_IMPORT_TIME_LIMIT, _timeout_error)
         objects = []
         errors = result.errors
         plan = [(index, c.name, c.parse, c.required) for index, c in mapping.items()]
         width = max(mapping) + 1
         required_message = _("This value is required.")
+        formula_message = _("formulas are not supported: copy the column and paste it as "
+                            "values (Paste Special → Values).")
+        limit = max_rows()
+        data_rows = 0
         for number, cells in enumerate(rows, start=2):
-            if number - 1 > MAX_ROWS:
-                raise ImportFileError(_("The file has more than %(max)s rows; split it.") % {
-                    "max": f"{MAX_ROWS:,}".replace(",", ".")})
             if not "".join(cells).strip():
                 continue  # empty lines and rows of empty cells
+            data_rows += 1
+            if data_rows > limit:
+                raise ImportFileError(_("The file has more than %(max)s rows; split it.") % {
+                    "max": _thousands(limit)})
+            if not data_rows % 1000:
+                budget.check()
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             values: dict[str, object] = {}
             row_ok = True
             for index, name, parse, required in plan:
                 raw = cells[index]
+                if raw.__class__ is FormulaCell:
+                    errors.append(RowError(number, name, formula_message))
+                    row_ok = False
+                    continue
                 if raw[:1] == "'" and raw[1:2] in _QUOTED_START:
                     raw = raw[1:]  # the apostrophe our exports (and Excel users) put before - = + @ 0
                 try:

@@ -116,22 +116,43 @@ def check_evidence_upload(upload, *, max_bytes: int | None = None,
     return CheckedUpload(upload, kind, name, upload.size, secrets.token_hex(16))
 
 
+# Every walk below is bounded by the data's length: each step moves forward by at least one
+# byte, every offset and count read from the file is checked against the bytes actually
+# there, and nothing is allocated from a size the file declares. A 739-byte photo whose
+# GPS tag declared 4 billion values once kept a worker busy until it was killed.
+
+_STANDALONE = frozenset({0x01, 0xD8, *range(0xD0, 0xD8)})  # TEM, SOI, RST0-7: no length
+
+
 def _jpeg_segments(data: bytes):
-    """Yield (marker, start, end) of the JPEG header segments up to the start of scan."""
+    """Yield (marker, start, end) of the JPEG header segments up to the start of scan.
+
+    Bytes between segments that are not a marker are skipped, as decoders do (libjpeg:
+    "extraneous bytes before marker"), so metadata after them is still found. A segment
+    whose length is impossible (< 2) ends the walk; ``end`` may lie past the data when
+    the file is cut short."""
     if not data.startswith(b"\xff\xd8"):
         return
+    size = len(data)
     pos = 2
-    while pos + 4 <= len(data):
+    while pos + 4 <= size:
         if data[pos] != 0xFF:
-            return
+            pos = data.find(b"\xff", pos + 1)
+            if pos < 0:
+                return
+            continue
         marker = data[pos + 1]
         if marker == 0xFF:  # fill byte
             pos += 1
             continue
-        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+        if marker in _STANDALONE or marker == 0x00:
             pos += 2
             continue
+        if marker == 0xD9:  # end of image before any scan
+            return
         length = int.from_bytes(data[pos + 2:pos + 4], "big")
+        if length < 2:
+            return
         end = pos + 2 + length
         yield marker, pos, end
         if marker == 0xDA:  # start of scan: image data follows
@@ -141,25 +162,41 @@ def _jpeg_segments(data: bytes):
 
 def strip_jpeg_metadata(data: bytes) -> bytes:
     """The JPEG without its EXIF/XMP (APP1) and comment segments, which hold the camera's
-    GPS position, time and device. Anything that is not a JPEG is returned unchanged."""
+    GPS position, time and device. Anything that is not a JPEG is returned unchanged.
+
+    Only segments the walk recognised are kept; bytes after a segment the walk could not
+    read (an impossible length) are dropped, since they may hide metadata. The image data
+    is kept from the start of scan to the end of image: what phones append after it (a
+    second picture of the multi-picture format, maker trailers) carries its own EXIF and
+    GPS, so it is dropped."""
     if not data.startswith(b"\xff\xd8"):
         return data
     out = [b"\xff\xd8"]
     last = 2
     for marker, start, end in _jpeg_segments(data):
-        if marker in (0xE1, 0xFE):  # APP1 (Exif, XMP), COM
-            last = end
-            continue
-        out.append(data[start:end] if marker != 0xDA else data[start:])
-        last = end
         if marker == 0xDA:
+            # Inside the scan 0xFF is always followed by 0x00 or a restart marker, so the
+            # first FF D9 is the end of this image.
+            eoi = data.find(b"\xff\xd9", end)
+            out.append(data[start:] if eoi < 0 else data[start:eoi + 2])
             return b"".join(out)
-    out.append(data[last:])
+        if marker not in (0xE1, 0xFE):  # APP1 (Exif, XMP), COM
+            out.append(data[start:end])
+        last = end
+    tail = data[last:]
+    if tail[:2] == b"\xff\xd9":  # end of image: keep it
+        out.append(b"\xff\xd9")
     return b"".join(out)
 
 
+_RATIONAL, _LONG, _IFD, _ASCII = 5, 4, 13, 2
+
+
 def _exif_gps(tiff: bytes) -> tuple[float, float] | None:
-    if len(tiff) < 8 or tiff[:2] not in (b"II", b"MM"):
+    """(latitude, longitude) from a TIFF/EXIF block, or None when the GPS tags are missing
+    or malformed (wrong type, count < 3, offsets past the end, zero denominators)."""
+    size = len(tiff)
+    if size < 8 or tiff[:2] not in (b"II", b"MM"):
         return None
     order = "little" if tiff[:2] == b"II" else "big"
 
@@ -170,38 +207,57 @@ def _exif_gps(tiff: bytes) -> tuple[float, float] | None:
         return int.from_bytes(tiff[at:at + 4], order)
 
     def entries(offset):
-        if offset + 2 > len(tiff):
+        """Tag -> (type, count, value position) of the IFD at ``offset``; nothing when the
+        IFD does not lie wholly inside the block."""
+        if offset < 8 or offset + 2 > size:
+            return {}
+        count = u16(offset)
+        if offset + 2 + 12 * count > size:
             return {}
         found = {}
-        for i in range(u16(offset)):
+        for i in range(count):
             at = offset + 2 + 12 * i
-            if at + 12 > len(tiff):
-                break
-            found[u16(at)] = (u16(at + 2), u32(at + 4), at + 8)
+            found.setdefault(u16(at), (u16(at + 2), u32(at + 4), at + 8))
         return found
 
-    ifd0 = entries(u32(4))
-    if 0x8825 not in ifd0:
+    ifd0_offset = u32(4)
+    ifd0 = entries(ifd0_offset)
+    pointer = ifd0.get(0x8825)
+    if pointer is None or pointer[0] not in (_LONG, _IFD) or pointer[1] != 1:
         return None
-    gps = entries(u32(ifd0[0x8825][2]))
+    gps_offset = u32(pointer[2])
+    if gps_offset == ifd0_offset:  # points back at IFD0: no GPS IFD
+        return None
+    gps = entries(gps_offset)
 
     def rationals(tag):
-        if tag not in gps:
+        entry = gps.get(tag)
+        if entry is None:
             return None
-        _type, count, value_at = gps[tag]
-        offset = u32(value_at)
+        kind, count, value_at = entry
+        if kind != _RATIONAL or count < 3:
+            return None
+        offset = u32(value_at)  # 3 rationals are 24 bytes: never inline
+        if offset < 8 or offset + 8 * count > size:  # every declared value must be there
+            return None
         values = []
-        for i in range(count):
-            at = offset + 8 * i
-            num, den = u32(at), u32(at + 4)
-            values.append(num / den if den else 0.0)
+        for i in range(3):
+            num, den = u32(offset + 8 * i), u32(offset + 8 * i + 4)
+            if den == 0:
+                return None
+            values.append(num / den)
+        if values[1] >= 60 or values[2] >= 60:
+            return None
         return values
 
     def ref(tag):
-        return tiff[gps[tag][2]:gps[tag][2] + 1] if tag in gps else b""
+        entry = gps.get(tag)
+        if entry is None or entry[0] != _ASCII or not 1 <= entry[1] <= 4:
+            return b""
+        return tiff[entry[2]:entry[2] + 1]
 
     lat, lon = rationals(2), rationals(4)
-    if not lat or not lon or len(lat) < 3 or len(lon) < 3:
+    if lat is None or lon is None:
         return None
     latitude = lat[0] + lat[1] / 60 + lat[2] / 3600
     longitude = lon[0] + lon[1] / 60 + lon[2] / 3600
@@ -215,11 +271,12 @@ def _exif_gps(tiff: bytes) -> tuple[float, float] | None:
 
 
 def jpeg_gps(data: bytes) -> tuple[float, float] | None:
-    """(latitude, longitude) from a JPEG's EXIF GPS tags, or None."""
+    """(latitude, longitude) from a JPEG's EXIF GPS tags, or None (also for broken EXIF:
+    the photo is still evidence, it just has no position)."""
     try:
         for marker, start, end in _jpeg_segments(data):
             if marker == 0xE1 and data[start + 4:start + 10] == b"Exif\x00\x00":
                 return _exif_gps(data[start + 10:end])
-    except (IndexError, ValueError):
+    except (IndexError, ValueError, ZeroDivisionError, OverflowError):
         return None
     return None
