@@ -168,6 +168,14 @@ POSKO_MAP_TILE_ATTRIBUTION = env_str("POSKO_MAP_TILE_ATTRIBUTION", "")
 
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# An XLSX file may unpack to at most 20 times that (a real workbook: 8-14 times); more is a
+# "zip bomb" and is refused before anything is parsed.
+POSKO_IMPORT_MAX_UNCOMPRESSED_BYTES = 20 * POSKO_IMPORT_MAX_BYTES
+# Data rows per import file.
+POSKO_IMPORT_MAX_ROWS = env_int("POSKO_IMPORT_MAX_ROWS", 200_000, minimum=1)
+# Seconds an import may take (reading, checking, writing) before it is stopped and rolled
+# back with a message; keep it below gunicorn's --timeout (README: 150 s vs --timeout 180).
+POSKO_IMPORT_TIME_LIMIT = env_int("POSKO_IMPORT_TIME_LIMIT", 150, minimum=1)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The fast receipt page posts ~38 fields per TPS shipment; a large desa has 60+ TPS.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000
@@ -198,6 +206,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "PAGE_SIZE": 50,
+    # Error bodies in the user's language, a 404 without the model's name.
+    "EXCEPTION_HANDLER": "posko.core.api_errors.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Posko API",

@@ -25,7 +25,6 @@ from rest_framework.test import APIClient
 from posko.core.models import AuditEntry
 from posko.elections import rules
 from posko.elections.models import CandidatePair, Contest, Election, Tps
-from posko.regions.models import Pemda
 from tests.conftest import (
     EDITS_KEL_A,
     PASSWORD,
@@ -352,9 +351,11 @@ RULE_CASES = {
     "only latitude": (
         lambda w: {"latitude": "-7.980000", "longitude": None},
         lambda w: rules.check_coordinates(Decimal("-7.980000"), None)),
+    # A kelurahan outside the caller's scope (here: outside the Pemda) is answered like one
+    # that does not exist (tests/test_api_scope_writes.py); the rule's message is the importer's.
     "kelurahan of another Pemda": (
         lambda w: {"kelurahan": w.kel_outside.code},
-        lambda w: rules.check_kelurahan_in_pemda(w.kel_outside.code, Pemda.current())),
+        lambda w: [("kelurahan", f'Data "{w.kel_outside.code}" tidak ditemukan.')]),
     "special location without note": (
         lambda w: {"special_location": "lainnya", "special_location_note": " "},
         lambda w: rules.check_special_location("lainnya", " ")),
@@ -461,10 +462,15 @@ def test_read_only_personas_cannot_create(world, personas, persona):
     assert Tps.objects.count() == before
 
 
-def test_serializer_never_writes_directly(world):
+def test_serializer_never_writes_directly(world, users):
+    from rest_framework.test import APIRequestFactory
+
     from posko.elections.api import TpsSerializer
 
-    serializer = TpsSerializer(data=new_tps(world, election=world.election.pk))
+    request = APIRequestFactory().post(TPS_LIST)
+    request.user = users["admin"]  # its keys are checked against the caller's scope
+    serializer = TpsSerializer(data=new_tps(world, election=world.election.pk),
+                               context={"request": request})
     assert serializer.is_valid(), serializer.errors
     with pytest.raises(NotImplementedError):
         serializer.save()

@@ -101,8 +101,9 @@ def test_coverage_targets_and_turnout(world, users, personas):
     response = admin.post(turnout, {"tps": world.tps_a.pk, "voted_dpt": 300},
                           content_type="application/json")
     assert response.status_code == 201 and response.json()["voted"] == 300
+    # Another region's TPS is answered like one that does not exist (400 on the field).
     assert _client(personas, "kelurahan_b").post(
         turnout, {"tps": world.tps_a.pk, "voted_dpt": 1},
-        content_type="application/json").status_code == 404
+        content_type="application/json").status_code == 400
     rows = admin.get(reverse("api:outreach-turnout-kelurahan")).json()["results"]
     assert {r["code"]: r["turnout"] for r in rows}[world.kel_a.code] == "73.17"

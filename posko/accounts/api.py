@@ -1,4 +1,5 @@
-"""Token login for the API, with the same failed-login limit and audit as the web login."""
+"""Token login for the API, with the same failed-login limit and audit as the web login.
+A page of another site cannot make its visitors' browsers post to it (403)."""
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -9,11 +10,13 @@ from rest_framework.response import Response
 
 from posko.accounts import services
 from posko.core import audit
+from posko.core.api import refuse_cross_site
 from posko.core.middleware import client_ip
 
 
 class ObtainTokenView(ObtainAuthToken):
     def post(self, request, *args, **kwargs):
+        refuse_cross_site(request)
         username = str(request.data.get("username", ""))[:150]
         if services.login_blocked(username, client_ip(request)):
             return Response(

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts import services
@@ -31,9 +31,17 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
             raise
 
 
+class OwnPasswordForm(StyledFormMixin, PasswordChangeForm):
+    """The signed-in user's own password: the old one, the new one twice, the password
+    validators. Saved by ``services.change_own_password``, never by ``save()``."""
+
+
 class UserForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, required=False,
-                               help_text=_("At least 8 characters. Leave empty to keep it."))
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, required=False,
+        help_text=_("At least 8 characters. Leave empty to keep it. A new password (or "
+                    "deactivating the account) signs the user out everywhere and revokes "
+                    "their API token."))
 
     class Meta:
         model = User

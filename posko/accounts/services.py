@@ -1,10 +1,18 @@
-"""Writes to users: validate, save, audit (the password hash is never logged)."""
+"""Writes to users: validate, save, audit (the password hash is never logged).
+
+A new password or a deactivation ends the user's API token and every signed-in session
+(one audit row says what was revoked): a stolen token or session must not outlive
+either. The user's own password change keeps only the session it was made from."""
 
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from posko.core import audit, services
 from posko.core.models import AuditEntry
@@ -18,14 +26,60 @@ def create_user(user, *, actor, password: str):
 
 @transaction.atomic
 def update_user(user, *, actor, before: dict):
-    return services.update(user, actor=actor, before=before)
+    """Save the admin's changes; deactivating the user revokes their token and sessions."""
+    services.update(user, actor=actor, before=before)
+    if before.get("is_active") and not user.is_active:
+        revoke_access(user, actor=actor, why=_("account deactivated"))
+    return user
 
 
 @transaction.atomic
 def set_password(user, *, actor, password: str):
+    """An admin sets a new password: the old token and every session of the user end."""
     user.set_password(password)
     user.save(update_fields=["password"])
     audit.record("update", user, actor=actor, message="password changed")
+    revoke_access(user, actor=actor, why=_("password reset by an admin"))
+
+
+@transaction.atomic
+def change_own_password(user, *, password: str, keep_session_key: str | None):
+    """The user changes their own password: their other sessions and their API token end;
+    the session ``keep_session_key`` (the one they are using) stays."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    audit.record("update", user, actor=user, message="password changed by the user")
+    revoke_access(user, actor=user, why=_("password changed by the user"),
+                  keep_session_key=keep_session_key)
+
+
+def _session_user_id(session) -> str | None:
+    # A session the current SECRET_KEY cannot read decodes to {} and signs in nobody.
+    return str(session.get_decoded().get(SESSION_KEY) or "") or None
+
+
+def user_sessions(user):
+    """The unexpired database sessions signed in as ``user`` (Django's database session
+    backend, the default; other backends still end at the next request, because a new
+    password changes the session hash and an inactive user is refused)."""
+    if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
+        return []
+    pk = str(user.pk)
+    sessions = Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+    return [s for s in sessions if _session_user_id(s) == pk]
+
+
+def revoke_access(user, *, actor, why: str, keep_session_key: str | None = None) -> tuple[int, int]:
+    """Delete the user's API tokens and sessions (but ``keep_session_key``); one audit row
+    when anything was revoked. Returns (tokens, sessions) revoked."""
+    tokens, _detail = Token.objects.filter(user=user).delete()
+    keys = [s.session_key for s in user_sessions(user) if s.session_key != keep_session_key]
+    Session.objects.filter(session_key__in=keys).delete()
+    if tokens or keys:
+        audit.record("update", user, actor=actor, message=_(
+            "Access revoked (%(why)s): %(tokens)s API token(s), %(sessions)s session(s).") % {
+            "why": why, "tokens": tokens, "sessions": len(keys)})
+    return tokens, len(keys)
 
 
 def login_blocked(username: str, ip: str | None) -> bool:

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
@@ -11,7 +12,7 @@ from django.views.generic import TemplateView
 from rest_framework.authtoken.models import Token
 
 from posko.accounts import services
-from posko.accounts.forms import LoginForm, UserForm
+from posko.accounts.forms import LoginForm, OwnPasswordForm, UserForm
 from posko.accounts.models import User
 from posko.core import audit
 
@@ -97,6 +98,28 @@ class ProfileView(LoginRequiredMixin, TemplateView):
         Token.objects.create(user=request.user)
         audit.record("update", request.user, actor=request.user, message="API token (re)created")
         messages.success(request, _("A new API token was created; the old one no longer works."))
+        return HttpResponseRedirect(reverse("accounts:profile"))
+
+
+class PasswordChangeView(LoginRequiredMixin, TemplateView):
+    """The user changes their own password. Their other sessions and their API token end
+    (a password is changed because it may be known to someone else); this session stays."""
+
+    template_name = "accounts/password_change.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response({"form": OwnPasswordForm(request.user)})
+
+    def post(self, request, *args, **kwargs):
+        form = OwnPasswordForm(request.user, request.POST)
+        if not form.is_valid():
+            return self.render_to_response({"form": form}, status=400)
+        services.change_own_password(request.user, password=form.cleaned_data["new_password1"],
+                                     keep_session_key=request.session.session_key)
+        update_session_auth_hash(request, request.user)  # this session stays signed in
+        messages.success(request, _(
+            "Your password was changed. You were signed out everywhere else, and your API "
+            "token no longer works: create a new one if you use the API."))
         return HttpResponseRedirect(reverse("accounts:profile"))
 
 

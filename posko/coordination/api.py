@@ -37,7 +37,14 @@ from posko.coordination.models import (
     TaskChecklistItem,
     TaskNote,
 )
-from posko.core.api import EditableInScope, ScopedMixin, ScopedReadOnlyViewSet, as_drf_error
+from posko.core.api import (
+    EditableInScope,
+    ScopedMixin,
+    ScopedModelSerializer,
+    ScopedReadOnlyViewSet,
+    ScopedSerializer,
+    as_drf_error,
+)
 from posko.core.services import ConflictError
 from posko.elections.filters import election_choices
 from posko.elections.models import Election, Stage, Tps
@@ -131,14 +138,6 @@ class StageViewSet(ScopedReadOnlyViewSet):
 
 # --- tasks ---------------------------------------------------------------------------------------
 
-class VisibleKeyField(serializers.PrimaryKeyRelatedField):
-    """A key among the rows the caller may see (another region's id: 'does not exist')."""
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        return super().get_queryset().visible_to(getattr(request, "user", None))
-
-
 class TaskChecklistItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = TaskChecklistItem
@@ -160,7 +159,7 @@ class TaskNoteSerializer(serializers.ModelSerializer):
                   "attachments"]
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class TaskSerializer(ScopedModelSerializer):
     """A task. On create, the place may be a TPS, a kelurahan or a kecamatan (the wider
     ones follow from the narrower); a camat's or lurah's task defaults to their region,
     an agency operator's to their agency."""
@@ -173,9 +172,13 @@ class TaskSerializer(serializers.ModelSerializer):
         help_text=_("Owning agency; an agency operator's own agency when left out."))
     assignees = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.all(), many=True, required=False)
-    kecamatan = VisibleKeyField(queryset=Kecamatan.objects.all(), required=False, allow_null=True)
-    kelurahan = VisibleKeyField(queryset=Kelurahan.objects.all(), required=False, allow_null=True)
-    tps = VisibleKeyField(queryset=Tps.objects.all(), required=False, allow_null=True)
+    # Scoped by ScopedModelSerializer: another region's place "does not exist".
+    kecamatan = serializers.PrimaryKeyRelatedField(queryset=Kecamatan.objects.all(),
+                                                   required=False, allow_null=True)
+    kelurahan = serializers.PrimaryKeyRelatedField(queryset=Kelurahan.objects.all(),
+                                                   required=False, allow_null=True)
+    tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all(), required=False,
+                                             allow_null=True)
     overdue = serializers.BooleanField(source="is_overdue", read_only=True)
     checklist = TaskChecklistItemSerializer(many=True, read_only=True)
     checklist_items = serializers.ListField(
@@ -233,7 +236,7 @@ class TaskDetailSerializer(TaskSerializer):
         fields = [*TaskSerializer.Meta.fields, "notes"]
 
 
-class TaskStatusSerializer(serializers.Serializer):
+class TaskStatusSerializer(ScopedSerializer):
     status = serializers.ChoiceField(choices=Task.Status.choices)
     blocked_reason = serializers.CharField(required=False, allow_blank=True, default="",
                                            help_text=_("Required when the status is blocked."))
@@ -242,7 +245,7 @@ class TaskStatusSerializer(serializers.Serializer):
                                  "a task saved by someone else since then gives 409."))
 
 
-class TaskNoteCreateSerializer(serializers.Serializer):
+class TaskNoteCreateSerializer(ScopedSerializer):
     text = serializers.CharField(required=False, allow_blank=True, default="")
     files = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True), required=False, default=list,
@@ -308,7 +311,7 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
         409: OpenApiResponse(description=_("Saved by someone else since `version`."))})
     def partial_update(self, request, *args, **kwargs):
         task = self.get_object()
-        change = TaskStatusSerializer(data=request.data)
+        change = TaskStatusSerializer(data=request.data, context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
         with service_errors():
@@ -324,7 +327,8 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser])
     def notes(self, request, pk=None):
         task = self.get_object()
-        payload = TaskNoteCreateSerializer(data=request.data)
+        payload = TaskNoteCreateSerializer(data=request.data,
+                                           context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         with service_errors():
             note = services.add_note(task, actor=request.user, text=payload.validated_data["text"],

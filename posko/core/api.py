@@ -5,25 +5,36 @@ outside the caller's scope is a 404. Writes: ``editable_by(user)`` decides,
 so a visible object the caller may not change is a 403. Viewsets never call
 ``serializer.save()``; they hand validated data to a service function, which
 validates with the shared rules, saves and audits in one transaction.
+
+Keys in a payload (a TPS id, a kelurahan code, ids in a bulk list): every write
+serializer uses ``ScopedFieldsMixin``, so another region's key is answered exactly
+like one that does not exist (400), on create, update and custom actions alike.
+Anonymous endpoints that write call ``refuse_cross_site`` (they have no CSRF token).
 """
 
 from __future__ import annotations
 
 import json
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.http import is_same_domain
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import permissions, serializers, status, viewsets
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.settings import api_settings
+from rest_framework.utils.formatting import lazy_format
 
 from posko.core import audit
+from posko.core.filters import INT64_MAX, INT64_MIN, BoundedIntegerField
 
 
 class Conflict(APIException):
@@ -40,6 +51,18 @@ def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
     return serializers.ValidationError(detail)
 
 
+def int_param(params, name: str) -> int | None:
+    """The query parameter ``name`` as a whole number inside 64 bits (None when absent or
+    empty); anything else is a 400 naming the parameter, never a 500."""
+    raw = params.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return BoundedIntegerField().clean(raw)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError({name: exc.messages}) from None
+
+
 @contextmanager
 def service_errors_as_400():
     """Turn a service's Django ValidationError into a DRF 400."""
@@ -47,6 +70,44 @@ def service_errors_as_400():
         yield
     except DjangoValidationError as exc:
         raise as_drf_error(exc) from exc
+
+
+def origin_allowed(request, origin: str) -> bool:
+    """``origin`` is this site (scheme and host of the request) or one of
+    CSRF_TRUSTED_ORIGINS (``https://*.example.go.id`` allows its subdomains)."""
+    if origin == f"{'https' if request.is_secure() else 'http'}://{request.get_host()}":
+        return True
+    trusted = getattr(settings, "CSRF_TRUSTED_ORIGINS", [])
+    if origin in trusted:
+        return True
+    parts = urlsplit(origin)
+    for allowed in trusted:
+        if "*" in allowed:
+            pattern = urlsplit(allowed)
+            if pattern.scheme == parts.scheme and is_same_domain(parts.netloc,
+                                                                 pattern.netloc.lstrip("*")):
+                return True
+    return False
+
+
+def is_cross_site(request) -> bool:
+    """The browser says the request comes from a page of another site: an ``Origin`` that
+    is not this site or a trusted origin (``null`` included), or, without ``Origin``,
+    ``Sec-Fetch-Site: cross-site``. Apps and curl send neither and are not refused."""
+    origin = request.META.get("HTTP_ORIGIN")
+    if origin is not None:
+        return not origin_allowed(request, origin)
+    return request.META.get("HTTP_SEC_FETCH_SITE", "").strip().lower() == "cross-site"
+
+
+CROSS_SITE_REFUSED = _("Requests sent from a page of another site are not accepted here.")
+
+
+def refuse_cross_site(request) -> None:
+    """For an endpoint without a session (so without CSRF protection) that writes: a
+    page of another site must not make its visitors' browsers post to it (403)."""
+    if request.method not in permissions.SAFE_METHODS and is_cross_site(request):
+        raise PermissionDenied(CROSS_SITE_REFUSED)
 
 
 class EditableInScope(permissions.BasePermission):
@@ -85,9 +146,100 @@ class ScopedReadOnlyViewSet(ScopedMixin, viewsets.ReadOnlyModelViewSet):
     """Read-only viewset whose queryset is always narrowed to the caller's scope."""
 
 
-class ServiceSerializer(serializers.ModelSerializer):
+class VisibleRelatedMixin:
+    """A related field whose choices are the rows the requesting user may see
+    (``visible_to(request.user)``, for models with a scoped manager): another region's id
+    is answered exactly like an id that does not exist (400 "does not exist"). Without a
+    request in the serializer context no scoped row is a valid choice."""
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        visible_to = getattr(queryset, "visible_to", None)
+        if visible_to is None:
+            return queryset  # not a scoped model (users, agencies): unchanged
+        request = self.context.get("request")
+        return visible_to(getattr(request, "user", None))
+
+
+class VisiblePrimaryKeyRelatedField(VisibleRelatedMixin, serializers.PrimaryKeyRelatedField):
+    pass
+
+
+class VisibleSlugRelatedField(VisibleRelatedMixin, serializers.SlugRelatedField):
+    pass
+
+
+_VISIBLE_VARIANTS: dict[type, type] = {
+    serializers.PrimaryKeyRelatedField: VisiblePrimaryKeyRelatedField,
+    serializers.SlugRelatedField: VisibleSlugRelatedField,
+}
+
+
+def _visible_variant(cls: type) -> type:
+    if cls not in _VISIBLE_VARIANTS:
+        _VISIBLE_VARIANTS[cls] = type(f"Visible{cls.__name__}", (VisibleRelatedMixin, cls),
+                                      {"__module__": __name__})
+    return _VISIBLE_VARIANTS[cls]
+
+
+def _bound_integer(field: serializers.IntegerField) -> None:
+    """A whole number a database column can hold: 64 bits (SQLite answers larger ones
+    with an OverflowError, a 500)."""
+    if field.max_value is None or field.max_value > INT64_MAX:
+        field.max_value = INT64_MAX
+        field.validators.append(MaxValueValidator(INT64_MAX, message=lazy_format(
+            field.error_messages["max_value"], max_value=INT64_MAX)))
+    if field.min_value is None or field.min_value < INT64_MIN:
+        field.min_value = INT64_MIN
+        field.validators.append(MinValueValidator(INT64_MIN, message=lazy_format(
+            field.error_messages["min_value"], min_value=INT64_MIN)))
+
+
+def harden_field(field, *, scoped: bool = True) -> None:
+    """Scope a writable related field to the caller (see VisibleRelatedMixin) and keep a
+    writable integer inside 64 bits; list fields and many-relations are handled per item."""
+    if field.read_only:
+        return
+    if isinstance(field, serializers.ManyRelatedField):
+        harden_field(field.child_relation, scoped=scoped)
+    elif isinstance(field, serializers.ListField):
+        harden_field(field.child, scoped=scoped)
+    elif isinstance(field, serializers.RelatedField):
+        if scoped and not isinstance(field, VisibleRelatedMixin):
+            field.__class__ = _visible_variant(type(field))
+    elif isinstance(field, serializers.IntegerField):
+        _bound_integer(field)
+
+
+class ScopedFieldsMixin:
+    """For every serializer that accepts writes (create, update, custom actions, bulk
+    lists): each writable related field only accepts rows the requesting user may see,
+    and each integer stays inside 64 bits. Pass ``context={"request": request}`` to a
+    serializer built by hand. ``scoped_relations = False`` only for an anonymous endpoint
+    whose related fields are Pemda-wide catalogues (the public report form)."""
+
+    scoped_relations = True
+    serializer_related_field = VisiblePrimaryKeyRelatedField
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            harden_field(field, scoped=self.scoped_relations)
+        return fields
+
+
+class ScopedSerializer(ScopedFieldsMixin, serializers.Serializer):
+    """A plain serializer of a write payload (see ScopedFieldsMixin)."""
+
+
+class ScopedModelSerializer(ScopedFieldsMixin, serializers.ModelSerializer):
+    """A ModelSerializer whose writable keys are scoped to the caller (see ScopedFieldsMixin)."""
+
+
+class ServiceSerializer(ScopedModelSerializer):
     """A ModelSerializer that validates and renders but never writes:
-    the viewset passes ``validated_data`` to a service instead."""
+    the viewset passes ``validated_data`` to a service instead. Its related fields only
+    accept rows the caller may see, on create and update alike."""
 
     def create(self, validated_data):
         raise NotImplementedError("Writes go through the app's services, not serializer.save().")

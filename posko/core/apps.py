@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
     name = "posko.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from posko.core import lookups
+
+        lookups.register()  # out-of-range integers in lookups: an empty result, not a 500

@@ -15,19 +15,26 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.exceptions import APIException, PermissionDenied, UnsupportedMediaType
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from posko.accounts.models import Agency, User
+from posko.accounts.models import Agency, Role, User
 from posko.core import audit
-from posko.core.api import ScopedMixin, as_drf_error
+from posko.core.api import (
+    ScopedMixin,
+    ScopedModelSerializer,
+    ScopedSerializer,
+    as_drf_error,
+    refuse_cross_site,
+)
 from posko.core.middleware import client_ip
 from posko.core.services import ConflictError
 from posko.elections.models import Election, Tps
@@ -48,7 +55,7 @@ class TooManyReports(APIException):
     default_code = "rate_limited"
 
 
-class ReportSerializer(serializers.ModelSerializer):
+class ReportSerializer(ScopedModelSerializer):
     category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(
         is_active=True))
     kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
@@ -77,14 +84,17 @@ class ReportSerializer(serializers.ModelSerializer):
         return obj.get_absolute_url()
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(ScopedSerializer):
     state = serializers.ChoiceField(choices=State.choices)
     note = serializers.CharField(required=False, allow_blank=True, default="")
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.all(), required=False,
                                                 allow_null=True, default=None)
     forwarded_to = serializers.ChoiceField(choices=Report.Body.choices, required=False, default="")
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
-                                                  required=False, allow_null=True, default=None)
+    # As on the page: a person of an agency, or a Desk Pilkada admin.
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True).filter(
+            Q(agency__isnull=False) | Q(role=Role.ADMIN)),
+        required=False, allow_null=True, default=None)
     public_note = serializers.CharField(required=False, allow_blank=True, allow_null=True,
                                         default=None, max_length=300)
     version = serializers.IntegerField(required=False, min_value=1)
@@ -129,7 +139,8 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         if not (services.can_triage(request.user, report) or services.is_follower(request.user,
                                                                                   report)):
             raise PermissionDenied
-        serializer = TransitionSerializer(data=request.data)
+        serializer = TransitionSerializer(data=request.data,
+                                          context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
@@ -145,7 +156,12 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         return Response(ReportSerializer(report).data)
 
 
-class PublicReportSerializer(serializers.Serializer):
+class PublicReportSerializer(ScopedSerializer):
+    """Anonymous: its only related field is the Pemda-wide category catalogue, and the
+    kelurahan code is checked against the Pemda by the view."""
+
+    scoped_relations = False
+
     category = serializers.SlugRelatedField(slug_field="code",
                                             queryset=Category.objects.filter(is_active=True))
     kelurahan = serializers.CharField(max_length=13)
@@ -171,15 +187,36 @@ def public_payload(report: Report, code: str) -> dict:
             "note": report.public_note, "closed": report.resolved_at}
 
 
+def check_public_request(request) -> None:
+    """No session, so no CSRF token: a page of another site must not make its visitors'
+    browsers file reports. Refused (403) when the browser names another site (Origin,
+    Sec-Fetch-Site); the body must be JSON, which a page of another site cannot send
+    without the CORS permission Posko never grants (415 otherwise). Files go as
+    multipart/form-data with an ``X-Requested-With`` header, which a plain HTML form
+    cannot add either. The public HTML form has its own page with a CSRF token."""
+    refuse_cross_site(request)
+    media = (request.content_type or "").split(";")[0].strip().lower()
+    if media == "application/json":
+        return
+    if media == "multipart/form-data" and request.headers.get("X-Requested-With"):
+        return
+    raise UnsupportedMediaType(media or "-", detail=_(
+        "Send the report as JSON (Content-Type: application/json), or with files as "
+        "multipart/form-data with the header X-Requested-With."))
+
+
 class PublicReportView(APIView):
-    """Submit a report without an account (rate-limited per client)."""
+    """Submit a report without an account (rate-limited per client): JSON, or
+    multipart/form-data with ``files`` and an ``X-Requested-With`` header. Requests a
+    browser sends from a page of another site are refused (403)."""
 
     authentication_classes: list = []
     permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
     serializer_class = PublicReportSerializer
 
     def post(self, request):
+        check_public_request(request)
         election = Election.active()
         if election is None:
             raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
@@ -247,7 +284,7 @@ class AdminWritePermission(permissions.BasePermission):
         return request.method in permissions.SAFE_METHODS or request.user.is_desk_admin
 
 
-class PledgeSerializer(serializers.ModelSerializer):
+class PledgeSerializer(ScopedModelSerializer):
     coverage_percent = serializers.FloatField(read_only=True)
 
     class Meta:
@@ -289,7 +326,7 @@ class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
             raise as_drf_error(exc) from exc
 
 
-class CaseSerializer(serializers.ModelSerializer):
+class CaseSerializer(ScopedModelSerializer):
     class Meta:
         model = NeutralityCase
         fields = ["id", "report", "agency", "asn_name", "asn_position", "act", "occurred_on",

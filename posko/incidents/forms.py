@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, User
+from posko.core.filters import IntegerFilter
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
@@ -220,7 +221,7 @@ class ReportFilter(django_filters.FilterSet):
                                              label=_("Stage"), empty_label=_("All stages"))
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"),
                                               empty_label=_("All agencies"))
-    tps = django_filters.NumberFilter(field_name="tps_id", widget=forms.HiddenInput,
+    tps = IntegerFilter(field_name="tps_id", widget=forms.HiddenInput,
                                       label=_("TPS"))
     open = django_filters.BooleanFilter(method="filter_open", widget=forms.CheckboxInput,
                                         label=_("Open only"))

@@ -36,7 +36,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from posko.accounts.models import Agency
-from posko.core.api import EditableInScope, ScopedMixin, as_drf_error
+from posko.core.api import (
+    EditableInScope,
+    ScopedMixin,
+    ScopedModelSerializer,
+    ScopedSerializer,
+    as_drf_error,
+)
+from posko.core.filters import IntegerFilter
 from posko.core.scope import region_filter
 from posko.core.services import ConflictError
 from posko.elections.models import Election, Tps
@@ -158,8 +165,8 @@ class RequirementSerializer(serializers.ModelSerializer):
 
 class RequirementFilter(ElectionDefaultFilter):
     election_field = "item__election"
-    tps = django_filters.NumberFilter(field_name="tps_id", label=_("TPS"))
-    item = django_filters.NumberFilter(field_name="item_id", label=_("item"))
+    tps = IntegerFilter(field_name="tps_id", label=_("TPS"))
+    item = IntegerFilter(field_name="item_id", label=_("item"))
     kecamatan = _code_filter("kecamatan", _("kecamatan"))
     kelurahan = _code_filter("kelurahan", _("kelurahan"))
 
@@ -273,7 +280,7 @@ class ReadinessViewSet(LogisticsScopedMixin, viewsets.ReadOnlyModelViewSet):
 
 # --- shortfall cases ----------------------------------------------------------------------------
 
-class ShortfallSerializer(serializers.ModelSerializer):
+class ShortfallSerializer(ScopedModelSerializer):
     kind = choice(Shortfall.Kind.choices, read_only=True)
     status = choice(Shortfall.Status.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -288,7 +295,7 @@ class ShortfallSerializer(serializers.ModelSerializer):
                   "resolution", "created_at", "closed_at", "closed_by", "version"]
 
 
-class ShortfallUpdateSerializer(serializers.Serializer):
+class ShortfallUpdateSerializer(ScopedSerializer):
     status = choice(Shortfall.Status.choices)
     resolution = serializers.CharField(required=False, allow_blank=True, default="",
                                        help_text=_("Required when the status is resolved."))
@@ -303,7 +310,7 @@ class ShortfallUpdateSerializer(serializers.Serializer):
 class ShortfallFilter(ElectionDefaultFilter):
     status = django_filters.ChoiceFilter(choices=Shortfall.Status.choices, label=_("status"))
     kind = django_filters.ChoiceFilter(choices=Shortfall.Kind.choices, label=_("kind"))
-    tps = django_filters.NumberFilter(field_name="tps_id", label=_("TPS"))
+    tps = IntegerFilter(field_name="tps_id", label=_("TPS"))
     kecamatan = _code_filter("kecamatan", _("kecamatan"))
     kelurahan = _code_filter("kelurahan", _("kelurahan"))
 
@@ -335,7 +342,8 @@ class ShortfallViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retri
         409: OpenApiResponse(description=_("Saved by someone else since `version`."))})
     def partial_update(self, request, *args, **kwargs):
         case = self.get_object()
-        change = ShortfallUpdateSerializer(data=request.data)
+        change = ShortfallUpdateSerializer(data=request.data,
+                                           context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
         extra = {"owner": data["owner"]} if "owner" in data else {}
@@ -360,7 +368,7 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
                   "explanation", "condition"]
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
+class ShipmentSerializer(ScopedModelSerializer):
     from_level = choice(Shipment.Level.choices, read_only=True)
     to_level = choice(Shipment.Level.choices, read_only=True)
     status = choice(Shipment.Status.choices, read_only=True)
@@ -381,13 +389,13 @@ class ShipmentSerializer(serializers.ModelSerializer):
         return bool(shipment.handover_photo)
 
 
-class ShipmentNewLineSerializer(serializers.Serializer):
+class ShipmentNewLineSerializer(ScopedSerializer):
     item = serializers.IntegerField(help_text=_("Item id of the election's catalogue."))
     # No minimum here: the service names the item in its message for a negative count.
     dispatched = serializers.IntegerField()
 
 
-class ShipmentCreateSerializer(serializers.Serializer):
+class ShipmentCreateSerializer(ScopedSerializer):
     election = serializers.PrimaryKeyRelatedField(
         queryset=Election.objects.all(), required=False,
         help_text=_("Election id; the active election when left out."))
@@ -423,7 +431,7 @@ class ShipmentCreateSerializer(serializers.Serializer):
         return attrs
 
 
-class ShipmentConfirmLineSerializer(serializers.Serializer):
+class ShipmentConfirmLineSerializer(ScopedSerializer):
     item = serializers.IntegerField()
     received = serializers.IntegerField(help_text=_("Units received."))
     damaged = serializers.IntegerField(required=False, default=0,
@@ -433,7 +441,7 @@ class ShipmentConfirmLineSerializer(serializers.Serializer):
                                                     "dispatched."))
 
 
-class ShipmentConfirmSerializer(serializers.Serializer):
+class ShipmentConfirmSerializer(ScopedSerializer):
     version = serializers.IntegerField(min_value=1, help_text=_(
         "The shipment's version as last read; a receipt confirmed or a shipment changed "
         "since then gives 409."))
@@ -459,7 +467,7 @@ class ShipmentFilter(ElectionDefaultFilter):
     from_level = django_filters.ChoiceFilter(choices=Shipment.Level.choices, label=_("from"))
     to_level = django_filters.ChoiceFilter(choices=Shipment.Level.choices, label=_("to"))
     is_return = django_filters.BooleanFilter(label=_("return after counting"))
-    tps = django_filters.NumberFilter(field_name="tps_id", label=_("TPS"))
+    tps = IntegerFilter(field_name="tps_id", label=_("TPS"))
     kecamatan = _code_filter("kecamatan", _("kecamatan"))
     kelurahan = _code_filter("kelurahan", _("kelurahan"))
 
@@ -509,7 +517,8 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
             "Invalid shipment (route, place outside the sender's region, counts).")),
         403: OpenApiResponse(description=_("The caller may not record shipments."))})
     def create(self, request, *args, **kwargs):
-        payload = ShipmentCreateSerializer(data=request.data)
+        payload = ShipmentCreateSerializer(data=request.data,
+                                           context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         place = self._place(data)
@@ -537,7 +546,8 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def confirm(self, request, pk=None):
         shipment = self.get_object()
-        payload = ShipmentConfirmSerializer(data=self._confirm_data(request))
+        payload = ShipmentConfirmSerializer(data=self._confirm_data(request),
+                                            context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         counts = {line["item"]: (line["received"], line["damaged"], line["explanation"])

@@ -23,7 +23,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from posko.accounts.models import Agency
-from posko.core.api import as_drf_error
+from posko.core.api import ScopedModelSerializer, as_drf_error
 from posko.core.services import ConflictError
 from posko.elections.models import Election, Tps
 from posko.outreach import coverage, services
@@ -54,7 +54,7 @@ def _call(fn, *args, **kwargs):
         raise as_drf_error(exc) from exc
 
 
-class ActivitySerializer(serializers.ModelSerializer):
+class ActivitySerializer(ScopedModelSerializer):
     kecamatan = serializers.SlugRelatedField(slug_field="code", queryset=Kecamatan.objects.all(),
                                              required=False, allow_null=True)
     kelurahan = serializers.SlugRelatedField(slug_field="code", queryset=Kelurahan.objects.all(),
@@ -219,7 +219,7 @@ class TargetViewSet(viewsets.ViewSet):
                          "results": TargetSerializer(qs, many=True).data})
 
 
-class TurnoutSerializer(serializers.ModelSerializer):
+class TurnoutSerializer(ScopedModelSerializer):
     tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all())
     registered_dptb = serializers.IntegerField(required=False, default=0)
     registered_dpk = serializers.IntegerField(required=False, default=0)

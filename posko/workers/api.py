@@ -25,7 +25,7 @@ from posko.core.api import (
 from posko.core.scope import get_visible_or_404
 from posko.elections.models import Election, Tps
 from posko.regions.models import Kecamatan, Kelurahan
-from posko.workers import rules, services, stats
+from posko.workers import privacy, rules, services, stats
 from posko.workers.filters import WorkerFilter
 from posko.workers.models import Claim, Incident, Screening, Worker, WorkerSettings
 
@@ -110,11 +110,21 @@ class WorkerViewSet(ScopedServiceViewSet):
 
 
 class ScreeningSerializer(ServiceSerializer):
+    """The measurements and the note are health data: written by Dinkes, read back only
+    when the view reveals them (``show_health`` in the context)."""
+
     class Meta:
         model = Screening
         fields = ["id", "worker", "date", "facility_kind", "facility_name", "systolic", "diastolic",
                   "blood_sugar", "cholesterol", "result", "note", "created_at"]
         read_only_fields = ["created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not self.context.get("show_health"):
+            for name in Screening.MEASUREMENTS:
+                data.pop(name, None)
+        return data
 
 
 class CanScreen(permissions.BasePermission):
@@ -123,12 +133,55 @@ class CanScreen(permissions.BasePermission):
 
 
 class ScreeningViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
-    """Health screenings (Dinkes operators and admins record them)."""
+    """Health screenings (Dinkes operators and admins record them). Responses carry the
+    result only: the measurements (systolic, diastolic, blood_sugar, cholesterol) and the
+    note are health data (UU PDP). A Dinkes operator, or an admin given the personal-data
+    permission, gets them by adding ``?reason=`` (at least 10 characters): each such
+    response is written to the audit log with the reason."""
 
     queryset = Screening.objects.select_related("worker")
     serializer_class = ScreeningSerializer
     permission_classes = [permissions.IsAuthenticated, CanScreen]
     filterset_fields = ["worker", "result"]
+    health_reason = None
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "show_health": bool(self.health_reason)}
+
+    def _reveal(self, request):
+        reason = request.query_params.get("reason", "")
+        if not reason:
+            return None
+        if not rules.can_see_health(request.user):
+            from rest_framework.exceptions import PermissionDenied
+
+            raise PermissionDenied(_("Only Dinas Kesehatan operators and admins with the "
+                                     "personal-data permission may see health measurements."))
+        try:
+            return privacy.check_reason(reason)
+        except DjangoValidationError as exc:
+            raise as_drf_error(exc) from None
+
+    @extend_schema(parameters=[OpenApiParameter(
+        "reason", str, description="Why the health measurements are needed (audited).")])
+    def list(self, request, *args, **kwargs):
+        self.health_reason = self._reveal(request)
+        response = super().list(request, *args, **kwargs)
+        if self.health_reason:
+            rows = response.data.get("results", response.data) \
+                if isinstance(response.data, dict) else response.data
+            privacy.record_api_reveal(request.user, len(rows), self.health_reason)
+        return response
+
+    @extend_schema(parameters=[OpenApiParameter(
+        "reason", str, description="Why the health measurements are needed (audited).")])
+    def retrieve(self, request, *args, **kwargs):
+        self.health_reason = self._reveal(request)
+        response = super().retrieve(request, *args, **kwargs)
+        if self.health_reason:
+            privacy.record_api_reveal(request.user, 1, self.health_reason,
+                                      worker=self.get_object().worker)
+        return response
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from posko.core.filters import IntegerFilter
 from posko.elections.models import Election
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers.models import Worker
@@ -29,7 +30,7 @@ class WorkerFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Worker.Status.choices, label=_("Status"))
     kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, label=_("Kecamatan"))
     kelurahan = django_filters.ModelChoiceFilter(queryset=kelurahan_choices, label=_("Kelurahan"))
-    tps = django_filters.NumberFilter(field_name="tps_id", label=_("TPS id"))
+    tps = IntegerFilter(field_name="tps_id", label=_("TPS id"))
     bpjs_status = django_filters.ChoiceFilter(choices=Worker.Bpjs.choices, label=_("BPJS status"))
     screening = django_filters.ChoiceFilter(
         method="filter_screening", label=_("Screening"),
@@ -37,7 +38,7 @@ class WorkerFilter(django_filters.FilterSet):
     flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Eligibility flagged"))
     covered = django_filters.BooleanFilter(method="filter_covered", label=_("Active BPJS coverage"))
     outside_domicile = django_filters.BooleanFilter(label=_("Domiciled outside the kelurahan"))
-    election = django_filters.NumberFilter(method="filter_election", label=_("Election id"))
+    election = IntegerFilter(method="filter_election", label=_("Election id"))
 
     class Meta:
         model = Worker

@@ -32,17 +32,21 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["tps"].queryset = (Tps.objects.editable_by(user).filter(election=election)
                                        .select_related("kelurahan").order_by("kelurahan__name", "number"))
-        self.fields["kelurahan"].queryset = Kelurahan.objects.visible_to(user).order_by("name")
-        self.fields["kelurahan"].required = False
-        self.fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
-        self.fields["kecamatan"].required = False
+        # A form without the posting (ReplaceForm: the newcomer takes the old post) has
+        # no kelurahan and kecamatan fields.
+        if "kelurahan" in self.fields:
+            self.fields["kelurahan"].queryset = Kelurahan.objects.visible_to(user).order_by("name")
+            self.fields["kelurahan"].required = False
+            self.fields["kelurahan"].help_text = _("For PPS only.")
+        if "kecamatan" in self.fields:
+            self.fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
+            self.fields["kecamatan"].required = False
+            self.fields["kecamatan"].help_text = _("For PPK only.")
         self.fields["sex"].required = False
         self.fields["birth_date"].required = False
         self.fields["domicile_code"].required = False
         self.fields["domicile_code"].help_text = _(
             "Kemendagri code, e.g. 35.73.02.1001. Empty: the posting's kelurahan.")
-        self.fields["kelurahan"].help_text = _("For PPS only.")
-        self.fields["kecamatan"].help_text = _("For PPK only.")
         if self.instance.pk and not reveal:
             # An existing NIK/phone is not sent to the browser: empty keeps the stored value.
             for name in ("nik", "phone"):
@@ -51,7 +55,7 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
                 self.fields[name].widget.attrs["placeholder"] = getattr(self.instance, f"{name}_masked")
                 self.fields[name].help_text = _("Leave empty to keep the stored value.")
         if not self.instance.pk:
-            self.fields.pop("status")
+            self.fields.pop("status", None)
 
     def clean(self):
         data = super().clean()
