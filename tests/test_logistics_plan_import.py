@@ -226,4 +226,4 @@ def test_the_template_has_every_column(world, personas):
     assert header == [c.name for c in PLAN_COLUMNS]
     csv_response = client.get(reverse("logistics:plan_template"), {"format": "csv"})
     text = b"".join(csv_response.streaming_content).decode("utf-8-sig")
-    assert text.startswith("kode_kelurahan,nomor_tps,id_tps,barang,jumlah,tanggal_rencana")
+    assert text.startswith("no,kode_kelurahan,nomor_tps,id_tps,barang,jumlah,tanggal_rencana")

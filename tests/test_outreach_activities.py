@@ -125,7 +125,7 @@ def test_duplicates_same_organiser_place_and_time_are_refused(world, users):
     assert Activity.objects.count() == 3
 
 
-def test_a_lurah_entering_an_activity_for_another_kelurahan_gets_404(world, users, personas):
+def test_a_lurah_entering_an_activity_for_another_kelurahan_is_refused(world, users, personas):
     with pytest.raises(Http404):
         services.save_activity(new(world, kelurahan_id=world.kel_b.code), [group("lansia")],
                                actor=users["kelurahan_a"])
@@ -133,7 +133,8 @@ def test_a_lurah_entering_an_activity_for_another_kelurahan_gets_404(world, user
         "title": "x", "kind": "tatap_muka", "status": "held", "starts_at": PAST.isoformat(),
         "kelurahan": world.kel_b.code, "attendance": 10, "target_groups": ["lansia"]},
         content_type="application/json")
-    assert response.status_code == 404
+    # The API answers another region's kelurahan like one that does not exist.
+    assert response.status_code == 400 and "kelurahan" in response.json()
     assert not Activity.objects.exists()
 
 

@@ -99,7 +99,8 @@ def test_import_refuses_postings_outside_the_region_and_nik_posted_elsewhere(wor
 def test_bpjs_export_then_returned_list_sets_coverage_and_unknown_nik_stops(world, personas, users):
     workers = [make_worker(users["admin"], world.tps_a, name=f"K{i}") for i in range(3)]
     client = personas["admin"].client
-    response = client.get(reverse("workers:bpjs_export") + f"?kelurahan={world.kel_a.code}")
+    response = client.post(reverse("workers:bpjs_export") + f"?kelurahan={world.kel_a.code}",
+                           {"reason": "Pendaftaran BPJS Ketenagakerjaan KPPS Klojen"})
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     sheet = book.active
@@ -246,9 +247,10 @@ def test_api_claim_for_uncovered_incident_is_refused_and_coverage_api_scoped(wor
         "incident": response.json()["id"], "programme": "jkk", "status": "disiapkan"},
         content_type="application/json")
     assert response.status_code == 400 and Claim.objects.count() == 0
+    # Another region's worker is answered like one that does not exist.
     assert personas["kelurahan_b"].client.post(reverse("api:worker-incident-list"), {
         "worker": worker.pk, "kind": "sakit", "date": "2024-11-27", "description": "x"},
-        content_type="application/json").status_code == 404
+        content_type="application/json").status_code == 400
     assert client.get(reverse("api:worker-coverage") + f"?kelurahan={world.kel_b.code}").status_code == 404
 
 

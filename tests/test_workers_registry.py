@@ -156,12 +156,19 @@ def test_reveal_needs_permission_and_a_reason_and_is_audited(world, personas, us
 def test_personal_export_only_for_permitted_users_and_audited(world, personas, kpps_a):
     url = reverse("workers:worker_list") + "?export=csv&personal=1"
     assert personas["kelurahan_a"].client.get(url).status_code == 403
+    assert personas["kelurahan_a"].client.get(reverse("workers:worker_export")).status_code == 403
+    # The list's old one-click link now leads to the form asking why (tests/test_workers_export_reason.py).
     response = personas["admin"].client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(
+        reverse("workers:worker_export"))
+    response = personas["admin"].client.post(reverse("workers:worker_export"), {
+        "personal": "on", "purpose": "honorarium", "reason": "Pembayaran honor KPPS November",
+        "format": "csv"})
     assert kpps_a.nik in b"".join(response.streaming_content).decode("utf-8-sig")
     assert AuditEntry.objects.filter(action="export", object_repr="petugas-ad-hoc-data-pribadi").exists()
 
 
-def test_api_crud_in_scope_and_posting_outside_is_404(world, personas, users):
+def test_api_crud_in_scope_and_posting_outside_is_refused(world, personas, users):
     client = personas["kelurahan_a"].client
     url = reverse("api:worker-list")
     good = {"role": "kpps_anggota", "tps": world.tps_a.pk, "full_name": "Agus", "nik": make_nik()}
@@ -169,7 +176,11 @@ def test_api_crud_in_scope_and_posting_outside_is_404(world, personas, users):
     assert response.status_code == 201, response.content
     assert "nik" not in response.json() and response.json()["nik_masked"].startswith("3573")
     outside = {**good, "tps": world.tps_b.pk, "nik": make_nik()}
-    assert client.post(url, outside, content_type="application/json").status_code == 404
+    # Another region's TPS is answered like one that does not exist.
+    response_outside = client.post(url, outside, content_type="application/json")
+    assert response_outside.status_code == 400
+    assert response_outside.json()["tps"] == [  # this file's clients use English
+        f'Invalid pk "{world.tps_b.pk}" - object does not exist.']
     with translation.override("en"):
         bad = client.post(url, {**good, "nik": "3573023102850001"}, content_type="application/json",
                           HTTP_ACCEPT_LANGUAGE="en")

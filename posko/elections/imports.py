@@ -8,6 +8,7 @@ nothing. Every row is checked with the same rules as the edit form and the API.
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import Decimal
 
 from django.db.models import Q
@@ -27,6 +28,7 @@ from posko.core.importer import (
     parse_int,
     parse_text,
 )
+from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections import rules
 from posko.elections.models import Tps, place_codes
 from posko.elections.signals import tps_changed
@@ -84,18 +86,19 @@ def parse_special(value: str) -> str:
     return _SPECIAL[key]
 
 
-TPS_COLUMNS = [
+TPS_COLUMNS = with_no([
     Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
            aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
            help=gettext_lazy("Kemendagri code; or fill in kecamatan and kelurahan names instead.")),
     Column("kecamatan", gettext_lazy("Kecamatan name"), parse_text(100), aliases=("nama_kecamatan",),
            example="Klojen"),
     Column("kelurahan", gettext_lazy("Kelurahan name"), parse_text(100),
-           aliases=("nama_kelurahan", "desa", "kelurahan_desa"), example="Kauman"),
+           aliases=("nama_kelurahan", "desa", "kelurahan_desa"), example="Klojen",
+           help=gettext_lazy("With kode_kelurahan: checked against the code.")),
     Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number, required=True,
            aliases=("no_tps", "tps", "nomor", "number"), example="1"),
     Column("alamat", gettext_lazy("Address"), parse_text(255), aliases=("address", "lokasi"),
-           example="Jl. Kauman No. 1"),
+           example="Jl. Kahuripan No. 1"),
     Column("rt", "RT", parse_rt_rw, example="001"),
     Column("rw", "RW", parse_rt_rw, example="002"),
     Column("latitude", gettext_lazy("Latitude"), parse_decimal, aliases=("lat", "lintang"),
@@ -115,7 +118,7 @@ TPS_COLUMNS = [
            aliases=("disabilitas", "accessible", "ramah_disabilitas"), example="ya",
            help=gettext_lazy("ya or tidak; empty means ya.")),
     Column("catatan", gettext_lazy("Notes"), parse_text(2000), aliases=("notes", "keterangan")),
-]
+])
 
 # Model field for each file column, to compare and update.
 FIELD_OF = {
@@ -134,11 +137,38 @@ COLUMN_OF = {v: k for k, v in FIELD_OF.items()} | {
     "dpt_total": "dpt_laki_laki + dpt_perempuan"}
 
 
+_PLACE_PREFIX = re.compile(r"^(?:kelurahan|kel|desa|ds|kecamatan|kec)\b\.?\s*")
+
+
 def _norm_name(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    """A place name compared forgivingly: case, spaces and punctuation, and a "Kel." /
+    "Kelurahan" / "Desa" / "Kec." prefix do not count ("Kel. Klojen" is "KLOJEN")."""
+    text = unicodedata.normalize("NFKC", name).strip().lower()
+    text = _PLACE_PREFIX.sub("", text, count=1)
+    return re.sub(r"[^a-z0-9]", "", text)
 
 
-class TpsImporter(Importer):
+def kelurahan_label(code: str, name: str) -> str:
+    """ "Kel. Klojen" or "Desa Oro-Oro Ombo" (Kemendagri numbers kelurahan 1xxx, desa 2xxx)."""
+    return (_("Desa %(name)s") if code.rsplit(".", 1)[-1].startswith("2")
+            else _("Kel. %(name)s")) % {"name": name}
+
+
+def place_name_problems(code: str, kelurahan_name: str, kecamatan_name: str, *, given_kelurahan: str,
+                        given_kecamatan: str) -> list[tuple[str, str]]:
+    """(column, message) when a file names a kelurahan or kecamatan other than its code's."""
+    problems = []
+    if given_kelurahan and _norm_name(given_kelurahan) != _norm_name(kelurahan_name):
+        problems.append(("kelurahan", _("code %(code)s is %(place)s, not %(given)s") % {
+            "code": code, "place": kelurahan_label(code, kelurahan_name),
+            "given": given_kelurahan}))
+    if given_kecamatan and _norm_name(given_kecamatan) != _norm_name(kecamatan_name):
+        problems.append(("kecamatan", _("code %(code)s is in Kec. %(kecamatan)s, not %(given)s") % {
+            "code": code, "kecamatan": kecamatan_name, "given": given_kecamatan}))
+    return problems
+
+
+class TpsImporter(ExampleRowMixin, Importer):
     columns = TPS_COLUMNS
     noun = "TPS"
 
@@ -159,10 +189,12 @@ class TpsImporter(Importer):
         self.allowed: dict[str, str] = dict(allowed.values_list("code", "name"))
         by_name: dict[str, list[str]] = {}
         by_pair: dict[tuple[str, str], str] = {}
+        kecamatan_of: dict[str, str] = {}
         for code, name, kec_name in allowed.values_list("code", "name", "kecamatan__name"):
             by_name.setdefault(_norm_name(name), []).append(code)
             by_pair[(_norm_name(kec_name), _norm_name(name))] = code
-        self.by_name, self.by_pair = by_name, by_pair
+            kecamatan_of[code] = kec_name
+        self.by_name, self.by_pair, self.kecamatan_of = by_name, by_pair, kecamatan_of
         fields = _EXISTING_FIELDS
         self.existing = {
             (row[1], row[2]): row
@@ -179,7 +211,14 @@ class TpsImporter(Importer):
                 error("kode_kelurahan", _(
                     "Kelurahan code %(code)s is unknown or outside your region.") % {"code": code})
                 return None
-            return code
+            # A code and a name that disagree: which one the user meant is unknown.
+            problems = place_name_problems(
+                code, self.allowed[code], self.kecamatan_of[code],
+                given_kelurahan=values.get("kelurahan") or "",
+                given_kecamatan=values.get("kecamatan") or "")
+            for column, message in problems:
+                error(column, message)
+            return None if problems else code
         name = values.get("kelurahan") or ""
         if not name:
             error("kelurahan", _("Fill in kode_kelurahan or the kelurahan name."))
@@ -204,6 +243,8 @@ class TpsImporter(Importer):
         return None
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         code = self._resolve_kelurahan(values, error)
         if code is None:
             return None

@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import exports, services
+from posko.core import services
+from posko.core.templates_example import template_response
 from posko.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -71,7 +72,7 @@ class TpsListView(TpsQuerysetMixin, ObjectListView):
         return context
 
     def export_header(self):
-        return [c.name for c in TPS_COLUMNS]
+        return [c.name for c in TPS_COLUMNS[1:]]  # the import's columns but the template's "no"
 
     def export_rows(self, queryset):
         for tps in queryset.iterator(chunk_size=2000):
@@ -137,14 +138,11 @@ class TpsImportView(ObjectImportView):
 
 
 class TpsImportTemplateView(LoginRequiredMixin, TemplateView):
-    """An XLSX (or ?format=csv) with the import columns and one example row."""
+    """An XLSX (or ?format=csv) with the import columns and one example row, marked CONTOH
+    (the importer refuses it)."""
 
     def get(self, request, *args, **kwargs):
-        header = [c.name for c in TPS_COLUMNS]
-        example = [c.example for c in TPS_COLUMNS]
-        if request.GET.get("format") == "csv":
-            return exports.csv_response("template-impor-tps.csv", header, [example])
-        return exports.xlsx_response("template-impor-tps.xlsx", "TPS", header, [example])
+        return template_response(request, "template-impor-tps", "TPS", TPS_COLUMNS)
 
 
 # --- elections -------------------------------------------------------------------
@@ -226,10 +224,25 @@ class CandidatePairEditView(ElectionPartEditView):
 
 
 class ElectionActivateView(LoginRequiredMixin, TemplateView):
-    def post(self, request, *args, **kwargs):
-        if not request.user.is_desk_admin:
+    """Making an election the active one changes what every page shows: GET asks to
+    confirm (a page with the button), POST does it. Desk Pilkada admins only."""
+
+    template_name = "elections/election_activate.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_desk_admin:
             raise PermissionDenied
-        election = get_object_or_404(Election, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["election"] = get_object_or_404(Election.objects.visible_to(self.request.user),
+                                                pk=kwargs["pk"])
+        context["current"] = Election.active()
+        return context
+
+    def post(self, request, *args, **kwargs):
+        election = get_object_or_404(Election.objects.visible_to(request.user), pk=kwargs["pk"])
         election_services.activate_election(election, actor=request.user)
         messages.success(request, _("%(election)s is now the active election.") % {"election": election})
         return HttpResponseRedirect(reverse("elections:election_detail", args=[election.pk]))

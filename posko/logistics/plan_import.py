@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from posko.core import audit
 from posko.core.importer import CellError, Column, Importer, ImportResult, parse_int, parse_text
+from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections.imports import parse_kelurahan_code, parse_tps_number
 from posko.elections.models import Tps
 from posko.logistics.models import Item, PlannedDistribution
@@ -46,7 +47,7 @@ def parse_tps_id(value: str) -> int | None:
     return parse_int(value, minimum=1)
 
 
-PLAN_COLUMNS = [
+PLAN_COLUMNS = with_no([
     Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
            aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
            help=gettext_lazy("Kemendagri code; with nomor_tps it names the TPS.")),
@@ -62,16 +63,19 @@ PLAN_COLUMNS = [
     Column("tanggal_rencana", gettext_lazy("Planned date"), parse_date, required=True,
            aliases=("tanggal", "planned_date", "tanggal_distribusi", "rencana"),
            example="2024-11-25", help=gettext_lazy("2024-11-25 or 25-11-2024.")),
-]
+])
 
 
 def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-class PlanImporter(Importer):
+class PlanImporter(ExampleRowMixin, Importer):
     columns = PLAN_COLUMNS
     noun = "rencana distribusi"
+    # "TPS 001, 2 kotak suara on 25 November" is a plausible real row: only the CONTOH mark
+    # makes the example.
+    match_untouched_example = False
 
     def __init__(self, *, actor, election):
         super().__init__(actor=actor)
@@ -151,6 +155,8 @@ class PlanImporter(Importer):
         return item
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         tps = self._tps(values, error)
         item = self._item(values["barang"], error)
         if tps is None or item is None:

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.core import audit, exports
+from posko.core import audit
 from posko.core.services import ConflictError
+from posko.core.templates_example import template_response
 from posko.core.uploads import PHOTO_KINDS
 from posko.core.views import ObjectImportView, ObjectListView
 from posko.elections.models import Election
@@ -462,12 +463,8 @@ class PlanImportView(ObjectImportView):
 
 
 class PlanTemplateView(LoginRequiredMixin, View):
-    """An XLSX (or ?format=csv) with the plan's columns and one example row."""
+    """An XLSX (or ?format=csv) with the plan's columns and one example row, marked CONTOH
+    (the importer refuses it)."""
 
     def get(self, request):
-        header = [c.name for c in PLAN_COLUMNS]
-        example = [c.example for c in PLAN_COLUMNS]
-        if request.GET.get("format") == "csv":
-            return exports.csv_response("template-rencana-distribusi.csv", header, [example])
-        return exports.xlsx_response("template-rencana-distribusi.xlsx", "Rencana", header,
-                                     [example])
+        return template_response(request, "template-rencana-distribusi", "Rencana", PLAN_COLUMNS)

@@ -179,6 +179,30 @@ class ActivityForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         fields["photos"].widget.attrs.update({"accept": PHOTO_ACCEPT, "capture": "environment"})
         fields["sheets"].widget.attrs.update({"accept": SHEET_ACCEPT})
         fields["target_groups"].widget.attrs.pop("class", None)
+        for name, message in self.out_of_region_messages().items():
+            if name in ("kecamatan", "kelurahan"):
+                fields[name].error_messages["invalid_choice"] = message
+
+    @staticmethod
+    def out_of_region_messages() -> dict[str, str]:
+        own_agency = _("As an agency operator you record your own agency's activities.")
+        return {"kecamatan": _("Choose a kecamatan within your region."),
+                "kelurahan": _("Choose a kelurahan within your region."),
+                "organiser_kind": own_agency, "agency": own_agency}
+
+    def clean(self):
+        data = super().clean()
+        # A locked field takes its initial value whatever is posted: a posted place (or
+        # agency) other than the user's own is refused, never silently replaced by it.
+        for name, message in self.out_of_region_messages().items():
+            field = self.fields[name]
+            posted = self.data.get(self.add_prefix(name))
+            if not field.disabled or posted in (None, ""):
+                continue
+            locked = self.get_initial_for_field(field, name)
+            if str(posted) != str(getattr(locked, "pk", locked) or ""):
+                self.add_error(name, message)
+        return data
 
     def _post_clean(self):
         # Model validation is the service's (one set of messages for pages, API and imports).

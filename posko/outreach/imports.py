@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from posko.core import audit
 from posko.core.importer import CellError, Column, Importer, ImportResult, parse_int, parse_text
+from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections.imports import parse_kelurahan_code, parse_tps_number
 from posko.elections.models import Tps, place_codes
 from posko.outreach.models import HistoricalTurnout, TpsTurnout
@@ -33,7 +34,7 @@ def parse_label(value: str) -> str:
     return value
 
 
-HISTORY_COLUMNS = [
+HISTORY_COLUMNS = with_no([
     Column("pemilihan", gettext_lazy("Election"), parse_label, required=True,
            aliases=("pemilu", "election", "label"), example="Pilkada 2018"),
     Column("tahun", gettext_lazy("Year"), parse_year, required=True, aliases=("year",),
@@ -47,9 +48,9 @@ HISTORY_COLUMNS = [
            aliases=("dpt", "registered", "jumlah_pemilih"), example="8450"),
     Column("pengguna_hak_pilih", gettext_lazy("Voters who used their right"), parse_count,
            required=True, aliases=("memilih", "voted", "pengguna"), example="6120"),
-]
+])
 
-TURNOUT_COLUMNS = [
+TURNOUT_COLUMNS = with_no([
     Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code, required=True,
            aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001"),
     Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number, required=True,
@@ -64,10 +65,10 @@ TURNOUT_COLUMNS = [
            aliases=("voted_dptb", "pengguna_dptb"), example="3"),
     Column("pemilih_dpk", gettext_lazy("Voters from the DPK"), parse_count,
            aliases=("voted_dpk", "pengguna_dpk"), example="2"),
-]
+])
 
 
-class HistoryImporter(Importer):
+class HistoryImporter(ExampleRowMixin, Importer):
     columns = HISTORY_COLUMNS
     noun = "riwayat partisipasi"
 
@@ -85,6 +86,8 @@ class HistoryImporter(Importer):
         self.seen: dict[tuple, int] = {}
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         label, code = values["pemilihan"], values["kode_kelurahan"]
         number = values.get("nomor_tps") or 0
         if code not in self.allowed:
@@ -145,7 +148,7 @@ class HistoryImporter(Importer):
         return result
 
 
-class TurnoutImporter(Importer):
+class TurnoutImporter(ExampleRowMixin, Importer):
     columns = TURNOUT_COLUMNS
     noun = "partisipasi TPS"
     fields = ("registered_dptb", "registered_dpk", "voted_dpt", "voted_dptb", "voted_dpk")
@@ -166,6 +169,8 @@ class TurnoutImporter(Importer):
         self.seen: dict[int, int] = {}
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         code, number = values["kode_kelurahan"], values["nomor_tps"]
         tps = self.tps.get((code, number))
         if tps is None:

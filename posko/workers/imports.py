@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from posko.core import audit, derived
 from posko.core.bulk import insert_rows
 from posko.core.importer import CellError, Column, Importer, ImportResult, parse_int, parse_text
+from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import rules
@@ -104,7 +105,7 @@ def parse_tps_number(value: str) -> int | None:
     return parse_int(value, minimum=1, maximum=9999)
 
 
-WORKER_COLUMNS = [
+WORKER_COLUMNS = with_no([
     Column("nik", gettext_lazy("NIK"), parse_nik, required=True, example="3573024508800001",
            help=gettext_lazy("16 digits; checked against the date of birth and sex.")),
     Column("nama", gettext_lazy("Full name"), parse_text(150), required=True,
@@ -140,7 +141,7 @@ WORKER_COLUMNS = [
            example="2024-11-07"),
     Column("akhir_tugas", gettext_lazy("Term end"), parse_date, aliases=("akhir", "selesai", "term_end"),
            example="2024-12-06"),
-]
+])
 
 INSERT_FIELDS = ["election_id", "role", "tps_id", "kelurahan_id", "kecamatan_id", "kabkota_id",
                  "nik", "full_name", "sex", "birth_date", "phone", "address", "domicile_code",
@@ -180,7 +181,7 @@ def _iso(value):
 _PERSON_COLUMNS = {"nik": "nik", "birth_date": "tanggal_lahir", "sex": "jenis_kelamin"}
 
 
-class WorkerImporter(Importer):
+class WorkerImporter(ExampleRowMixin, Importer):
     columns = WORKER_COLUMNS
     noun = "petugas ad hoc"
 
@@ -232,6 +233,8 @@ class WorkerImporter(Importer):
         return (None, None, kec, kec.rsplit(".", 1)[0])
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         role = values["jabatan"]
         posting = self._posting(role, values, error)
         info, problems = rules.person_problems(values["nik"], values.get("tanggal_lahir"),
@@ -265,8 +268,8 @@ class WorkerImporter(Importer):
             values.get("akhir_tugas"), "\n".join(flags),
             rules.is_outside_domicile(role, domicile, tps_kel)))
 
-    def _build_all(self, rows, mapping, result):
-        objects = super()._build_all(rows, mapping, result)
+    def _build_all(self, rows, mapping, result, *args, **kwargs):
+        objects = super()._build_all(rows, mapping, result, *args, **kwargs)
         # One post per person per election: look the file's NIKs up in the registry, with the
         # values an update compares (no model instances). First among all active workers of
         # the election; only when some are found, which of them the importer may edit.
@@ -432,7 +435,7 @@ def parse_programmes(value: str) -> tuple[bool, bool] | None:
 
 
 _ignored = parse_text(255)
-BPJS_COLUMNS = [
+BPJS_COLUMNS = with_no([
     Column("nik", gettext_lazy("NIK"), parse_nik, required=True, example="3573024508800001"),
     Column("nomor_kepesertaan", gettext_lazy("BPJS membership number"), parse_text(30),
            required=True, aliases=("no_kepesertaan", "kpj", "nomor_kpj", "membership_number"),
@@ -453,10 +456,10 @@ BPJS_COLUMNS = [
                           ("penempatan", gettext_lazy("Posting")),
                           ("mulai_tugas", gettext_lazy("Term start")),
                           ("akhir_tugas", gettext_lazy("Term end")))],
-]
+])
 
 
-class BpjsReturnImporter(Importer):
+class BpjsReturnImporter(ExampleRowMixin, Importer):
     """Matched by NIK among the active workers the importer may edit; an unknown NIK is a
     row error (all or nothing)."""
 
@@ -473,6 +476,8 @@ class BpjsReturnImporter(Importer):
         self.seen: dict[str, int] = {}
 
     def build(self, row, values, error):
+        if self.refuse_example(row, values, error):
+            return None
         nik = values["nik"]
         worker = self.workers.get(nik)
         if worker is None:

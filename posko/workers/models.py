@@ -265,6 +265,11 @@ class Screening(PlacedLikeWorker):
     note = models.TextField(_("note"), blank=True)
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
+    # Health data (UU PDP: specific personal data) never goes into the audit log, which
+    # admins without the personal-data permission read.
+    audit_exclude = ("systolic", "diastolic", "blood_sugar", "cholesterol", "note")
+    MEASUREMENTS = audit_exclude
+
     class Meta:
         ordering = ["-date", "-pk"]
         verbose_name = _("health screening")

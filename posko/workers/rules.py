@@ -100,14 +100,44 @@ def screening_problems(systolic, diastolic) -> list[tuple[str, str]]:
 
 # --- who may do what ------------------------------------------------------------------------------
 
+_HEALTH_OFFICE = re.compile(r"^(dinkes|dinas kesehatan)\b")
+
+
+def is_health_office(agency) -> bool:
+    """Dinas Kesehatan: the agency whose short name is Dinkes or whose name starts with
+    "Dinas Kesehatan" ("Dinas Kesehatan Kota Malang"), in any case. The one place that
+    decides it for the workers module."""
+    if agency is None:
+        return False
+    for text in (agency.short_name, agency.name):
+        if _HEALTH_OFFICE.match(" ".join((text or "").lower().split())):
+            return True
+    return False
+
+
+def is_health_officer(user) -> bool:
+    """An active operator of Dinas Kesehatan."""
+    return bool(getattr(user, "is_authenticated", False) and user.is_active
+                and user.effective_role == "agency" and user.agency_id
+                and is_health_office(user.agency))
+
+
 def can_screen(user) -> bool:
-    """Dinkes operators (an agency whose short name is Dinkes) and admins record screenings."""
+    """Dinkes operators and admins record screenings."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
-    if user.is_desk_admin:
+    return user.is_desk_admin or is_health_officer(user)
+
+
+def can_see_health(user) -> bool:
+    """Health measurements (blood pressure, blood sugar, cholesterol, the screening note) are
+    specific personal data (UU PDP 27/2022 art. 4): Dinkes operators, and admins given the
+    personal-data permission, may reveal them, with a reason (audited). Everyone else sees
+    the screening result only (fit / fit with notes / unfit / not screened)."""
+    if is_health_officer(user):
         return True
-    agency = user.agency if user.effective_role == "agency" and user.agency_id else None
-    return bool(agency and (agency.short_name or "").strip().lower() == "dinkes")
+    return bool(getattr(user, "is_authenticated", False) and user.is_desk_admin
+                and user.personal_data_access)
 
 
 def can_manage_bpjs(user) -> bool:

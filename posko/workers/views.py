@@ -22,13 +22,14 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core import audit
-from posko.core.exports import csv_response, xlsx_response
 from posko.core.scope import get_visible_or_404
+from posko.core.templates_example import template_response
 from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectImportView, ObjectListView
 from posko.elections.drilldown import DrillDownView
 from posko.elections.models import Election, Tps
-from posko.regions.models import Kecamatan, Kelurahan
+from posko.regions.models import Kelurahan
 from posko.workers import rules, services, stats
+from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
 from posko.workers.forms import (
     ClaimForm,
@@ -41,6 +42,7 @@ from posko.workers.forms import (
     SettingsForm,
     WorkerForm,
 )
+from posko.workers.forms_privacy import HealthRevealForm
 from posko.workers.imports import BPJS_COLUMNS, WORKER_COLUMNS, BpjsReturnImporter, WorkerImporter
 from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker, WorkerSettings
 
@@ -67,22 +69,6 @@ def editable_worker(user, pk) -> Worker:
     return worker
 
 
-def worker_export_header(personal: bool) -> list[str]:
-    return [_("NIK") if personal else _("NIK (masked)"), _("Full name"), _("Sex"), _("Date of birth"),
-            _("Phone") if personal else _("Phone (masked)"), _("Role"), _("Posting"), _("Kecamatan"),
-            _("Domicile kelurahan code"), _("Status"), _("Eligibility flags"), _("Screening result"),
-            _("BPJS status"), _("BPJS membership number"), _("Coverage start"), _("Coverage end")]
-
-
-def worker_export_rows(queryset, personal: bool):
-    for w in queryset.select_related("tps", "kelurahan", "kecamatan").iterator(chunk_size=2000):
-        yield [w.nik if personal else w.nik_masked, w.full_name, w.get_sex_display(), w.birth_date,
-               w.phone if personal else w.phone_masked, w.get_role_display(), w.posting_label,
-               w.kecamatan.name, w.domicile_code, w.get_status_display(), "; ".join(w.flag_list),
-               w.get_screening_result_display(), w.get_bpjs_status_display(), w.bpjs_number,
-               w.bpjs_start, w.bpjs_end]
-
-
 # --- registry ------------------------------------------------------------------------------------
 
 class WorkerListView(ObjectListView):
@@ -96,30 +82,30 @@ class WorkerListView(ObjectListView):
         return Worker.objects.select_related("tps", "kelurahan", "kecamatan").order_by(
             "kecamatan_id", "kelurahan_id", "tps_id", "role", "full_name")
 
-    def personal(self) -> bool:
-        return self.request.GET.get("personal") == "1"
-
     def get(self, request, *args, **kwargs):
-        if self.personal() and not request.user.can_see_personal_data:
-            raise PermissionDenied
+        if request.GET.get("personal") == "1":
+            # A list with personal data leaves only through the form asking why.
+            if not request.user.can_see_personal_data:
+                raise PermissionDenied
+            query = request.GET.copy()
+            for key in ("personal", "export", "page"):
+                query.pop(key, None)
+            messages.warning(request, _("An export with personal data needs a purpose and a "
+                                        "reason: fill in the form."))
+            return HttpResponseRedirect(f"{reverse('workers:worker_export')}?{query.urlencode()}")
         return super().get(request, *args, **kwargs)
 
     def export_header(self):
-        return worker_export_header(self.personal())
+        return worker_export_header(personal=False)
 
     def export_rows(self, queryset):
-        return worker_export_rows(queryset, self.personal())
-
-    def export(self, queryset, kind, filterset):
-        if self.personal():
-            self.export_name = "petugas-ad-hoc-data-pribadi"
-        return super().export(queryset, kind, filterset)
+        return worker_export_rows(queryset, personal=False)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context.update(election=Election.active(), can_create=user.can_edit_registry,
-                       can_personal=user.can_see_personal_data,
+                       can_personal=user.can_see_personal_data or rules.can_see_health(user),
                        can_bpjs=rules.can_manage_bpjs(user))
         return context
 
@@ -127,7 +113,8 @@ class WorkerListView(ObjectListView):
 class WorkerDetailView(LoginRequiredMixin, TemplateView):
     template_name = "workers/worker_detail.html"
 
-    def get_context_data(self, revealed=None, reveal_form=None, **kwargs):
+    def get_context_data(self, revealed=None, reveal_form=None, health=None, health_form=None,
+                         **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         worker = worker_or_404(user, kwargs["pk"])
@@ -138,7 +125,11 @@ class WorkerDetailView(LoginRequiredMixin, TemplateView):
             can_incident=rules.can_record_incident(user),
             can_reveal=user.can_see_personal_data, revealed=revealed,
             reveal_form=reveal_form or RevealForm(),
-            screenings=worker.screenings.all()[:20],
+            # Health measurements only once revealed with a reason (views_privacy).
+            can_see_health=rules.can_see_health(user), health_revealed=health is not None,
+            health_form=health_form or HealthRevealForm(),
+            screenings=health if health is not None else worker.screenings.only(
+                "pk", "worker_id", "date", "facility_kind", "facility_name", "result")[:20],
             incidents=worker.incidents.prefetch_related("claims"),
             duty_logs=worker.duty_logs.all()[:10],
             replaced_by=Worker.objects.visible_to(user).filter(replaces=worker).first(),
@@ -408,18 +399,24 @@ class WorkerImportView(ObjectImportView):
 
 
 class WorkerTemplateView(LoginRequiredMixin, View):
+    """The template, with one example row marked CONTOH (the importer refuses it)."""
+
     def get(self, request):
-        header = [c.name for c in WORKER_COLUMNS]
-        example = [c.example for c in WORKER_COLUMNS]
-        if request.GET.get("format") == "csv":
-            return csv_response("template-petugas.csv", header, [example])
-        return xlsx_response("template-petugas.xlsx", "petugas", header, [example])
+        return template_response(request, "template-petugas", "petugas", WORKER_COLUMNS)
+
+
+class BpjsTemplateView(LoginRequiredMixin, View):
+    """The return-list template, with one example row marked CONTOH (refused on import)."""
+
+    def get(self, request):
+        return template_response(request, "template-daftar-kembali-bpjs", "BPJS", BPJS_COLUMNS)
 
 
 class BpjsImportView(ObjectImportView):
     template_name = "workers/import.html"
     importer_class = BpjsReturnImporter
     success_url_name = "workers:coverage"
+    template_url_name = "workers:bpjs_template"
 
     def can_import(self):
         return rules.can_manage_bpjs(self.request.user)
@@ -435,42 +432,6 @@ class BpjsImportView(ObjectImportView):
                              "unknown NIK stops the import. The enrolment list exported from Posko "
                              "can come back as it is, with the membership numbers filled in.")
         return context
-
-
-class BpjsExportView(LoginRequiredMixin, View):
-    """XLSX enrolment list for BPJS (full NIK: personal data, audited) of the active workers
-    in the user's region not yet covered; ?kecamatan= / ?kelurahan= narrow it."""
-
-    def get(self, request):
-        if not rules.can_manage_bpjs(request.user):
-            raise PermissionDenied
-        election = active_election_or_404()
-        qs = (Worker.objects.editable_by(request.user).filter(election=election,
-                                                              status=Worker.Status.AKTIF)
-              .exclude(bpjs_status=Worker.Bpjs.AKTIF)
-              .select_related("tps", "kelurahan", "kecamatan").order_by(
-                  "kecamatan_id", "kelurahan_id", "tps_id", "role", "full_name"))
-        place = ""
-        for key in ("kelurahan", "kecamatan"):
-            code = request.GET.get(key, "").strip()
-            if code:
-                model = Kelurahan if key == "kelurahan" else Kecamatan
-                if not model.objects.visible_to(request.user).filter(code=code).exists():
-                    raise Http404
-                qs = qs.filter(**{f"{key}_id": code})
-                place = place or code
-        rows = [[w.nik, w.full_name, w.birth_date, w.sex, w.get_role_display(), w.posting_label,
-                 w.term_start, w.term_end, "", "JKK, JKM", "", ""] for w in qs]
-        audit.record("export", actor=request.user, object_repr="daftar BPJS",
-                     message=_("BPJS enrolment list with personal data: %(n)s workers, %(place)s") % {
-                         "n": len(rows), "place": place or "-"})
-        header = ["nik", "nama", "tanggal_lahir", "jenis_kelamin", "jabatan", "penempatan",
-                  "mulai_tugas", "akhir_tugas", "nomor_kepesertaan", "program", "mulai_kepesertaan",
-                  "akhir_kepesertaan"]
-        name = f"daftar-bpjs-{place or 'semua'}.xlsx"
-        response = xlsx_response(name, "BPJS", header, rows)
-        response["Cache-Control"] = "no-store"
-        return response
 
 
 # --- roll-ups (drill-down: posko.elections.drilldown) -------------------------------------------

@@ -77,8 +77,11 @@ def test_import_fix_export_bpjs_return_and_full_coverage(page: Page, base_url, w
 
     page.goto(base_url + reverse("workers:coverage"))
     expect(page.locator('[data-testid="coverage-percent"]')).to_have_text("0%")
+    page.locator('[data-testid="bpjs-export"]').click()
+    # The list holds full NIKs: the reason is asked first (UU PDP), the purpose is preset.
+    page.locator("#id_reason").fill("Surat BPJS TK Malang 12/2024: pendaftaran KPPS Klojen")
     with page.expect_download() as downloading:
-        page.locator('[data-testid="bpjs-export"]').click()
+        page.locator('[data-testid="bpjs-export-submit"]').click()
     with open(downloading.value.path(), "rb") as fh:
         sheet = openpyxl.load_workbook(io.BytesIO(fh.read())).active
     table = [list(r) for r in sheet.iter_rows(values_only=True)]

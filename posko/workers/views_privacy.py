@@ -1,0 +1,171 @@
+"""Pages that let personal data of workers out in clear, each asking why first (UU PDP
+27/2022): the health measurements of one worker, the worker list with full NIK, phone or
+health measurements, and the BPJS enrolment list. The rules and the audit rows are in
+``privacy.py``."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.views.generic import TemplateView
+
+from posko.core.exports import csv_response, xlsx_response
+from posko.regions.models import Kecamatan, Kelurahan
+from posko.workers import privacy, rules
+from posko.workers.exports import worker_export_header, worker_export_rows
+from posko.workers.filters import WorkerFilter
+from posko.workers.forms_privacy import BpjsExportForm, ExportForm, HealthRevealForm
+from posko.workers.models import Worker
+from posko.workers.views import WorkerDetailView, active_election_or_404, worker_or_404
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class HealthRevealView(WorkerDetailView):
+    """POST a reason: the worker's page again, with the screenings' measurements (audited)."""
+
+    http_method_names = ["post"]
+    model = Worker
+
+    def post(self, request, pk):
+        worker = worker_or_404(request.user, pk)
+        if not rules.can_see_health(request.user):
+            raise PermissionDenied
+        form = HealthRevealForm(request.POST)
+        if form.is_valid():
+            try:
+                screenings = privacy.reveal_health(worker, actor=request.user,
+                                                   reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_error("reason", exc.message_dict["reason"][0])
+            else:
+                return _no_store(self.render_to_response(self.get_context_data(
+                    pk=pk, health=screenings)))
+        return self.render_to_response(self.get_context_data(pk=pk, health_form=form), status=400)
+
+
+class ExportView(LoginRequiredMixin, TemplateView):
+    """The worker list (the list page's filters, from the query string) with full NIK and
+    phone and/or health measurements: GET the form, POST it to get the file."""
+
+    template_name = "workers/export.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        user = request.user
+        if user.is_authenticated and not (user.can_see_personal_data
+                                          or rules.can_see_health(user)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def queryset(self):
+        filterset = WorkerFilter(self.request.GET or None, request=self.request,
+                                 queryset=Worker.objects.visible_to(self.request.user))
+        if not filterset.is_bound:
+            return filterset.queryset, filterset
+        return (filterset.qs if filterset.is_valid() else Worker.objects.none()), filterset
+
+    def context(self, form):
+        queryset, filterset = self.queryset()
+        return self.get_context_data(form=form, count=queryset.count(), filterset=filterset,
+                                     querystring=self.request.GET.urlencode())
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.context(ExportForm(user=request.user)))
+
+    def post(self, request, *args, **kwargs):
+        form = ExportForm(request.POST, user=request.user)
+        if form.is_valid():
+            data = form.cleaned_data
+            personal, health = bool(data.get("personal")), bool(data.get("health"))
+            try:
+                purpose, reason = privacy.check_export(
+                    request.user, personal=personal, health=health, purpose=data["purpose"],
+                    purpose_other=data["purpose_other"], reason=data["reason"])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return self.export(data["format"], personal, health, purpose, reason)
+        return self.render_to_response(self.context(form), status=400)
+
+    def export(self, kind, personal, health, purpose, reason):
+        queryset, _filterset = self.queryset()
+        queryset = queryset.order_by("kecamatan_id", "kelurahan_id", "tps_id", "role", "full_name")
+        data = (["NIK", "telepon"] if personal else []) + (["kesehatan"] if health else [])
+        name = "petugas-ad-hoc-data-pribadi"
+        privacy.record_export(self.request.user, name=name, kind=kind, rows=queryset.count(),
+                              purpose=purpose, reason=reason, data=data,
+                              place=self.request.GET.urlencode())
+        header = worker_export_header(personal, health)
+        rows = worker_export_rows(queryset, personal, health)
+        if kind == "csv":
+            return _no_store(csv_response(f"{name}.csv", header, rows))
+        return _no_store(xlsx_response(f"{name}.xlsx", "petugas", header, rows))
+
+
+class BpjsExportView(LoginRequiredMixin, TemplateView):
+    """The XLSX enrolment list for BPJS (full NIK: personal data) of the active workers in
+    the user's region not yet covered; ?kecamatan= / ?kelurahan= narrow it. GET the form,
+    POST it with the reason to get the file; the purpose is BPJS enrolment."""
+
+    template_name = "workers/bpjs_export.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not rules.can_manage_bpjs(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def queryset(self):
+        request = self.request
+        election = active_election_or_404()
+        qs = (Worker.objects.editable_by(request.user).filter(election=election,
+                                                              status=Worker.Status.AKTIF)
+              .exclude(bpjs_status=Worker.Bpjs.AKTIF)
+              .select_related("tps", "kelurahan", "kecamatan").order_by(
+                  "kecamatan_id", "kelurahan_id", "tps_id", "role", "full_name"))
+        place = ""
+        for key, model in (("kelurahan", Kelurahan), ("kecamatan", Kecamatan)):
+            code = request.GET.get(key, "").strip()
+            if code:
+                if not model.objects.visible_to(request.user).filter(code=code).exists():
+                    raise Http404
+                qs = qs.filter(**{f"{key}_id": code})
+                place = place or code
+        return qs, place
+
+    def context(self, form):
+        queryset, place = self.queryset()
+        return self.get_context_data(form=form, count=queryset.count(), place=place,
+                                     purpose=privacy.Purpose.label(privacy.Purpose.BPJS),
+                                     querystring=self.request.GET.urlencode())
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.context(BpjsExportForm()))
+
+    def post(self, request, *args, **kwargs):
+        form = BpjsExportForm(request.POST)
+        if form.is_valid():
+            try:
+                purpose, reason = privacy.check_export(
+                    request.user, personal=True, health=False, purpose=privacy.Purpose.BPJS,
+                    purpose_other="", reason=form.cleaned_data["reason"])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return self.export(purpose, reason)
+        return self.render_to_response(self.context(form), status=400)
+
+    def export(self, purpose, reason):
+        queryset, place = self.queryset()
+        rows = [[w.nik, w.full_name, w.birth_date, w.sex, w.get_role_display(), w.posting_label,
+                 w.term_start, w.term_end, "", "JKK, JKM", "", ""] for w in queryset]
+        privacy.record_export(self.request.user, name="daftar BPJS", kind="xlsx", rows=len(rows),
+                              purpose=purpose, reason=reason, data=["NIK"], place=place)
+        header = ["nik", "nama", "tanggal_lahir", "jenis_kelamin", "jabatan", "penempatan",
+                  "mulai_tugas", "akhir_tugas", "nomor_kepesertaan", "program",
+                  "mulai_kepesertaan", "akhir_kepesertaan"]
+        return _no_store(xlsx_response(f"daftar-bpjs-{place or 'semua'}.xlsx", "BPJS", header,
+                                       rows))
