@@ -18,12 +18,16 @@ import sys
 import time
 import venv
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 PY = BIN / "python"
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# The PostgreSQL server of the test run; pytest-django creates and drops the database
+# test_<name> there (postgres://postgres@127.0.0.1:5432/posko -> test_posko), so two
+# checkouts on one server choose different names.
 PG_URL = os.environ.get("POSKO_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/posko")
 
 
@@ -65,26 +69,36 @@ def demo(args: list[str]) -> None:
 
 # --- PostgreSQL ------------------------------------------------------------------
 
-def _pg_ready() -> bool:
+def pg_target(url: str) -> tuple[str, int, str]:
+    """Host, port and test database of a postgres:// URL: the test database is the URL's
+    name with test_ in front (Django's default, made explicit in tests/settings.py)."""
+    parsed = urlparse(url)
+    name = unquote(parsed.path.lstrip("/")) or "posko"
+    return parsed.hostname or "127.0.0.1", parsed.port or 5432, f"test_{name}"
+
+
+def _pg_ready(host: str = "127.0.0.1", port: int = 5432) -> bool:
     try:
         import socket
 
-        with socket.create_connection(("127.0.0.1", 5432), timeout=2):
+        with socket.create_connection((host, port), timeout=2):
             return True
     except OSError:
         return False
 
 
-def ensure_postgres() -> bool:
-    if _pg_ready():
+def ensure_postgres(url: str = PG_URL) -> bool:
+    host, port, _ = pg_target(url)
+    if _pg_ready(host, port):
         return True
     clusters = Path("/etc/postgresql")
-    if shutil.which("pg_ctlcluster") and clusters.is_dir():
+    local = host in {"127.0.0.1", "localhost", "::1"}
+    if local and shutil.which("pg_ctlcluster") and clusters.is_dir():
         for version in sorted(p.name for p in clusters.iterdir()):
             say(f"Starting PostgreSQL {version}")
             subprocess.call(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"])
         for _ in range(30):
-            if _pg_ready():
+            if _pg_ready(host, port):
                 return True
             time.sleep(1)
     return False
@@ -126,13 +140,15 @@ def test(args: list[str]) -> None:
     say("Test suite on SQLite")
     run(*pytest, env={"DATABASE_URL": ""})
 
-    if ensure_postgres():
-        say(f"Test suite on PostgreSQL ({PG_URL.rsplit('@', 1)[-1]})")
+    host, port, test_database = pg_target(PG_URL)
+    if ensure_postgres(PG_URL):
+        say(f"Test suite on PostgreSQL ({host}:{port}, test database {test_database})")
         run(*pytest, env={"DATABASE_URL": PG_URL})
     elif CI:
-        sys.exit("PostgreSQL is not reachable on 127.0.0.1:5432 and could not be started.")
+        sys.exit(f"PostgreSQL is not reachable on {host}:{port} and could not be started.")
     else:
-        print("\n!! PostgreSQL not reachable: the PostgreSQL run was SKIPPED (CI requires it).")
+        print(f"\n!! PostgreSQL not reachable on {host}:{port}: the PostgreSQL run was SKIPPED "
+              "(CI requires it).")
 
     chromium = ensure_chromium()
     if chromium:

@@ -11,3 +11,9 @@ from posko.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LANGUAGE_CODE = "id"
+
+# The test database follows DATABASE_URL's name: postgres://…/mydb -> test_mydb (dev.py's
+# POSKO_TEST_POSTGRES_URL), so two checkouts or CI and a developer on one server do not
+# drop each other's database. Django's default, written down so it cannot drift.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}"}  # noqa: F405

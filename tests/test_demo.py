@@ -274,6 +274,10 @@ def test_command_builds_and_prints_the_users(db, monkeypatch):
     text = out.getvalue()
     assert served == []
     assert "posko-demo-2024" in text and "1.188 TPS" in text and "660.744" in text
+    # Indonesian through and through (LANGUAGE_CODE id): no "men/women", "Users", "Open".
+    assert "323.167 laki-laki, 337.577 perempuan" in text and "Pengguna (kata sandi" in text
+    for english in (" men", "women", "Users", "password", "Open ", "built", "up to date"):
+        assert english not in text, english
     for username in ("admin", "camat.klojen", "lurah.kauman", "lurah.jodipan", "dinkes", "bawaslu"):
         assert username in text
     assert "Klojen" in text and "Dinkes" in text
@@ -283,7 +287,7 @@ def test_command_builds_and_prints_the_users(db, monkeypatch):
     call_command(Command(), "--addrport", "0.0.0.0:8123", stdout=out)
     assert served == ["0.0.0.0:8123"]
     assert "http://127.0.0.1:8123/" in out.getvalue()
-    assert "already up to date" in out.getvalue()
+    assert "sudah mutakhir" in out.getvalue()
     assert Counter(Tps.objects.values_list("special_location", flat=True))["lapas"] == 6
 
 
@@ -311,3 +315,29 @@ def test_demo_has_the_pkpu_schedule_and_home_shows_the_stage(db):
         page = client.get(reverse("home")).content.decode()
     assert "H-49" in page and "Kampanye" in page
     assert ">141<" in page  # Klojen's TPS only
+
+
+def test_banner_is_in_the_site_language():
+    """The summary after the build speaks the site's language, never a mix (issue 8)."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    result = SimpleNamespace(changed=False, tps_kept_extra=2, kecamatan=5, kelurahan=57, tps=1188,
+                             lokasi_khusus=6, dpt_total=660_744, dpt_men=323_167,
+                             dpt_women=337_577, users=[])
+    for language, expected, foreign in [
+            ("id", ["sudah mutakhir; 2 TPS tambahan dipertahankan", "Buka http://127.0.0.1:8000/",
+                    "DPT 660.744 (323.167 laki-laki, 337.577 perempuan)", "Demo Posko"],
+             [" men", "women", "Users", "Open ", "up to date", "extra TPS"]),
+            ("en", ["already up to date; 2 extra TPS kept", "Open http://127.0.0.1:8000/",
+                    "DPT 660,744 (323,167 men, 337,577 women)", 'Users (password "'],
+             ["laki-laki", "perempuan", "Pengguna", "Buka "])]:
+        out = io.StringIO()
+        with translation.override(language):
+            Command(stdout=out).banner(result, "127.0.0.1:8000", serving=True)
+        text = out.getvalue()
+        for part in expected:
+            assert part in text, (language, part, text)
+        for part in foreign:
+            assert part not in text, (language, part, text)

@@ -272,3 +272,26 @@ def test_numbers_are_not_grouped_unless_asked():
         '{% load humanize %}<tr data-tps="{{ n }}">{{ n|intcomma }}</tr>')
     with translation.override("id"):
         assert template.render({"n": 7131}) == '<tr data-tps="7131">7.131</tr>'
+
+
+def test_beranda_subtitle_says_the_role_once(world, users, personas):
+    """The demo's admin is called "Admin Desk Pilkada", which is also the role's label: the
+    beranda named the role twice (issue 8)."""
+    admin = users["admin"]
+    admin.first_name, admin.last_name = "Admin", "Desk Pilkada"
+    admin.save()
+    page = personas["admin"].client.get(reverse("home")).content.decode()
+    assert '<p class="muted" data-testid="who">Admin Desk Pilkada · Seluruh Pemda</p>' in page
+    assert page.count("Admin Desk Pilkada") == 1
+    page = personas["kelurahan_a"].client.get(reverse("home")).content.decode()
+    assert ('<p class="muted" data-testid="who">Kelurahan A · Operator kelurahan · '
+            'Kelurahan Klojen</p>') in page
+
+
+def test_login_page_links_to_the_public_report_form(client, world):
+    page = client.get(reverse("login")).content.decode()
+    assert (f'<a class="button" href="{reverse("incidents:public_report")}" '
+            'data-testid="public-report-link">Laporkan pelanggaran pemilihan tanpa akun</a>'
+            ) in page
+    assert f'href="{reverse("incidents:public_status")}"' in page
+    assert client.get(reverse("incidents:public_report")).status_code == 200  # no account

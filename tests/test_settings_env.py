@@ -80,3 +80,24 @@ def test_development_secret_is_generated_and_kept(tmp_path):
     assert len(key) > 40
     assert _start({"DEBUG": "true", "POSKO_DATA_DIR": str(tmp_path)}).returncode == 0
     assert (tmp_path / "secret_key").read_text() == key
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgres://postgres@127.0.0.1:5432/mydb", ("127.0.0.1", 5432, "test_mydb")),
+    ("postgres://ci:pw@db.internal:6543/posko_ci", ("db.internal", 6543, "test_posko_ci")),
+])
+def test_the_test_database_follows_the_url(url, expected):
+    """POSKO_TEST_POSTGRES_URL=…/mydb python3 dev.py test runs on test_mydb, on the URL's
+    server (not always 127.0.0.1:5432), and tests/settings.py names the same database."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        import dev
+    finally:
+        sys.path.remove(str(ROOT))
+    assert dev.pg_target(url) == expected
+    code = ("import django; django.setup(); from django.db import connection; "
+            "print(connection.creation._get_test_db_name())")
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == expected[2]

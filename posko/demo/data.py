@@ -104,6 +104,18 @@ KECAMATAN_PLANS: tuple[KecamatanPlan, ...] = (
     ),
 )
 
+_GOLDEN_ANGLE = math.pi * (3 - math.sqrt(5))
+
+
+def _around(centre, u: float, v: float, radius: float) -> dict:
+    """A point within ``radius`` of ``centre`` from two draws in [-1, 1] (the square mapped
+    onto the disk), as the row's latitude and longitude."""
+    norm = math.hypot(u, v)
+    scale = max(abs(u), abs(v)) / norm if norm else 0.0
+    return {"latitude": _coordinate(centre[0] + u * scale * radius),
+            "longitude": _coordinate(centre[1] + v * scale * radius)}
+
+
 # --- lokasi khusus ----------------------------------------------------------------
 
 LAPAS_KELAS_I_KELURAHAN = "35.73.01.1008"  # Bunulrejo, Blimbing (see the module docstring)
@@ -255,9 +267,13 @@ def generate_tps_rows(seed: int = DEFAULT_SEED, *, data_dir: Path = WILAYAH_DIR)
                       rng)
 
         index = 0
-        for kel, count in zip(kels, per_kel, strict=True):
-            angle = rng.uniform(0, 2 * math.pi)
-            distance = plan.radius * math.sqrt(rng.random())
+        # Kelurahan centres on a sunflower spiral inside the kecamatan, so they never overlap
+        # and the map's approximate kelurahan areas (drawn from the TPS points) are contiguous.
+        spacing = plan.radius * math.sqrt(math.pi / len(kels))
+        for position, (kel, count) in enumerate(zip(kels, per_kel, strict=True)):
+            rng.uniform(0, 2 * math.pi), rng.random()  # keep the draws: the rest stays the same
+            distance = plan.radius * math.sqrt((position + 0.5) / len(kels))
+            angle = position * _GOLDEN_ANGLE
             centre = (plan.centre[0] + distance * math.sin(angle),
                       plan.centre[1] + distance * math.cos(angle))
             streets = rng.sample(plan.streets, 4)
@@ -277,8 +293,7 @@ def generate_tps_rows(seed: int = DEFAULT_SEED, *, data_dir: Path = WILAYAH_DIR)
                     "address": f"{venue}, Jl. {street} No. {rng.randint(1, 180)}",
                     "rt": f"{rt:03d}",
                     "rw": f"{rw:03d}",
-                    "latitude": _coordinate(centre[0] + rng.uniform(-0.004, 0.004)),
-                    "longitude": _coordinate(centre[1] + rng.uniform(-0.004, 0.004)),
+                    **_around(centre, rng.uniform(-1, 1), rng.uniform(-1, 1), 0.35 * spacing),
                     "dpt_men": men[index],
                     "dpt_women": totals[index] - men[index],
                     "special_location": "",

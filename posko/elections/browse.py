@@ -95,6 +95,17 @@ class KelurahanDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
+def who_parts(user) -> list[str]:
+    """Name, role and area for the beranda's subtitle, without saying a thing twice: the
+    demo's admin is called "Admin Desk Pilkada", which is also the role's label."""
+    parts: list[str] = []
+    for part in (user.get_full_name() or user.get_username(), str(user.role_label),
+                 str(user.scope_label)):
+        if part and not any(part.casefold() in seen.casefold() for seen in parts):
+            parts.append(part)
+    return parts
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "core/home.html"
 
@@ -112,6 +123,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             tps=tps,
             today=today,
             module_cards=cards_for(user),
+            subtitle=" · ".join(who_parts(user)),
         )
         if election:
             days = (election.voting_date - today).days

@@ -25,9 +25,10 @@ from django.views.generic import TemplateView
 from posko.core import audit, exports, tasks
 from posko.core.dashboard import Card
 from posko.core.services import ConflictError
+from posko.core.templates_example import template_response
 from posko.core.views import ObjectHistoryView, ObjectImportView, ObjectListView
 from posko.elections.models import Election, Tps
-from posko.outreach import coverage, services
+from posko.outreach import charts, coverage, services
 from posko.outreach.forms import (
     TURNOUT_FIELDS,
     ActivityFilter,
@@ -422,46 +423,6 @@ class KelurahanCoverageView(LoginRequiredMixin, TemplateView):
 
 # --- turnout ------------------------------------------------------------------------------
 
-SCATTER = {"width": 640, "height": 360, "left": 56, "right": 16, "top": 16, "bottom": 44}
-
-
-def scatter(rows) -> dict:
-    """Coordinates of a coverage (x: reach per 1,000) vs turnout (y: %) scatter in SVG."""
-    points = [r for r in rows if r.turnout is not None and r.reach_per_1000 is not None]
-    w, h = SCATTER["width"], SCATTER["height"]
-    left, right, top, bottom = SCATTER["left"], SCATTER["right"], SCATTER["top"], SCATTER["bottom"]
-    x_max = max([float(r.reach_per_1000) for r in points] + [1.0])
-    x_max = _nice(x_max)
-    ys = [float(r.turnout) for r in points] + [float(r.target) for r in points if r.target]
-    y_min = max(0.0, (min(ys) // 10) * 10 - 10) if ys else 0.0
-    y_max = 100.0
-    plot_w, plot_h = w - left - right, h - top - bottom
-
-    def sx(v):
-        return round(left + float(v) / x_max * plot_w, 1)
-
-    def sy(v):
-        return round(top + (y_max - float(v)) / (y_max - y_min) * plot_h, 1)
-
-    dots = [{"x": sx(r.reach_per_1000), "y": sy(r.turnout), "row": r,
-             "below": r.below_target} for r in points]
-    x_ticks = [{"x": sx(x_max * i / 4), "label": fmt(Decimal(str(round(x_max * i / 4))))}
-               for i in range(5)]
-    y_ticks = [{"y": sy(v), "label": f"{int(v)}%"} for v in range(int(y_min), 101, 10)]
-    target = points[0].target if points else None
-    return {"dots": dots, "x_ticks": x_ticks, "y_ticks": y_ticks, "w": w, "h": h,
-            "left": left, "right": w - right, "top": top, "bottom": h - bottom,
-            "target_y": sy(target) if target is not None else None, "target": target,
-            "count": len(dots)}
-
-
-def _nice(value: float) -> float:
-    for step in (10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
-        if value <= step * 4:
-            return step * 4
-    return value
-
-
 class TurnoutView(LoginRequiredMixin, TemplateView):
     template_name = "outreach/turnout.html"
 
@@ -481,7 +442,7 @@ class TurnoutView(LoginRequiredMixin, TemplateView):
             row.target_left = _bar(row.target, 100)
         return self.render_to_response(self.get_context_data(
             election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
-            chart=scatter(rows), label=coverage.chosen_history_label(election),
+            chart=charts.scatter(rows), label=coverage.chosen_history_label(election),
             kecamatan=kecamatan,
             kecamatan_choices=Kecamatan.objects.visible_to(request.user).order_by("name"),
             can_import=request.user.can_edit_registry))
@@ -600,12 +561,8 @@ class ImportTemplateView(LoginRequiredMixin, View):
     name = ""
 
     def get(self, request):
-        header = [c.name for c in self.columns]
-        example = [c.example for c in self.columns]
-        if request.GET.get("format") == "csv":
-            return exports.csv_response(f"template-{self.name}.csv", header, [example])
-        return exports.xlsx_response(f"template-{self.name}.xlsx", self.name[:31], header,
-                                     [example])
+        # One example row, marked CONTOH: the importers refuse it.
+        return template_response(request, f"template-{self.name}", self.name, self.columns)
 
 
 class TurnoutTemplateView(ImportTemplateView):

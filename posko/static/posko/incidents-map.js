@@ -16,7 +16,11 @@
     L.tileLayer(config.tileUrl, { attribution: config.tileAttribution, maxZoom: 19 }).addTo(map);
   }
   L.control.scale({ imperial: false }).addTo(map);
-  map.setView([-7.98, 112.63], 12);
+  map.setView([-2.5, 118], 5);  // Indonesia, until the points (or the areas) arrive
+  // approximate kelurahan areas under the points (base-layer.js)
+  var baseLayer = window.PoskoBaseLayer ? window.PoskoBaseLayer.add(map, mapElement)
+    : Promise.resolve(null);
+  var fitted = false;  // fit once: the reload every minute keeps the reader's zoom
   var clusters = L.markerClusterGroup({
     chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 40,
     iconCreateFunction: function (cluster) {
@@ -44,8 +48,17 @@
         markers.push(m); bounds.push([p[2], p[3]]); reports += p[5];
       });
       clusters.addLayers(markers);
-      if (bounds.length) { map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 }); }
+      if (bounds.length && !fitted) {
+        fitted = true;
+        map.fitBounds(bounds, { padding: [20, 20], maxZoom: 15 });
+      } else if (!fitted) {
+        baseLayer.then(function (layer) {
+          if (layer && !fitted) { fitted = true; map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
+        });
+      }
       say(config.countLabel.replace("%(n)s", reports));
+      mapElement.setAttribute("data-points", String(markers.length));
+      mapElement.setAttribute("data-loaded", "true");
     }).catch(function () { say("\u26a0"); });
   }
   load();

@@ -46,6 +46,9 @@
   }
   L.control.scale({ imperial: false }).addTo(map);
   map.setView([-2.5, 118], 5);  // Indonesia, until the points arrive
+  // approximate kelurahan areas under the points (base-layer.js)
+  var baseLayer = window.PoskoBaseLayer ? window.PoskoBaseLayer.add(map, mapElement)
+    : Promise.resolve(null);
 
   var worstOrder = ["bermasalah", "belum", "kurang", "lengkap"];
   var problemIndex = states.findIndex(function (s) { return s.code === "bermasalah"; });
@@ -137,6 +140,9 @@
           say(config.text.points.replace("%(count)s", data.points.length.toLocaleString()));
         } else {
           say(config.text.none);
+          baseLayer.then(function (layer) {  // no point: show the Pemda's area at least
+            if (layer && mine === request) { map.fitBounds(layer.getBounds(), { padding: [12, 12] }); }
+          });
         }
         mapElement.setAttribute("data-points", String(data.points.length));
         mapElement.setAttribute("data-loaded", "true");

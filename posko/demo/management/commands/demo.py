@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
 
 from posko.demo.data import DEMO_PASSWORD, build_demo
 
@@ -18,7 +20,8 @@ def _url(addrport: str) -> str:
 
 
 def _n(value: int) -> str:
-    return f"{value:,}".replace(",", ".")  # Indonesian thousands separator
+    """A count for people: 660.744 in Indonesian, 660,744 in English."""
+    return number_format(value, force_grouping=True)
 
 
 class Command(BaseCommand):
@@ -44,19 +47,25 @@ class Command(BaseCommand):
             self.serve(addrport)
 
     def banner(self, result, addrport: str, *, serving: bool) -> None:
-        state = "built" if result.changed else "already up to date"
+        """The summary printed after the build, in the site's language (LANGUAGE_CODE)."""
+        state = _("built") if result.changed else _("already up to date")
         if result.tps_kept_extra:
-            state += f"; {result.tps_kept_extra} extra TPS kept because other records use them"
+            state += "; " + _("%(count)s extra TPS kept because other records use them") % {
+                "count": _n(result.tps_kept_extra)}
         lines = [
             "",
-            f"Posko demo ({state}): Pemerintah Kota Malang, Pilkada Serentak 2024 (27 Nov 2024)",
-            f"  {result.kecamatan} kecamatan, {result.kelurahan} kelurahan, {_n(result.tps)} TPS "
-            f"({result.lokasi_khusus} lokasi khusus), DPT {_n(result.dpt_total)} "
-            f"({_n(result.dpt_men)} men, {_n(result.dpt_women)} women)",
+            _("Posko demo (%(state)s): Pemerintah Kota Malang, Pilkada Serentak 2024 "
+              "(27 Nov 2024)") % {"state": state},
+            "  " + _("%(kecamatan)s kecamatan, %(kelurahan)s kelurahan, %(tps)s TPS "
+                     "(%(special)s lokasi khusus), DPT %(dpt)s (%(men)s men, %(women)s women)") % {
+                "kecamatan": result.kecamatan, "kelurahan": result.kelurahan,
+                "tps": _n(result.tps), "special": result.lokasi_khusus,
+                "dpt": _n(result.dpt_total), "men": _n(result.dpt_men),
+                "women": _n(result.dpt_women)},
         ]
         if serving:
-            lines.append(f"  Open {_url(addrport)}")
-        lines.append(f'  Users (password "{DEMO_PASSWORD}"):')
+            lines.append("  " + _("Open %(url)s") % {"url": _url(addrport)})
+        lines.append("  " + _('Users (password "%(password)s"):') % {"password": DEMO_PASSWORD})
         for user in result.users:
             role = str(user.get_role_display())
             lines.append(f"    {user.username:<14} {role:<24} {user.scope_label}")
