@@ -9,8 +9,10 @@ kelurahan A / B and ask the ``personas`` fixture who should see them.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass
 
+import openpyxl
 import pytest
 from django.test import Client
 
@@ -124,3 +126,15 @@ SEES_OUTSIDE: set[str] = set()
 # Who may change a row placed in each kelurahan.
 EDITS_KEL_A = {"admin", "kecamatan_a", "kelurahan_a"}
 EDITS_KEL_B = {"admin", "kelurahan_b"}
+
+
+def xlsx_bytes(header, rows) -> bytes:
+    """An XLSX as openpyxl (and Excel) write it: one sheet, the header, then the rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -31,6 +31,7 @@ from posko.logistics.plan_import import PlanImporter
 from posko.outreach.imports import HistoryImporter, TurnoutImporter
 from posko.vulnerability.imports import AssessmentImporter
 from posko.workers.imports import BpjsReturnImporter, WorkerImporter
+from tests.conftest import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -46,14 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def workbook(rows, header=HEADER) -> bytes:
     """An XLSX as openpyxl (and Excel) write it: shared strings off, <dimension> on."""
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows)
 
 
 def excel_workbook(rows, header=HEADER, *, dimension: str | None = None) -> bytes:

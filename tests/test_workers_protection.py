@@ -15,6 +15,7 @@ from posko.core.models import AuditEntry
 from posko.core.reports import registered_sections
 from posko.workers import report
 from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker
+from tests.conftest import xlsx_bytes
 from tests.workers_fixtures import make_nik, make_worker
 
 pytestmark = pytest.mark.django_db
@@ -28,14 +29,7 @@ def _english(personas):
 
 
 def xlsx(header, rows, name="data.xlsx"):
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return SimpleUploadedFile(name, buffer.getvalue())
+    return SimpleUploadedFile(name, xlsx_bytes(header, rows))
 
 
 def post_file(client, url, upload):

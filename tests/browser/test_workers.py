@@ -19,6 +19,7 @@ from playwright.sync_api import Page, expect
 
 from posko.workers.models import Worker
 from tests.browser.conftest import log_in
+from tests.conftest import xlsx_bytes
 from tests.workers_fixtures import make_nik
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,14 +27,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def workbook(header, rows) -> bytes:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return xlsx_bytes(header, rows)
 
 
 def upload(page: Page, name: str, data: bytes) -> None:
