@@ -276,9 +276,11 @@ def json_problems(value, path="") -> list[str]:
 
 @pytest.mark.parametrize("username", ["admin", "kelurahan_a"])
 def test_no_page_writes_a_localised_number_into_markup(scene, users, username, settings):
-    # Posko does not group thousands in templates, but intcomma does, and a deployment may
-    # turn grouping on: markup must hold either way, so the stricter setting is tested.
-    settings.USE_THOUSAND_SEPARATOR = True
+    # Posko keeps USE_THOUSAND_SEPARATOR off (ids in attributes and hidden inputs would
+    # otherwise read "15.525"); grouping is asked for only where people read a number. The
+    # real setting is tested, and the setting itself is pinned here: decimals are localised
+    # either way, which is what broke the scatter ("384,6").
+    assert settings.USE_THOUSAND_SEPARATOR is False
     client = client_for(users[username])
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "id"
     found: dict[str, list[str]] = {}
