@@ -30,15 +30,22 @@ class Command(BaseCommand):
             report_verification(self, path)
 
 
-def report_verification(command, path) -> None:
+def checked(command, step, failure: str):
+    """Run ``step()`` (verify or restore); a BackupError or a mismatch with the manifest is a
+    CommandError, each problem printed first. Returns the Verification."""
     try:
-        result = backup.verify(path)
+        result = step()
     except backup.BackupError as exc:
         raise CommandError(str(exc)) from exc
     if not result.ok:
         for problem in result.problems:
             command.stderr.write(f"  {problem}")
-        raise CommandError(f"Verification FAILED for {path}.")
+        raise CommandError(failure)
+    return result
+
+
+def report_verification(command, path) -> None:
+    result = checked(command, lambda: backup.verify(path), f"Verification FAILED for {path}.")
     command.stdout.write(command.style.SUCCESS(
         f"Verified: {result.tables} tables, {result.rows:,} rows and {result.files} uploads "
         f"match the manifest; the last audit entry is the same."))

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from posko.core import backup
-from posko.core.management.commands.backup import report_verification
+from posko.core.management.commands.backup import checked, report_verification
 
 
 class Command(BaseCommand):
@@ -28,14 +28,8 @@ class Command(BaseCommand):
         if not yes:
             raise CommandError("Restoring replaces the current database and uploads. Stop Posko, "
                                "make a backup of the current state, then run again with --yes.")
-        try:
-            result = backup.restore(file)
-        except backup.BackupError as exc:
-            raise CommandError(str(exc)) from exc
-        if not result.ok:
-            for problem in result.problems:
-                self.stderr.write(f"  {problem}")
-            raise CommandError("Restored, but the data does not match the manifest.")
+        result = checked(self, lambda: backup.restore(file),
+                         "Restored, but the data does not match the manifest.")
         self.stdout.write(self.style.SUCCESS(
             f"Restored {file}: {result.tables} tables, {result.rows:,} rows, {result.files} "
             f"uploads; the last audit entry matches."))
