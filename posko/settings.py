@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "posko.core.middleware.RequestContextMiddleware",
+    "posko.core.election.ElectionMiddleware",
 ]
 
 ROOT_URLCONF = "posko.urls"
@@ -100,7 +101,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "posko.regions.context_processors.posko",
-                "posko.coordination.context_processors.notifications",
+                "posko.core.shell.context",
             ],
         },
     },

@@ -1,6 +1,10 @@
+"""The project's URLconf. Domain modules add their pages through ``core.shell.register_urls``
+in their AppConfig.ready(); nothing here names a domain module."""
+
 from django.urls import include, path
 
 from posko.accounts.views import LoginView, LogoutView
+from posko.core import shell
 from posko.core.views import AuditEntryDetailView, AuditLogView
 from posko.elections.browse import HomeView
 
@@ -11,12 +15,7 @@ urlpatterns = [
     path("akun/", include("posko.accounts.urls")),
     path("wilayah/", include("posko.elections.browse_urls")),
     path("", include("posko.elections.urls")),
-    path("koordinasi/", include("posko.coordination.urls")),
-    path("logistik/", include("posko.logistics.urls")),
-    path("kerawanan/", include("posko.vulnerability.urls")),
-    path("petugas/", include("posko.workers.urls")),
-    path("laporan/", include("posko.incidents.urls")),
-    path("sosialisasi/", include("posko.outreach.urls")),
+    *[path(prefix, include(urlconf)) for prefix, urlconf in shell.url_includes()],
     path("audit/", AuditLogView.as_view(), name="audit_log"),
     path("audit/<int:pk>/", AuditEntryDetailView.as_view(), name="audit_entry"),
     path("api/v1/", include("posko.api_urls")),

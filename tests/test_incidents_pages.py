@@ -11,6 +11,7 @@ from django.utils import translation
 
 from posko.accounts.models import Agency
 from posko.core.models import AuditEntry
+from posko.elections.models import Election
 from posko.incidents import services
 from posko.incidents.models import NeutralityCase, Pledge, Report, State
 from tests.conftest import PERSONA_NAMES, SEES_KEL_A
@@ -194,13 +195,13 @@ def test_daily_report_section_and_card(world, users, reports):
 
     a, b = reports
     today = datetime.date.today()
-    report = build_report(today, users["kelurahan_a"], "Laporan harian", keys=["incidents"])
+    report = build_report(today, users["kelurahan_a"], Election.active(), "Laporan harian", keys=["incidents"])
     section = report.sections[0]
     codes = [row[0] for table in section.tables for row in table.rows]
     assert a.code in codes and b.code not in codes
-    card = [c for c in cards_for(users["admin"]) if c.label == "Open reports"][0]
+    card = [c for c in cards_for(users["admin"], Election.active()) if c.label == "Open reports"][0]
     assert card.value == "2"
-    lurah_card = [c for c in cards_for(users["kelurahan_a"]) if c.label == "Open reports"][0]
+    lurah_card = [c for c in cards_for(users["kelurahan_a"], Election.active()) if c.label == "Open reports"][0]
     assert lurah_card.value == "1"
 
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from posko.core import reports
-from posko.elections.models import Tps
+from posko.elections.models import Election, Tps
 from posko.logistics import readiness, requirements
 from posko.logistics import report as logistics_report
 from posko.logistics.models import (
@@ -394,7 +394,7 @@ def reported(board):
 
 def _section(user, day=REPORT_DAY):
     with translation.override("en"):
-        return logistics_report.logistics_section(day, user)
+        return logistics_report.logistics_section(day, user, Election.active())
 
 
 def test_report_section_for_the_whole_pemda(reported, users):

@@ -13,7 +13,7 @@ from django.utils import translation
 from posko.accounts.models import Agency
 from posko.core import reports, tasks
 from posko.core.dashboard import cards_for
-from posko.elections.models import Tps
+from posko.elections.models import Election, Tps
 from posko.outreach import coverage, services
 from posko.outreach.models import HistoricalTurnout, OutreachSettings, TurnoutTarget
 from tests.outreach_fixtures import PAST, add_activity
@@ -182,12 +182,12 @@ def test_daily_report_section_and_card(scene, users):
 
     assert "outreach.daily" in reports._sections
 
-    section = outreach_section(datetime.date(2024, 10, 18), users["admin"])
+    section = outreach_section(datetime.date(2024, 10, 18), users["admin"], Election.active())
     today, gaps = section.tables
     assert [row[1] for row in today.rows] == ["Sosialisasi"]
     assert today.rows[0][7] == 120
     assert {row[1] for row in gaps.rows} == {"Jodipan", "Rampal Celaket"}
     lurah_section = outreach_section(datetime.date(2024, 10, 18), users["kelurahan_b"])
     assert lurah_section.tables[0].rows == []
-    cards = [c for c in cards_for(users["admin"]) if c.url == reverse("outreach:early_warning")]
+    cards = [c for c in cards_for(users["admin"], Election.active()) if c.url == reverse("outreach:early_warning")]
     assert cards and cards[0].value == "2" and cards[0].alert

@@ -28,7 +28,7 @@ from posko.coordination.models import (
 from posko.core import reports
 from posko.core.models import AuditEntry
 from posko.core.reports import Letterhead, Report, Section, Table
-from posko.elections.models import Stage
+from posko.elections.models import Election, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -184,11 +184,11 @@ def test_xlsx_has_a_sheet_per_section_and_neutralised_cells():
 def dummy_sections():
     calls = []
 
-    def dummy(day, user):
+    def dummy(day, user, election):
         calls.append((day, user))
         return Section("", [f"Isi bagian tiruan untuk {day.isoformat()}"])
 
-    def nothing(day, user):
+    def nothing(day, user, election):
         calls.append(("nothing", day))
         return None
 
@@ -200,14 +200,14 @@ def dummy_sections():
 
 
 def test_registry_calls_builders_in_order_and_skips_none(dummy_sections, users):
-    report = reports.build_report(DAY, users["admin"], title="Uji")
+    report = reports.build_report(DAY, users["admin"], Election.active(), title="Uji")
     keys = [s.key for s in report.sections]
     assert keys[0] == "test.dummy" and "test.nothing" not in keys
     assert report.sections[0].title == "Bagian Tiruan"
     assert ("nothing", DAY) in dummy_sections and (DAY, users["admin"]) in dummy_sections
     assert keys == sorted(keys, key=lambda k: next(s.order for s in reports.registered_sections()
                                                    if s.key == k))
-    only = reports.build_report(DAY, users["admin"], title="Uji", keys=["test.dummy"])
+    only = reports.build_report(DAY, users["admin"], Election.active(), title="Uji", keys=["test.dummy"])
     assert [s.key for s in only.sections] == ["test.dummy"]
 
 
@@ -304,7 +304,7 @@ def section(report, key) -> Section:
 
 def test_daily_report_sections_for_the_whole_pemda(desk, users):
     with translation.override("en"):
-        report = coordination_report.daily_report(DAY, users["admin"])
+        report = coordination_report.daily_report(DAY, users["admin"], Election.active())
     stages = section(report, "coordination.stages")
     assert [row[0] for row in stages.tables[0].rows] == ["Kampanye"]
     assert stages.tables[0].rows[0][3] == "KPU"
@@ -342,7 +342,7 @@ def test_overdue_lists_the_oldest_ten_per_agency(world, users):
         Task.objects.create(election=world.election, title=f"Lama {i:02d}", agency=agency,
                             created_at=wib(DAY - datetime.timedelta(days=40)),
                             due_at=wib(DAY - datetime.timedelta(days=20 - i), 16))
-    overdue = coordination_report.overdue_section(DAY, users["admin"])
+    overdue = coordination_report.overdue_section(DAY, users["admin"], Election.active())
     assert overdue.tables[0].rows == [["Dinkes", 12]]
     assert [row[0] for row in overdue.tables[1].rows] == [f"Lama {i:02d}" for i in range(10)]
 
@@ -407,7 +407,7 @@ def test_a_lurah_report_covers_only_what_the_lurah_sees(desk, personas):
         assert "Selesai Jodipan" not in text and "Terlambat Jodipan" not in text
     assert "Selesai Klojen" in cells and "Selesai Jodipan" not in cells
     with translation.override("en"):
-        report = coordination_report.daily_report(DAY, personas["kelurahan_a"].user)
+        report = coordination_report.daily_report(DAY, personas["kelurahan_a"].user, Election.active())
     rows = section(report, "coordination.checklists").tables[1].rows
     assert rows == [["Klojen", 2, 2, 100, 1, 1, 50]]  # only the lurah's own kelurahan
     # The admin's report does list the other kelurahan's work.
@@ -428,7 +428,7 @@ def test_kecamatan_level_checklists_count_once_per_kecamatan(desk, users, world)
                                        answer="met", responded_at=wib(DAY, 9))
 
     def rows(persona):
-        report = coordination_report.daily_report(DAY, users[persona])
+        report = coordination_report.daily_report(DAY, users[persona], Election.active())
         return {row[0]: row[1:4] for row in section(report, "coordination.checklists").tables[1].rows}
 
     with translation.override("en"):
@@ -464,7 +464,7 @@ def test_report_queries_do_not_grow_with_rows(desk, users, world):
 
     def count():
         with CaptureQueriesContext(connection) as queries:
-            coordination_report.daily_report(DAY, users["admin"])
+            coordination_report.daily_report(DAY, users["admin"], Election.active())
         return len(queries)
 
     count()  # the Pemda is cached after the first query
@@ -484,6 +484,6 @@ def test_report_without_active_election(world, users):
     world.election.is_active = False
     world.election.save()
     with translation.override("en"):
-        report = coordination_report.daily_report(DAY, users["admin"])
+        report = coordination_report.daily_report(DAY, users["admin"], Election.active())
     assert section(report, "coordination.stages").paragraphs == ["There is no active election."]
     reports.render_pdf(report, coordination_report.letterhead())  # still prints

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 class AccountsConfig(AppConfig):
     name = "posko.accounts"
@@ -9,3 +11,11 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from posko.accounts import signals  # noqa: F401
+
+        def managers(user):
+            return getattr(user, "can_manage_users", False)
+
+        shell.register_nav("users", _("Users"), "accounts:user_list", order=70, more=True,
+                           visible=managers)
+        shell.register_nav("audit", _("Audit log"), "audit_log", order=80, more=True,
+                           visible=managers)

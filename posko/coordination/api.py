@@ -371,3 +371,11 @@ class MeetingViewSet(ScopedReadOnlyViewSet):
         "agencies", Prefetch("decisions", queryset=Decision.objects.select_related("task")))
     serializer_class = MeetingSerializer
     filterset_class = MeetingFilter
+
+
+ROUTES = [
+    ("agencies", AgencyViewSet, "agency"),
+    ("stages", StageViewSet, "stage"),
+    ("tasks", TaskViewSet, "task"),
+    ("meetings", MeetingViewSet, "meeting"),
+]

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 class CoordinationConfig(AppConfig):
     name = "posko.coordination"
@@ -8,6 +10,24 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self):
+        from posko.coordination import context_processors
+
+        shell.register_urls("koordinasi/", "posko.coordination.urls", order=10)
+        shell.register_api("posko.coordination.api")
+        shell.register_nav("coordination.tasks", _("Tasks"), "coordination:task_list", order=10)
+        shell.register_nav("coordination.meetings", _("Meetings"), "coordination:meeting_list",
+                           order=20)
+        shell.register_nav("coordination.report", _("Daily report"), "coordination:report",
+                           order=90)
+        shell.register_nav("coordination.checklists", _("Supervision"),
+                           "coordination:checklist_list", order=10, more=True)
+        shell.register_nav("coordination.calendar", _("Stages"), "coordination:calendar",
+                           order=40, more=True)
+        shell.register_nav("coordination.desk", _("Desk"), "coordination:desk", order=50,
+                           more=True)
+        shell.register_header("coordination.bell", "coordination/_bell.html", order=10)
+        shell.register_context("coordination.bell", context_processors.notifications)
+
         from posko.coordination import report
 
         report.register()  # daily-report sections + the default letterhead provider

@@ -8,7 +8,7 @@ from posko.coordination.models import Notification, Task
 from posko.core.dashboard import Card
 
 
-def cards(user):
+def cards(user, election):
     if not user.is_authenticated:
         return None
     now = timezone.now()

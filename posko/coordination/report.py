@@ -37,7 +37,7 @@ from posko.core.reports import (
     register_letterhead_provider,
     register_section,
 )
-from posko.elections.models import Election, Stage
+from posko.elections.models import Stage
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 COMPLETED_LIMIT = 300  # rows listed in "tasks completed"; the count is always exact
@@ -75,8 +75,7 @@ def _date(value: datetime.date) -> str:
 
 # --- sections -----------------------------------------------------------------------------------
 
-def stages_section(day: datetime.date, user) -> Section:
-    election = Election.active()
+def stages_section(day: datetime.date, user, election) -> Section:
     if election is None:
         return Section("", [_("There is no active election.")])
     stages = (Stage.objects.visible_to(user).filter(election=election, start_date__lte=day,
@@ -92,9 +91,9 @@ def stages_section(day: datetime.date, user) -> Section:
         empty=_("No stage is under way on this date."))])
 
 
-def completed_section(day: datetime.date, user) -> Section:
+def completed_section(day: datetime.date, user, election) -> Section:
     start, end = day_bounds(day)
-    qs = (_tasks(user, Election.active()).filter(completed_at__gte=start, completed_at__lt=end)
+    qs = (_tasks(user, election).filter(completed_at__gte=start, completed_at__lt=end)
           .select_related("agency", "kecamatan", "kelurahan", "tps__kelurahan")
           .order_by("completed_at", "pk"))
     total = qs.count()
@@ -110,11 +109,11 @@ def completed_section(day: datetime.date, user) -> Section:
         empty=_("No task was completed on this date."))])
 
 
-def overdue_section(day: datetime.date, user) -> Section:
+def overdue_section(day: datetime.date, user, election) -> Section:
     """Tasks past due and not done at the end of ``day``, counted per agency, with the
     oldest ten of each agency listed (one query for the counts, one for the lists)."""
     _start, end = day_bounds(day)
-    qs = (_tasks(user, Election.active())
+    qs = (_tasks(user, election)
           .filter(due_at__lt=end, created_at__lt=end)
           .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=end))
           .exclude(status=Task.Status.SELESAI, completed_at__isnull=True))
@@ -150,9 +149,8 @@ def overdue_section(day: datetime.date, user) -> Section:
     return Section("", [paragraph], tables)
 
 
-def meetings_section(day: datetime.date, user) -> Section:
+def meetings_section(day: datetime.date, user, election) -> Section:
     start, end = day_bounds(day)
-    election = Election.active()
     qs = Meeting.objects.visible_to(user).filter(starts_at__gte=start, starts_at__lt=end)
     if election:
         qs = qs.filter(election=election)
@@ -179,13 +177,12 @@ def meetings_section(day: datetime.date, user) -> Section:
     return Section("", [], tables)
 
 
-def checklist_section(day: datetime.date, user) -> Section:
+def checklist_section(day: datetime.date, user, election) -> Section:
     """Answers given by the end of ``day`` against answers expected, per kecamatan, for the
     checklists of the stages under way that day. Expected: items × kelurahan for
     kelurahan-level checklists, items × 1 for kecamatan-level ones, counting only the
     places the user sees (a lurah's report counts the lurah's own kelurahan)."""
     _start, end = day_bounds(day)
-    election = Election.active()
     checklists = SupervisionChecklist.objects.visible_to(user).filter(
         stage__start_date__lte=day, stage__end_date__gte=day)
     if election:
@@ -251,16 +248,16 @@ def letterhead() -> Letterhead:
         address_lines=[line.strip() for line in re.split(r"[|\n]", address) if line.strip()])
 
 
-def daily_report(day: datetime.date, user) -> Report:
+def daily_report(day: datetime.date, user, election) -> Report:
     """The daily Desk Pilkada report for ``day`` as ``user`` may see it."""
-    election = Election.active()
     subtitle = date_format(day, "l, j F Y")
     if election:
         subtitle = f"{election.name} · {subtitle} ({h_label((election.voting_date - day).days)})"
     scope = getattr(user, "scope_label", "")
     if scope:
         subtitle += "\n" + _("Scope: %(scope)s") % {"scope": scope}
-    return build_report(day, user, title=_("Desk Pilkada daily report"), subtitle=subtitle)
+    return build_report(day, user, election, title=_("Desk Pilkada daily report"),
+                        subtitle=subtitle)
 
 
 def register() -> None:

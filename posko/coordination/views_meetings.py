@@ -310,7 +310,7 @@ class DailyReportView(LoginRequiredMixin, View):
                 "date_error": _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": raw[:20]},
                 "day": today, "raw": raw}, status=400)
         kind = request.GET.get("format", "")
-        report = daily_report(day, request.user)
+        report = daily_report(day, request.user, request.election)
         if kind in ("pdf", "xlsx"):
             head = current_letterhead()
             if kind == "pdf":

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import re
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
-from rest_framework import exceptions
+from rest_framework import exceptions, status
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from posko.core.api import as_drf_error
+from posko.core.services import ConflictError
 
 # Django's default 404 text (shortcuts.get_object_or_404), in English and with the model.
 _DEFAULT_404 = re.compile(r"^No .+ matches the given query\.$")
@@ -102,6 +106,21 @@ def _replacement(exc):
     return None
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Someone else saved this in the meantime.")
+    default_code = "conflict"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, with the English-only messages replaced by translated ones."""
+    """DRF's handler, with the English-only messages replaced by translated ones, and the
+    services' ValidationError/ConflictError turned into 400/409: viewsets call services and
+    catch nothing."""
+    if isinstance(exc, ConflictError):
+        response = drf_exception_handler(Conflict(" ".join(exc.messages)), context)
+        if exc.current_version is not None:
+            response.data["current_version"] = exc.current_version
+        return response
+    if isinstance(exc, DjangoValidationError):
+        exc = as_drf_error(exc)
     return drf_exception_handler(_replacement(exc) or exc, context)

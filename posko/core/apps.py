@@ -8,6 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from posko.core import lookups
+        from posko.core import election, lookups
 
+        election.install()  # request.election
         lookups.register()  # out-of-range integers in lookups: an empty result, not a 500

@@ -1,6 +1,7 @@
 """Cards on the beranda contributed by modules.
 
-A module registers ``builder(user) -> Card | list[Card] | None`` in its
+A module registers ``builder(user, election) -> Card | list[Card] | None`` (``election``: the
+request's election, None when there is none) in its
 ``AppConfig.ready()``; the home page shows every card in order. A module that is
 absent contributes nothing, and core imports no app."""
 
@@ -26,10 +27,10 @@ def register_card(key: str, builder: Callable, order: int = 100) -> None:
     _builders[key] = (order, builder)
 
 
-def cards_for(user) -> list[Card]:
+def cards_for(user, election) -> list[Card]:
     cards: list[Card] = []
     for _order, builder in sorted(_builders.values(), key=lambda item: item[0]):
-        built = builder(user)
+        built = builder(user, election)
         if built is None:
             continue
         cards.extend(built if isinstance(built, list) else [built])

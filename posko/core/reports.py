@@ -97,7 +97,7 @@ def current_letterhead() -> Letterhead:
 
 # --- the section registry ---------------------------------------------------------------------
 
-SectionBuilder = Callable[[datetime.date, object], "Section | None"]
+SectionBuilder = Callable[[datetime.date, object, object], "Section | None"]
 
 
 @dataclass(frozen=True)
@@ -114,8 +114,9 @@ _sections: dict[str, SectionSpec] = {}
 def register_section(key: str, title, builder: SectionBuilder, order: int = 100) -> None:
     """Add (or replace: registering twice is harmless) a section of the daily report.
 
-    ``builder(report_date, user)`` returns a :class:`Section` limited to what ``user``
-    may see, or None when it has nothing to say. Sections print by ``order``, then key.
+    ``builder(report_date, user, election)`` returns a :class:`Section` about ``election``
+    (None when there is no election) limited to what ``user`` may see, or None when it has
+    nothing to say. Sections print by ``order``, then key.
     """
     _sections[key] = SectionSpec(key, title, builder, order)
 
@@ -128,7 +129,7 @@ def registered_sections() -> list[SectionSpec]:
     return sorted(_sections.values(), key=lambda spec: (spec.order, spec.key))
 
 
-def build_report(report_date: datetime.date, user, title: str, subtitle: str = "",
+def build_report(report_date: datetime.date, user, election, title: str, subtitle: str = "",
                  keys: Sequence[str] | None = None) -> Report:
     """Call every registered builder (or those named in ``keys``) in order.
 
@@ -138,7 +139,7 @@ def build_report(report_date: datetime.date, user, title: str, subtitle: str = "
     for spec in registered_sections():
         if keys is not None and spec.key not in keys:
             continue
-        section = spec.builder(report_date, user)
+        section = spec.builder(report_date, user, election)
         if section is None:
             continue
         section.key = spec.key

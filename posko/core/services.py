@@ -3,16 +3,66 @@ Domain services call these; views, the API and imports call domain services."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.core import audit
 
 
 class ConflictError(ValidationError):
-    """Someone else saved the object after this edit began."""
+    """Someone else saved the object after this edit began (a 409 on pages and in the API).
+
+    ``current_version`` is the version now stored, when known: the API returns it so that a
+    client can reload and apply its change again."""
+
+    def __init__(self, message, code=None, params=None, *, current_version: int | None = None):
+        super().__init__(message, code=code, params=params)
+        self.current_version = current_version
+
+
+def raise_problems(problems) -> None:
+    """Raise one ValidationError for a rule function's problems, or do nothing if none.
+
+    ``problems`` is a list of ``(field, message)`` pairs (``field`` None or "" for the
+    whole object) or a dict ``field -> [messages]``."""
+    if not problems:
+        return
+    if isinstance(problems, dict):
+        raise ValidationError({field or "__all__": list(messages) if isinstance(messages, (list, tuple))
+                               else [messages] for field, messages in problems.items()})
+    errors: dict[str, list] = {}
+    for field, message in problems:
+        errors.setdefault(field or "__all__", []).append(message)
+    raise ValidationError(errors)
+
+
+def _field_label(obj, name: str) -> str:
+    try:
+        field = type(obj)._meta.get_field(name)
+    except FieldDoesNotExist:  # a snapshot key that is not a field
+        return name
+    return str(getattr(field, "verbose_name", name))
+
+
+def last_change(obj) -> str:
+    """"Budi Santoso at 14.05 (changed: status, due)": the latest saved change of ``obj``,
+    read from the audit log, for the message that refuses a stale save."""
+    entry = audit.history(obj).order_by("-timestamp", "-pk").first()
+    if entry is None:
+        return ""
+    who = ((entry.user.get_full_name() or entry.user.get_username()) if entry.user
+           else entry.username or _("the system"))
+    when = timezone.localtime(entry.timestamp).strftime("%d-%m-%Y %H.%M")
+    before, after = entry.before or {}, entry.after or {}
+    fields = [_field_label(obj, key) for key in sorted(set(before) | set(after))
+              if key != "version" and before.get(key) != after.get(key)]
+    if fields:
+        return _("%(who)s at %(when)s (changed: %(fields)s)") % {
+            "who": who, "when": when, "fields": ", ".join(fields)}
+    return _("%(who)s at %(when)s") % {"who": who, "when": when}
 
 
 def bump_version(obj, expected_version: int | None) -> None:
@@ -23,10 +73,19 @@ def bump_version(obj, expected_version: int | None) -> None:
     updated = type(obj)._default_manager.filter(pk=obj.pk, version=expected_version).update(
         version=F("version") + 1)
     if not updated:
-        raise ConflictError(_(
-            "Someone else saved this %(object)s while you were editing it. Your changes were "
-            "not saved: reload the page to see theirs, then apply yours again."
-        ) % {"object": type(obj)._meta.verbose_name})
+        current = type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        change = last_change(obj)
+        if change:
+            message = _(
+                "Someone else saved this %(object)s while you were editing it: %(change)s. Your "
+                "changes were not saved: reload the page to see theirs, then apply yours again."
+            ) % {"object": type(obj)._meta.verbose_name, "change": change}
+        else:
+            message = _(
+                "Someone else saved this %(object)s while you were editing it. Your changes were "
+                "not saved: reload the page to see theirs, then apply yours again."
+            ) % {"object": type(obj)._meta.verbose_name}
+        raise ConflictError(message, current_version=current)
     obj.version = expected_version + 1
 
 

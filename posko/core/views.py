@@ -21,6 +21,8 @@ from posko.core import audit
 from posko.core.exports import csv_response, xlsx_response
 from posko.core.importer import ImportFileError, read_upload
 from posko.core.models import AuditEntry
+from posko.core.services import ConflictError
+from posko.core.templates_example import template_response
 
 
 class ScopedMixin(LoginRequiredMixin):
@@ -47,6 +49,41 @@ class ScopedMixin(LoginRequiredMixin):
         if not self.get_base_queryset().editable_by(self.request.user).filter(pk=obj.pk).exists():
             raise PermissionDenied
         return obj
+
+
+class AdminOnlyMixin(LoginRequiredMixin):
+    """Pages for Desk Pilkada admins only (others: 403)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_desk_admin:
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ElectionRequiredMixin:
+    """Pages about the request's election (``request.election``): 404 when there is none.
+    ``self.election`` is that election."""
+
+    election = None
+
+    def dispatch(self, request, *args, **kwargs):
+        self.election = request.election
+        if self.election is None and request.user.is_authenticated:
+            raise Http404(_("There is no active election."))
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ImportTemplateView(LoginRequiredMixin, View):
+    """The import template: an XLSX (or ``?format=csv``) with the importer's columns and one
+    example row marked CONTOH, which the importer refuses."""
+
+    columns = None
+    filename = "template"
+    sheet_title = ""
+
+    def get(self, request, *args, **kwargs):
+        return template_response(request, self.filename, self.sheet_title or self.filename,
+                                 self.columns)
 
 
 class ObjectListView(ScopedMixin, TemplateView):
@@ -102,10 +139,21 @@ class ObjectDetailView(ScopedMixin, TemplateView):
 
 
 class ObjectEditView(ScopedMixin, TemplateView):
-    """Create (no pk in the URL) or edit an object through a form and service functions."""
+    """Create (no pk in the URL) or edit an object through a form and service functions.
+
+    - Optimistic locking: a model with a ``version`` field carries it in the form
+      (``VersionedFormMixin``); ``update`` passes ``self.expected_version()`` to the service,
+      and a stale save is answered 409 with the other person's change named (``conflict`` in
+      the context), nothing overwritten.
+    - Place fields (``PlaceFieldsMixin`` forms): narrowed by scope and locked for camat/lurah by
+      the form; here the kelurahan select refreshes the TPS select by HTMX.
+    - ``prefill``: query parameters that preset fields of a new form (links from other pages).
+    """
 
     form_class = None
     template_name = "core/object_edit.html"
+    prefill: tuple[str, ...] = ()
+    form = None
 
     def create(self, obj, *, actor):
         raise NotImplementedError
@@ -119,11 +167,32 @@ class ObjectEditView(ScopedMixin, TemplateView):
     def new_object(self):
         return self.get_base_queryset().model()
 
+    def form_kwargs(self) -> dict:
+        """Extra keyword arguments of the form (e.g. ``election``)."""
+        return {}
+
+    def get_initial(self) -> dict:
+        return {key: self.request.GET[key] for key in self.prefill if self.request.GET.get(key)}
+
     def get_form(self, obj, data=None):
-        return self.form_class(data=data, instance=obj, user=self.request.user)
+        kwargs = {"instance": obj, "user": self.request.user, **self.form_kwargs()}
+        if data is None and self.prefill:
+            kwargs["initial"] = self.get_initial()
+        if data is not None and self.request.FILES:
+            kwargs["files"] = self.request.FILES
+        form = self.form_class(data=data, **kwargs)
+        refresh_places(form, self.request.path)
+        return form
+
+    def expected_version(self):
+        """The version the editor loaded (None for a model without one)."""
+        return self.form.cleaned_data.get("version") if self.form is not None else None
 
     def success_url(self, obj) -> str:
         return obj.get_absolute_url()
+
+    def success_message(self, obj) -> str:
+        return _("Saved: %(object)s.") % {"object": obj}
 
     def _object(self):
         if "pk" in self.kwargs:
@@ -132,28 +201,44 @@ class ObjectEditView(ScopedMixin, TemplateView):
             raise PermissionDenied
         return self.new_object()
 
+    def render_form(self, obj, form, *, status=200, conflict=None):
+        return self.render_to_response(self.get_context_data(form=form, object=obj, conflict=conflict),
+                                       status=status)
+
     def get(self, request, *args, **kwargs):
         obj = self._object()
-        return self.render_to_response(self.get_context_data(form=self.get_form(obj), object=obj))
+        return self.render_form(obj, self.get_form(obj))
 
     def post(self, request, *args, **kwargs):
         obj = self._object()
         is_new = obj.pk is None
         before = None if is_new else audit.snapshot(obj)
-        form = self.get_form(obj, data=request.POST)
+        form = self.form = self.get_form(obj, data=request.POST)
         if form.is_valid():
             obj = form.save(commit=False)
             try:
                 if is_new:
-                    self.create(obj, actor=request.user)
+                    obj = self.create(obj, actor=request.user) or obj
                 else:
-                    self.update(obj, actor=request.user, before=before)
+                    obj = self.update(obj, actor=request.user, before=before) or obj
+            except ConflictError as exc:
+                return self.render_form(obj, form, status=409, conflict=exc.messages)
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": obj})
+                messages.success(request, self.success_message(obj))
                 return HttpResponseRedirect(self.success_url(obj))
-        return self.render_to_response(self.get_context_data(form=form, object=obj), status=400)
+        return self.render_form(obj, form, status=400)
+
+
+def refresh_places(form, path: str) -> None:
+    """The kelurahan select of a form with place fields reloads the TPS select (HTMX) when it
+    changes; the view answers the GET with the form narrowed to that kelurahan."""
+    fields = getattr(form, "fields", {})
+    if "kelurahan" in fields and "tps" in fields and not fields["kelurahan"].disabled:
+        fields["kelurahan"].widget.attrs.update({
+            "hx-get": path, "hx-trigger": "change", "hx-target": "#field-tps",
+            "hx-select": "#field-tps", "hx-swap": "outerHTML", "hx-include": "closest form"})
 
 
 def protected_uses(exc: ProtectedError | RestrictedError) -> str:

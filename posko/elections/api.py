@@ -74,7 +74,7 @@ class TpsSerializer(ServiceSerializer):
 
     def validate(self, attrs):
         if self.instance is None and attrs.get("election") is None:
-            attrs["election"] = Election.active()
+            attrs["election"] = self.context["request"].election
             if attrs["election"] is None:
                 raise serializers.ValidationError(
                     {"election": _("There is no active election: choose one.")})
@@ -152,3 +152,11 @@ class KelurahanViewSet(regions_api.KelurahanViewSet):
 
     def get_queryset(self):
         return with_tps_totals(super().get_queryset(), self.request.user, "kelurahan")
+
+
+ROUTES = [
+    ("wilayah/kecamatan", KecamatanViewSet, "kecamatan"),
+    ("wilayah/kelurahan", KelurahanViewSet, "kelurahan"),
+    ("elections", ElectionViewSet, "election"),
+    ("tps", TpsViewSet, "tps"),
+]

@@ -1,8 +1,26 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import election as request_election
+from posko.core import shell
+
 
 class ElectionsConfig(AppConfig):
     name = "posko.elections"
     label = "elections"
     verbose_name = _("Elections")
+
+    def ready(self):
+        from posko.elections.models import Election
+
+        def by_pk(pk):
+            try:
+                return Election.objects.filter(pk=int(pk)).first()
+            except (TypeError, ValueError, OverflowError):
+                return None
+
+        request_election.register_provider(Election.active, by_pk)
+        shell.register_nav("regions", _("Regions"), "regions:kecamatan_list", order=20, more=True)
+        shell.register_nav("tps", _("TPS"), "elections:tps_list", order=30, more=True)
+        shell.register_nav("elections", _("Elections"), "elections:election_list", order=60,
+                           more=True)

@@ -29,7 +29,7 @@ from django.views import View
 from django.views.decorators.gzip import gzip_page
 
 from posko.core.geometry import OUTSIDE, Point, areas
-from posko.elections.models import Election, Tps
+from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 VERSION = 1  # of the algorithm and the file's layout: a new version rebuilds every file
@@ -122,7 +122,7 @@ class AreasView(LoginRequiredMixin, View):
     collection when there is no active election or no TPS has coordinates."""
 
     def get(self, request, *args, **kwargs):
-        election = Election.active()
+        election = self.request.election
         if election is None:
             key, data = "none", b'{"type":"FeatureCollection","features":[]}'
         else:

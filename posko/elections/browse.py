@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.views.generic import TemplateView
 
 from posko.core.dashboard import cards_for
-from posko.elections.models import Election, Tps
+from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan
 
 
@@ -34,7 +34,7 @@ class KecamatanListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = Election.active()
+        election = self.request.election
         rows = list(
             Kecamatan.objects.visible_to(self.request.user)
             .annotate(kelurahan_count=Count("kelurahan", distinct=True))
@@ -65,7 +65,7 @@ class KecamatanDetailView(LoginRequiredMixin, TemplateView):
             kecamatan = Kecamatan.objects.visible_to(self.request.user).get(code=kwargs["code"])
         except Kecamatan.DoesNotExist:
             raise Http404 from None
-        election = Election.active()
+        election = self.request.election
         rows = list(
             Kelurahan.objects.visible_to(self.request.user).filter(kecamatan=kecamatan)
             .annotate(**_tps_sums("tps", election)).order_by("name")
@@ -84,7 +84,7 @@ class KelurahanDetailView(LoginRequiredMixin, TemplateView):
                 "kecamatan").get(code=kwargs["code"])
         except Kelurahan.DoesNotExist:
             raise Http404 from None
-        election = Election.active()
+        election = self.request.election
         tps = list(Tps.objects.visible_to(self.request.user).filter(
             election=election, kelurahan=kelurahan).order_by("number"))
         context.update(kelurahan=kelurahan, tps_list=tps, election=election,
@@ -112,7 +112,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         user = self.request.user
         context = super().get_context_data(**kwargs)
-        election = Election.active()
+        election = self.request.election
         today = timezone.localdate()
         tps = Tps.objects.visible_to(user).filter(election=election).aggregate(
             count=Count("pk"), dpt=Sum("dpt_total"), men=Sum("dpt_men"), women=Sum("dpt_women"))
@@ -122,7 +122,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
             kelurahan_count=Kelurahan.objects.visible_to(user).count(),
             tps=tps,
             today=today,
-            module_cards=cards_for(user),
+            module_cards=cards_for(user, election),
             subtitle=" · ".join(who_parts(user)),
         )
         if election:

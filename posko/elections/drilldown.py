@@ -19,7 +19,6 @@ from django.views.generic import TemplateView
 
 from posko.core import audit
 from posko.core.exports import csv_response, xlsx_response
-from posko.elections.models import Election
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 
@@ -127,7 +126,7 @@ class DrillDownView(LoginRequiredMixin, TemplateView):
     def drill_context(self) -> dict:
         self.level = level = resolve_level(self.request)
         query = level.query()
-        return {"election": Election.active(), "level": level, "crumbs": self.crumbs(level),
+        return {"election": self.request.election, "level": level, "crumbs": self.crumbs(level),
                 "query": query, "export_query": f"{query}&" if query else "",
                 "child_label": level.child_label}
 

@@ -242,3 +242,27 @@ def place_codes(kelurahan_code: str) -> tuple[str, str]:
     """(kecamatan code, kab/kota code) of a kelurahan code."""
     kecamatan = kelurahan_code.rsplit(".", 1)[0]
     return kecamatan, kecamatan.rsplit(".", 1)[0]
+
+
+class ElectionSettings(models.Model):
+    """Base of a module's per-election settings: one row per election, created with the
+    defaults on first use (``for_election``), readable Pemda-wide, edited by the Desk admin
+    with optimistic locking (``version``). A subclass adds its fields and its Meta names;
+    its reverse accessor on Election is ``<app_label>_settings``."""
+
+    election = models.OneToOneField("elections.Election", on_delete=models.CASCADE,
+                                    related_name="%(app_label)s_settings",
+                                    verbose_name=_("election"))
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = PemdaWideQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return str(self.election)
+
+    @classmethod
+    def for_election(cls, election):
+        return cls.objects.get_or_create(election=election)[0]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("tps/<int:pk>/delete/", views.TpsDeleteView.as_view(), name="tps_delete"),
     path("tps/<int:pk>/history/", views.TpsHistoryView.as_view(), name="tps_history"),
     path("pemilihan/", views.ElectionListView.as_view(), name="election_list"),
+    path("pemilihan/lihat/", views.ElectionSwitchView.as_view(), name="election_view"),
     path("pemilihan/new/", views.ElectionEditView.as_view(), name="election_add"),
     path("pemilihan/<int:pk>/", views.ElectionDetailView.as_view(), name="election_detail"),
     path("pemilihan/<int:election>/contest/new/", views.ContestEditView.as_view(), name="contest_add"),

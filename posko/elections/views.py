@@ -1,16 +1,18 @@
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Sum
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 from django.views.generic import TemplateView
 
+from posko.core import election as request_election
 from posko.core import services
-from posko.core.templates_example import template_response
 from posko.core.views import (
+    AdminOnlyMixin,
+    ImportTemplateView,
     ObjectDeleteView,
     ObjectDetailView,
     ObjectEditView,
@@ -32,11 +34,10 @@ from posko.elections.models import CandidatePair, Contest, Election, Stage, Tps
 from posko.regions.models import Kelurahan
 
 
-def active_election_or_404() -> Election:
-    election = Election.active()
-    if election is None:
+def election_or_404(request) -> Election:
+    if request.election is None:
         raise Http404(_("There is no active election yet."))
-    return election
+    return request.election
 
 
 class TpsQuerysetMixin:
@@ -52,7 +53,7 @@ class TpsListView(TpsQuerysetMixin, ObjectListView):
     export_name = "tps"
 
     def get_base_queryset(self):
-        election = Election.active()
+        election = self.request.election
         qs = super().get_base_queryset()
         return qs.filter(election=election) if election else qs.none()
 
@@ -62,7 +63,7 @@ class TpsListView(TpsQuerysetMixin, ObjectListView):
         qs = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
         context["totals"] = qs.aggregate(tps=Count("pk"), dpt=Sum("dpt_total"), men=Sum("dpt_men"),
                                          women=Sum("dpt_women"))
-        context["election"] = Election.active()
+        context["election"] = self.request.election
         context["can_edit"] = self.request.user.can_edit_registry
         kelurahan = Kelurahan.objects.visible_to(self.request.user).select_related("kecamatan")
         if filterset.form.data.get("kecamatan"):
@@ -91,7 +92,7 @@ class TpsEditView(TpsQuerysetMixin, ObjectEditView):
     template_name = "elections/tps_edit.html"
 
     def new_object(self):
-        tps = Tps(election=active_election_or_404())
+        tps = Tps(election=election_or_404(self.request))
         code = self.request.GET.get("kelurahan")
         if code and Kelurahan.objects.editable_by(self.request.user).filter(code=code).exists():
             tps.kelurahan_id = code
@@ -120,6 +121,7 @@ class TpsHistoryView(TpsQuerysetMixin, ObjectHistoryView):
 
 class ElectionHistoryView(ObjectHistoryView):
     model = Election
+    election_kwarg = "pk"
 
 
 class TpsImportView(ObjectImportView):
@@ -129,20 +131,18 @@ class TpsImportView(ObjectImportView):
     template_url_name = "elections:tps_import_template"
 
     def get_importer(self):
-        return TpsImporter(actor=self.request.user, election=active_election_or_404())
+        return TpsImporter(actor=self.request.user, election=election_or_404(self.request))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["election"] = Election.active()
+        context["election"] = self.request.election
         return context
 
 
-class TpsImportTemplateView(LoginRequiredMixin, TemplateView):
-    """An XLSX (or ?format=csv) with the import columns and one example row, marked CONTOH
-    (the importer refuses it)."""
-
-    def get(self, request, *args, **kwargs):
-        return template_response(request, "template-impor-tps", "TPS", TPS_COLUMNS)
+class TpsImportTemplateView(ImportTemplateView):
+    columns = TPS_COLUMNS
+    filename = "template-impor-tps"
+    sheet_title = "TPS"
 
 
 # --- elections -------------------------------------------------------------------
@@ -159,6 +159,7 @@ class ElectionListView(LoginRequiredMixin, TemplateView):
 
 class ElectionDetailView(LoginRequiredMixin, TemplateView):
     template_name = "elections/election_detail.html"
+    election_kwarg = "pk"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -188,6 +189,7 @@ class AdminEditView(ObjectEditView):
 class ElectionEditView(AdminEditView):
     model = Election
     form_class = ElectionForm
+    election_kwarg = "pk"
 
 
 class ElectionPartEditView(AdminEditView):
@@ -223,22 +225,18 @@ class CandidatePairEditView(ElectionPartEditView):
                                  pk=self.kwargs["contest"])
 
 
-class ElectionActivateView(LoginRequiredMixin, TemplateView):
+class ElectionActivateView(AdminOnlyMixin, TemplateView):
     """Making an election the active one changes what every page shows: GET asks to
     confirm (a page with the button), POST does it. Desk Pilkada admins only."""
 
     template_name = "elections/election_activate.html"
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_desk_admin:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    election_kwarg = "pk"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["election"] = get_object_or_404(Election.objects.visible_to(self.request.user),
                                                 pk=kwargs["pk"])
-        context["current"] = Election.active()
+        context["current"] = Election.objects.filter(is_active=True).first()
         return context
 
     def post(self, request, *args, **kwargs):
@@ -246,3 +244,25 @@ class ElectionActivateView(LoginRequiredMixin, TemplateView):
         election_services.activate_election(election, actor=request.user)
         messages.success(request, _("%(election)s is now the active election.") % {"election": election})
         return HttpResponseRedirect(reverse("elections:election_detail", args=[election.pk]))
+
+
+class ElectionSwitchView(AdminOnlyMixin, View):
+    """The header's switcher: an admin looks at another election, read-only, beside the
+    active one (POST ``election``: its pk; empty: back to the active election)."""
+
+    def post(self, request, *args, **kwargs):
+        election = None
+        raw = request.POST.get("election", "")
+        if raw:
+            try:
+                election = Election.objects.visible_to(request.user).get(pk=int(raw))
+            except (Election.DoesNotExist, ValueError, OverflowError):
+                raise Http404 from None
+        if election is None or election.is_active:
+            request.session.pop(request_election.SESSION_KEY, None)
+            messages.success(request, _("Back to the active election."))
+        else:
+            request.session[request_election.SESSION_KEY] = election.pk
+            messages.info(request, _("You are looking at %(election)s, read-only.") % {
+                "election": election})
+        return HttpResponseRedirect(reverse("home"))

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 class IncidentsConfig(AppConfig):
     name = "posko.incidents"
@@ -8,6 +10,10 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("Reports and ASN neutrality")
 
     def ready(self):
+        shell.register_urls("laporan/", "posko.incidents.urls", order=50)
+        shell.register_api("posko.incidents.api")
+        shell.register_nav("incidents", _("Incidents"), "incidents:situation", order=60)
+
         from posko.core.dashboard import register_card
         from posko.incidents import report, services
 

@@ -105,8 +105,7 @@ def _neutrality_tables(election, user) -> list[Table]:
     ]
 
 
-def daily_section(report_date: datetime.date, user) -> Section | None:
-    election = Election.active()
+def daily_section(report_date: datetime.date, user, election) -> Section | None:
     if election is None:
         return None
     qs = visible_reports(user, election).select_related("category", "kecamatan", "kelurahan", "tps")
@@ -176,10 +175,9 @@ def period_report(user, start: datetime.date, end: datetime.date, election=None)
     return document
 
 
-def open_card(user):
+def open_card(user, election):
     if not user.is_authenticated:
         return None
-    election = Election.active()
     if election is None:
         return None
     qs = visible_reports(user, election)

@@ -576,3 +576,11 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
         if photo is not None:
             data["photo"] = photo
         return data
+
+
+ROUTES = [
+    ("logistics/requirements", RequirementViewSet, "logistics-requirement"),
+    ("logistics/readiness", ReadinessViewSet, "logistics-readiness"),
+    ("logistics/shortfalls", ShortfallViewSet, "logistics-shortfall"),
+    ("logistics/shipments", ShipmentViewSet, "logistics-shipment"),
+]

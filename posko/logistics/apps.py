@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 class LogisticsConfig(AppConfig):
     name = "posko.logistics"
@@ -8,6 +10,10 @@ class LogisticsConfig(AppConfig):
     verbose_name = _("Logistics")
 
     def ready(self):
+        shell.register_urls("logistik/", "posko.logistics.urls", order=20)
+        shell.register_api("posko.logistics.api")
+        shell.register_nav("logistics", _("Logistics"), "logistics:readiness", order=30)
+
         from posko.elections.signals import tps_changed
         from posko.logistics import requirements
 

@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from posko.core.reports import Section, Table, register_section
 from posko.core.scope import Scope, region_filter
-from posko.elections.models import Election
 from posko.logistics.models import Item, LogisticsSettings, Shortfall, TpsReadiness
 from posko.logistics.readiness import rollup
 from posko.regions.models import Kecamatan
@@ -86,9 +85,8 @@ def _moment(value: datetime.datetime) -> str:
     return timezone.localtime(value).strftime("%d-%m-%Y %H:%M")
 
 
-def logistics_section(day: datetime.date, user) -> Section | None:
+def logistics_section(day: datetime.date, user, election) -> Section | None:
     """None when the active election has no logistics catalogue (the module is not used)."""
-    election = Election.active()
     if election is None or not Item.objects.filter(election=election).exists():
         return None
     now = timezone.now()

@@ -356,7 +356,7 @@ class SettingsView(LoginRequiredMixin, TemplateView):
 
 # --- beranda -------------------------------------------------------------------------------------
 
-def readiness_card(user):
+def readiness_card(user, election):
     """"TPS complete: N of M" for the user's scope (None until the catalogue exists)."""
     if not user.is_authenticated:
         return None

@@ -2,6 +2,8 @@ from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 def _default_groups(sender, **kwargs):
     from posko.outreach.services import ensure_default_groups
@@ -15,6 +17,10 @@ class OutreachConfig(AppConfig):
     verbose_name = _("Outreach and participation")
 
     def ready(self):
+        shell.register_urls("sosialisasi/", "posko.outreach.urls", order=60)
+        shell.register_api("posko.outreach.api")
+        shell.register_nav("outreach", _("Outreach"), "outreach:activity_list", order=70)
+
         # The default target groups (pemilih pemula, perempuan…) exist after every migrate.
         post_migrate.connect(_default_groups, sender=self, dispatch_uid="outreach.default_groups")
 

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from posko.core.reports import Section, Table, register_section
-from posko.elections.models import Election
 from posko.outreach import coverage
 from posko.outreach.models import Activity
 
@@ -25,8 +24,7 @@ def _num(value) -> str:
     return f"{value:,}".replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-def outreach_section(day: datetime.date, user) -> Section | None:
-    election = Election.active()
+def outreach_section(day: datetime.date, user, election) -> Section | None:
     if election is None or not Activity.objects.filter(election=election).exists():
         return None
     acts = list(coverage.activities_on(day, election, user)

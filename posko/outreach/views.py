@@ -707,11 +707,10 @@ class EarlyWarningView(LoginRequiredMixin, TemplateView):
 
 # --- beranda card ------------------------------------------------------------------------------
 
-def outreach_card(user):
+def outreach_card(user, election):
     """"Kelurahan needing extra outreach: N" (None without an active election or activities)."""
     if not user.is_authenticated:
         return None
-    election = Election.active()
     if election is None or not Activity.objects.filter(election=election).exists():
         return None
     rows = coverage.kelurahan_coverage(election, user, with_groups=False)

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import shell
+
 
 class WorkersConfig(AppConfig):
     name = "posko.workers"
@@ -8,6 +10,10 @@ class WorkersConfig(AppConfig):
     verbose_name = _("Ad hoc workers")
 
     def ready(self):
+        shell.register_urls("petugas/", "posko.workers.urls", order=40)
+        shell.register_api("posko.workers.api")
+        shell.register_nav("workers", _("Workers"), "workers:worker_list", order=50)
+
         from posko.core import derived
         from posko.core.dashboard import register_card
         from posko.workers import report

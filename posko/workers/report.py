@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy
 
 from posko.core.dashboard import Card
 from posko.core.reports import Section, Table, register_section
-from posko.elections.models import Election
 from posko.regions.models import Kecamatan
 from posko.workers import stats
 from posko.workers.models import Worker, WorkerSettings
@@ -32,8 +31,7 @@ def _active_with_workers(election):
     return election is not None and Worker.objects.filter(election=election).exists()
 
 
-def staffing_section(day: datetime.date, user) -> Section | None:
-    election = Election.active()
+def staffing_section(day: datetime.date, user, election) -> Section | None:
     if not _active_with_workers(election):
         return None
     rows_by = stats.staffing(election, stats.tps_for(user, election),
@@ -52,8 +50,7 @@ def staffing_section(day: datetime.date, user) -> Section | None:
                           rows, empty=_("No TPS in your area."))])
 
 
-def screening_section(day: datetime.date, user) -> Section | None:
-    election = Election.active()
+def screening_section(day: datetime.date, user, election) -> Section | None:
     if not _active_with_workers(election):
         return None
     qs = stats.visible_workers(user, election).filter(role__in=Worker.KPPS_ROLES)
@@ -69,8 +66,7 @@ def screening_section(day: datetime.date, user) -> Section | None:
                            _("Screened (%)")], rows, empty=_("No KPPS in your area."))])
 
 
-def coverage_section(day: datetime.date, user) -> Section | None:
-    election = Election.active()
+def coverage_section(day: datetime.date, user, election) -> Section | None:
     if not _active_with_workers(election):
         return None
     settings = WorkerSettings.for_election(election)
@@ -97,10 +93,9 @@ def register() -> None:
                      coverage_section, SECTION_ORDER + 2)
 
 
-def coverage_card(user):
+def coverage_card(user, election):
     if not getattr(user, "is_authenticated", False):
         return None
-    election = Election.active()
     if election is None:
         return None
     total = stats.coverage_rollup(stats.visible_workers(user, election), None)

@@ -1,0 +1,125 @@
+"""The page shell by registry: what modules add to every page and to the URLconf.
+
+A module declares in its ``AppConfig.ready()``:
+
+- ``register_nav(key, label, url_name, order=…, more=False, visible=None)``: a link in the
+  navigation (``more=True``: under "More"); ``visible(user) -> bool`` hides it by role;
+- ``register_header(key, template_name, order=…)``: a widget in the header (the notification
+  bell);
+- ``register_context(key, builder)``: ``builder(request) -> dict`` merged into every
+  template's context (keep it lazy: most pages never read it);
+- ``register_urls(prefix, urlconf, order=…)``: ``path(prefix, include(urlconf))`` in the
+  project's URLconf (``urlconf`` is a dotted module path, imported when URLs load);
+- ``register_api(module)``: a dotted module path whose ``ROUTES`` (``(prefix, viewset,
+  basename)``) go into the API router and whose ``EXTRA_URLS`` into ``/api/v1/``.
+
+Nothing here imports an app. A module removed from INSTALLED_APPS registers nothing, and
+the shell (``templates/_nav_links.html``, ``base.html``, ``posko/urls.py``,
+``posko/api_urls.py``) names no module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.urls import NoReverseMatch, reverse
+
+from posko.core.election import is_read_only
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    key: str
+    label: str
+    url_name: str
+    order: int = 100
+    more: bool = False
+    visible: Callable | None = None
+
+
+@dataclass(frozen=True)
+class NavLink:
+    key: str
+    label: str
+    url: str
+
+
+_nav: dict[str, NavEntry] = {}
+_headers: dict[str, tuple[int, str]] = {}
+_contexts: dict[str, Callable] = {}
+_urls: dict[str, tuple[int, str]] = {}
+_api: list[str] = []
+
+
+def register_nav(key: str, label, url_name: str, *, order: int = 100, more: bool = False,
+                 visible: Callable | None = None) -> None:
+    _nav[key] = NavEntry(key, label, url_name, order, more, visible)
+
+
+def register_header(key: str, template_name: str, *, order: int = 100) -> None:
+    _headers[key] = (order, template_name)
+
+
+def register_context(key: str, builder: Callable) -> None:
+    _contexts[key] = builder
+
+
+def register_urls(prefix: str, urlconf: str, *, order: int = 100) -> None:
+    _urls[urlconf] = (order, prefix)
+
+
+def register_api(module: str) -> None:
+    if module not in _api:
+        _api.append(module)
+
+
+def nav_links(user, *, more: bool) -> list[NavLink]:
+    links = []
+    for entry in sorted(_nav.values(), key=lambda e: (e.order, e.key)):
+        if entry.more != more or (entry.visible is not None and not entry.visible(user)):
+            continue
+        try:
+            url = reverse(entry.url_name)
+        except NoReverseMatch:  # its URLs are not loaded (a module half removed)
+            continue
+        links.append(NavLink(entry.key, str(entry.label), url))
+    return links
+
+
+def header_templates() -> list[str]:
+    return [name for _order, name in sorted(_headers.values())]
+
+
+def url_includes() -> list[tuple[str, str]]:
+    """(prefix, urlconf) in order, for posko/urls.py."""
+    return [(prefix, urlconf) for urlconf, (_order, prefix)
+            in sorted(_urls.items(), key=lambda item: (item[1][0], item[0]))]
+
+
+def api_modules() -> list[str]:
+    return list(_api)
+
+
+class _Nav:
+    """Lazy: the links are built when the template reads them."""
+
+    def __init__(self, request):
+        self._user = getattr(request, "user", None)
+
+    @property
+    def main(self):
+        return nav_links(self._user, more=False)
+
+    @property
+    def more(self):
+        return nav_links(self._user, more=True)
+
+
+def context(request) -> dict:
+    """Context processor: the nav, the header widgets and every module's context."""
+    data = {"posko_nav": _Nav(request), "posko_header_templates": header_templates(),
+            "election_read_only": is_read_only(request)}
+    for builder in _contexts.values():
+        data.update(builder(request))
+    return data
