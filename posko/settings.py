@@ -5,6 +5,7 @@ from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
 
+from posko.core.schema import ENUM_NAME_OVERRIDES
 from posko.env import (
     ConfigError,
     env_bool,
@@ -220,12 +221,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # No call to validator.swagger.io: the docs page must work on an intranet.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
-    # Choice sets whose field names collide across modules get their own names.
-    "ENUM_NAME_OVERRIDES": {
-        "TaskStatusEnum": "posko.coordination.models.Task.Status",
-        "AssessmentSourceEnum": "posko.vulnerability.models.Source",
-        "ScreeningResultEnum": "posko.workers.models.Worker.Screening",
-    },
+    # Choice sets whose field names collide across modules get their own names: each
+    # module registers its own (posko.core.schema.register_enum in AppConfig.ready()).
+    "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
 }
 
 LOGGING = {

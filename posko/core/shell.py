@@ -4,6 +4,8 @@ A module declares in its ``AppConfig.ready()``:
 
 - ``register_nav(key, label, url_name, order=…, more=False, visible=None)``: a link in the
   navigation (``more=True``: under "More"); ``visible(user) -> bool`` hides it by role;
+- ``register_public_link(key, label, url_name, order=…, primary=False)``: a link on the
+  login page for people without an account;
 - ``register_header(key, template_name, order=…)``: a widget in the header (the notification
   bell);
 - ``register_context(key, builder)``: ``builder(request) -> dict`` merged into every
@@ -46,6 +48,7 @@ class NavLink:
 
 
 _nav: dict[str, NavEntry] = {}
+_public: dict[str, tuple[int, str, object, str]] = {}
 _headers: dict[str, tuple[int, str]] = {}
 _contexts: dict[str, Callable] = {}
 _urls: dict[str, tuple[int, str]] = {}
@@ -55,6 +58,22 @@ _api: list[str] = []
 def register_nav(key: str, label, url_name: str, *, order: int = 100, more: bool = False,
                  visible: Callable | None = None) -> None:
     _nav[key] = NavEntry(key, label, url_name, order, more, visible)
+
+
+def register_public_link(key: str, label, url_name: str, *, order: int = 100,
+                         primary: bool = False) -> None:
+    """A link on the login page, for people without an account (e.g. the public report form)."""
+    _public[key] = (order, url_name, label, "button" if primary else "")
+
+
+def public_links() -> list[dict]:
+    links = []
+    for key, (_order, url_name, label, css) in sorted(_public.items(), key=lambda i: (i[1][0], i[0])):
+        try:
+            links.append({"key": key, "url": reverse(url_name), "label": str(label), "css": css})
+        except NoReverseMatch:
+            continue
+    return links
 
 
 def register_header(key: str, template_name: str, *, order: int = 100) -> None:
@@ -119,6 +138,7 @@ class _Nav:
 def context(request) -> dict:
     """Context processor: the nav, the header widgets and every module's context."""
     data = {"posko_nav": _Nav(request), "posko_header_templates": header_templates(),
+            "posko_public_links": public_links,
             "election_read_only": is_read_only(request)}
     for builder in _contexts.values():
         data.update(builder(request))
