@@ -5,7 +5,8 @@ Use it with or without a request::
     TpsFilter(request.GET, queryset=Tps.objects.visible_to(user), request=request).qs
     TpsFilter({"kecamatan": "35.73.02"}, queryset=Tps.objects.visible_to(user)).qs
 
-Without ``election`` it keeps the active election's TPS only. With a request,
+Without ``election`` it keeps the TPS of the request's election (``request.election``: the
+active one unless an admin looks at another), or of the active election without a request. With a request,
 the kecamatan/kelurahan choices are the user's scope; without one, the Pemda.
 """
 
@@ -80,5 +81,9 @@ class TpsFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("election"):
-            queryset = queryset.filter(election__is_active=True)
+            election = getattr(self.request, "election", None) if self.request is not None else None
+            if election is not None:
+                queryset = queryset.filter(election=election)
+            else:
+                queryset = queryset.filter(election__is_active=True)
         return queryset
