@@ -20,6 +20,7 @@ class ElectionsConfig(AppConfig):
                 return None
 
         request_election.register_provider(Election.active, by_pk)
+        shell.register_header("elections.switch", "elections/_election_switch.html", order=5)
         shell.register_nav("regions", _("Regions"), "regions:kecamatan_list", order=20, more=True)
         shell.register_nav("tps", _("TPS"), "elections:tps_list", order=30, more=True)
         shell.register_nav("elections", _("Elections"), "elections:election_list", order=60,
