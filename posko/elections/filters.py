@@ -16,6 +16,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from posko.core.election import chosen_pk
 from posko.elections.models import Election, Tps
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
@@ -81,9 +82,8 @@ class TpsFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         if not self.form.cleaned_data.get("election"):
-            election = getattr(self.request, "election", None) if self.request is not None else None
-            if election is not None:
-                queryset = queryset.filter(election=election)
-            else:
+            if self.request is not None and chosen_pk(self.request) is not None:
+                queryset = queryset.filter(election=self.request.election)
+            else:  # the active election, by a join rather than one more query
                 queryset = queryset.filter(election__is_active=True)
         return queryset
