@@ -9,9 +9,11 @@ import uuid
 from collections.abc import Iterable, Sequence
 
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
+from django.db import connection, models
 from django.db.models.fields.files import FieldFile
+from django.utils import timezone
 
+from posko.core.bulk import insert_rows
 from posko.core.context import client_ip_var, request_id_var
 from posko.core.models import AuditEntry
 
@@ -83,9 +85,7 @@ def insert_many(model: type[models.Model], action: str, items: Iterable[tuple], 
     ``items`` yields ``(object_id, object_repr, before, after, kecamatan_code, kelurahan_code)``.
     Written with :func:`posko.core.bulk.insert_rows` in the caller's transaction.
     """
-    from django.utils import timezone
 
-    from posko.core.bulk import insert_rows
 
     now = timezone.now()
     user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -106,8 +106,6 @@ def insert_select(model: type[models.Model], action: str, *, actor, message: str
     thousand rows. ``source`` is ``FROM … WHERE …`` (with ``%s`` for ``params``); the other
     arguments are SQL expressions over it (``after`` a ``jsonb_build_object(...)``). The
     rows are the same as :func:`insert_many` would write."""
-    from django.db import connection
-    from django.utils import timezone
 
     user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     username = actor.get_username() if user_id else ""

@@ -28,6 +28,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psycopg
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
@@ -223,8 +224,6 @@ def verify(path: Path) -> Verification:
 
 
 def _verify_postgres(dump: Path, tables, manifest: dict, result: Verification) -> None:
-    import psycopg
-
     db = connection.settings_dict
     scratch = f"posko_verify_{os.getpid()}_{int(timezone.now().timestamp())}"
     admin_args, env = _pg_env(db)

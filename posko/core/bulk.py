@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 
 from django.db import connection, models
+from psycopg.copy import QueuedLibpqWriter
 
 
 def _preparer(field: models.Field):
@@ -58,8 +59,6 @@ def insert_rows(model: type[models.Model], fields: Sequence[str],
 
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            from psycopg.copy import QueuedLibpqWriter
-
             # The queued writer sends from a thread, so PostgreSQL works while Python prepares rows.
             raw = cursor.cursor
             with raw.copy(f"COPY {table} ({quoted}) FROM STDIN",

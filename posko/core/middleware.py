@@ -3,6 +3,7 @@ import uuid
 from functools import lru_cache
 
 from django.conf import settings
+from django.utils import translation
 
 from posko.core.context import client_ip_var, request_id_var
 
@@ -68,9 +69,6 @@ class LanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.utils import translation
-
         code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
         if code not in dict(settings.LANGUAGES):
             code = settings.LANGUAGE_CODE

@@ -31,6 +31,10 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from fpdf import FPDF
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from posko.core.exports import neutralise
 
@@ -222,8 +226,6 @@ PDF_MAX_CELL_CHARS = 1500  # a longer cell is cut: one cell must never outgrow a
 
 
 def _pdf_class():
-    from fpdf import FPDF
-
     class ReportPDF(FPDF):
         footer_left = ""
 
@@ -455,8 +457,6 @@ def _xlsx_value(value):
 
 def render_xlsx(report: Report, letterhead: Letterhead | None = None) -> bytes:
     """The report as a workbook: a cover sheet, then one sheet per section."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     bold, big = Font(bold=True), Font(bold=True, size=13)
     fill = PatternFill("solid", fgColor="E4E8EE")
@@ -515,7 +515,6 @@ def render_xlsx(report: Report, letterhead: Letterhead | None = None) -> bytes:
                         sheet.cell(row=sheet.max_row, column=column).alignment = wrap
             for column, header in enumerate(table.header, start=1):
                 widths[column] = max(widths.get(column, 8), min(len(str(header)) + 2, 40))
-        from openpyxl.utils import get_column_letter
 
         for column, width in widths.items():
             sheet.column_dimensions[get_column_letter(column)].width = width

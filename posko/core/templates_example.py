@@ -22,6 +22,10 @@ import re
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from posko.core.exports import csv_response
 from posko.core.importer import Column, ImportResult, parse_text
@@ -104,10 +108,6 @@ class ExampleRowMixin:
 def template_xlsx(sheet_title: str, columns: list[Column]) -> bytes:
     """The header in bold and the example row in grey italics, every cell text (so Excel
     keeps 001, a 16-digit NIK and 35.73.02.1001 as typed), a note on the CONTOH cell."""
-    from openpyxl import Workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
 
     workbook = Workbook()
     sheet = workbook.active

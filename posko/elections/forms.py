@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from posko.accounts.models import Role
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import CandidatePair, Contest, Election, Stage, Tps
 from posko.elections.services import tps_validation_errors
-from posko.regions.models import KabKota, Kelurahan, Pemda, Provinsi
+from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi
 
 
 class PlaceFieldsMixin:
@@ -13,9 +14,6 @@ class PlaceFieldsMixin:
     following the chosen kelurahan (the page refreshes it with htmx)."""
 
     def setup_place_fields(self, user, election_id) -> None:
-        from posko.accounts.models import Role
-        from posko.regions.models import Kecamatan
-
         fields = self.fields
         fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
         fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user).select_related("kecamatan")

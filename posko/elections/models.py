@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedManager
@@ -45,8 +46,6 @@ class Election(models.Model):
         return cls.objects.filter(is_active=True).first()
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("elections:election_detail", args=[self.pk])
 
 
@@ -224,8 +223,6 @@ class Tps(models.Model):
         return f"TPS {self.number:03d}"
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("elections:tps_detail", args=[self.pk])
 
     def set_place(self) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from posko.core import audit, services
 from posko.elections import rules
 from posko.elections.models import Election, Tps
 from posko.elections.signals import tps_changed
-from posko.regions.models import Pemda
+from posko.regions.models import Kelurahan, Pemda
 
 
 def tps_validation_errors(tps: Tps) -> dict[str, list[str]]:
@@ -40,7 +41,6 @@ def _check(tps: Tps, actor) -> None:
     if errors:
         raise ValidationError(errors)
     # The actor may only place a TPS where they may edit.
-    from posko.regions.models import Kelurahan
 
     if not Kelurahan.objects.visible_to(actor).filter(code=tps.kelurahan_id).exists() or not getattr(
         actor, "can_edit_registry", False
@@ -49,8 +49,6 @@ def _check(tps: Tps, actor) -> None:
 
 
 def _outside_scope_message() -> str:
-    from django.utils.translation import gettext as _
-
     return _("You may not add or change TPS in this kelurahan.")
 
 
