@@ -221,12 +221,12 @@ def test_registered_section_appears_in_the_daily_report(dummy_sections, personas
 
 
 def test_coordination_registers_its_sections_and_letterhead_at_startup(monkeypatch):
-    monkeypatch.setattr(reports, "_sections", {})
-    monkeypatch.setattr(reports, "_letterhead_provider", None)
+    monkeypatch.setattr(reports.document, "_sections", {})
+    monkeypatch.setattr(reports.document, "_letterhead_provider", None)
     apps.get_app_config("coordination").ready()
     assert {"coordination.stages", "coordination.completed", "coordination.overdue",
-            "coordination.meetings", "coordination.checklists"} <= set(reports._sections)
-    assert reports._letterhead_provider is coordination_report.letterhead
+            "coordination.meetings", "coordination.checklists"} <= set(reports.document._sections)
+    assert reports.document._letterhead_provider is coordination_report.letterhead
 
 
 # --- the daily report ----------------------------------------------------------------------------
