@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 from posko.accounts.models import Role, User
 from posko.core.models import AuditEntry
@@ -86,8 +87,6 @@ def test_profile_creates_api_token(users, personas):
     client = personas["kelurahan_a"].client
     client.post(reverse("accounts:profile"))
     page = client.get(reverse("accounts:profile")).content.decode()
-    from rest_framework.authtoken.models import Token
-
     token = Token.objects.get(user=users["kelurahan_a"])
     assert token.key in page
 

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import datetime
 import io
+import random
 from collections import Counter, defaultdict
+from types import SimpleNamespace
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
+from django.utils import translation
 
 from posko.accounts.models import Agency, Role, User
 from posko.core.models import AuditEntry
-from posko.demo import data
+from posko.demo import data, places
 from posko.demo.data import build_demo, generate_tps_rows
 from posko.demo.management.commands.demo import Command
 from posko.elections.models import CandidatePair, Contest, Election, Tps
 from posko.elections.rules import check_coordinates
+from posko.logistics.models import Shipment
 from posko.regions.models import Kelurahan, Pemda
+from posko.workers.models import Worker
 
 BLIMBING, KLOJEN, KEDUNGKANDANG, SUKUN, LOWOKWARU = (f"35.73.0{i}" for i in range(1, 6))
 BUNULREJO, KEBONSARI = "35.73.01.1008", "35.73.04.1003"
@@ -122,14 +131,12 @@ def test_rows_are_deterministic(rows):
 
 
 def test_helpers():
-    assert data.apportion(10, [1, 1, 1]) == [4, 3, 3]
-    assert sum(data.apportion(1188, [0.3, 1.7, 2.2], minimum=4)) == 1188
-    import random
-
-    values = data.fit_sum([10, 10, 10], 50, [0, 0, 0], [20, 20, 20], random.Random(1))
+    assert places.apportion(10, [1, 1, 1]) == [4, 3, 3]
+    assert sum(places.apportion(1188, [0.3, 1.7, 2.2], minimum=4)) == 1188
+    values = places.fit_sum([10, 10, 10], 50, [0, 0, 0], [20, 20, 20], random.Random(1))
     assert sum(values) == 50 and max(values) <= 20
     with pytest.raises(ValueError):
-        data.fit_sum([1, 1], 100, [0, 0], [10, 10], random.Random(1))
+        places.fit_sum([1, 1], 100, [0, 0], [10, 10], random.Random(1))
 
 
 # --- the build (database) -------------------------------------------------------------------
@@ -238,9 +245,6 @@ def test_rebuild_resets_what_was_changed(db):
     edited = Tps.objects.get(kelurahan_id=KEBONSARI, number=1)
     edited.dpt_men, edited.address = 1, "diubah"
     edited.save()
-    from posko.logistics.models import Shipment
-    from posko.workers.models import Worker
-
     # A TPS with shipments or posted workers cannot be deleted (PROTECT): clear them first.
     Shipment.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).delete()
     Worker.objects.filter(tps__kelurahan_id=KEBONSARI, tps__number=2).update(replaces=None)
@@ -292,16 +296,6 @@ def test_command_builds_and_prints_the_users(db, monkeypatch):
 
 
 def test_demo_has_the_pkpu_schedule_and_home_shows_the_stage(db):
-    import datetime
-    from unittest import mock
-
-    from django.test import Client
-    from django.urls import reverse
-
-    from posko.accounts.models import User
-    from posko.demo.data import build_demo
-    from posko.elections.models import Election
-
     build_demo()
     election = Election.active()
     campaign = election.stages.get(name="Kampanye")
@@ -319,10 +313,6 @@ def test_demo_has_the_pkpu_schedule_and_home_shows_the_stage(db):
 
 def test_banner_is_in_the_site_language():
     """The summary after the build speaks the site's language, never a mix (issue 8)."""
-    from types import SimpleNamespace
-
-    from django.utils import translation
-
     result = SimpleNamespace(changed=False, tps_kept_extra=2, kecamatan=5, kelurahan=57, tps=1188,
                              lokasi_khusus=6, dpt_total=660_744, dpt_men=323_167,
                              dpt_women=337_577, users=[])

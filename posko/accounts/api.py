@@ -9,6 +9,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from posko.accounts import services
+from posko.accounts.models import User
 from posko.core import audit
 from posko.core.api import refuse_cross_site
 from posko.core.middleware import client_ip
@@ -35,6 +36,4 @@ class ObtainTokenView(ObtainAuthToken):
 
     @staticmethod
     def _user(username):
-        from posko.accounts.models import User
-
         return User.objects.filter(username=username).first()

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        # App loading: the signal receivers import models, which need the app registry ready.
         from posko.accounts import signals  # noqa: F401
 
         def managers(user):

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
@@ -18,8 +19,6 @@ class LoginForm(StyledFormMixin, AuthenticationForm):
     }
 
     def clean(self):
-        from django.conf import settings
-
         username = (self.data.get("username") or "").strip()
         if services.login_blocked(username, client_ip(self.request) if self.request else None):
             raise forms.ValidationError(self.error_messages["blocked"], code="blocked",

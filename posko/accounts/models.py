@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 
@@ -34,8 +35,6 @@ class Agency(models.Model):
         return self.short_name or self.name
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("coordination:agency_detail", args=[self.pk])
 
 
@@ -96,8 +95,6 @@ class User(AbstractUser):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        from django.urls import reverse
-
         return reverse("accounts:user_edit", args=[self.pk])
 
     # --- what the role allows -------------------------------------------------

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import random
 
+from posko.elections.models import Tps
+
 BAWASLU_MALANG_COUNTS = {
     "kpps_luar_domisili": 375,
     "pemilih_tms": 183,
@@ -28,8 +30,6 @@ SEED = 35_73_2024
 def bawaslu_tps(election, indicator: str, count: int | None = None) -> list[int]:
     """The ids of the demo TPS that carry ``indicator`` (sorted), ``count`` of them
     (default: Bawaslu's count above). The same call always returns the same TPS."""
-    from posko.elections.models import Tps
-
     if count is None:
         count = BAWASLU_MALANG_COUNTS[indicator]
     ids = sorted(Tps.objects.filter(election=election).values_list("pk", flat=True))

@@ -43,6 +43,7 @@ from django.utils.translation import gettext as _
 from posko.accounts.models import Agency, User
 from posko.elections.models import Election, Tps
 from posko.logistics import readiness, requirements
+from posko.logistics.catalogue import install_defaults
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -89,8 +90,6 @@ def _demo_users(result) -> dict[str, User]:
 # --- catalogue and requirements ------------------------------------------------------------------
 
 def _catalogue(election, admin) -> int:
-    from posko.logistics.catalogue import install_defaults  # lazily: another area's module
-
     return install_defaults(election, actor=admin)
 
 

@@ -8,6 +8,7 @@ class RegionsConfig(AppConfig):
     verbose_name = _("Regions")
 
     def ready(self):
+        # App loading: models can only be imported once the app registry is ready.
         from posko.core.scope import register_pemda_provider
         from posko.regions.models import Pemda
 
