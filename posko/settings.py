@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "posko.incidents",
     "posko.outreach",
     "posko.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -178,6 +180,25 @@ POSKO_IMPORT_MAX_ROWS = env_int("POSKO_IMPORT_MAX_ROWS", 200_000, minimum=1)
 # Seconds an import may take (reading, checking, writing) before it is stopped and rolled
 # back with a message; keep it below gunicorn's --timeout (README: 150 s vs --timeout 180).
 POSKO_IMPORT_TIME_LIMIT = env_int("POSKO_IMPORT_TIME_LIMIT", 150, minimum=1)
+
+# Background jobs (posko/core/jobs.py) through Django's task API. "database": the queue is a
+# table, `posko worker` runs it (the default: no other service). "rq": Redis at
+# POSKO_REDIS_URL carries it, and `posko worker` on any number of machines runs it.
+# "immediate": jobs run inside the request (the test suite).
+POSKO_JOBS = env_choice("POSKO_JOBS", "database", ["database", "rq", "immediate"])
+POSKO_REDIS_URL = env_str("POSKO_REDIS_URL", "redis://127.0.0.1:6379/0")
+# A worker's heartbeat and schedule round (seconds), and when a worker counts as gone.
+POSKO_WORKER_TICK_SECONDS = env_int("POSKO_WORKER_TICK_SECONDS", 10, minimum=1)
+POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
+TASKS = {"default": {"BACKEND": {
+    "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}[POSKO_JOBS], "QUEUES": ["default"]}}
+if POSKO_JOBS == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {"default": {"URL": POSKO_REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # The fast receipt page posts ~38 fields per TPS shipment; a large desa has 60+ TPS.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10000

@@ -6,6 +6,8 @@ import tempfile
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-posko-0123456789")
 os.environ.setdefault("POSKO_DATA_DIR", tempfile.mkdtemp(prefix="posko-test-"))
+# Jobs run inside the request unless a test starts a real worker (tests/test_jobs_worker.py).
+os.environ.setdefault("POSKO_JOBS", "immediate")
 
 from posko.settings import *  # noqa: E402,F403
 

@@ -1,4 +1,6 @@
-"""The audit log: the only model of core."""
+"""Core's own models, none of them a domain model: the audit log, and the bookkeeping of
+background jobs (what was asked, by whom, how far it is), of periodic schedules and of the
+workers seen alive."""
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -59,3 +61,92 @@ class AuditEntry(models.Model):
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+class Job(models.Model):
+    """One piece of background work asked for by a user or a schedule. The work itself runs
+    through Django's task API (``core.jobs.run_job`` with this row's id); this row is what the
+    user sees: status, progress, the result file and its expiry, the error."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=60)
+    label = models.CharField(_("job"), max_length=200)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     db_constraint=False, on_delete=models.SET_NULL,
+                                     related_name="+", verbose_name=_("requested by"))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.QUEUED)
+    phase = models.CharField(_("phase"), max_length=60, blank=True)
+    done_count = models.PositiveIntegerField(_("done"), default=0)
+    total_count = models.PositiveIntegerField(_("total"), null=True, blank=True)
+    progress = models.JSONField(_("progress"), default=dict, blank=True)
+    message = models.TextField(_("result"), blank=True)
+    error = models.TextField(_("error"), blank=True)
+    result = models.JSONField(_("result data"), null=True, blank=True)
+    file_path = models.CharField(_("file"), max_length=300, blank=True)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    content_type = models.CharField(_("file type"), max_length=100, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("file expires at"), null=True, blank=True)
+    worker = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        indexes = [models.Index(fields=["status", "created_at"], name="job_status")]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if not self.total_count:
+            return None
+        return min(100, round(100 * self.done_count / self.total_count))
+
+
+class Schedule(models.Model):
+    """When a periodic job is next due. Claimed with one conditional UPDATE, so with several
+    workers each run happens once."""
+
+    key = models.CharField(_("schedule"), max_length=60, primary_key=True)
+    next_run_at = models.DateTimeField(_("next run"))
+    last_run_at = models.DateTimeField(_("last run"), null=True, blank=True)
+    last_worker = models.CharField(_("worker"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("schedule")
+        verbose_name_plural = _("schedules")
+
+    def __str__(self):
+        return self.key
+
+
+class WorkerBeat(models.Model):
+    """A worker process's heartbeat: the beranda warns when none was seen recently."""
+
+    worker = models.CharField(_("worker"), max_length=100, primary_key=True)
+    backend = models.CharField(_("queue"), max_length=20)
+    started_at = models.DateTimeField(_("started at"))
+    last_seen = models.DateTimeField(_("last seen"), db_index=True)
+
+    class Meta:
+        verbose_name = _("worker")
+        verbose_name_plural = _("workers")
+
+    def __str__(self):
+        return self.worker
