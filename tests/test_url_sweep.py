@@ -117,6 +117,9 @@ ROUTE_KINDS = {
     "outreach:turnout_tps": {"pk": "tps"},
     "outreach:turnout_kelurahan": {"code": "kelurahan"},
     "audit_entry": {"pk": "audit_entry"},
+    "job_detail": {"pk": "job"},
+    "job_download": {"pk": "job"},
+    "job_retry": {"pk": "job"},
     "api:incident-public-status": {"code": "public_code"},
     "api:kecamatan-detail": {"code": "kecamatan"},
     "api:kelurahan-detail": {"code": "kelurahan"},
@@ -132,6 +135,7 @@ PLACED_THROUGH = {
     "evidence": "its report",
     "activity_file": "its activity",
     "notification": "its owner (a kelurahan A / B operator)",
+    "job": "the user who asked for it (a kelurahan A / B operator)",
 }
 # Every other kind is placed exactly when its model declares a Scope (Tps, Kecamatan,
 # Kelurahan, Task, SupervisionResponse, Shipment, Shortfall, SupportRequest, Requirement,
