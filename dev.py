@@ -77,7 +77,7 @@ def pg_target(url: str) -> tuple[str, int, str]:
     return parsed.hostname or "127.0.0.1", parsed.port or 5432, f"test_{name}"
 
 
-def _pg_ready(host: str = "127.0.0.1", port: int = 5432) -> bool:
+def _port_open(host: str = "127.0.0.1", port: int = 5432) -> bool:
     try:
         import socket
 
@@ -89,7 +89,7 @@ def _pg_ready(host: str = "127.0.0.1", port: int = 5432) -> bool:
 
 def ensure_postgres(url: str = PG_URL) -> bool:
     host, port, _ = pg_target(url)
-    if _pg_ready(host, port):
+    if _port_open(host, port):
         return True
     clusters = Path("/etc/postgresql")
     local = host in {"127.0.0.1", "localhost", "::1"}
@@ -98,9 +98,39 @@ def ensure_postgres(url: str = PG_URL) -> bool:
             say(f"Starting PostgreSQL {version}")
             subprocess.call(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "start"])
         for _ in range(30):
-            if _pg_ready(host, port):
+            if _port_open(host, port):
                 return True
             time.sleep(1)
+    return False
+
+
+# --- Redis (the RQ end-to-end test) ---------------------------------------------------
+
+REDIS_URL = os.environ.get("POSKO_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def ensure_redis() -> bool:
+    """Redis on 127.0.0.1:6379 for the RQ worker test: started (installed as root if missing)
+    the way the machine's own start-up does it."""
+    if _port_open("127.0.0.1", 6379):
+        return True
+    if not shutil.which("redis-server") and os.geteuid() == 0 and shutil.which("apt-get"):
+        say("Installing Debian's redis-server for the RQ worker test")
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        run("apt-get", "update", "-qq", env=env, check=False)
+        run("apt-get", "install", "-y", "-qq", "--no-install-recommends", "redis-server", env=env,
+            check=False)
+    if shutil.which("redis-server"):
+        say("Starting Redis")
+        for folder in ("/var/lib/redis", "/var/log/redis"):
+            Path(folder).mkdir(parents=True, exist_ok=True)
+        subprocess.call(["redis-server", "--daemonize", "yes", "--bind", "127.0.0.1", "-::1",
+                         "--port", "6379", "--save", "", "--appendonly", "no",
+                         "--dir", "/var/lib/redis", "--logfile", "/var/log/redis/ci.log"])
+        for _ in range(20):
+            if _port_open("127.0.0.1", 6379):
+                return True
+            time.sleep(0.5)
     return False
 
 
@@ -137,13 +167,16 @@ def test(args: list[str]) -> None:
     run(PY, "manage.py", "check", env=settings)
     run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=settings)
 
+    redis = REDIS_URL if ensure_redis() else ""
+    if not redis and CI:
+        sys.exit("Redis is not reachable on 127.0.0.1:6379 and could not be started.")
     say("Test suite on SQLite")
-    run(*pytest, env={"DATABASE_URL": ""})
+    run(*pytest, env={"DATABASE_URL": "", "POSKO_TEST_REDIS_URL": redis})
 
     host, port, test_database = pg_target(PG_URL)
     if ensure_postgres(PG_URL):
         say(f"Test suite on PostgreSQL ({host}:{port}, test database {test_database})")
-        run(*pytest, env={"DATABASE_URL": PG_URL})
+        run(*pytest, env={"DATABASE_URL": PG_URL, "POSKO_TEST_REDIS_URL": redis})
     elif CI:
         sys.exit(f"PostgreSQL is not reachable on {host}:{port} and could not be started.")
     else:

@@ -48,7 +48,8 @@ class Command(BaseCommand):
             runner.configure_signals()
             runner.run()
         elif backend == "rq":
-            call_command("rqworker", "default", with_scheduler=True, burst=batch, name=worker)
+            call_command("rqworker", "default", with_scheduler=True, burst=batch, name=worker,
+                         job_class="django_tasks_rq.backend.Job")
         else:
             raise CommandError("POSKO_JOBS=immediate runs jobs in the request: there is no worker to start.")
 
