@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.utils.formats import number_format
@@ -73,5 +78,19 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
 
     def serve(self, addrport: str) -> None:
-        # No autoreloader: it would start this command (and the build) again in a child process.
-        call_command("runserver", addrport, use_reloader=False)
+        """The development server, with a background worker beside it (imports, exports,
+        reminders, escalation), stopped with it. No autoreloader: it would start this
+        command (and the build) again in a child process."""
+        worker = None
+        if settings.POSKO_JOBS != "immediate":
+            worker = subprocess.Popen([sys.executable, "-m", "posko", "worker"], env=os.environ.copy())
+            self.stdout.write(_("Background worker started (pid %(pid)s).") % {"pid": worker.pid})
+        try:
+            call_command("runserver", addrport, use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
