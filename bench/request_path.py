@@ -69,7 +69,7 @@ def prepare_bare(url: str) -> str:
            "PYTHONPATH": str(common.ROOT)}
     script = ("import django; django.setup();"
               "from django.core.management import call_command;"
-              "call_command('migrate', run_syncdb=True, verbosity=0);"
+              "call_command('migrate', verbosity=0);"
               "from django.contrib.auth.models import User;"
               "from rest_framework.authtoken.models import Token;"
               "u = User.objects.create_user('bench', password='x');"
