@@ -153,7 +153,7 @@ def check_requirements(election, sample: int = 2000) -> bool:
     """The stored requirements of ``sample`` TPS equal Python's arithmetic."""
     from posko.elections.models import Tps
     from posko.logistics.models import Item, Requirement
-    from posko.logistics.requirements import contest_counter, required_quantity
+    from posko.logistics.services.requirements import contest_counter, required_quantity
 
     items = list(Item.objects.filter(election=election, is_active=True))
     count = contest_counter(election)
@@ -174,7 +174,7 @@ def check_sums(election) -> bool:
 
     from posko.elections.models import Tps
     from posko.logistics.models import Requirement
-    from posko.logistics.requirements import ballots_required, contest_counter
+    from posko.logistics.services.requirements import ballots_required, contest_counter
 
     count = contest_counter(election)
     reserve = election.ballot_reserve_percent
@@ -286,8 +286,8 @@ def catalogue_and_readiness(election, admin, checks: dict) -> None:
 
     from posko.core import audit
     from posko.elections.models import Tps
-    from posko.logistics import catalogue, readiness, requirements
     from posko.logistics.models import Item, Requirement, TpsReadiness
+    from posko.logistics.services import catalogue, readiness, requirements
 
     tps_count = Tps.objects.filter(election=election).count()
     added, _ = timed("install default catalogue + compute (s)", catalogue.install_defaults,
@@ -371,7 +371,7 @@ def national(database_url: str, args) -> int:
     from posko.accounts.models import Role, User
     from posko.elections.models import Election
     from posko.logistics.models import TpsReadiness
-    from posko.logistics.readiness import rollup
+    from posko.logistics.services.readiness import rollup
 
     result = build_national(connection, election_id)
     common.figure("TPS (COPY, s)", f"{result.rows:,} ({result.copy_seconds:.2f})")

@@ -89,7 +89,7 @@ def main() -> None:
         from posko.accounts.models import User
         from posko.demo.data import build_demo
         from posko.elections.models import Election, Tps
-        from posko.logistics import readiness, requirements
+        from posko.logistics.services import readiness, requirements
         from posko.regions.importer import import_wilayah
         from posko.regions.models import Kelurahan, Pemda
 

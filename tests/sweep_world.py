@@ -36,7 +36,6 @@ from posko.core.models import AuditEntry, Job
 from posko.elections.models import CandidatePair, Contest, Stage
 from posko.incidents import services as incident_services
 from posko.incidents.models import NeutralityCase, Pledge
-from posko.logistics import catalogue, custody
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -45,6 +44,9 @@ from posko.logistics.models import (
     SupportRequest,
     TpsReadiness,
 )
+from posko.logistics.services import catalogue
+from posko.logistics.services.receipts import confirm_receipt
+from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
 from posko.vulnerability import services as vulnerability_services
 from posko.vulnerability.instrument import current, ensure_rules
@@ -168,11 +170,11 @@ def _placed(sw: SweepWorld, side: str) -> dict:
         task=task, url=task.get_absolute_url())
 
     items = list(Item.objects.filter(election=election).order_by("pk")[:2])
-    shipment = custody.create_shipment(
+    shipment = create_shipment(
         election, Shipment.Level.PPS, Shipment.Level.TPS, tps, {i: 2 for i in items},
         seal_numbers="KPU-001", vehicle="N 1234 AB", driver="Pak Slamet",
         dispatched_at=DISPATCHED, actor=operator)
-    custody.confirm_receipt(shipment, {items[0].pk: (2, 1, ""), items[1].pk: (2, 0, "")},
+    confirm_receipt(shipment, {items[0].pk: (2, 1, ""), items[1].pk: (2, 0, "")},
                             "Bu Sri (KPPS)", RECEIVED, png(), actor=operator,
                             expected_version=1)
     found.update(shipment=shipment,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import importlib
 import inspect
+import pkgutil
 import re
 from dataclasses import dataclass
 
@@ -27,8 +28,8 @@ from rest_framework.test import APIRequestFactory
 from posko.core.api import ScopedFieldsMixin
 from posko.core.models import AuditEntry
 from posko.incidents.models import NeutralityCase, Pledge
-from posko.logistics import custody
 from posko.logistics.models import Item, Shipment, Shortfall
+from posko.logistics.services.shipments import create_shipment
 from posko.workers import services as worker_services
 from posko.workers.models import Claim, Incident
 from tests.incidents_fixtures import make_report
@@ -93,7 +94,7 @@ def objs(world, users, personas, settings, tmp_path) -> Objects:
                                                status="disiapkan"), actor=admin)
     items = [Item.objects.create(election=world.election, code="kotak", name="Kotak suara",
                                  unit="buah", norm=Item.Norm.PER_TPS, quantity=2, order=1)]
-    shipment_b = custody.create_shipment(world.election, "pps", "tps", world.tps_b,
+    shipment_b = create_shipment(world.election, "pps", "tps", world.tps_b,
                                          {items[0].pk: 2}, actor=users["kelurahan_b"])
     shortfall_b = Shortfall.objects.create(
         election=world.election, kind=Shortfall.Kind.DAMAGED, kecamatan_id=world.kec_b.code,
@@ -390,11 +391,15 @@ def _payload_serializers() -> set[type]:
     ones named by an @action."""
     found = set()
     for name in API_MODULES:
-        module = importlib.import_module(f"posko.{name}.api")
-        source = inspect.getsource(module)
-        for cls_name in re.findall(r"(\w+Serializer)\(\s*data=", source) + re.findall(
-                r"serializer_class=(\w+Serializer)", source):
-            found.add(getattr(module, cls_name))
+        package = importlib.import_module(f"posko.{name}.api")
+        modules = [package] + [  # an api/ package: every module in it
+            importlib.import_module(info.name) for info in pkgutil.iter_modules(
+                getattr(package, "__path__", []), prefix=f"{package.__name__}.")]
+        for module in modules:
+            source = inspect.getsource(module)
+            for cls_name in re.findall(r"(\w+Serializer)\(\s*data=", source) + re.findall(
+                    r"serializer_class=(\w+Serializer)", source):
+                found.add(getattr(module, cls_name))
     return found
 
 
@@ -418,7 +423,7 @@ def _fields(cls):
 
 def test_the_guard_finds_the_write_serializers(db):
     from posko.incidents.api import PublicReportSerializer, TransitionSerializer
-    from posko.logistics.api import ShipmentNewLineSerializer
+    from posko.logistics.api.shipments import ShipmentNewLineSerializer
     from posko.workers.api import ClaimSerializer
 
     found = _with_nested(_router_write_serializers() | _payload_serializers())

@@ -27,7 +27,7 @@ from posko.core.importer import read_rows
 from posko.core.models import AuditEntry
 from posko.elections.imports import TpsImporter
 from posko.elections.models import Tps
-from posko.logistics.plan_import import PlanImporter
+from posko.logistics.imports import PlanImporter
 from posko.outreach.imports import HistoryImporter, TurnoutImporter
 from posko.vulnerability.imports import AssessmentImporter
 from posko.workers.imports import BpjsReturnImporter, WorkerImporter

@@ -24,8 +24,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from posko.elections.models import Tps
-from posko.logistics import readiness, requirements
 from posko.logistics.models import Item, TpsReadiness
+from posko.logistics.services import readiness, requirements
 from posko.outreach import services as outreach_services
 from posko.outreach.models import HistoricalTurnout
 from posko.vulnerability.instrument import current

@@ -16,7 +16,6 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from posko.elections.models import Tps
-from posko.logistics import readiness, requirements
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -25,6 +24,7 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
+from posko.logistics.services import readiness, requirements
 from tests.conftest import EDITS_KEL_A, PERSONA_NAMES, SEES_KEL_A, SEES_KEL_A2, SEES_KEL_B
 
 pytestmark = pytest.mark.django_db

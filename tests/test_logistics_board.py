@@ -17,7 +17,6 @@ from django.utils import timezone, translation
 
 from posko.core import reports
 from posko.elections.models import Election, Tps
-from posko.logistics import readiness, requirements
 from posko.logistics import report as logistics_report
 from posko.logistics.models import (
     Item,
@@ -27,6 +26,7 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
+from posko.logistics.services import readiness, requirements
 from tests.conftest import PERSONA_NAMES, SEES_KEL_A, SEES_KEL_A2, SEES_KEL_B, client_for
 
 pytestmark = pytest.mark.django_db
@@ -443,7 +443,7 @@ def test_report_section_is_absent_without_a_catalogue(world, users):
 def test_report_section_registers_after_coordination(monkeypatch):
     from posko.coordination import report as coordination_report
 
-    monkeypatch.setattr(reports, "_sections", {})
+    monkeypatch.setattr(reports.document, "_sections", {})
     coordination_report.register()
     logistics_report.register()
     logistics_report.register()  # twice is harmless
@@ -453,7 +453,7 @@ def test_report_section_registers_after_coordination(monkeypatch):
 
 
 def test_report_section_in_the_daily_report(reported, users, monkeypatch):
-    monkeypatch.setattr(reports, "_sections", dict(reports._sections))
+    monkeypatch.setattr(reports.document, "_sections", dict(reports.document._sections))
     logistics_report.register()
     client = en(users["admin"])
     page = client.get(reverse("coordination:report"), {"date": "2024-11-27"})

@@ -18,7 +18,7 @@ from posko.demo.logistics import (
     build_logistics,
 )
 from posko.elections.models import Election, Tps
-from posko.logistics import support
+from posko.logistics import access, rules
 from posko.logistics.models import (
     Item,
     LogisticsSettings,
@@ -29,6 +29,7 @@ from posko.logistics.models import (
     SupportRequest,
     TpsReadiness,
 )
+from posko.logistics.services import support
 
 pytestmark = pytest.mark.django_db
 
@@ -165,16 +166,16 @@ def test_support_requests(demo):
     assert all(r.tps and r.tps.special_location == "lapas" for r in gensets)
     assert {r.tps.kelurahan_id for r in gensets} == {"35.73.01.1008", "35.73.04.1003"}
     for r in rows:
-        assert not support.check_note(r.status, r.note)  # every rejection says why
+        assert not rules.check_note(r.status, r.note)  # every rejection says why
         assert r.needed_by.year == 2024 and r.created_at < r.needed_by
     assert {r.status for r in rows} == set(SupportRequest.Status.values)
     # The lurah of Kauman sees their own request only; the Dinkes operator all the ambulances.
     lurah = next(u for u in demo.users if u.username == "lurah.kauman")
-    mine = support.visible_support(lurah)
+    mine = access.visible_support(lurah)
     assert mine.exists() and set(mine.values_list("kelurahan_id", flat=True)) == {
         "35.73.02.1007"}
     dinkes = next(u for u in demo.users if u.username == "dinkes")
-    assert support.visible_support(dinkes).filter(kind="ambulans").count() == 5
+    assert access.visible_support(dinkes).filter(kind="ambulans").count() == 5
 
 
 def test_second_build_changes_nothing(demo):

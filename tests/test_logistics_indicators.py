@@ -14,8 +14,12 @@ from django.utils import translation
 
 from posko.core import derived
 from posko.elections.models import Contest
-from posko.logistics import custody, indicators, requirements
+from posko.logistics import indicators
 from posko.logistics.models import Item, Shipment, Shortfall
+from posko.logistics.services import requirements
+from posko.logistics.services.receipts import confirm_receipt
+from posko.logistics.services.shipments import create_shipment
+from posko.logistics.services.shortfalls import update_shortfall
 from posko.vulnerability.models import Assessment, DerivedValue
 from tests.vulnerability_fixtures import effective, set_values
 
@@ -50,11 +54,11 @@ def items(world):
 
 
 def ship_and_receive(world, users, items, counts, when=RECEIVED, tps=None):
-    shipment = custody.create_shipment(
+    shipment = create_shipment(
         world.election, S.PPS, S.TPS, tps or world.tps_a, {items.kotak: 1, items.bilik: 4},
         seal_numbers="KPU-001", vehicle="N 1234 AB", driver="Pak Slamet",
         dispatched_at=DISPATCHED, actor=users["kelurahan_a"])
-    custody.confirm_receipt(shipment, counts, "Bu Sri (KPPS)", when, actor=users["kelurahan_a"],
+    confirm_receipt(shipment, counts, "Bu Sri (KPPS)", when, actor=users["kelurahan_a"],
                             expected_version=shipment.version)
     return shipment
 
@@ -89,7 +93,7 @@ def test_a_clean_receipt_sets_nothing(world, users, items):
 def test_closing_a_case_keeps_the_history_and_updates_the_evidence(world, users, items):
     ship_and_receive(world, users, items, {items.kotak: (1, 1, ""), items.bilik: (4, 0, "")})
     case = Shortfall.objects.get(kind="damaged")
-    custody.update_shortfall(case, actor=users["admin"], status="resolved",
+    update_shortfall(case, actor=users["admin"], status="resolved",
                              resolution="Diganti KPU", expected_version=case.version)
     stored = DerivedValue.objects.get(tps=world.tps_a, indicator="logistik_rusak")
     assert stored.evidence == "1 shortfall case(s), 0 open"  # still history (riwayat)

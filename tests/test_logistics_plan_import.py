@@ -16,8 +16,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from posko.core.models import AuditEntry
+from posko.logistics.imports import PLAN_COLUMNS, PlanImporter
 from posko.logistics.models import Item, PlannedDistribution
-from posko.logistics.plan_import import PLAN_COLUMNS, PlanImporter
 from tests.conftest import PERSONA_NAMES
 
 pytestmark = pytest.mark.django_db

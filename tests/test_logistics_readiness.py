@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posko.elections.models import Tps
-from posko.logistics import catalogue, readiness, requirements
+from posko.logistics.cards import readiness_card
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -24,7 +24,7 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
-from posko.logistics.views_core import readiness_card
+from posko.logistics.services import catalogue, readiness, requirements
 from posko.regions.models import Kecamatan, Kelurahan
 from tests.test_logistics_requirements import _contests
 
@@ -315,22 +315,22 @@ def _logistics_card(cards):
     return next((c for c in cards if c.url == reverse("logistics:readiness")), None)
 
 
-def test_home_card(marked, personas, users, monkeypatch):
+def test_home_card(marked, world, personas, users, monkeypatch):
     from posko.core import dashboard
 
     # What LogisticsConfig.ready() registers (set here too, so the test does not depend on it).
     monkeypatch.setitem(dashboard._builders, "logistics_readiness", (20, readiness_card))
     admin = _logistics_card(personas["admin"].client.get(reverse("home")).context["module_cards"])
     assert admin is not None and admin.alert
-    card = readiness_card(users["admin"])
+    card = readiness_card(users["admin"], world.election)
     assert (card.url, card.alert) == (reverse("logistics:readiness"), True)
     assert card.value.split()[0] == "1" and card.value.split()[-1] == "3"
-    lurah = readiness_card(users["kelurahan_a"])
+    lurah = readiness_card(users["kelurahan_a"], world.election)
     assert lurah.value.split()[0] == "1" and lurah.value.split()[-1] == "1" and not lurah.alert
-    camat = readiness_card(users["kecamatan_a"])
+    camat = readiness_card(users["kecamatan_a"], world.election)
     assert camat.value.split()[-1] == "2"
-    assert readiness_card(users["kelurahan_b"]).alert
+    assert readiness_card(users["kelurahan_b"], world.election).alert
 
 
 def test_no_home_card_without_catalogue(world, users):
-    assert readiness_card(users["admin"]) is None
+    assert readiness_card(users["admin"], world.election) is None

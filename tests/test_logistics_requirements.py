@@ -18,7 +18,6 @@ from posko.core import audit
 from posko.core.models import AuditEntry
 from posko.elections import services as election_services
 from posko.elections.models import Contest, Tps
-from posko.logistics import catalogue, readiness, requirements
 from posko.logistics.models import (
     Item,
     LogisticsSettings,
@@ -28,6 +27,7 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
+from posko.logistics.services import catalogue, readiness, requirements
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Provinsi
 from tests.conftest import SEES_KEL_A, SEES_KEL_B
 

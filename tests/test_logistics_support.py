@@ -15,8 +15,9 @@ from django.utils import timezone
 
 from posko.accounts.models import Agency, Role, User
 from posko.core.models import AuditEntry
-from posko.logistics import support
+from posko.logistics import access
 from posko.logistics.models import SupportRequest
+from posko.logistics.services import support
 from tests.conftest import PASSWORD, SEES_KEL_A, SEES_KEL_B, client_for
 
 pytestmark = pytest.mark.django_db
@@ -121,12 +122,12 @@ def test_requests_outside_the_pemda_are_404_even_for_admins(world, personas, din
 def test_agency_operator_sees_what_its_agency_fulfils(world, users, dinkes, dishub):
     mine = make(world, dinkes, kel=world.kel_b)
     other = make(world, dishub, kind="kendaraan", kel=world.kel_b)
-    seen = set(support.visible_support(users["agency"]).values_list("pk", flat=True))
+    seen = set(access.visible_support(users["agency"]).values_list("pk", flat=True))
     assert {mine.pk, other.pk} <= seen  # agency operators work Pemda-wide, and see their own
     # A misconfigured region operator sees nothing, an inactive user nothing.
     users["kelurahan_a"].is_active = False
-    assert not support.visible_support(users["kelurahan_a"]).exists()
-    assert not support.visible_support(None).exists()
+    assert not access.visible_support(users["kelurahan_a"]).exists()
+    assert not access.visible_support(None).exists()
 
 
 # --- create -----------------------------------------------------------------------------------

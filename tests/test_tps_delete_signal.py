@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from posko.elections.models import Tps
 from posko.elections.signals import tps_changed
-from posko.logistics import catalogue
 from posko.logistics.models import Requirement, TpsReadiness
+from posko.logistics.services import catalogue
 from posko.vulnerability.models import DerivedValue
 
 pytestmark = pytest.mark.django_db

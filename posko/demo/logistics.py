@@ -9,7 +9,7 @@ The state it shows:
 * PPS → TPS, one shipment per TPS carrying its whole requirement:
   - Klojen and Blimbing: received complete on 25 Nov, except TPS 004 Kauman (Klojen),
     where one of the two ballot boxes arrived damaged — an open DAMAGED shortfall
-    case with the fields ``custody.flag_discrepancies`` gives it (the TPS is
+    case with the fields ``flag_discrepancies`` gives it (the TPS is
     "bermasalah");
   - Kedungkandang: received on 25 Nov; in Wonokoyo and Tlogowaru (the rural
     south-east) the ballots were held back after re-sorting and follow in a second
@@ -42,8 +42,6 @@ from django.utils.translation import gettext as _
 
 from posko.accounts.models import Agency, User
 from posko.elections.models import Election, Tps
-from posko.logistics import readiness, requirements
-from posko.logistics.catalogue import install_defaults
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -53,6 +51,8 @@ from posko.logistics.models import (
     SupportRequest,
     TpsReadiness,
 )
+from posko.logistics.services import readiness, requirements
+from posko.logistics.services.catalogue import install_defaults
 from posko.regions.models import Kecamatan, Kelurahan
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -263,7 +263,7 @@ def _chain(election, users) -> tuple[int, list[Shipment]]:
 
 
 def _damaged_case(election) -> int:
-    """The open DAMAGED case of the damaged ballot box, as ``custody.flag_discrepancies``
+    """The open DAMAGED case of the damaged ballot box, as ``flag_discrepancies``
     records it (one per shipment + item + kind)."""
     kelurahan, number = DAMAGED_TPS
     line = (ShipmentLine.objects.select_related("shipment", "item")

@@ -15,7 +15,7 @@ class LogisticsConfig(AppConfig):
         shell.register_nav("logistics", _("Logistics"), "logistics:readiness", order=30)
 
         from posko.elections.signals import tps_changed
-        from posko.logistics import requirements
+        from posko.logistics.services import requirements
 
         def recompute_for_tps(sender, election, tps_ids, **kwargs):
             # A TPS's DPT changed (edit, import, API): its requirements and readiness follow.
@@ -29,7 +29,7 @@ class LogisticsConfig(AppConfig):
         report.register()
 
         from posko.core.dashboard import register_card
-        from posko.logistics.views_core import readiness_card
+        from posko.logistics.cards import readiness_card
 
         register_card("logistics_readiness", readiness_card, order=20)
 

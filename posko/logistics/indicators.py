@@ -9,7 +9,7 @@ open or resolved:
 - ``logistik_terlambat``: cases "received after the deadline".
 
 The evidence line says how many cases and how many are still open; the link goes to the
-shortfall list of that TPS. ``custody`` calls :func:`changed` after it flags or closes
+shortfall list of that TPS. ``services.shortfalls`` calls :func:`changed` after it flags or closes
 cases. Each source is one grouped query over the election's shortfall cases.
 """
 
@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core import derived
+from posko.logistics.models import Shortfall
 
 KINDS = {
     "logistik_kurang": ("logistics.shortfall", ("short", "surplus", "below")),
@@ -31,8 +32,6 @@ KINDS = {
 
 def _source(kinds):
     def compute(election, tps_ids):
-        from posko.logistics.models import Shortfall
-
         qs = Shortfall.objects.filter(election=election, kind__in=kinds, tps__isnull=False)
         if tps_ids is not None:
             qs = qs.filter(tps_id__in=list(tps_ids))

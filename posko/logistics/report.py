@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from posko.core.reports import Section, Table, register_section
 from posko.core.scope import Scope, region_filter
 from posko.logistics.models import Item, LogisticsSettings, Shortfall, TpsReadiness
-from posko.logistics.readiness import rollup
+from posko.logistics.services.readiness import rollup
 from posko.regions.models import Kecamatan
 
 LATE_LIMIT = 300  # TPS listed as late; the count is always exact

@@ -12,8 +12,8 @@ from django.urls import reverse
 from playwright.sync_api import Page, expect
 
 from posko.elections.models import Tps
-from posko.logistics import requirements
 from posko.logistics.models import Item, TpsReadiness
+from posko.logistics.services import requirements
 from tests.browser.conftest import LocalOnly, log_in, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

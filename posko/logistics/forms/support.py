@@ -1,97 +1,23 @@
-"""Forms and the FilterSet of the support-request pages.
+"""Forms of the support-request pages.
 
 Dropdowns are scoped to the user: kecamatan and kelurahan through ``visible_to(user)``,
 the TPS through the chosen kelurahan. A camat's request is locked to their kecamatan, a
 lurah's to their kelurahan. Place, agency suggestion and every rule are checked by
-``posko.logistics.support`` (the service), whose errors the forms show."""
+``posko.logistics.services.support``, whose errors the forms show."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Tps
-from posko.logistics import support
+from posko.logistics.access import status_choices
+from posko.logistics.forms.fields import KelurahanField
 from posko.logistics.models import SupportRequest
 from posko.regions.models import Kecamatan, Kelurahan
-
-
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
-
-
-def kelurahan_label(kelurahan: Kelurahan) -> str:
-    return f"{kelurahan.kecamatan.name} — {kelurahan.name}"
-
-
-class KelurahanFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return kelurahan_label(obj)
-
-
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    field_class = KelurahanFilterField
-
-
-class SupportFilter(django_filters.FilterSet):
-    """Filters of the support list (links may prefill them: ``?kind=ambulans``,
-    ``?agency=3``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1007``, ``?soon=on``)."""
-
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    kind = django_filters.ChoiceFilter(choices=SupportRequest.Kind.choices, label=_("Kind"),
-                                       empty_label=_("All kinds"))
-    status = django_filters.ChoiceFilter(choices=SupportRequest.Status.choices,
-                                         label=_("Status"), empty_label=_("All statuses"))
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"),
-                                              empty_label=_("All agencies"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"),
-                                                 empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
-    soon = django_filters.BooleanFilter(method="filter_soon", widget=forms.CheckboxInput,
-                                        label=_("Needed within 48 h (open)"))
-
-    class Meta:
-        model = SupportRequest
-        fields = ["search", "kind", "status", "agency", "kecamatan", "kelurahan", "soon"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        search = self.form.fields["search"].widget
-        search.input_type = "search"
-        search.attrs["placeholder"] = _("Search description or note")
-
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(description__icontains=value) | Q(note__icontains=value))
-
-    def filter_soon(self, queryset, name, value):
-        return support.needed_soon(queryset) if value else queryset
-
-
-class KelurahanField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return kelurahan_label(obj)
 
 
 class TpsField(forms.ModelChoiceField):
@@ -153,7 +79,7 @@ class SupportStatusForm(forms.Form):
             kwargs.setdefault("initial", {"version": req.version})
         super().__init__(*args, **kwargs)
         if req is not None and user is not None:
-            allowed = support.status_choices(user, req)
+            allowed = status_choices(user, req)
             self.fields["status"].choices = [(v, label) for v, label in
                                              SupportRequest.Status.choices if v in allowed]
         for field in self.fields.values():

@@ -2,10 +2,10 @@
 the detail with its status form and history, create/edit with optimistic locking, and the
 status change.
 
-Every request is fetched through ``support.visible_support(user)`` (outside it: 404);
-editing needs ``support.can_edit_details`` and a status change
-``support.can_change_status`` (visible but not allowed: 403). Writes go through
-``posko.logistics.support``."""
+Every request is fetched through ``access.visible_support(user)`` (outside it: 404);
+editing needs ``access.can_edit_details`` and a status change
+``access.can_change_status`` (visible but not allowed: 403). Writes go through
+``posko.logistics.services.support``."""
 
 from __future__ import annotations
 
@@ -16,18 +16,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import TemplateView
 
 from posko.core import audit
 from posko.core.services import ConflictError
-from posko.core.views import ObjectListView, ScopedMixin
-from posko.elections.models import Election
-from posko.logistics import support
-from posko.logistics.forms_support import SupportFilter, SupportRequestForm, SupportStatusForm
+from posko.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
+from posko.logistics.access import (
+    can_change_status,
+    can_edit_details,
+    can_request,
+    status_choices,
+    visible_support,
+)
+from posko.logistics.filters import SupportFilter
+from posko.logistics.forms.support import SupportRequestForm, SupportStatusForm
 from posko.logistics.models import SupportRequest
+from posko.logistics.services import support
+from posko.logistics.views.common import in_election
 
 STATUS_LABELS = dict(SupportRequest.Status.choices)
 # The colours of the shared stylesheet's task statuses, reused for requests.
@@ -59,7 +65,7 @@ class SupportMixin(ScopedMixin):
             "agency", "kecamatan", "kelurahan", "tps__kelurahan", "requested_by")
 
     def get_queryset(self):
-        return support.visible_support(self.request.user, self.get_base_queryset())
+        return visible_support(self.request.user, self.get_base_queryset())
 
 
 class SupportListView(SupportMixin, ObjectListView):
@@ -68,13 +74,8 @@ class SupportListView(SupportMixin, ObjectListView):
     export_name = "dukungan-logistik"
     paginate_by = 50
 
-    @cached_property
-    def election(self) -> Election | None:
-        return Election.active()
-
     def get_base_queryset(self):
-        qs = super().get_base_queryset()
-        return qs.filter(election=self.election) if self.election else qs.none()
+        return in_election(super().get_base_queryset(), self.request.election)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -84,9 +85,10 @@ class SupportListView(SupportMixin, ObjectListView):
         else:
             shown = filterset.queryset
         flag_requests(context["object_list"])
-        context.update(election=self.election, summary=support.summary(shown),
+        election = self.request.election
+        context.update(election=election, summary=support.summary(shown),
                        status_choices=SupportRequest.Status.choices,
-                       can_create=support.can_request(self.request.user) and self.election)
+                       can_create=can_request(self.request.user) and election)
         return context
 
     def export_header(self):
@@ -119,29 +121,42 @@ def _history(req) -> list[dict]:
     return entries
 
 
-def render_detail(request, pk, *, status=200, status_form=None, conflict=None):
-    """The detail page, freshly read (a failed write may have changed the object in memory)."""
-    try:
-        req = support.visible_support(request.user, SupportRequest.objects.select_related(
-            "agency", "kecamatan", "kelurahan", "tps__kelurahan", "requested_by",
-            "election")).get(pk=pk)
-    except (SupportRequest.DoesNotExist, ValueError):
-        raise Http404 from None
+def detail_context(request, req, *, status_form=None, conflict=None) -> dict:
     flag_requests([req])
-    choices = support.status_choices(request.user, req)
-    context = {
+    return {
         "object": req, "req": req,
-        "can_edit": support.can_edit_details(request.user, req),
-        "can_change_status": bool(choices),
+        "can_edit": can_edit_details(request.user, req),
+        "can_change_status": bool(status_choices(request.user, req)),
         "status_form": status_form or SupportStatusForm(req=req, user=request.user),
         "conflict": conflict, "history": _history(req),
     }
+
+
+def detail_queryset():
+    return SupportRequest.objects.select_related(
+        "agency", "kecamatan", "kelurahan", "tps__kelurahan", "requested_by", "election")
+
+
+def render_detail(request, pk, *, status=200, status_form=None, conflict=None):
+    """The detail page, freshly read (a failed write may have changed the object in memory)."""
+    try:
+        req = visible_support(request.user, detail_queryset()).get(pk=pk)
+    except (SupportRequest.DoesNotExist, ValueError):
+        raise Http404 from None
+    context = detail_context(request, req, status_form=status_form, conflict=conflict)
     return render(request, "logistics/support_detail.html", context, status=status)
 
 
-class SupportDetailView(SupportMixin, View):
-    def get(self, request, pk):
-        return render_detail(request, pk)
+class SupportDetailView(SupportMixin, ObjectDetailView):
+    template_name = "logistics/support_detail.html"
+
+    def get_base_queryset(self):
+        return detail_queryset()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(detail_context(self.request, context["object"]))
+        return context
 
 
 class SupportStatusView(SupportMixin, View):
@@ -149,7 +164,7 @@ class SupportStatusView(SupportMixin, View):
 
     def post(self, request, pk):
         req = self.get_object()  # 404 first
-        if not support.can_change_status(request.user, req):
+        if not can_change_status(request.user, req):
             raise PermissionDenied
         form = SupportStatusForm(data=request.POST, req=req, user=request.user)
         if form.is_valid():
@@ -169,64 +184,31 @@ class SupportStatusView(SupportMixin, View):
         return render_detail(request, pk, status=400, status_form=form)
 
 
-class SupportEditView(SupportMixin, TemplateView):
+class SupportEditView(SupportMixin, ObjectEditView):
     """Create (``support_add``) or edit (``support_edit``) a request. An edit carries the
     version it was loaded with; if someone saved in between, nothing is saved (409)."""
 
     template_name = "logistics/support_edit.html"
+    form_class = SupportRequestForm
     prefill = ("kind", "kecamatan", "kelurahan", "tps", "agency")
 
-    def get_object_for_form(self):
-        if "pk" in self.kwargs:
-            req = self.get_object()
-            if not support.can_edit_details(self.request.user, req):
-                raise PermissionDenied
-            return req
-        if not support.can_request(self.request.user):
+    def get_editable_object(self):
+        req = self.get_object()  # 404 first
+        if not can_edit_details(self.request.user, req):
             raise PermissionDenied
-        election = Election.active()
-        if election is None:
+        return req
+
+    def can_create(self) -> bool:
+        return can_request(self.request.user)
+
+    def new_object(self):
+        if self.request.election is None:
             raise Http404(_("There is no active election yet."))
-        return SupportRequest(election=election, created_at=timezone.now())
+        return SupportRequest(election=self.request.election, created_at=timezone.now())
 
-    def get_form(self, req, data=None):
-        initial = {}
-        if data is None:  # links (and the TPS refresh) may prefill the place or the kind
-            initial = {k: self.request.GET[k] for k in self.prefill if self.request.GET.get(k)}
-        form = SupportRequestForm(data=data, instance=req, user=self.request.user,
-                                  initial=initial)
-        if not form.fields["kelurahan"].disabled:
-            form.fields["kelurahan"].widget.attrs.update({
-                "hx-get": self.request.path, "hx-trigger": "change", "hx-target": "#field-tps",
-                "hx-select": "#field-tps", "hx-swap": "outerHTML"})
-        return form
+    def create(self, obj, *, actor):
+        support.create_request(obj, actor=actor)
 
-    def render_form(self, req, form, *, status=200, conflict=None):
-        return self.render_to_response(self.get_context_data(
-            form=form, object=req, conflict=conflict), status=status)
-
-    def get(self, request, *args, **kwargs):
-        req = self.get_object_for_form()
-        return self.render_form(req, self.get_form(req))
-
-    def post(self, request, *args, **kwargs):
-        req = self.get_object_for_form()
-        is_new = req.pk is None
-        before = None if is_new else audit.snapshot(req)
-        form = self.get_form(req, data=request.POST)
-        if form.is_valid():
-            req = form.save(commit=False)
-            try:
-                if is_new:
-                    support.create_request(req, actor=request.user)
-                else:
-                    support.update_request(req, actor=request.user, before=before,
-                                           expected_version=form.cleaned_data["version"])
-            except ConflictError as exc:
-                return self.render_form(req, form, status=409, conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": req})
-                return HttpResponseRedirect(req.get_absolute_url())
-        return self.render_form(req, form, status=400)
+    def update(self, obj, *, actor, before):
+        support.update_request(obj, actor=actor, before=before,
+                               expected_version=self.expected_version())

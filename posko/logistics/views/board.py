@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 
-from django import forms
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.contrib.auth.views import redirect_to_login
@@ -28,14 +27,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 
 from posko.core.scope import get_visible_or_404
-from posko.elections.models import Election, Tps
+from posko.elections.models import Tps
+from posko.logistics.filters import ReadinessFilterForm
 from posko.logistics.models import (
     LogisticsSettings,
     Requirement,
@@ -44,9 +44,8 @@ from posko.logistics.models import (
     Shortfall,
     TpsReadiness,
 )
-from posko.logistics.readiness import rollup
 from posko.logistics.report import STATE_ORDER, deadline_label, visible_readiness
-from posko.regions.models import Kecamatan
+from posko.logistics.services.readiness import rollup
 
 State = TpsReadiness.State
 
@@ -68,31 +67,6 @@ def state_legend(counts: dict | None = None) -> list[dict]:
              **STATE_STYLE[s]} for s in (State(v) for v in STATE_ORDER)]
 
 
-def kecamatan_choices(user) -> list[tuple[str, str]]:
-    return list(Kecamatan.objects.visible_to(user).order_by("name").values_list("code", "name"))
-
-
-class ReadinessFilterForm(forms.Form):
-    """``?kecamatan=<code>&state=<code>`` of the board and the map."""
-
-    kecamatan = forms.ChoiceField(label=gettext_lazy("Kecamatan"), required=False)
-    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
-
-    def __init__(self, data, *, user, states):
-        super().__init__(data)
-        self.kecamatan_options = kecamatan_choices(user)
-        self.fields["kecamatan"].choices = [("", _("All kecamatan")), *self.kecamatan_options]
-        self.fields["state"].choices = [("", _("Any state")),
-                                        *((s, State(s).label) for s in states)]
-
-    def apply(self, queryset):
-        if not self.is_valid():
-            return queryset.none()
-        if self.cleaned_data["kecamatan"]:
-            queryset = queryset.filter(kecamatan_id=self.cleaned_data["kecamatan"])
-        if self.cleaned_data["state"]:
-            queryset = queryset.filter(state=self.cleaned_data["state"])
-        return queryset
 
 
 def _deadline(election):
@@ -113,7 +87,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         user = request.user
-        election = Election.active()
+        election = request.election
         not_complete = [s for s in STATE_ORDER if s != State.LENGKAP]
         form = ReadinessFilterForm(request.GET, user=user, states=not_complete)
         context = {"election": election, "form": form, "poll_seconds": self.poll_seconds,
@@ -177,7 +151,7 @@ class MapView(LoginRequiredMixin, TemplateView):
                      "none": _("No TPS with coordinates matches."),
                      "points": _("%(count)s TPS on the map")},
         }
-        context.update(election=Election.active(), form=form, legend=state_legend(),
+        context.update(election=self.request.election, form=form, legend=state_legend(),
                        map_config=config)
         return context
 
@@ -201,7 +175,7 @@ class MapDataView(LoginRequiredMixin, View):
 
     def get(self, request, *args, **kwargs):
         user = request.user
-        election = Election.active()
+        election = request.election
         form = ReadinessFilterForm(request.GET, user=user, states=STATE_ORDER)
         if not form.is_valid():
             return JsonResponse({"errors": form.errors}, status=400)

@@ -13,15 +13,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from posko.core import audit, services
-from posko.logistics import requirements
+from posko.core.services import raise_problems
 from posko.logistics.models import Item, LogisticsSettings
+from posko.logistics.rules import item_problems, settings_problems
+from posko.logistics.services import requirements
 
-MAX_QUANTITY = 10_000
 # Changing one of these changes what every TPS needs.
 NORM_FIELDS = ("norm", "quantity", "voters_per_block", "is_active")
 
@@ -54,32 +54,10 @@ DEFAULT_ITEMS = (
 )
 
 
-def item_problems(item: Item) -> list[tuple[str, str]]:
-    """What is wrong with ``item`` as ``[(field, message)]``."""
-    problems = []
-    if item.norm == Item.Norm.PER_VOTERS and not item.voters_per_block:
-        problems.append(("voters_per_block", _(
-            "Give the number of voters per block for the per-voters norm.")))
-    if item.norm != Item.Norm.BALLOTS and not (item.quantity or 0) >= 1:
-        problems.append(("quantity", _("The quantity must be at least 1.")))
-    if (item.quantity or 0) > MAX_QUANTITY:
-        problems.append(("quantity", _("The quantity cannot be more than %(max)s.")
-                         % {"max": f"{MAX_QUANTITY:,}"}))
-    if item.election_id and item.code and Item.objects.filter(
-            election_id=item.election_id, code=item.code).exclude(pk=item.pk).exists():
-        problems.append(("code", _("Another item of this election already has the code %(code)s.")
-                         % {"code": item.code}))
-    return problems
-
-
 def _check(item: Item) -> None:
     if item.norm != Item.Norm.PER_VOTERS:
         item.voters_per_block = None  # meaningless for the other norms
-    errors: dict[str, list[str]] = {}
-    for field, message in item_problems(item):
-        errors.setdefault(field, []).append(message)
-    if errors:
-        raise ValidationError(errors)
+    raise_problems(item_problems(item))
 
 
 def _norm_changed(before: dict, item: Item) -> bool:
@@ -149,25 +127,12 @@ def norm_label(item: Item, reserve_percent) -> str:
 
 # --- logistics settings ------------------------------------------------------------------------
 
-MAX_DEADLINE_DAYS = 30
-
-
-def settings_problems(obj: LogisticsSettings) -> list[tuple[str, str]]:
-    days = obj.tps_deadline_days
-    if days is None or not 0 <= days <= MAX_DEADLINE_DAYS:
-        return [("tps_deadline_days", _("Give a number of days from 0 to %(max)s.")
-                 % {"max": MAX_DEADLINE_DAYS})]
-    return []
-
-
 @transaction.atomic
-def save_settings(obj: LogisticsSettings, *, actor, before: dict | None) -> LogisticsSettings:
-    """Create or update an election's logistics settings (``before`` is None for a new row)."""
-    errors: dict[str, list[str]] = {}
-    for field, message in settings_problems(obj):
-        errors.setdefault(field, []).append(message)
-    if errors:
-        raise ValidationError(errors)
+def save_settings(obj: LogisticsSettings, *, actor, before: dict | None,
+                  expected_version: int | None = None) -> LogisticsSettings:
+    """Create or update an election's logistics settings (``before`` is None for a new row;
+    ``expected_version`` is the version the editor loaded, None for the stored one)."""
+    raise_problems(settings_problems(obj))
     if before is None:
         return services.create(obj, actor=actor)
-    return services.update(obj, actor=actor, before=before)
+    return services.update(obj, actor=actor, before=before, expected_version=expected_version)

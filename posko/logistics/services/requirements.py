@@ -16,6 +16,7 @@ from django.db import connection, transaction
 
 from posko.elections.models import Contest, Tps
 from posko.logistics.models import Item, Requirement
+from posko.logistics.services import readiness
 
 
 def ballots_required(dpt: int, reserve_percent: Decimal) -> int:
@@ -122,8 +123,6 @@ def recompute(election, tps_ids=None, item_ids=None) -> int:
     Set-based: one INSERT … SELECT (… ON CONFLICT) per chunk of TPS, the arithmetic of
     :func:`required_quantity` in SQL, and one DELETE for the rows of inactive items, so the
     whole country (435,296 TPS × 12 items) takes seconds, not minutes."""
-    from posko.logistics import readiness
-
     items = Item.objects.filter(election=election)
     if item_ids is not None:
         items = items.filter(pk__in=list(item_ids))

@@ -1,4 +1,4 @@
-"""Forms of the catalogue and the logistics settings (saved through ``catalogue``)."""
+"""Forms of the catalogue and the logistics settings (saved through ``services.catalogue``)."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _

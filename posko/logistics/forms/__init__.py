@@ -1,0 +1,1 @@
+"""Logistics forms, one file per capability (import from the capability file)."""

@@ -1,0 +1,34 @@
+"""Fields and widgets the logistics forms and filters share."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from posko.logistics.rules import MAX_COUNT
+from posko.regions.models import Kelurahan
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+COUNT_MESSAGES = {
+    "invalid": _("Enter a whole number (no decimals)."),
+    "min_value": _("A count cannot be negative."),
+    "max_value": _("This count is too large."),
+    "required": _("Enter a count."),
+}
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
+
+
+def kelurahan_label(kelurahan: Kelurahan) -> str:
+    return f"{kelurahan.kecamatan.name} — {kelurahan.name}"
+
+
+class KelurahanField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return kelurahan_label(obj)
+
+
+def count_field(**kwargs) -> forms.IntegerField:
+    return forms.IntegerField(
+        min_value=0, max_value=MAX_COUNT, error_messages=COUNT_MESSAGES,
+        widget=forms.NumberInput(attrs={"min": 0, "step": 1, "inputmode": "numeric",
+                                        "class": "input count"}), **kwargs)

@@ -1,0 +1,1 @@
+"""Logistics pages, one file per capability (import from the capability file)."""
