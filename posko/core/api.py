@@ -14,6 +14,7 @@ Anonymous endpoints that write call ``refuse_cross_site`` (they have no CSRF tok
 
 from __future__ import annotations
 
+import copy
 import json
 from contextlib import contextmanager
 from urllib.parse import urlsplit
@@ -222,10 +223,20 @@ class ScopedFieldsMixin:
     serializer_related_field = VisiblePrimaryKeyRelatedField
 
     def get_fields(self):
-        fields = super().get_fields()
+        # A ModelSerializer rebuilds its fields from the model on every instantiation (a few
+        # milliseconds per request, twice for a write: input and output). They depend on the
+        # class only, so they are built once per class and deep-copied; hardening is applied
+        # to each copy (it sets per-instance validators).
+        template = _FIELDS.get(type(self))
+        if template is None:
+            template = _FIELDS[type(self)] = super().get_fields()
+        fields = copy.deepcopy(template)
         for field in fields.values():
             harden_field(field, scoped=self.scoped_relations)
         return fields
+
+
+_FIELDS: dict[type, dict] = {}
 
 
 class ScopedSerializer(ScopedFieldsMixin, serializers.Serializer):
