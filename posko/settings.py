@@ -189,6 +189,10 @@ POSKO_JOBS = env_choice("POSKO_JOBS", "database", ["database", "rq", "immediate"
 POSKO_REDIS_URL = env_str("POSKO_REDIS_URL", "redis://127.0.0.1:6379/0")
 # A worker's heartbeat and schedule round (seconds), and when a worker counts as gone.
 POSKO_WORKER_TICK_SECONDS = env_int("POSKO_WORKER_TICK_SECONDS", 10, minimum=1)
+# Import files from this size on (bytes) run as background jobs with progress, with their own
+# time limit (seconds), when the importer supports it.
+POSKO_IMPORT_BACKGROUND_BYTES = env_int("POSKO_IMPORT_BACKGROUND_BYTES", 1024 * 1024, minimum=1)
+POSKO_JOB_IMPORT_TIME_LIMIT = env_int("POSKO_JOB_IMPORT_TIME_LIMIT", 3600, minimum=1)
 POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
 TASKS = {"default": {"BACKEND": {
     "database": "django_tasks_db.DatabaseBackend",

@@ -30,8 +30,8 @@ class ImportTimeout(ImportFileError):
     """The import ran past ``POSKO_IMPORT_TIME_LIMIT``; nothing was changed."""
 
 
-def _timeout_error() -> ImportTimeout:
-    seconds = settings.POSKO_IMPORT_TIME_LIMIT
+def _timeout_error(seconds: float | None = None) -> ImportTimeout:
+    seconds = seconds or settings.POSKO_IMPORT_TIME_LIMIT
     return ImportTimeout(_(
         "The import was stopped after %(seconds)s seconds: the file takes too long to process "
         "on this server. Nothing was saved. Split the file into smaller parts (for example one "

@@ -106,6 +106,21 @@ class ImportResult:
     def hidden_error_count(self) -> int:
         return max(0, len(self.errors) - MAX_ERRORS_SHOWN)
 
+    def as_dict(self) -> dict:
+        """For a background job's record: counts, the file error and the errors shown."""
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "file_error": self.file_error, "error_count": len(self.errors),
+                "errors": [[e.row, e.column, e.message] for e in self.shown_errors()]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ImportResult:
+        result = cls(created=data.get("created", 0), updated=data.get("updated", 0),
+                     unchanged=data.get("unchanged", 0), file_error=data.get("file_error"),
+                     errors=[RowError(*item) for item in data.get("errors", [])])
+        hidden = data.get("error_count", 0) - len(result.errors)
+        result.errors.extend(RowError(0, None, "") for _ in range(max(0, hidden)))
+        return result
+
 
 # --- cell parsers shared by importers -------------------------------------------------
 
@@ -174,6 +189,21 @@ class Importer:
 
     def __init__(self, *, actor):
         self.actor = actor
+        self.on_progress = None  # (phase, done) -> None, set by a background job
+
+    # Background jobs --------------------------------------------------------------
+    def job_params(self) -> dict | None:
+        """What rebuilds this importer in a worker (ids only, JSON), or None when it cannot
+        run as a background job (then large files are imported in the request too)."""
+        return {} if type(self).__init__ is Importer.__init__ else None
+
+    @classmethod
+    def from_job(cls, *, actor, **params) -> Importer:
+        return cls(actor=actor, **params)
+
+    def _progress(self, phase: str, done: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(phase, done)
 
     # Hooks for subclasses -------------------------------------------------------
     def prepare(self) -> None:
@@ -226,9 +256,11 @@ class Importer:
         problems.extend(self.check_columns(set(seen)))
         return mapping, problems
 
-    def run(self, data: bytes, filename: str = "") -> ImportResult:
-        """Read, check and write the whole file, all or nothing, within the time budget."""
-        budget = TimeBudget(settings.POSKO_IMPORT_TIME_LIMIT, _timeout_error)
+    def run(self, data: bytes, filename: str = "", *, time_limit: float | None = None) -> ImportResult:
+        """Read, check and write the whole file, all or nothing, within the time budget
+        (``POSKO_IMPORT_TIME_LIMIT`` in a request; a background job passes its own)."""
+        seconds = time_limit or settings.POSKO_IMPORT_TIME_LIMIT
+        budget = TimeBudget(seconds, lambda: _timeout_error(seconds))
         result = ImportResult()
         try:
             rows = read_rows(data, filename, check=budget.check)
@@ -257,6 +289,7 @@ class Importer:
         if not objects:
             result.file_error = _("The file has a header but no data rows.")
             return result
+        self._progress("writing", len(objects))
         try:
             with transaction.atomic():
                 with budget.guard(connection):
@@ -265,7 +298,7 @@ class Importer:
         except (ImportTimeout, DatabaseError) as exc:
             if not isinstance(exc, ImportTimeout) and not budget.expired():
                 raise
-            return ImportResult(file_error=str(_timeout_error()))
+            return ImportResult(file_error=str(_timeout_error(seconds)))
         return result
 
     def _write(self, objects: list, result: ImportResult) -> None:
@@ -300,6 +333,7 @@ class Importer:
                     "max": _thousands(limit)})
             if not data_rows % 1000:
                 budget.check()
+                self._progress("checking", data_rows)
             if len(cells) < width:
                 cells = cells + [""] * (width - len(cells))
             values: dict[str, object] = {}

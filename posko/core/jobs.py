@@ -195,10 +195,10 @@ def run_job(job_id: int) -> str:
             Job.objects.filter(pk=job.pk).update(status=Job.Status.QUEUED, error=str(exc)[:2000])
             _queue(job.pk, delay)
             return "retry"
-        _finish(job, Job.Status.FAILED, error=str(exc))
+        _finish(ctx.job, Job.Status.FAILED, error=str(exc))
         return "failed"
     except JobError as exc:
-        _finish(job, Job.Status.FAILED, error=str(exc))
+        _finish(ctx.job, Job.Status.FAILED, error=str(exc))
         return "failed"
     except Exception:
         logger.exception("job %s (%s) failed", job.pk, job.kind)
@@ -216,7 +216,7 @@ def _finish(job: Job, status: str, *, message: str = "", error: str = "", expire
         status=status, message=message[:5000], error=error[:5000], finished_at=timezone.now(),
         expires_at=expires, file_path=job.file_path, file_name=job.file_name,
         content_type=job.content_type, phase="", done_count=job.done_count,
-        total_count=job.total_count, progress=job.progress)
+        total_count=job.total_count, progress=job.progress, result=job.result)
 
 
 def fail_orphans(alive_workers: set[str], *, older_than: timedelta) -> int:

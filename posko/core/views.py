@@ -19,6 +19,7 @@ from django.views.generic import TemplateView
 
 from posko.core import audit
 from posko.core.exports import csv_response, xlsx_response
+from posko.core.import_jobs import enqueue_import, wants_background
 from posko.core.importer import ImportFileError, read_upload
 from posko.core.models import AuditEntry
 from posko.core.services import ConflictError
@@ -321,6 +322,12 @@ class ObjectImportView(LoginRequiredMixin, TemplateView):
         except ImportFileError as exc:
             return self.render_to_response(self.get_context_data(file_error=str(exc)), status=400)
         importer = self.get_importer()
+        if wants_background(importer, len(data)):
+            job = enqueue_import(importer, data, upload.name, user=request.user,
+                                 label=_("Import of %(file)s") % {"file": upload.name})
+            messages.info(request, _("The file is large: it is imported in the background. This "
+                                     "page shows how far it is."))
+            return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
         result = importer.run(data, upload.name)
         if not result.ok:
             return self.render_to_response(self.get_context_data(result=result, filename=upload.name),

@@ -30,7 +30,7 @@ from posko.core.importer import (
 )
 from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections import rules
-from posko.elections.models import Tps, place_codes
+from posko.elections.models import Election, Tps, place_codes
 from posko.elections.signals import tps_changed
 from posko.regions.models import Kelurahan, Pemda
 
@@ -175,6 +175,13 @@ class TpsImporter(ExampleRowMixin, Importer):
     def __init__(self, *, actor, election):
         super().__init__(actor=actor)
         self.election = election
+
+    def job_params(self) -> dict:
+        return {"election": self.election.pk}
+
+    @classmethod
+    def from_job(cls, *, actor, election) -> TpsImporter:
+        return cls(actor=actor, election=Election.objects.get(pk=election))
 
     def check_columns(self, present: set[str]) -> list[str]:
         self.present = present

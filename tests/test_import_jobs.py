@@ -1,0 +1,78 @@
+"""Large imports run as background jobs: the page hands the file to a job and shows its
+progress page; the job reports the same row errors, saves all or nothing, and deletes the
+upload. (Jobs run immediately in tests; the real worker is tested in test_jobs_worker.py.)"""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from posko.core import jobs
+from posko.core.importer import Importer
+from posko.core.models import AuditEntry, Job
+from posko.elections.models import Tps
+from tests.conftest import client_for
+
+HEADER = "kode_kelurahan,nomor_tps,alamat,dpt_laki_laki,dpt_perempuan"
+
+
+def upload(lines):
+    return SimpleUploadedFile("tps-besar.csv", ("\n".join(lines) + "\n").encode(), "text/csv")
+
+
+def english(client):
+    client.cookies["django_language"] = "en"
+    return client
+
+
+@override_settings(POSKO_IMPORT_BACKGROUND_BYTES=100)
+def test_a_large_file_is_imported_by_a_job_with_the_same_result(world, users,
+                                                                django_capture_on_commit_callbacks):
+    rows = [f"35.73.02.1001,{n},Jl. Besar {n},200,210" for n in range(10, 40)]
+    client = english(client_for(users["admin"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/tps/import/", {"file": upload([HEADER, *rows])})
+    job = Job.objects.get(kind="core.import")
+    assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{job.pk}/"
+    assert (job.status, job.requested_by, job.label) == ("done", users["admin"], "Import of tps-besar.csv")
+    assert job.message == "Import of tps-besar.csv finished: 30 created, 0 updated, 0 unchanged."
+    assert Tps.objects.filter(kelurahan=world.kel_a, number__gte=10).count() == 30
+    assert AuditEntry.objects.filter(action="import").count() == 1
+    assert not list((jobs.jobs_dir() / "uploads").glob("*"))  # the upload is deleted
+    page = client.get(f"/pekerjaan/{job.pk}/").content.decode()
+    assert "30 created" in page and 'data-status="done"' in page
+
+
+@override_settings(POSKO_IMPORT_BACKGROUND_BYTES=100)
+def test_a_large_bad_file_fails_with_row_errors_and_saves_nothing(world, users,
+                                                                 django_capture_on_commit_callbacks):
+    rows = [f"35.73.02.1001,{n},Jl. Besar {n},200,210" for n in range(10, 40)]
+    rows[3] = "35.73.02.1001,13,Jl. Besar 13,banyak,210"
+    rows[7] = "99.99.99.9999,17,Jl. Besar 17,200,210"
+    before = Tps.objects.count()
+    client = english(client_for(users["admin"]))
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/tps/import/", {"file": upload([HEADER, *rows])})
+    job = Job.objects.get(kind="core.import")
+    assert job.status == "failed" and Tps.objects.count() == before
+    assert job.error == ("Nothing was imported: 2 problems in tps-besar.csv. Fix them and upload "
+                         "the file again.")
+    page = client.get(f"/pekerjaan/{job.pk}/").content.decode()
+    assert "Row 5, column dpt_laki_laki:" in page and "Row 9, column kode_kelurahan:" in page
+
+
+def test_small_files_stay_in_the_request(world, users):
+    client = client_for(users["admin"])
+    response = client.post("/tps/import/", {"file": upload([HEADER, "35.73.02.1001,10,Jl. A,1,1"])})
+    assert response.status_code == 302 and response["Location"] == "/tps/"
+    assert not Job.objects.exists()
+
+
+def test_an_importer_with_its_own_arguments_must_say_how_to_rebuild_it():
+    class Plain(Importer):
+        pass
+
+    class WithElection(Importer):
+        def __init__(self, *, actor, election):
+            super().__init__(actor=actor)
+
+    assert Plain(actor=None).job_params() == {}
+    assert WithElection(actor=None, election=1).job_params() is None
