@@ -192,6 +192,8 @@ POSKO_WORKER_TICK_SECONDS = env_int("POSKO_WORKER_TICK_SECONDS", 10, minimum=1)
 # Import files from this size on (bytes) run as background jobs with progress, with their own
 # time limit (seconds), when the importer supports it.
 POSKO_IMPORT_BACKGROUND_BYTES = env_int("POSKO_IMPORT_BACKGROUND_BYTES", 1024 * 1024, minimum=1)
+# List exports of this many rows or more are prepared by a background job.
+POSKO_EXPORT_BACKGROUND_ROWS = env_int("POSKO_EXPORT_BACKGROUND_ROWS", 20000, minimum=1)
 POSKO_JOB_IMPORT_TIME_LIMIT = env_int("POSKO_JOB_IMPORT_TIME_LIMIT", 3600, minimum=1)
 POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
 TASKS = {"default": {"BACKEND": {

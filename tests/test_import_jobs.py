@@ -76,3 +76,31 @@ def test_an_importer_with_its_own_arguments_must_say_how_to_rebuild_it():
 
     assert Plain(actor=None).job_params() == {}
     assert WithElection(actor=None, election=1).job_params() is None
+
+
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=2)
+def test_a_large_export_is_prepared_by_a_job_in_the_requesters_scope(world, users,
+                                                                     django_capture_on_commit_callbacks):
+    for persona, expected in (("admin", {"Jl. Contoh 1"}), ("kelurahan_a", {"Jl. Contoh 1"})):
+        client = client_for(users[persona])
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.get("/tps/?export=csv")
+        job = Job.objects.filter(requested_by=users[persona]).latest("pk")
+        assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{job.pk}/"
+        assert job.status == "done", job.error
+        content = b"".join(client.get(f"/pekerjaan/{job.pk}/unduh/").streaming_content).decode("utf-8-sig")
+        lines = content.strip().splitlines()
+        rows = {tps.pk for tps in Tps.objects.visible_to(users[persona]).filter(election=world.election)}
+        assert len(lines) == 1 + len(rows)  # header + exactly the rows this user sees
+    lurah_file = content
+    assert world.kel_b.name not in lurah_file and world.kel_a.name in lurah_file
+    assert AuditEntry.objects.filter(action="export", message__contains="background job").count() == 2
+
+
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=2)
+def test_a_background_export_keeps_the_filter(world, users, django_capture_on_commit_callbacks):
+    client = client_for(users["admin"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(f"/tps/?export=xlsx&kecamatan={world.kec_b.code}")
+    job = Job.objects.latest("pk")
+    assert (job.status, job.file_name, job.done_count) == ("done", "tps.xlsx", 1)

@@ -43,6 +43,11 @@ def register_provider(active: Callable, by_pk: Callable) -> None:
     _provider = Provider(active, by_pk)
 
 
+def by_pk(pk):
+    """One election by pk, for work outside a request (a background job)."""
+    return _provider.by_pk(pk) if _provider is not None else None
+
+
 def may_switch(user) -> bool:
     """Who may look at another election than the active one: Desk Pilkada admins."""
     return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_desk_admin", False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,6 +19,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core import audit
+from posko.core.export_jobs import enqueue_export
 from posko.core.exports import csv_response, xlsx_response
 from posko.core.import_jobs import enqueue_import, wants_background
 from posko.core.importer import ImportFileError, read_upload
@@ -94,6 +96,8 @@ class ObjectListView(ScopedMixin, TemplateView):
     paginate_by = 50
     export_name = "export"
     template_name = "core/object_list.html"
+    #: Exports of POSKO_EXPORT_BACKGROUND_ROWS rows or more run as a background job.
+    exportable_in_background = True
 
     def get_filterset(self):
         return self.filterset_class(self.request.GET or None, queryset=self.get_queryset(),
@@ -121,10 +125,16 @@ class ObjectListView(ScopedMixin, TemplateView):
         return self.render_to_response(context)
 
     def export(self, queryset, kind, filterset):
+        count = queryset.count()
+        if self.exportable_in_background and count >= settings.POSKO_EXPORT_BACKGROUND_ROWS:
+            job = enqueue_export(self, kind, count)
+            messages.info(self.request, _("The export is large: it is prepared in the background. "
+                                          "Download it from this page when it is ready."))
+            return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
         header = self.export_header()
         rows = self.export_rows(queryset)
         stamp = _("%(count)s rows, filter: %(filter)s") % {
-            "count": queryset.count(), "filter": self.request.GET.urlencode() or "-"}
+            "count": count, "filter": self.request.GET.urlencode() or "-"}
         audit.record("export", actor=self.request.user, object_repr=self.export_name,
                      message=f"{kind}: {stamp}")
         if kind == "csv":
