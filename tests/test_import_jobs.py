@@ -78,7 +78,7 @@ def test_an_importer_with_its_own_arguments_must_say_how_to_rebuild_it():
     assert WithElection(actor=None, election=1).job_params() is None
 
 
-@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=2)
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=1)
 def test_a_large_export_is_prepared_by_a_job_in_the_requesters_scope(world, users,
                                                                      django_capture_on_commit_callbacks):
     for persona, expected in (("admin", {"Jl. Contoh 1"}), ("kelurahan_a", {"Jl. Contoh 1"})):
@@ -97,7 +97,7 @@ def test_a_large_export_is_prepared_by_a_job_in_the_requesters_scope(world, user
     assert AuditEntry.objects.filter(action="export", message__contains="background job").count() == 2
 
 
-@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=2)
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=1)
 def test_a_background_export_keeps_the_filter(world, users, django_capture_on_commit_callbacks):
     client = client_for(users["admin"])
     with django_capture_on_commit_callbacks(execute=True):

@@ -50,7 +50,7 @@ def run_export(ctx: jobs.JobContext, *, view: str, kwargs: dict, path: str, quer
     account = get_user_model().objects.filter(pk=user, is_active=True).first()
     if account is None:
         raise jobs.JobError(_("The account that asked for this export is no longer active."))
-    request = RequestFactory().get(path, query_string=query)
+    request = RequestFactory().get(f"{path}?{query}" if query else path)
     request.GET = request.GET.copy()
     request.GET.pop("export", None)
     request.user = account
