@@ -48,9 +48,9 @@ from posko.logistics.services import catalogue
 from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
-from posko.vulnerability import services as vulnerability_services
 from posko.vulnerability.instrument import current, ensure_rules
 from posko.vulnerability.models import Assessment, MitigationAction, MitigationRule
+from posko.vulnerability.services import mitigation as vulnerability_services
 from posko.workers import services as worker_services
 from posko.workers.models import Claim, Incident, Screening, Worker
 from tests.conftest import World

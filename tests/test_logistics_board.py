@@ -295,7 +295,7 @@ def test_map_page(mapped, personas, persona):
     assert response.status_code == 200
     body = response.content.decode()
     assert "vendor/leaflet/leaflet.js" in body and "vendor/leaflet/leaflet.markercluster.js" in body
-    assert "posko/logistics-map.js" in body and 'id="map-config"' in body
+    assert "posko/map.js" in body and 'id="map-config"' in body
     assert not re.findall(r"(src|href)=\"(https?:)?//", body)
 
 

@@ -180,14 +180,14 @@ def test_early_warning_action_becomes_a_coordination_task(scene, users, personas
 def test_daily_report_section_and_card(scene, users):
     from posko.outreach.report import outreach_section
 
-    assert "outreach.daily" in reports._sections
+    assert "outreach.daily" in reports.document._sections
 
     section = outreach_section(datetime.date(2024, 10, 18), users["admin"], Election.active())
     today, gaps = section.tables
     assert [row[1] for row in today.rows] == ["Sosialisasi"]
     assert today.rows[0][7] == 120
     assert {row[1] for row in gaps.rows} == {"Jodipan", "Rampal Celaket"}
-    lurah_section = outreach_section(datetime.date(2024, 10, 18), users["kelurahan_b"])
+    lurah_section = outreach_section(datetime.date(2024, 10, 18), users["kelurahan_b"], Election.active())
     assert lurah_section.tables[0].rows == []
     cards = [c for c in cards_for(users["admin"], Election.active()) if c.url == reverse("outreach:early_warning")]
     assert cards and cards[0].value == "2" and cards[0].alert

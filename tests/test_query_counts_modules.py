@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from posko.elections.models import Tps
-from posko.vulnerability import services as vulnerability_services
 from posko.vulnerability.models import MitigationAction
+from posko.vulnerability.services import mitigation as vulnerability_services
 from tests.incidents_fixtures import make_report
 from tests.outreach_fixtures import PAST, add_activity
 from tests.vulnerability_fixtures import set_values

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
+from posko.core.schema import register_enum
 
 
 class CoordinationConfig(AppConfig):
@@ -10,6 +11,7 @@ class CoordinationConfig(AppConfig):
     verbose_name = _("Coordination")
 
     def ready(self):
+        register_enum("TaskStatusEnum", "posko.coordination.models.Task.Status")
         from posko.coordination import context_processors
 
         shell.register_urls("koordinasi/", "posko.coordination.urls", order=10)

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
+from posko.core.schema import register_enum
 
 
 class WorkersConfig(AppConfig):
@@ -10,6 +11,7 @@ class WorkersConfig(AppConfig):
     verbose_name = _("Ad hoc workers")
 
     def ready(self):
+        register_enum("ScreeningResultEnum", "posko.workers.models.Worker.Screening")
         shell.register_urls("petugas/", "posko.workers.urls", order=40)
         shell.register_api("posko.workers.api")
         shell.register_nav("workers", _("Workers"), "workers:worker_list", order=50)
