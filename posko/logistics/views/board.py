@@ -50,7 +50,7 @@ from posko.logistics.services.readiness import rollup
 State = TpsReadiness.State
 
 # Colour and shape of each state: the map and the board never rely on colour alone (the
-# board's CSS in board_styles.html and the map's SVG in logistics-map.js draw the same shapes).
+# board's CSS in board_styles.html and the map's SVG in posko/map.js draw the same shapes).
 STATE_STYLE = {
     State.LENGKAP: {"colour": "#1a7f37", "shape": "circle"},  # green
     State.KURANG: {"colour": "#d29b00", "shape": "triangle"},  # amber
