@@ -196,6 +196,13 @@ POSKO_IMPORT_BACKGROUND_BYTES = env_int("POSKO_IMPORT_BACKGROUND_BYTES", 1024 * 
 POSKO_EXPORT_BACKGROUND_ROWS = env_int("POSKO_EXPORT_BACKGROUND_ROWS", 20000, minimum=1)
 POSKO_JOB_IMPORT_TIME_LIMIT = env_int("POSKO_JOB_IMPORT_TIME_LIMIT", 3600, minimum=1)
 POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
+# What follows a write (logistics requirements after a DPT change, derived vulnerability
+# indicators after a report…): "job" recomputes it in a background job after the write commits,
+# "inline" inside the writing request (the default only when jobs run immediately).
+POSKO_FANOUT = env_choice("POSKO_FANOUT", "inline" if POSKO_JOBS == "immediate" else "job",
+                          ["job", "inline"])
+# Finished jobs without a file are deleted after this many days (the jobs page stays short).
+POSKO_JOB_KEEP_DAYS = env_int("POSKO_JOB_KEEP_DAYS", 7, minimum=1)
 TASKS = {"default": {"BACKEND": {
     "database": "django_tasks_db.DatabaseBackend",
     "rq": "django_tasks_rq.RQBackend",

@@ -2,6 +2,7 @@
 progress page; the job reports the same row errors, saves all or nothing, and deletes the
 upload. (Jobs run immediately in tests; the real worker is tested in test_jobs_worker.py.)"""
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
@@ -9,6 +10,8 @@ from posko.core import jobs
 from posko.core.importer import Importer
 from posko.core.models import AuditEntry, Job
 from posko.elections.models import Tps
+from posko.logistics.models import Item, PlannedDistribution
+from posko.vulnerability.models import Assessment
 from tests.conftest import client_for
 
 HEADER = "kode_kelurahan,nomor_tps,alamat,dpt_laki_laki,dpt_perempuan"
@@ -106,3 +109,49 @@ def test_a_background_export_keeps_the_filter(world, users, django_capture_on_co
         client.get(f"/tps/?export=xlsx&kecamatan={world.kec_b.code}")
     job = Job.objects.latest("pk")
     assert (job.status, job.file_name, job.done_count) == ("done", "tps.xlsx", 1)
+
+
+def _vulnerability_rows(world, bad: bool):
+    rows = ["kode_kelurahan,nomor_tps,indikator,nilai,tanggal"]
+    rows.append(f"{world.kel_a.code},1,rawan_bencana,1,2024-11-15")
+    if bad:
+        rows.append(f"{world.kel_a.code},1,banjir_bandang,1,2024-11-15")
+    return rows
+
+
+def _plan_rows(world, bad: bool):
+    Item.objects.create(election=world.election, code="tinta", name="Tinta Pemilu",
+                        norm=Item.Norm.PER_TPS, quantity=2)
+    rows = ["kode_kelurahan,nomor_tps,barang,jumlah,tanggal_rencana",
+            f"{world.kel_a.code},1,tinta,2,2024-11-25"]
+    if bad:
+        rows.append(f"{world.kel_a.code},1,tinta,x,2024-11-25")
+    return rows
+
+
+MODULE_IMPORTS = {
+    "vulnerability": ("/kerawanan/impor/", _vulnerability_rows,
+                      lambda: Assessment.objects.filter(value__isnull=False).count(),
+                      "Row 3, column indikator:"),
+    "logistics plan": ("/logistik/rencana/impor/", _plan_rows,
+                       lambda: PlannedDistribution.objects.count(), "Row 3, column jumlah:"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_IMPORTS))
+@override_settings(POSKO_IMPORT_BACKGROUND_BYTES=10)
+def test_module_imports_of_one_election_run_as_jobs(world, users, django_capture_on_commit_callbacks, name):
+    url, rows_for, saved, error = MODULE_IMPORTS[name]
+    client = english(client_for(users["admin"]))
+    lines = rows_for(world, bad=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": upload(lines)})
+    failed = Job.objects.get(kind="core.import")
+    assert response["Location"] == f"/pekerjaan/{failed.pk}/"
+    assert failed.status == "failed" and saved() == 0  # all or nothing
+    assert error in client.get(f"/pekerjaan/{failed.pk}/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"file": upload(lines[:-1])})
+    done = Job.objects.filter(kind="core.import").latest("pk")
+    assert done.status == "done", done.error
+    assert done.params["params"] == {"election": world.election.pk} and saved() == 1

@@ -95,6 +95,19 @@ def test_an_expired_file_is_gone(users, django_capture_on_commit_callbacks):
     assert job.file_path == "" and client.get(f"/pekerjaan/{job.pk}/unduh/").status_code == 404
 
 
+def test_old_finished_jobs_are_deleted_but_not_recent_ones_or_those_with_a_file(
+        users, django_capture_on_commit_callbacks, settings):
+    settings.POSKO_JOB_KEEP_DAYS = 7
+    old = run(django_capture_on_commit_callbacks, "test.fail", label="Impor", user=users["admin"])
+    recent = run(django_capture_on_commit_callbacks, "test.fail", label="Impor", user=users["admin"])
+    with_file = run(django_capture_on_commit_callbacks, "test.export", label="Ekspor", user=users["admin"])
+    queued = Job.objects.create(kind="test.fail", label="Antre")
+    eight_days = timezone.now() - datetime.timedelta(days=8)
+    Job.objects.filter(pk__in=[old.pk, with_file.pk, queued.pk]).update(finished_at=eight_days)
+    assert jobs.purge_old_jobs() == 1
+    assert set(Job.objects.values_list("pk", flat=True)) == {recent.pk, with_file.pk, queued.pk}
+
+
 def test_failures_keep_the_users_message_or_say_where_the_error_is(users, django_capture_on_commit_callbacks):
     user_error = run(django_capture_on_commit_callbacks, "test.fail", label="Impor", user=users["admin"])
     assert (user_error.status, user_error.error) == ("failed", "Berkas tidak bisa dibaca.")

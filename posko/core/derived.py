@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 from django.dispatch import Signal
 
+from posko.core import fanout
+
 
 @dataclass(frozen=True)
 class DerivedValue:
@@ -74,6 +76,15 @@ def source(key: str) -> Source | None:
 
 
 def changed(key: str, election, tps_ids: Iterable[int] | None = None) -> None:
-    """Tell the consumers that source ``key`` may give other values for ``tps_ids``."""
-    source_changed.send(sender=key, election=election,
-                        tps_ids=None if tps_ids is None else list(tps_ids))
+    """Tell the consumers that source ``key`` may give other values for ``tps_ids``. They
+    hear it through :mod:`posko.core.fanout`: after the write commits, in a background job
+    (or at once with ``POSKO_FANOUT=inline``)."""
+    fanout.send(FANOUT, election, tps_ids, key=key)
+
+
+def _announce(election, tps_ids, key: str) -> None:
+    source_changed.send(sender=key, election=election, tps_ids=tps_ids)
+
+
+FANOUT = "core.derived"
+fanout.register(FANOUT, _announce)

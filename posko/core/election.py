@@ -43,6 +43,11 @@ def register_provider(active: Callable, by_pk: Callable) -> None:
     _provider = Provider(active, by_pk)
 
 
+def active():
+    """The active election, for work outside a request (a periodic job); None if none."""
+    return _provider.active() if _provider is not None else None
+
+
 def by_pk(pk):
     """One election by pk, for work outside a request (a background job)."""
     return _provider.by_pk(pk) if _provider is not None else None

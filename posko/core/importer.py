@@ -22,6 +22,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from posko.core import audit
+from posko.core import election as request_election
 from posko.core.import_files import (  # noqa: F401 - re-exported: the engine's public names
     MAX_COLUMNS,
     ImportFileError,
@@ -32,6 +33,7 @@ from posko.core.import_files import (  # noqa: F401 - re-exported: the engine's 
     read_rows,
     read_upload,
 )
+from posko.core.jobs import JobError
 from posko.core.time_budget import TimeBudget
 from posko.core.xlsx_reader import FormulaCell
 
@@ -367,3 +369,24 @@ class Importer:
             if obj is not None:
                 objects.append(obj)
         return objects
+
+
+class ElectionImporter(Importer):
+    """An importer of one election's rows, built as ``cls(actor=…, election=…)``. It runs as a
+    background job by the election's id; a subclass that needs more than that overrides
+    ``job_params``/``from_job``."""
+
+    def __init__(self, *, actor, election):
+        super().__init__(actor=actor)
+        self.election = election
+
+    def job_params(self) -> dict | None:
+        return {"election": self.election.pk}
+
+    @classmethod
+    def from_job(cls, *, actor, election, **params) -> Importer:
+        found = request_election.by_pk(election)
+        if found is None:
+            raise JobError(_("The election of this import no longer exists."))
+        return cls(actor=actor, election=found, **params)
+

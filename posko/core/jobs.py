@@ -33,6 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
+from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
@@ -241,6 +242,20 @@ def purge_expired_files(now=None) -> int:
     return count
 
 
+def purge_old_jobs(now=None) -> int:
+    """Delete finished jobs older than ``POSKO_JOB_KEEP_DAYS`` whose file is gone, and the
+    database queue's own finished rows of the same age (the fan-out after every write makes
+    many small jobs)."""
+    limit = (now or timezone.now()) - timedelta(days=settings.POSKO_JOB_KEEP_DAYS)
+    deleted, _rows = Job.objects.filter(
+        status__in=(Job.Status.DONE, Job.Status.FAILED), finished_at__lt=limit, file_path="").delete()
+    if apps.is_installed("django_tasks_db"):
+        DBTaskResult = apps.get_model("django_tasks_database", "DBTaskResult")
+        DBTaskResult.objects.finished().filter(finished_at__lt=limit).delete()
+    return deleted
+
+
 def purge_job(ctx: JobContext) -> str:
-    """The hourly job that deletes expired result files."""
-    return _("%(count)s expired files deleted.") % {"count": purge_expired_files()}
+    """The hourly job that deletes expired result files and old finished jobs."""
+    return _("%(count)s expired files deleted.") % {"count": purge_expired_files()} + " " + _(
+        "%(count)s old jobs deleted.") % {"count": purge_old_jobs()}

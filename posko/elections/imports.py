@@ -21,7 +21,7 @@ from posko.core.bulk import insert_rows
 from posko.core.importer import (
     CellError,
     Column,
-    Importer,
+    ElectionImporter,
     ImportResult,
     parse_bool,
     parse_decimal,
@@ -30,8 +30,8 @@ from posko.core.importer import (
 )
 from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections import rules
-from posko.elections.models import Election, Tps, place_codes
-from posko.elections.signals import tps_changed
+from posko.elections.models import Tps, place_codes
+from posko.elections.signals import announce_tps_changed
 from posko.regions.models import Kelurahan, Pemda
 
 _SPECIAL = {
@@ -168,20 +168,9 @@ def place_name_problems(code: str, kelurahan_name: str, kecamatan_name: str, *, 
     return problems
 
 
-class TpsImporter(ExampleRowMixin, Importer):
+class TpsImporter(ExampleRowMixin, ElectionImporter):
     columns = TPS_COLUMNS
     noun = "TPS"
-
-    def __init__(self, *, actor, election):
-        super().__init__(actor=actor)
-        self.election = election
-
-    def job_params(self) -> dict:
-        return {"election": self.election.pk}
-
-    @classmethod
-    def from_job(cls, *, actor, election) -> TpsImporter:
-        return cls(actor=actor, election=Election.objects.get(pk=election))
 
     def check_columns(self, present: set[str]) -> list[str]:
         self.present = present
@@ -315,7 +304,7 @@ class TpsImporter(ExampleRowMixin, Importer):
         self._audit(to_create, before_after)
         changed_ids = [tps.pk for tps in to_update] + list(self._new_ids.values())
         if changed_ids:
-            tps_changed.send(sender=Tps, election=self.election, tps_ids=changed_ids)
+            announce_tps_changed(self.election, changed_ids)
         return result
 
     def _audit(self, created_rows, before_after) -> None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from posko.core import audit, services
 from posko.elections import rules
 from posko.elections.models import Election, Tps
-from posko.elections.signals import tps_changed
+from posko.elections.signals import announce_tps_changed
 from posko.regions.models import Kelurahan, Pemda
 
 
@@ -57,7 +57,7 @@ def _changed(tps_list) -> None:
     for tps in tps_list:
         by_election.setdefault(tps.election_id, []).append(tps.pk)
     for election_id, ids in by_election.items():
-        tps_changed.send(sender=Tps, election=Election.objects.get(pk=election_id), tps_ids=ids)
+        announce_tps_changed(Election.objects.get(pk=election_id), ids)
 
 
 @transaction.atomic

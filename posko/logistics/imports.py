@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core import audit
-from posko.core.importer import CellError, Column, Importer, ImportResult, parse_int, parse_text
+from posko.core.importer import (
+    CellError,
+    Column,
+    ElectionImporter,
+    ImportResult,
+    parse_int,
+    parse_text,
+)
 from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections.imports import parse_kelurahan_code, parse_tps_number
 from posko.elections.models import Tps
@@ -70,16 +77,12 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-class PlanImporter(ExampleRowMixin, Importer):
+class PlanImporter(ExampleRowMixin, ElectionImporter):
     columns = PLAN_COLUMNS
     noun = "rencana distribusi"
     # "TPS 001, 2 kotak suara on 25 November" is a plausible real row: only the CONTOH mark
     # makes the example.
     match_untouched_example = False
-
-    def __init__(self, *, actor, election):
-        super().__init__(actor=actor)
-        self.election = election
 
     def check_columns(self, present: set[str]) -> list[str]:
         if "id_tps" in present or {"kode_kelurahan", "nomor_tps"} <= present:
