@@ -32,6 +32,7 @@ from posko.coordination.models import (
     TaskTemplate,
     TaskTemplateItem,
 )
+from posko.core import jobs
 from posko.core.models import AuditEntry, Job
 from posko.elections.models import CandidatePair, Contest, Stage
 from posko.incidents import services as incident_services
@@ -162,9 +163,12 @@ def _placed(sw: SweepWorld, side: str) -> dict:
         checklist_item, SupervisionResponse.Answer.UNMET, "Baliho masih terpasang", png())],
         actor=operator)
     found["response"] = SupervisionResponse.objects.get(item=checklist_item, kelurahan=kel)
-    found["job"] = Job.objects.create(kind="core.purge_files", label=f"Ekspor {side}",
-                                      requested_by=operator, status=Job.Status.FAILED,
-                                      error="Uji")
+    result = jobs.jobs_dir() / f"sweep-{side}.csv"
+    result.write_bytes(b"kode,nama\n")
+    found["job"] = Job.objects.create(kind="core.export", label=f"Ekspor {side}",
+                                      requested_by=operator, status=Job.Status.DONE,
+                                      file_path=str(result), file_name="ekspor.csv",
+                                      content_type="text/csv")
     found["notification"] = Notification.objects.create(
         user=operator, kind=Notification.Kind.ASSIGNED, title=task.title, key=f"sweep-{side}",
         task=task, url=task.get_absolute_url())
