@@ -127,7 +127,7 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
         t.join()
     elapsed = time.perf_counter() - start
     return {"elapsed": elapsed, "rate": total / elapsed, "p50": percentile(latencies, 50),
-            "p99": percentile(latencies, 99), "statuses": statuses}
+            "p99": percentile(latencies, 99), "statuses": statuses, "latencies": latencies}
 
 
 def intake(database_url: str, args) -> bool:

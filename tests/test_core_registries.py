@@ -1,5 +1,7 @@
 """core.tasks (the coordination module's provider) and core.derived (the source registry)."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -7,6 +9,7 @@ from posko.accounts.models import Agency
 from posko.coordination.models import Task
 from posko.core import derived, tasks
 from posko.core.models import AuditEntry
+from posko.elections.models import Election
 
 
 def test_a_module_creates_a_coordination_task_and_reads_its_status(world, users):
@@ -49,8 +52,9 @@ def test_derived_sources_register_and_announce_changes(db):
                                 lambda election, tps_ids: [derived.DerivedValue(1, 1, "x")])
         assert "test.source" in [s.key for s in derived.sources("riwayat_kekerasan")]
         assert "test.source" not in [s.key for s in derived.sources("politik_uang")]
-        derived.changed("test.source", "E", [3, 4])
-        assert seen == [("test.source", "E", [3, 4])]
+        election = Election.objects.create(name="Uji", voting_date=datetime.date(2024, 11, 27))
+        derived.changed("test.source", election, [4, 3, 4])
+        assert seen == [("test.source", election, [3, 4])]
     finally:
         derived.source_changed.disconnect(listener)
         derived.unregister_source("test.source")

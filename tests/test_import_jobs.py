@@ -2,9 +2,12 @@
 progress page; the job reports the same row errors, saves all or nothing, and deletes the
 upload. (Jobs run immediately in tests; the real worker is tested in test_jobs_worker.py.)"""
 
+import io
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from openpyxl import load_workbook
 
 from posko.core import jobs
 from posko.core.importer import Importer
@@ -155,3 +158,22 @@ def test_module_imports_of_one_election_run_as_jobs(world, users, django_capture
     done = Job.objects.filter(kind="core.import").latest("pk")
     assert done.status == "done", done.error
     assert done.params["params"] == {"election": world.election.pk} and saved() == 1
+
+
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=1)
+def test_a_large_custom_export_is_a_job_in_scope_too(world, users, django_capture_on_commit_callbacks):
+    """Views that export a table of their own (TableExportMixin), e.g. the vulnerability matrix."""
+    client = client_for(users["kelurahan_a"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get("/kerawanan/matriks/")
+    job = Job.objects.get(kind="core.export")
+    assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{job.pk}/"
+    assert (job.status, job.file_name) == ("done", "kerawanan-matriks.xlsx"), (job.error, job.params)
+    data = b"".join(client.get(f"/pekerjaan/{job.pk}/unduh/").streaming_content)
+    sheet = load_workbook(io.BytesIO(data)).active
+    kelurahan = {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert kelurahan == {world.kel_a.code}  # the lurah's TPS only
+    assert job.done_count == len(Tps.objects.visible_to(users["kelurahan_a"]).filter(election=world.election))
+    entry = AuditEntry.objects.get(action="export")
+    assert entry.object_repr == "kerawanan-matriks" and f"(background job {job.pk})" in entry.message \
+        or f"(pekerjaan latar belakang {job.pk})" in entry.message

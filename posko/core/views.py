@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,8 +18,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core import audit
-from posko.core.export_jobs import enqueue_export
-from posko.core.exports import csv_response, xlsx_response
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.import_jobs import enqueue_import, wants_background
 from posko.core.importer import ImportFileError, read_upload
 from posko.core.models import AuditEntry
@@ -69,8 +67,11 @@ class ElectionRequiredMixin:
 
     election = None
 
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.election = request.election  # also for a view rebuilt by a background job
+
     def dispatch(self, request, *args, **kwargs):
-        self.election = request.election
         if self.election is None and request.user.is_authenticated:
             raise Http404(_("There is no active election."))
         return super().dispatch(request, *args, **kwargs)
@@ -89,19 +90,23 @@ class ImportTemplateView(LoginRequiredMixin, View):
                                  self.columns)
 
 
-class ObjectListView(ScopedMixin, TemplateView):
-    """A filtered, searchable, paginated list with CSV/XLSX export of the same rows."""
+class ObjectListView(TableExportMixin, ScopedMixin, TemplateView):
+    """A filtered, searchable, paginated list with CSV/XLSX export of the same rows (in a
+    background job from POSKO_EXPORT_BACKGROUND_ROWS rows on)."""
 
     filterset_class = None
     paginate_by = 50
     export_name = "export"
     template_name = "core/object_list.html"
-    #: Exports of POSKO_EXPORT_BACKGROUND_ROWS rows or more run as a background job.
-    exportable_in_background = True
 
     def get_filterset(self):
         return self.filterset_class(self.request.GET or None, queryset=self.get_queryset(),
                                     request=self.request)
+
+    def filtered(self, filterset):
+        if not filterset.is_bound:
+            return filterset.queryset
+        return filterset.qs if filterset.is_valid() else self.get_queryset().none()
 
     def export_header(self) -> list[str]:
         raise NotImplementedError
@@ -109,13 +114,19 @@ class ObjectListView(ScopedMixin, TemplateView):
     def export_rows(self, queryset):
         raise NotImplementedError
 
+    def export_table(self, kind: str) -> Table:
+        queryset = self.filtered(self.get_filterset())
+        query = self.request.GET.copy()
+        query.pop("export", None)
+        return Table(self.export_name, self.export_header(), self.export_rows(queryset),
+                     queryset.count(), filter=query.urlencode())
+
     def get(self, request, *args, **kwargs):
-        filterset = self.get_filterset()
-        queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else (
-            filterset.queryset if not filterset.is_bound else self.get_queryset().none())
         export = request.GET.get("export")
         if export in ("csv", "xlsx"):
-            return self.export(queryset, export, filterset)
+            return self.export_response(export)
+        filterset = self.get_filterset()
+        queryset = self.filtered(filterset)
         paginator = Paginator(queryset, self.paginate_by)
         page = paginator.get_page(request.GET.get("page"))
         query = request.GET.copy()
@@ -123,23 +134,6 @@ class ObjectListView(ScopedMixin, TemplateView):
         context = self.get_context_data(filterset=filterset, page=page, paginator=paginator,
                                         object_list=page.object_list, querystring=query.urlencode())
         return self.render_to_response(context)
-
-    def export(self, queryset, kind, filterset):
-        count = queryset.count()
-        if self.exportable_in_background and count >= settings.POSKO_EXPORT_BACKGROUND_ROWS:
-            job = enqueue_export(self, kind, count)
-            messages.info(self.request, _("The export is large: it is prepared in the background. "
-                                          "Download it from this page when it is ready."))
-            return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
-        header = self.export_header()
-        rows = self.export_rows(queryset)
-        stamp = _("%(count)s rows, filter: %(filter)s") % {
-            "count": count, "filter": self.request.GET.urlencode() or "-"}
-        audit.record("export", actor=self.request.user, object_repr=self.export_name,
-                     message=f"{kind}: {stamp}")
-        if kind == "csv":
-            return csv_response(f"{self.export_name}.csv", header, rows)
-        return xlsx_response(f"{self.export_name}.xlsx", self.export_name, header, rows)
 
 
 class ObjectDetailView(ScopedMixin, TemplateView):
