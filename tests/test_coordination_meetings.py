@@ -172,7 +172,7 @@ def test_concurrent_edit_is_refused(meeting, personas, users):
                         form_data(meeting, title="Versi pertama"))
     assert first.status_code == 302
     response = client.post(reverse("coordination:meeting_edit", args=[meeting.pk]), stale)
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Someone else saved this coordination meeting" in response.content.decode()
     meeting.refresh_from_db()
     assert meeting.title == "Versi pertama" and meeting.version == 2

@@ -202,17 +202,17 @@ def test_report_sections_and_card_are_scoped(world, users):
     make_worker(users["admin"], world.tps_a)
     keys = {s.key for s in registered_sections()}
     assert {"workers.staffing", "workers.screening", "workers.coverage"} <= keys
-    section = report.coverage_section(datetime.date(2024, 11, 26), users["kelurahan_b"])
+    section = report.coverage_section(datetime.date(2024, 11, 26), users["kelurahan_b"], world.election)
     assert section.tables[0].rows == []
-    section = report.coverage_section(datetime.date(2024, 11, 26), users["kelurahan_a"])
+    section = report.coverage_section(datetime.date(2024, 11, 26), users["kelurahan_a"], world.election)
     assert section.tables[0].rows[0][1:4] == [1, 0, 1]
-    staffing = report.staffing_section(datetime.date(2024, 11, 26), users["kecamatan_a"])
+    staffing = report.staffing_section(datetime.date(2024, 11, 26), users["kecamatan_a"], world.election)
     assert staffing.tables[0].rows == [["Klojen", 2, "1/14", "0/4", "0/2", "0/6", "0/5", 30]]
-    screening = report.screening_section(datetime.date(2024, 11, 26), users["admin"])
+    screening = report.screening_section(datetime.date(2024, 11, 26), users["admin"], world.election)
     assert screening.tables[0].rows[0][:5] == ["Klojen", 1, 0, 1, 0]
-    card = report.coverage_card(users["admin"])
+    card = report.coverage_card(users["admin"], world.election)
     assert card.value.endswith("1") and card.alert
-    assert report.coverage_card(users["kelurahan_b"]) is None
+    assert report.coverage_card(users["kelurahan_b"], world.election) is None
 
 
 def test_norms_are_editable_per_election_by_admins_only(world, personas, users):

@@ -209,7 +209,7 @@ def test_edit_keeps_the_hidden_nik_and_refuses_a_stale_version(world, personas, 
     entry = AuditEntry.objects.filter(action="update", object_id=str(kpps_a.pk)).latest("id")
     assert entry.after["full_name"] == "Siti Aminah, S.Pd." and kpps_a.nik not in json.dumps(entry.after)
     response = client.post(url, {**data, "full_name": "Lama", "version": 1})
-    assert response.status_code == 400 and "Someone else saved" in response.content.decode()
+    assert response.status_code == 409 and "Someone else saved" in response.content.decode()
     kpps_a.refresh_from_db()
     assert kpps_a.full_name == "Siti Aminah, S.Pd."
 

@@ -4,15 +4,13 @@ Same rules as the pages: reads through ``visible_to(user)`` (outside it: 404), w
 only on rows in ``editable_by(user)`` (visible but not editable: 403), and every write
 through ``posko.coordination.services``. A service's ValidationError is a 400 with the
 same field errors; a ConflictError (someone saved the task since the caller read it)
-is a 409 carrying the conflict message. Tasks use the task pages' FilterSet.
+is a 409 carrying the conflict message and the current version (core's exception
+handler). Tasks use the task pages' FilterSet.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +20,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
@@ -43,29 +40,10 @@ from posko.core.api import (
     ScopedModelSerializer,
     ScopedReadOnlyViewSet,
     ScopedSerializer,
-    as_drf_error,
 )
-from posko.core.services import ConflictError
 from posko.elections.filters import election_choices
 from posko.elections.models import Election, Stage, Tps
 from posko.regions.models import Kecamatan, Kelurahan
-
-
-class TaskConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("Someone else saved this task in the meantime.")
-    default_code = "conflict"
-
-
-@contextmanager
-def service_errors():
-    """A service's ConflictError as a 409, any other ValidationError as a 400."""
-    try:
-        yield
-    except ConflictError as exc:
-        raise TaskConflict(detail=" ".join(exc.messages)) from exc
-    except DjangoValidationError as exc:
-        raise as_drf_error(exc) from exc
 
 
 class ActiveElectionFilterMixin(django_filters.FilterSet):
@@ -301,9 +279,8 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         assignees = data.pop("assignees", [])
         checklist = data.pop("checklist_items", [])
-        with service_errors():
-            task = services.create_task(Task(**data), actor=self.request.user,
-                                        assignees=assignees, checklist=checklist)
+        task = services.create_task(Task(**data), actor=self.request.user,
+                                    assignees=assignees, checklist=checklist)
         serializer.instance = Task.objects.prefetch_related("assignees", "checklist").get(pk=task.pk)
 
     @extend_schema(request=TaskStatusSerializer, responses={
@@ -314,9 +291,8 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
         change = TaskStatusSerializer(data=request.data, context=self.get_serializer_context())
         change.is_valid(raise_exception=True)
         data = change.validated_data
-        with service_errors():
-            services.change_status(task, data["status"], actor=request.user,
-                                   expected_version=data["version"], reason=data["blocked_reason"])
+        services.change_status(task, data["status"], actor=request.user,
+                               expected_version=data["version"], reason=data["blocked_reason"])
         task = Task.objects.prefetch_related("assignees", "checklist").get(pk=task.pk)
         return Response(TaskSerializer(task, context=self.get_serializer_context()).data)
 
@@ -330,9 +306,8 @@ class TaskViewSet(ScopedMixin, viewsets.ModelViewSet):
         payload = TaskNoteCreateSerializer(data=request.data,
                                            context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
-        with service_errors():
-            note = services.add_note(task, actor=request.user, text=payload.validated_data["text"],
-                                     files=payload.validated_data["files"])
+        note = services.add_note(task, actor=request.user, text=payload.validated_data["text"],
+                                 files=payload.validated_data["files"])
         note = TaskNote.objects.prefetch_related("attachments").get(pk=note.pk)
         return Response(TaskNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 

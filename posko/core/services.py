@@ -39,11 +39,14 @@ def raise_problems(problems) -> None:
     raise ValidationError(errors)
 
 
-def _field_label(obj, name: str) -> str:
+def _field_label(obj, name: str) -> str | None:
+    """The field's name for people; None for what nobody edits (the version, timestamps)."""
     try:
         field = type(obj)._meta.get_field(name)
     except FieldDoesNotExist:  # a snapshot key that is not a field
         return name
+    if name == "version" or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return None
     return str(getattr(field, "verbose_name", name))
 
 
@@ -57,8 +60,9 @@ def last_change(obj) -> str:
            else entry.username or _("the system"))
     when = timezone.localtime(entry.timestamp).strftime("%d-%m-%Y %H.%M")
     before, after = entry.before or {}, entry.after or {}
-    fields = [_field_label(obj, key) for key in sorted(set(before) | set(after))
-              if key != "version" and before.get(key) != after.get(key)]
+    labels = [_field_label(obj, key) for key in sorted(set(before) | set(after))
+              if before.get(key) != after.get(key)]
+    fields = [label for label in labels if label]
     if fields:
         return _("%(who)s at %(when)s (changed: %(fields)s)") % {
             "who": who, "when": when, "fields": ", ".join(fields)}
