@@ -266,10 +266,11 @@ def run_reminders(now, *, digest=False):
     from django.db import connection
 
     from posko.coordination.reminders import send_reminders
+    from posko.elections.models import Election
 
     counter = QueryCounter()
     with connection.execute_wrapper(counter), common.timer() as elapsed:
-        result = send_reminders(now, digest=digest)
+        result = send_reminders(Election.active(), now, digest=digest)
     return elapsed(), result, counter.count
 
 

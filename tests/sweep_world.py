@@ -18,8 +18,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from posko.accounts.models import Agency
-from posko.coordination import checklist_services
-from posko.coordination import services as coordination_services
 from posko.coordination.models import (
     Decision,
     Division,
@@ -32,6 +30,8 @@ from posko.coordination.models import (
     TaskTemplate,
     TaskTemplateItem,
 )
+from posko.coordination.services import checklists as checklist_services
+from posko.coordination.services import tasks as coordination_services
 from posko.core import jobs
 from posko.core.models import AuditEntry, Job
 from posko.elections.models import CandidatePair, Contest, Stage

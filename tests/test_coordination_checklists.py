@@ -12,13 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posko.accounts.models import Agency, Role, User
-from posko.coordination import checklist_services
 from posko.coordination.models import (
     SupervisionChecklist,
     SupervisionItem,
     SupervisionResponse,
     Task,
 )
+from posko.coordination.services import checklists as checklist_services
 from posko.core.models import AuditEntry
 from posko.elections.models import Stage
 from tests.conftest import PERSONA_NAMES

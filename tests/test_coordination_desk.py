@@ -11,7 +11,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from posko.accounts.models import Agency, Role, User
-from posko.coordination import template_services
 from posko.coordination.models import (
     Desk,
     Division,
@@ -21,6 +20,7 @@ from posko.coordination.models import (
     TaskTemplate,
     TaskTemplateItem,
 )
+from posko.coordination.services import templates as template_services
 from posko.core.models import AuditEntry
 from posko.elections.models import Stage
 from posko.regions.models import Pemda
@@ -232,7 +232,7 @@ def test_admin_sets_up_the_desk_on_one_page(personas, desk_rows):
 # --- the stage calendar ---------------------------------------------------------------------
 
 def _calendar(client, day):
-    with mock.patch("posko.coordination.views_desk.timezone.localdate", return_value=day):
+    with mock.patch("posko.coordination.views.desk.timezone.localdate", return_value=day):
         return client.get(reverse("coordination:calendar"))
 
 
@@ -353,7 +353,7 @@ def test_items_applied_after_their_due_time_are_due_at_once(world, users, desk_r
     assert "26-11-2024 16:00" in task.description
     assert task.stage == desk_rows["stage"]  # the stage of the template's own due date
     # Such a task can still be worked on: its due date is not before its creation.
-    from posko.coordination.services import change_status
+    from posko.coordination.services.tasks import change_status
 
     change_status(task, Task.Status.SELESAI, actor=users["kelurahan_a"],
                   expected_version=task.version)

@@ -19,8 +19,10 @@ from django.utils import timezone, translation
 
 from posko.accounts.models import Agency, Role, User
 from posko.coordination import notify, reminders
-from posko.coordination.context_processors import NotificationBell, notifications
+from posko.coordination.bell import NotificationBell, notifications
 from posko.coordination.models import Notification, Task
+from posko.core import schedule
+from posko.core.models import Job
 from posko.elections.models import Election
 from tests.conftest import PERSONA_NAMES
 
@@ -197,7 +199,7 @@ def test_centre_page_and_bell_share_the_count(world, users, personas, settings):
     settings.TEMPLATES = [{**settings.TEMPLATES[0], "OPTIONS": {
         **settings.TEMPLATES[0]["OPTIONS"],
         "context_processors": [*settings.TEMPLATES[0]["OPTIONS"]["context_processors"],
-                               "posko.coordination.context_processors.notifications"]}}]
+                               "posko.coordination.bell.notifications"]}}]
     make_note(users["agency"], "one")
     with CaptureQueriesContext(connection) as queries:
         response = personas["agency"].client.get(LIST)
@@ -406,11 +408,11 @@ def test_reminder_queries_do_not_grow_with_tasks(world, users, agencies):
 
     seed(5, 0)
     with CaptureQueriesContext(connection) as few:
-        reminders.send_reminders(NOW, digest=True)
+        reminders.send_reminders(world.election, NOW, digest=True)
     Notification.objects.all().delete()
     seed(35, 5)
     with CaptureQueriesContext(connection) as many:
-        result = reminders.send_reminders(NOW, digest=True)
+        result = reminders.send_reminders(world.election, NOW, digest=True)
     assert result.due_soon == 40 and result.digests == 1
     assert len(many) == len(few), [q["sql"][:80] for q in many.captured_queries]
 
@@ -480,3 +482,22 @@ def test_bulk_path_skips_rows_a_concurrent_run_wrote(world, users):
     assert {item.key for item in written} == {"race:1", "race:2"}
     assert sorted(Notification.objects.values_list("key", "title")) == [
         ("race:1", "dulu"), ("race:2", "t")]
+
+
+def test_reminders_run_hourly_in_the_worker_once_per_cluster(world, users, agencies,
+                                                             django_capture_on_commit_callbacks):
+    """No cron: the worker's schedule queues the reminders job; it sends what the command
+    sends, and a second run (another worker, the next hour) sends nothing twice."""
+    now = timezone.now()
+    soon = task(world, agencies["satpol"], "Cek logistik", now + hours(5), assignees=[users["kelurahan_a"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = schedule.run_due("worker-1", now=now)
+        again = schedule.run_due("worker-2", now=now)
+    assert "coordination.reminders" in queued and "coordination.reminders" not in again
+    job = Job.objects.get(kind="coordination.reminders")
+    assert job.status == "done", job.error
+    assert Notification.objects.filter(user=users["kelurahan_a"], task=soon).count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule.run_due("worker-2", now=now + hours(1))
+    assert Job.objects.filter(kind="coordination.reminders", status="done").count() == 2
+    assert Notification.objects.filter(user=users["kelurahan_a"], task=soon).count() == 1

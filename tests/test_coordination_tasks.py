@@ -21,7 +21,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posko.accounts.models import Agency, Role, User
-from posko.coordination import services
 from posko.coordination.models import (
     Attachment,
     Decision,
@@ -31,6 +30,7 @@ from posko.coordination.models import (
     TaskChecklistItem,
     TaskNote,
 )
+from posko.coordination.services import tasks as services
 from posko.core.models import AuditEntry
 from posko.core.uploads import check_upload
 from posko.elections.models import Stage
@@ -807,7 +807,7 @@ def test_board_has_four_columns_and_moves_cards(world, users, personas, dishub, 
 
 def test_board_columns_are_capped_with_a_link_to_the_rest(world, users, personas, dishub,
                                                            monkeypatch):
-    from posko.coordination import views_tasks
+    from posko.coordination.views import tasks as views_tasks
 
     monkeypatch.setattr(views_tasks, "BOARD_COLUMN_LIMIT", 2)
     for n in range(5):

@@ -5,8 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posko.accounts.models import Agency
-from posko.coordination import services
 from posko.coordination.models import Task
+from posko.coordination.services import tasks as services
 
 pytestmark = pytest.mark.django_db
 

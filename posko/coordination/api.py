@@ -24,8 +24,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from posko.accounts.models import Agency, Role, User
-from posko.coordination import services
-from posko.coordination.forms_tasks import TaskFilter
+from posko.coordination.filters import TaskFilter
 from posko.coordination.models import (
     Attachment,
     Decision,
@@ -34,6 +33,7 @@ from posko.coordination.models import (
     TaskChecklistItem,
     TaskNote,
 )
+from posko.coordination.services import tasks as services
 from posko.core.api import (
     EditableInScope,
     ScopedMixin,

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
 from posko.core.schema import register_enum
+
+REMINDERS = "coordination.reminders"
 
 
 class CoordinationConfig(AppConfig):
@@ -12,7 +16,6 @@ class CoordinationConfig(AppConfig):
 
     def ready(self):
         register_enum("TaskStatusEnum", "posko.coordination.models.Task.Status")
-        from posko.coordination import context_processors
 
         shell.register_urls("koordinasi/", "posko.coordination.urls", order=10)
         shell.register_api("posko.coordination.api")
@@ -28,13 +31,18 @@ class CoordinationConfig(AppConfig):
         shell.register_nav("coordination.desk", _("Desk"), "coordination:desk", order=50,
                            more=True)
         shell.register_header("coordination.bell", "coordination/_bell.html", order=10)
-        shell.register_context("coordination.bell", context_processors.notifications)
+        from posko.coordination import bell, reminders
+        from posko.core import jobs, schedule
+
+        shell.register_context("coordination.bell", bell.notifications)
+        jobs.register_job(REMINDERS, reminders.reminders_job, retries=3)
+        schedule.register_periodic(REMINDERS, timedelta(hours=1), REMINDERS, _("Task reminders"))
 
         from posko.coordination import report
 
         report.register()  # daily-report sections + the default letterhead provider
 
-        from posko.coordination.dashboard import cards
+        from posko.coordination.cards import cards
         from posko.core.dashboard import register_card
 
         register_card("coordination", cards, order=10)

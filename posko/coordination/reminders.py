@@ -56,8 +56,8 @@ from django.utils.translation import ngettext
 
 from posko.accounts.models import Role, User
 from posko.coordination.models import Notification, Task
+from posko.core import election as request_election
 from posko.core.bulk import insert_rows
-from posko.elections.models import Election
 
 DUE_SOON_HOURS = 24
 TASK_CHUNK = 2000  # tasks fetched, with one query for their assignees, per round
@@ -242,6 +242,15 @@ def existing_reminder_keys(reminder_tasks, day: str, *, digest: bool) -> set[str
     return keys
 
 
+def reminders_job(ctx) -> str:
+    """The hourly periodic job (``posko worker``): the same as ``posko send_reminders``."""
+    result = send_reminders(request_election.active())
+    if not result.election:
+        return _("No active election: no reminders sent.")
+    return _("%(due)s due-soon and %(overdue)s overdue reminders sent, %(emails)s e-mails.") % {
+        "due": result.due_soon, "overdue": result.overdue, "emails": result.emails}
+
+
 def _chunks(rows, size: int):
     chunk = []
     for row in rows:
@@ -253,9 +262,10 @@ def _chunks(rows, size: int):
         yield chunk
 
 
-def send_reminders(now: datetime.datetime | None = None, *, digest: bool = False) -> ReminderResult:
-    """Notify about due-soon and overdue open tasks of the active election (and send the
-    daily digest with ``digest=True``). Running it again sends nothing twice.
+def send_reminders(election, now: datetime.datetime | None = None, *,
+                   digest: bool = False) -> ReminderResult:
+    """Notify about due-soon and overdue open tasks of ``election`` (and send the daily
+    digest with ``digest=True``). Running it again sends nothing twice.
 
     Queries: a handful up front (election, existing keys, active users), then per 2,000
     tasks one fetch of the task rows and one of their assignees, plus the inserts
@@ -263,7 +273,6 @@ def send_reminders(now: datetime.datetime | None = None, *, digest: bool = False
     instances: at 50,000 tasks that is most of the time saved."""
     now = now or timezone.now()
     result = ReminderResult(now=now)
-    election = Election.active()
     if election is None:
         return result
     result.election = election.name

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.coordination import services
 from posko.coordination.models import Task
+from posko.coordination.services import tasks as services
 from posko.core import tasks
 
 PRIORITIES = {"low": Task.Priority.RENDAH, "normal": Task.Priority.SEDANG,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posko.coordination import views_checklists as views
+from posko.coordination.views import checklists as views
 
 urlpatterns = [
     path("supervisi/", views.ChecklistListView.as_view(), name="checklist_list"),

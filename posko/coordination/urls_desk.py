@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posko.coordination import views_desk as views
+from posko.coordination.views import desk as views
 
 urlpatterns = [
     path("instansi/", views.AgencyListView.as_view(), name="agency_list"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posko.coordination import views_meetings as views
+from posko.coordination.views import meetings as views
 
 urlpatterns = [
     path("rapat/", views.MeetingListView.as_view(), name="meeting_list"),

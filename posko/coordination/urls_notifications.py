@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posko.coordination import views_notifications as views
+from posko.coordination.views import notifications as views
 
 urlpatterns = [
     path("notifikasi/", views.NotificationListView.as_view(), name="notifications"),

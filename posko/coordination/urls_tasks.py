@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from posko.coordination import views_tasks as views
+from posko.coordination.views import tasks as views
 
 urlpatterns = [
     path("tugas/", views.TaskListView.as_view(), name="task_list"),

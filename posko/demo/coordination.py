@@ -21,8 +21,9 @@ Idempotent and deterministic: a second run changes nothing and counts nothing in
 
 from __future__ import annotations
 
-from posko.coordination import checklist_services, template_services
 from posko.coordination.models import SupervisionResponse, Task, TaskNote
+from posko.coordination.services import checklists as checklist_services
+from posko.coordination.services import templates as template_services
 from posko.demo.desk import (
     CHECKLISTS,
     at_wib,

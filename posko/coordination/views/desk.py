@@ -21,8 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.accounts.models import Agency, User
-from posko.coordination import template_services
-from posko.coordination.forms_desk import (
+from posko.coordination.forms.desk import (
     AgencyForm,
     DeskForm,
     DivisionForm,
@@ -30,6 +29,7 @@ from posko.coordination.forms_desk import (
     TaskTemplateItemForm,
 )
 from posko.coordination.models import Desk, Division, Task, TaskTemplate, TaskTemplateItem
+from posko.coordination.services import templates as template_services
 from posko.core import audit, services
 from posko.core.views import ObjectDeleteView, ObjectEditView
 from posko.elections.models import Election, Stage

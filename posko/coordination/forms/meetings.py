@@ -2,8 +2,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, User
-from posko.coordination.meeting_services import decision_problems
 from posko.coordination.models import Decision, Meeting
+from posko.coordination.services.meetings import decision_problems
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import Election
 

@@ -19,10 +19,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.accounts.models import Agency
-from posko.coordination import checklist_services as cs
-from posko.coordination.forms_checklists import AnswerForm, ChecklistForm, ChecklistItemForm
+from posko.coordination.forms.checklists import AnswerForm, ChecklistForm, ChecklistItemForm
 from posko.coordination.models import SupervisionChecklist, SupervisionItem, SupervisionResponse
-from posko.coordination.views_desk import AdminEditView, ManyToManyEditMixin, PemdaWideMixin
+from posko.coordination.services import checklists as cs
+from posko.coordination.views.desk import AdminEditView, ManyToManyEditMixin, PemdaWideMixin
 from posko.core import services
 from posko.core.uploads import PHOTO_KINDS
 from posko.core.views import ObjectDeleteView

@@ -6,8 +6,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
-from posko.coordination.checklist_services import FINDING_MAX, Answer
 from posko.coordination.models import SupervisionChecklist, SupervisionItem, SupervisionResponse
+from posko.coordination.services.checklists import FINDING_MAX, Answer
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import Stage
 

@@ -24,16 +24,10 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.accounts.models import Role, User
-from posko.coordination import services as task_services
-from posko.coordination.forms_tasks import (
-    UPLOAD_ACCEPT,
-    TaskFilter,
-    TaskForm,
-    TaskNoteForm,
-    TaskStatusForm,
-    mine,
-)
+from posko.coordination.filters import TaskFilter, mine
+from posko.coordination.forms.tasks import UPLOAD_ACCEPT, TaskForm, TaskNoteForm, TaskStatusForm
 from posko.coordination.models import Attachment, Meeting, Task, TaskChecklistItem, TaskNote
+from posko.coordination.services import tasks as task_services
 from posko.core import audit
 from posko.core.services import ConflictError
 from posko.core.views import ObjectHistoryView, ObjectListView, ScopedMixin

@@ -29,7 +29,7 @@ from posko.coordination.models import (
     SupervisionResponse,
     Task,
 )
-from posko.coordination.services import create_task
+from posko.coordination.services.tasks import create_task
 from posko.core import audit
 from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.regions.models import Kecamatan, Kelurahan

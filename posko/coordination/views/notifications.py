@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.coordination.context_processors import NotificationBell
+from posko.coordination.bell import NotificationBell
 from posko.coordination.models import Notification
 
 

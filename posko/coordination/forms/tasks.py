@@ -1,18 +1,12 @@
-"""Forms and the FilterSet of the task pages.
-
-Every dropdown is scoped to the user: regions through ``visible_to(user)``, the TPS
-through the chosen kelurahan, the stages through the task's election. A camat's or
-lurah's task is forced inside their own region; an agency operator's task belongs to
-their agency."""
+"""Task forms: create/edit, status change, notes."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, Role, User
+from posko.coordination.filters import kelurahan_label
 from posko.coordination.models import Task
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
@@ -20,102 +14,6 @@ from posko.elections.models import Stage, Tps
 from posko.regions.models import Kecamatan, Kelurahan
 
 UPLOAD_ACCEPT = "application/pdf,image/jpeg,image/png,image/webp,.pdf,.jpg,.jpeg,.png,.webp"
-
-
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
-
-
-def agency_choices(request):
-    return Agency.objects.all()
-
-
-def stage_choices(request):
-    return Stage.objects.visible_to(_user(request)).filter(election__is_active=True)
-
-
-def kelurahan_label(kelurahan: Kelurahan) -> str:
-    return f"{kelurahan.kecamatan.name} — {kelurahan.name}"
-
-
-class KelurahanFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return kelurahan_label(obj)
-
-
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    field_class = KelurahanFilterField
-
-
-class TaskFilter(django_filters.FilterSet):
-    """Filters of the task list and the board (also prefilled by links from elsewhere:
-    ``?agency=3``, ``?stage=7``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1001``)."""
-
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=Task.Status.choices, label=_("Status"),
-                                         empty_label=_("All statuses"))
-    agency = django_filters.ModelChoiceFilter(queryset=agency_choices, label=_("Agency"),
-                                              empty_label=_("All agencies"))
-    stage = django_filters.ModelChoiceFilter(queryset=stage_choices, label=_("Stage"),
-                                             empty_label=_("All stages"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
-    priority = django_filters.ChoiceFilter(choices=Task.Priority.choices, label=_("Priority"),
-                                           empty_label=_("Any priority"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.CheckboxInput,
-                                           label=_("Overdue"))
-    due_soon = django_filters.BooleanFilter(method="filter_due_soon", widget=forms.CheckboxInput,
-                                            label=_("Due within 48 h"))
-    mine = django_filters.BooleanFilter(method="filter_mine", widget=forms.CheckboxInput,
-                                        label=_("Mine (assigned to me or created by me)"))
-
-    class Meta:
-        model = Task
-        fields = ["search", "status", "agency", "stage", "kecamatan", "kelurahan", "priority",
-                  "overdue", "due_soon", "mine"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        self.form.fields["search"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Search title or description")})
-
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(description__icontains=value))
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.overdue() if value else queryset
-
-    def filter_due_soon(self, queryset, name, value):
-        return queryset.due_within(48) if value else queryset
-
-    def filter_mine(self, queryset, name, value):
-        return mine(queryset, _user(self.request)) if value else queryset
-
-
-def mine(queryset, user):
-    """Tasks assigned to ``user`` or created by them."""
-    if user is None or not user.is_authenticated:
-        return queryset.none()
-    through = Task.assignees.through
-    return queryset.filter(Q(pk__in=through.objects.filter(user_id=user.pk).values("task_id"))
-                           | Q(created_by_id=user.pk))
 
 
 # --- create / edit --------------------------------------------------------------------------

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 
 from posko.accounts.models import Role
 from posko.coordination import notify
-from posko.coordination import services as task_services
 from posko.coordination.models import Decision, Meeting, Notification, Task
+from posko.coordination.services import tasks as task_services
 from posko.core import audit, services
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 

@@ -21,10 +21,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.coordination import meeting_services
-from posko.coordination.forms_meetings import DecisionForm, MeetingForm
+from posko.coordination.forms.meetings import DecisionForm, MeetingForm
 from posko.coordination.models import Decision, Meeting, Task
 from posko.coordination.report import daily_report, person_label
+from posko.coordination.services import meetings as meeting_services
 from posko.core import audit
 from posko.core.reports import Report, Section, Table, current_letterhead, render_pdf, render_xlsx
 from posko.core.views import ObjectEditView

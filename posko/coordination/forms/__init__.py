@@ -1,0 +1,1 @@
+"""Coordination forms, one file per capability: tasks, desk, meetings, checklists."""

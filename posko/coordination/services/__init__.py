@@ -1,0 +1,1 @@
+"""Coordination writes, one file per capability: tasks, meetings, checklists, templates."""

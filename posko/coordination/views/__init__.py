@@ -1,0 +1,1 @@
+"""Coordination pages, one file per capability: tasks, desk, meetings, checklists, notifications."""
