@@ -177,7 +177,7 @@ class TaskSerializer(ScopedModelSerializer):
         role = user.effective_role
         errors = {}
         if attrs.get("election") is None:
-            attrs["election"] = Election.active()
+            attrs["election"] = self.context["request"].election
             if attrs["election"] is None:
                 raise serializers.ValidationError(
                     {"election": _("There is no active election: choose one.")})

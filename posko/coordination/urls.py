@@ -1,19 +1,81 @@
-"""URLs of the coordination module; each area keeps its own list."""
+"""URLs of the coordination module (names: model_action)."""
 
-from posko.coordination import (
-    urls_checklists,
-    urls_desk,
-    urls_meetings,
-    urls_notifications,
-    urls_tasks,
-)
+from django.urls import path
+
+from posko.coordination.views import checklists, desk, meetings, notifications, tasks
 
 app_name = "coordination"
 
 urlpatterns = [
-    *urls_tasks.urlpatterns,
-    *urls_meetings.urlpatterns,
-    *urls_desk.urlpatterns,
-    *urls_checklists.urlpatterns,
-    *urls_notifications.urlpatterns,
+    # tasks
+    path("tugas/", tasks.TaskListView.as_view(), name="task_list"),
+    path("tugas/saya/", tasks.MyTaskListView.as_view(), name="my_tasks"),
+    path("tugas/papan/", tasks.TaskBoardView.as_view(), name="task_board"),
+    path("tugas/baru/", tasks.TaskEditView.as_view(), name="task_add"),
+    path("tugas/<int:pk>/", tasks.TaskDetailView.as_view(), name="task_detail"),
+    path("tugas/<int:pk>/ubah/", tasks.TaskEditView.as_view(), name="task_edit"),
+    path("tugas/<int:pk>/status/", tasks.TaskStatusView.as_view(), name="task_status"),
+    path("tugas/<int:pk>/catatan/", tasks.TaskNoteView.as_view(), name="task_note"),
+    path("tugas/<int:pk>/checklist/<int:item>/", tasks.TaskChecklistToggleView.as_view(),
+         name="task_checklist_toggle"),
+    path("tugas/<int:pk>/riwayat/", tasks.TaskHistoryView.as_view(), name="task_history"),
+    path("lampiran/<int:pk>/", tasks.AttachmentDownloadView.as_view(), name="attachment_download"),
+    # meetings
+    path("rapat/", meetings.MeetingListView.as_view(), name="meeting_list"),
+    path("rapat/baru/", meetings.MeetingEditView.as_view(), name="meeting_add"),
+    path("rapat/<int:pk>/", meetings.MeetingDetailView.as_view(), name="meeting_detail"),
+    path("rapat/<int:pk>/ubah/", meetings.MeetingEditView.as_view(), name="meeting_edit"),
+    path("rapat/<int:pk>/keputusan/", meetings.DecisionEditView.as_view(), name="decision_add"),
+    path("keputusan/<int:pk>/ubah/", meetings.DecisionEditView.as_view(editing=True),
+         name="decision_edit"),
+    path("keputusan/<int:pk>/jadikan-tugas/", meetings.DecisionToTaskView.as_view(),
+         name="decision_to_task"),
+    path("rapat/<int:pk>/lampiran/", meetings.MeetingAttachView.as_view(), name="meeting_attach"),
+    path("rapat/<int:pk>/notulen.pdf", meetings.MeetingMinutesPdfView.as_view(),
+         name="meeting_minutes_pdf"),
+    path("laporan-harian/", meetings.DailyReportView.as_view(), name="report"),
+    # desk
+    path("instansi/", desk.AgencyListView.as_view(), name="agency_list"),
+    path("instansi/baru/", desk.AgencyEditView.as_view(), name="agency_add"),
+    path("instansi/<int:pk>/", desk.AgencyDetailView.as_view(), name="agency_detail"),
+    path("instansi/<int:pk>/ubah/", desk.AgencyEditView.as_view(), name="agency_edit"),
+    path("desk/", desk.DeskView.as_view(), name="desk"),
+    path("desk/ubah/", desk.DeskEditView.as_view(), name="desk_edit"),
+    path("desk/bidang/baru/", desk.DivisionEditView.as_view(), name="division_add"),
+    path("desk/bidang/<int:pk>/ubah/", desk.DivisionEditView.as_view(), name="division_edit"),
+    path("desk/bidang/<int:pk>/hapus/", desk.DivisionDeleteView.as_view(), name="division_delete"),
+    path("tahapan/", desk.CalendarView.as_view(), name="calendar"),
+    path("template/", desk.TemplateListView.as_view(), name="template_list"),
+    path("template/baru/", desk.TemplateEditView.as_view(), name="template_add"),
+    path("template/<int:pk>/", desk.TemplateDetailView.as_view(), name="template_detail"),
+    path("template/<int:pk>/ubah/", desk.TemplateEditView.as_view(), name="template_edit"),
+    path("template/<int:template>/butir/baru/", desk.TemplateItemEditView.as_view(),
+         name="template_item_add"),
+    path("template/butir/<int:pk>/ubah/", desk.TemplateItemEditView.as_view(),
+         name="template_item_edit"),
+    path("template/butir/<int:pk>/hapus/", desk.TemplateItemDeleteView.as_view(),
+         name="template_item_delete"),
+    path("template/<int:pk>/terapkan/", desk.TemplateApplyView.as_view(), name="template_apply"),
+    # checklists
+    path("supervisi/", checklists.ChecklistListView.as_view(), name="checklist_list"),
+    path("supervisi/baru/", checklists.ChecklistEditView.as_view(), name="checklist_add"),
+    path("supervisi/<int:pk>/", checklists.ChecklistDetailView.as_view(), name="checklist_detail"),
+    path("supervisi/<int:pk>/ubah/", checklists.ChecklistEditView.as_view(), name="checklist_edit"),
+    path("supervisi/<int:checklist>/butir/baru/", checklists.ChecklistItemEditView.as_view(),
+         name="checklist_item_add"),
+    path("supervisi/butir/<int:pk>/ubah/", checklists.ChecklistItemEditView.as_view(),
+         name="checklist_item_edit"),
+    path("supervisi/butir/<int:pk>/hapus/", checklists.ChecklistItemDeleteView.as_view(),
+         name="checklist_item_delete"),
+    path("supervisi/<int:pk>/isi/<str:region_code>/", checklists.ChecklistFillView.as_view(),
+         name="checklist_fill"),
+    path("supervisi/jawaban/<int:pk>/tugas/", checklists.ChecklistAnswerToTaskView.as_view(),
+         name="checklist_answer_to_task"),
+    path("supervisi/jawaban/<int:pk>/foto/", checklists.ChecklistPhotoView.as_view(),
+         name="checklist_photo"),
+    # notifications
+    path("notifikasi/", notifications.NotificationListView.as_view(), name="notifications"),
+    path("notifikasi/<int:pk>/baca/", notifications.NotificationReadView.as_view(), name="notification_read"),
+    path("notifikasi/baca-semua/", notifications.NotificationsReadAllView.as_view(),
+         name="notifications_read_all"),
 ]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.core import audit
+from posko.core import audit, services
 from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.import_jobs import enqueue_import, wants_background
 from posko.core.importer import ImportFileError, read_upload
@@ -59,6 +59,23 @@ class AdminOnlyMixin(LoginRequiredMixin):
         if request.user.is_authenticated and not request.user.is_desk_admin:
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+
+class PemdaWideAdminMixin:
+    """Rows of the whole Pemda (elections, agencies, divisions, templates…): every signed-in
+    user sees them, the Desk admin creates and changes them (others: 403)."""
+
+    def get_queryset(self):
+        return self.get_base_queryset()
+
+    def get_editable_object(self):
+        obj = self.get_object()
+        if not self.request.user.is_desk_admin:
+            raise PermissionDenied
+        return obj
+
+    def can_create(self) -> bool:
+        return self.request.user.is_desk_admin
 
 
 class ElectionRequiredMixin:
@@ -161,10 +178,12 @@ class ObjectEditView(ScopedMixin, TemplateView):
     form = None
 
     def create(self, obj, *, actor):
-        raise NotImplementedError
+        """Save and audit a new row (override to call the module's service)."""
+        return services.create(obj, actor=actor)
 
     def update(self, obj, *, actor, before):
-        raise NotImplementedError
+        """Save and audit a change (override to call the module's service)."""
+        return services.update(obj, actor=actor, before=before)
 
     def can_create(self) -> bool:
         return getattr(self.request.user, "can_edit_registry", False)

@@ -9,7 +9,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core import election as request_election
-from posko.core import services
 from posko.core.views import (
     AdminOnlyMixin,
     ImportTemplateView,
@@ -178,12 +177,6 @@ class AdminEditView(ObjectEditView):
 
     def can_create(self) -> bool:
         return self.request.user.is_desk_admin
-
-    def create(self, obj, *, actor):
-        services.create(obj, actor=actor)
-
-    def update(self, obj, *, actor, before):
-        services.update(obj, actor=actor, before=before)
 
 
 class ElectionEditView(AdminEditView):

@@ -33,7 +33,7 @@ class MeetingForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
             "minutes": forms.Textarea(attrs={"rows": 10}),
         }
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, election=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["election"].queryset = Election.objects.visible_to(user)
         self.fields["agencies"].queryset = Agency.objects.order_by("name")
@@ -41,8 +41,7 @@ class MeetingForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         if self.instance.pk:
             self.fields["version"].initial = self.instance.version
         elif not self.instance.election_id and not self.initial.get("election"):
-            active = Election.active()
-            self.initial["election"] = active.pk if active else None
+            self.initial["election"] = election.pk if election else None
 
     def clean(self):
         data = super().clean()

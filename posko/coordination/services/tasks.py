@@ -14,6 +14,7 @@ from posko.accounts.models import Role, User
 from posko.coordination import notify
 from posko.coordination.models import Attachment, Notification, Task, TaskChecklistItem, TaskNote
 from posko.core import audit, services
+from posko.core.services import raise_problems
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
 # --- rules -------------------------------------------------------------------------------
@@ -65,11 +66,6 @@ def task_problems(task: Task, assignees) -> dict[str, list[str]]:
     return errors
 
 
-def _raise(errors):
-    if errors:
-        raise ValidationError(errors)
-
-
 # --- writes ----------------------------------------------------------------------------
 
 def _notify_assigned(task: Task, users) -> None:
@@ -87,7 +83,7 @@ def create_task(task: Task, *, actor, assignees=(), checklist: list[str] | None 
     if task.created_at is None:
         task.created_at = timezone.now()
     assignees = list(assignees)
-    _raise(task_problems(task, assignees))
+    raise_problems(task_problems(task, assignees))
     task.created_by = actor if getattr(actor, "is_authenticated", False) else None
     if task.status != Task.Status.TERHAMBAT:
         task.blocked_reason = ""
@@ -116,7 +112,7 @@ def update_task(task: Task, *, actor, before: dict, expected_version: int,
                                                                     task.kelurahan_id)
     to_check = new_assignees if new_assignees is not None else (
         list(task.assignees.all()) if moved else [])
-    _raise(task_problems(task, to_check))
+    raise_problems(task_problems(task, to_check))
     if task.status == Task.Status.SELESAI and not task.completed_at:
         task.completed_at = timezone.now()
     elif task.status != Task.Status.SELESAI:

@@ -22,11 +22,10 @@ from posko.accounts.models import Agency
 from posko.coordination.forms.checklists import AnswerForm, ChecklistForm, ChecklistItemForm
 from posko.coordination.models import SupervisionChecklist, SupervisionItem, SupervisionResponse
 from posko.coordination.services import checklists as cs
-from posko.coordination.views.desk import AdminEditView, ManyToManyEditMixin, PemdaWideMixin
+from posko.coordination.views.desk import ManyToManyEditMixin
 from posko.core import services
 from posko.core.uploads import PHOTO_KINDS
-from posko.core.views import ObjectDeleteView
-from posko.elections.models import Election
+from posko.core.views import ObjectDeleteView, ObjectEditView, PemdaWideAdminMixin
 
 
 def _items(checklist):
@@ -40,7 +39,7 @@ class ChecklistListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        election = Election.active()
+        election = self.request.election
         checklists = list(SupervisionChecklist.objects.visible_to(user).filter(election=election)
                           .select_related("stage").annotate(item_count=Count("items"))
                           .order_by("stage__start_date", "title"))
@@ -50,13 +49,13 @@ class ChecklistListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ChecklistEditView(AdminEditView):
+class ChecklistEditView(PemdaWideAdminMixin, ObjectEditView):
     model = SupervisionChecklist
     form_class = ChecklistForm
     template_name = "coordination/checklist_edit.html"
 
     def new_object(self):
-        election = Election.active()
+        election = self.request.election
         if election is None:
             raise Http404(_("There is no active election yet."))
         return SupervisionChecklist(election=election)
@@ -84,7 +83,7 @@ class ChecklistDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ChecklistItemEditView(ManyToManyEditMixin, AdminEditView):
+class ChecklistItemEditView(ManyToManyEditMixin, PemdaWideAdminMixin, ObjectEditView):
     model = SupervisionItem
     form_class = ChecklistItemForm
     template_name = "coordination/checklist_item_edit.html"
@@ -99,7 +98,7 @@ class ChecklistItemEditView(ManyToManyEditMixin, AdminEditView):
         return obj.checklist.get_absolute_url()
 
 
-class ChecklistItemDeleteView(PemdaWideMixin, ObjectDeleteView):
+class ChecklistItemDeleteView(PemdaWideAdminMixin, ObjectDeleteView):
     model = SupervisionItem
     template_name = "coordination/checklist_item_delete.html"
 

@@ -10,7 +10,7 @@ from itertools import groupby
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponseRedirect
@@ -31,8 +31,8 @@ from posko.coordination.forms.desk import (
 from posko.coordination.models import Desk, Division, Task, TaskTemplate, TaskTemplateItem
 from posko.coordination.services import templates as template_services
 from posko.core import audit, services
-from posko.core.views import ObjectDeleteView, ObjectEditView
-from posko.elections.models import Election, Stage
+from posko.core.views import AdminOnlyMixin, ObjectDeleteView, ObjectEditView, PemdaWideAdminMixin
+from posko.elections.models import Stage
 
 
 def h_label(voting_date: datetime.date, day: datetime.date) -> str:
@@ -49,37 +49,6 @@ def task_list_url(**params) -> str:
         base = "/koordinasi/tugas/"
     query = "&".join(f"{key}={value}" for key, value in params.items())
     return f"{base}?{query}" if query else base
-
-
-class PemdaWideMixin:
-    """Rows of the whole Pemda: all signed-in users see them, the Desk admin changes them."""
-
-    def get_queryset(self):
-        return self.get_base_queryset()
-
-    def get_editable_object(self):
-        obj = self.get_object()
-        if not self.request.user.is_desk_admin:
-            raise PermissionDenied
-        return obj
-
-    def can_create(self) -> bool:
-        return self.request.user.is_desk_admin
-
-
-class AdminEditView(PemdaWideMixin, ObjectEditView):
-    def create(self, obj, *, actor):
-        services.create(obj, actor=actor)
-
-    def update(self, obj, *, actor, before):
-        services.update(obj, actor=actor, before=before)
-
-
-class AdminOnlyMixin(LoginRequiredMixin):
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and not request.user.is_desk_admin:
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 # --- agencies ----------------------------------------------------------------------------
@@ -122,7 +91,7 @@ class AgencyDetailView(LoginRequiredMixin, TemplateView):
                 "first_name", "last_name", "username"),
             divisions=Division.objects.filter(Q(members=agency) | Q(lead=agency)).distinct(),
             lead_of={d.pk for d in Division.objects.filter(lead=agency)},
-            stages=Stage.objects.filter(owner=agency, election=Election.active()),
+            stages=Stage.objects.filter(owner=agency, election=self.request.election),
             open_tasks=Task.objects.visible_to(user).filter(agency=agency).exclude(
                 status=Task.Status.SELESAI).count(),
             task_url=task_list_url(agency=agency.pk),
@@ -132,7 +101,7 @@ class AgencyDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class AgencyEditView(AdminEditView):
+class AgencyEditView(PemdaWideAdminMixin, ObjectEditView):
     model = Agency
     form_class = AgencyForm
     template_name = "coordination/agency_edit.html"
@@ -213,7 +182,7 @@ class ManyToManyEditMixin:
         self._save(obj, services.update, before=before)
 
 
-class DivisionEditView(ManyToManyEditMixin, AdminEditView):
+class DivisionEditView(ManyToManyEditMixin, PemdaWideAdminMixin, ObjectEditView):
     model = Division
     form_class = DivisionForm
     template_name = "coordination/desk_division_edit.html"
@@ -224,7 +193,7 @@ class DivisionEditView(ManyToManyEditMixin, AdminEditView):
         return reverse("coordination:desk")
 
 
-class DivisionDeleteView(PemdaWideMixin, ObjectDeleteView):
+class DivisionDeleteView(PemdaWideAdminMixin, ObjectDeleteView):
     model = Division
     success_url_name = "coordination:desk"
 
@@ -242,7 +211,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = Election.active()
+        election = self.request.election
         today = timezone.localdate()
         context.update(election=election, today=today, can_edit=self.request.user.is_desk_admin)
         if election is None:
@@ -275,7 +244,7 @@ class TemplateListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = Election.active()
+        election = self.request.election
         templates = TaskTemplate.objects.annotate(item_count=Count("items", distinct=True))
         if election:
             templates = templates.annotate(task_count=Count(
@@ -291,7 +260,7 @@ class TemplateDetailView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         template = get_object_or_404(TaskTemplate, pk=kwargs["pk"])
-        election = Election.active()
+        election = self.request.election
         items = list(template.items.select_related("agency"))
         counts = {}
         if election:
@@ -307,13 +276,13 @@ class TemplateDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class TemplateEditView(AdminEditView):
+class TemplateEditView(PemdaWideAdminMixin, ObjectEditView):
     model = TaskTemplate
     form_class = TaskTemplateForm
     template_name = "coordination/template_edit.html"
 
 
-class TemplateItemEditView(AdminEditView):
+class TemplateItemEditView(PemdaWideAdminMixin, ObjectEditView):
     model = TaskTemplateItem
     form_class = TaskTemplateItemForm
     template_name = "coordination/template_item_edit.html"
@@ -331,7 +300,7 @@ class TemplateItemEditView(AdminEditView):
         return context
 
 
-class TemplateItemDeleteView(PemdaWideMixin, ObjectDeleteView):
+class TemplateItemDeleteView(PemdaWideAdminMixin, ObjectDeleteView):
     model = TaskTemplateItem
     template_name = "coordination/template_item_delete.html"
 
@@ -354,7 +323,7 @@ class TemplateApplyView(AdminOnlyMixin, TemplateView):
 
     def _objects(self):
         template = get_object_or_404(TaskTemplate, pk=self.kwargs["pk"])
-        election = Election.active()
+        election = self.request.election
         if election is None:
             raise Http404(_("There is no active election yet."))
         return template, election

@@ -154,7 +154,8 @@ class MeetingEditView(ObjectEditView):
         return self.request.user.is_desk_admin
 
     def get_form(self, obj, data=None):
-        self.form = self.form_class(data=data, instance=obj, user=self.request.user)
+        self.form = self.form_class(data=data, instance=obj, user=self.request.user,
+                                    election=self.request.election)
         return self.form
 
     def create(self, obj, *, actor):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
@@ -28,9 +28,8 @@ from posko.coordination.filters import TaskFilter, mine
 from posko.coordination.forms.tasks import UPLOAD_ACCEPT, TaskForm, TaskNoteForm, TaskStatusForm
 from posko.coordination.models import Attachment, Meeting, Task, TaskChecklistItem, TaskNote
 from posko.coordination.services import tasks as task_services
-from posko.core import audit
 from posko.core.services import ConflictError
-from posko.core.views import ObjectHistoryView, ObjectListView, ScopedMixin
+from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectListView, ScopedMixin
 from posko.elections.models import Election
 
 STATUS_LABELS = dict(Task.Status.choices)
@@ -39,8 +38,8 @@ BOARD_COLUMNS = [Task.Status.BELUM_MULAI, Task.Status.BERJALAN, Task.Status.TERH
 BOARD_COLUMN_LIMIT = 50
 
 
-def active_election_or_404() -> Election:
-    election = Election.active()
+def election_or_404(request) -> Election:
+    election = request.election
     if election is None:
         raise Http404(_("There is no active election yet."))
     return election
@@ -94,11 +93,11 @@ class TaskQuerysetMixin:
 
 
 class ActiveElectionMixin:
-    """Lists and the board show the tasks of the active election (read once per request)."""
+    """Lists and the board show the tasks of the request's election."""
 
     @cached_property
     def election(self) -> Election | None:
-        return Election.active()
+        return self.request.election
 
     def in_active_election(self, qs):
         return qs.filter(election=self.election) if self.election else qs.none()
@@ -317,63 +316,31 @@ class TaskHistoryView(TaskWriteMixin, ObjectHistoryView):
 
 # --- create / edit ----------------------------------------------------------------------------
 
-class TaskEditView(TaskWriteMixin, TemplateView):
+class TaskEditView(TaskWriteMixin, ObjectEditView):
     """Create (``task_add``) or edit (``task_edit``) a task. An edit carries the version it
     was loaded with; if someone saved in between, the user is told and nothing is saved."""
 
+    form_class = TaskForm
     template_name = "coordination/task_edit.html"
     prefill = ("agency", "stage", "kecamatan", "kelurahan", "tps")
 
-    def get_object_for_form(self):
-        if "pk" in self.kwargs:
-            return self.get_editable_object()
-        if not can_create_tasks(self.request.user):
-            raise PermissionDenied
-        return Task(election=active_election_or_404(), created_at=timezone.now())
+    def can_create(self) -> bool:
+        return can_create_tasks(self.request.user)
 
-    def get_form(self, task, data=None):
-        initial = {}
-        if data is None:  # links (and the TPS refresh) may prefill the place, agency or stage
-            initial = {k: self.request.GET[k] for k in self.prefill if self.request.GET.get(k)}
-        form = TaskForm(data=data, instance=task, user=self.request.user, initial=initial)
-        if not form.fields["kelurahan"].disabled:
-            form.fields["kelurahan"].widget.attrs.update({
-                "hx-get": self.request.path, "hx-trigger": "change", "hx-target": "#field-tps",
-                "hx-select": "#field-tps", "hx-swap": "outerHTML"})
-        return form
+    def new_object(self):
+        return Task(election=election_or_404(self.request), created_at=timezone.now())
 
-    def render_form(self, task, form, *, status=200, conflict=None):
-        return self.render_to_response(self.get_context_data(
-            form=form, object=task, conflict=conflict), status=status)
+    def create(self, obj, *, actor):
+        return task_services.create_task(obj, actor=actor, assignees=list(
+            self.form.cleaned_data["assignees"]), checklist=self.form.checklist_lines())
 
-    def get(self, request, *args, **kwargs):
-        task = self.get_object_for_form()
-        return self.render_form(task, self.get_form(task))
+    def update(self, obj, *, actor, before):
+        return task_services.update_task(obj, actor=actor, before=before,
+                                         expected_version=self.expected_version(),
+                                         assignees=list(self.form.cleaned_data["assignees"]))
 
-    def post(self, request, *args, **kwargs):
-        task = self.get_object_for_form()
-        is_new = task.pk is None
-        before = None if is_new else audit.snapshot(task)
-        form = self.get_form(task, data=request.POST)
-        if form.is_valid():
-            task = form.save(commit=False)
-            assignees = list(form.cleaned_data["assignees"])
-            try:
-                if is_new:
-                    task_services.create_task(task, actor=request.user, assignees=assignees,
-                                              checklist=form.checklist_lines())
-                else:
-                    task_services.update_task(task, actor=request.user, before=before,
-                                              expected_version=form.cleaned_data["version"],
-                                              assignees=assignees)
-            except ConflictError as exc:
-                return self.render_form(task, form, status=409, conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": task.title})
-                return HttpResponseRedirect(task.get_absolute_url())
-        return self.render_form(task, form, status=400)
+    def success_message(self, obj) -> str:
+        return _("Saved: %(object)s.") % {"object": obj.title}
 
 
 # --- attachments ------------------------------------------------------------------------------
