@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
+
+ESCALATION = "incidents.escalate"
 
 
 class IncidentsConfig(AppConfig):
@@ -18,9 +22,14 @@ class IncidentsConfig(AppConfig):
         shell.register_public_link("public-status", _("Check the status of a report you sent"),
                                    "incidents:public_status", order=20)
 
+        from posko.core import jobs, schedule
         from posko.core.dashboard import register_card
-        from posko.incidents import report, services
+        from posko.incidents import indicators, report
+        from posko.incidents.services.escalation import escalation_job
 
-        services.register_derived_sources()
+        indicators.register_derived_sources()
+        jobs.register_job(ESCALATION, escalation_job, retries=2)
+        schedule.register_periodic(ESCALATION, timedelta(minutes=1), ESCALATION,
+                                   _("Incident escalation"))
         report.register()
         register_card("incidents_open", report.open_card, order=30)

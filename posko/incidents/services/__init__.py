@@ -1,0 +1,44 @@
+"""Incident writes, one file per capability: reports, categories, escalation, tasks, pledges,
+cases. The names other code calls are re-exported here (``services.create_report``…)."""
+
+from posko.incidents.access import (  # noqa: F401
+    allowed_states,
+    can_comment,
+    can_report,
+    can_triage,
+    is_follower,
+)
+from posko.incidents.indicators import _category_source  # noqa: F401
+from posko.incidents.services.cases import (  # noqa: F401
+    case_from_report,
+    case_status,
+    mask_name,
+    save_case,
+)
+from posko.incidents.services.categories import (  # noqa: F401
+    active_categories,
+    ensure_categories,
+    settings_for,
+)
+from posko.incidents.services.escalation import escalate, escalation_recipients  # noqa: F401
+from posko.incidents.services.pledges import pledge_overview, save_pledge  # noqa: F401
+from posko.incidents.services.reports import (  # noqa: F401
+    RateLimited,
+    add_comment,
+    add_evidence,
+    client_hash,
+    create_report,
+    duplicates,
+    family,
+    find_tps,
+    kelurahan_choices,
+    merge,
+    normalise_code,
+    public_rate_limited,
+    public_status,
+    set_targets,
+    submit_public,
+    transition,
+    update_triage,
+)
+from posko.incidents.services.tasks import spawn_task, task_source  # noqa: F401
