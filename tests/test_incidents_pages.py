@@ -7,10 +7,11 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from posko.accounts.models import Agency
-from posko.core.models import AuditEntry
+from posko.core import schedule
+from posko.core.models import AuditEntry, Job
 from posko.elections.models import Election
 from posko.incidents import services
 from posko.incidents.models import NeutralityCase, Pledge, Report, State
@@ -339,14 +340,30 @@ def test_settings_and_categories_are_for_admins(world, personas):
 
 
 def test_escalated_report_shows_its_badge(world, personas, users):
-    from posko.incidents.services import escalate
-
     report = make_report(world, users["admin"], severity="kritis",
                          now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2))
-    escalate()
+    services.escalate()
     body = personas["admin"].client.get(report.get_absolute_url()).content.decode()
     assert "Escalated" in body and "Past target" in body
     assert AuditEntry.objects.filter(object_id=str(report.pk), message="escalation: response").exists()
+
+
+def test_escalation_runs_every_minute_in_the_worker_once(world, users,
+                                                         django_capture_on_commit_callbacks):
+    """No cron: the schedule queues the escalation job once per minute in the cluster; a
+    report past its target is escalated once however often the job runs."""
+    report = make_report(world, users["admin"], severity="kritis",
+                         now=datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2))
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = schedule.run_due("worker-1", now=now)
+        same_minute = schedule.run_due("worker-2", now=now)
+        schedule.run_due("worker-2", now=now + datetime.timedelta(minutes=1))
+    assert "incidents.escalate" in first and "incidents.escalate" not in same_minute
+    runs = Job.objects.filter(kind="incidents.escalate")
+    assert [job.status for job in runs] == ["done", "done"], [job.error for job in runs]
+    assert AuditEntry.objects.filter(object_id=str(report.pk),
+                                     message="escalation: response").count() == 1
 
 
 def test_public_reporter_is_masked_for_users_without_personal_data_access(world, personas):

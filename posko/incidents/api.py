@@ -13,7 +13,6 @@ Every queryset is scoped; writes go through ``posko.incidents.services``.
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import path
@@ -36,18 +35,11 @@ from posko.core.api import (
     refuse_cross_site,
 )
 from posko.core.middleware import client_ip
-from posko.core.services import ConflictError
-from posko.elections.models import Election, Tps
+from posko.elections.models import Tps
 from posko.incidents import services
 from posko.incidents.forms import ReportFilter
 from posko.incidents.models import Category, NeutralityCase, Pledge, Report, State
 from posko.regions.models import Kelurahan
-
-
-class IncidentConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = _("Someone else saved this in the meantime.")
-    default_code = "conflict"
 
 
 class TooManyReports(APIException):
@@ -108,13 +100,13 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
 
     def get_queryset(self):
         qs = super().get_queryset()
-        election = Election.active()
+        election = self.request.election
         return qs.filter(election=election) if election else qs.none()
 
     def create(self, request, *args, **kwargs):
         if not services.can_report(request.user):
             raise PermissionDenied
-        election = Election.active()
+        election = self.request.election
         if election is None:
             raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
         services.active_categories()
@@ -124,13 +116,8 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         if "kecamatan_id" in data:
             data.pop("kecamatan_id")
         report = Report(election=election, **data)
-        try:
-            services.create_report(report, actor=request.user,
-                                   files=request.FILES.getlist("files") if request.FILES else ())
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied from exc
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        services.create_report(report, actor=request.user,
+                               files=request.FILES.getlist("files") if request.FILES else ())
         return Response(self.get_serializer(report).data, status=status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["post"], serializer_class=TransitionSerializer)
@@ -143,15 +130,10 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
                                           context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
-            services.transition(report, data["state"], actor=request.user,
-                                expected_version=data.get("version"), note=data["note"],
-                                agency=data["agency"], forwarded_to=data["forwarded_to"],
-                                assignee=data["assignee"], public_note=data["public_note"])
-        except ConflictError as exc:
-            raise IncidentConflict(exc.messages[0]) from exc
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        services.transition(report, data["state"], actor=request.user,
+                            expected_version=data.get("version"), note=data["note"],
+                            agency=data["agency"], forwarded_to=data["forwarded_to"],
+                            assignee=data["assignee"], public_note=data["public_note"])
         report.refresh_from_db()
         return Response(ReportSerializer(report).data)
 
@@ -217,7 +199,7 @@ class PublicReportView(APIView):
 
     def post(self, request):
         check_public_request(request)
-        election = Election.active()
+        election = self.request.election
         if election is None:
             raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
         services.active_categories()  # the default categories exist from the first use
@@ -301,12 +283,12 @@ class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
     queryset = Pledge.objects.none()  # for the schema; get_queryset() scopes every request
 
     def get_queryset(self):
-        election = Election.active()
+        election = self.request.election
         qs = Pledge.objects.visible_to(self.request.user).select_related("agency")
         return qs.filter(election=election) if election else qs.none()
 
     def perform_create(self, serializer):
-        pledge = Pledge(election=Election.active(), **serializer.validated_data)
+        pledge = Pledge(election=self.request.election, **serializer.validated_data)
         self._save(pledge, None)
         serializer.instance = pledge
 
@@ -318,14 +300,7 @@ class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         self._save(pledge, before)
 
     def _save(self, pledge, before):
-        try:
-            services.save_pledge(pledge, actor=self.request.user, before=before)
-        except ConflictError as exc:
-            raise IncidentConflict(exc.messages[0]) from exc
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
-
-
+        services.save_pledge(pledge, actor=self.request.user, before=before)
 class CaseSerializer(ScopedModelSerializer):
     class Meta:
         model = NeutralityCase
@@ -349,12 +324,12 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
     queryset = NeutralityCase.objects.none()  # for the schema; get_queryset() scopes requests
 
     def get_queryset(self):
-        election = Election.active()
+        election = self.request.election
         qs = NeutralityCase.objects.visible_to(self.request.user).select_related("agency")
         return qs.filter(election=election) if election else qs.none()
 
     def perform_create(self, serializer):
-        case = NeutralityCase(election=Election.active(), **serializer.validated_data)
+        case = NeutralityCase(election=self.request.election, **serializer.validated_data)
         self._save(case, None)
         serializer.instance = case
 
@@ -366,14 +341,7 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         self._save(case, before)
 
     def _save(self, case, before):
-        try:
-            services.save_case(case, actor=self.request.user, before=before)
-        except ConflictError as exc:
-            raise IncidentConflict(exc.messages[0]) from exc
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
-
-
+        services.save_case(case, actor=self.request.user, before=before)
 # (prefix, viewset, basename)
 ROUTES: list = [
     ("laporan", ReportViewSet, "incident-report"),

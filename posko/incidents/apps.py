@@ -24,7 +24,7 @@ class IncidentsConfig(AppConfig):
 
         from posko.core import jobs, schedule
         from posko.core.dashboard import register_card
-        from posko.incidents import indicators, report
+        from posko.incidents import cards, indicators, report
         from posko.incidents.services.escalation import escalation_job
 
         indicators.register_derived_sources()
@@ -32,4 +32,4 @@ class IncidentsConfig(AppConfig):
         schedule.register_periodic(ESCALATION, timedelta(minutes=1), ESCALATION,
                                    _("Incident escalation"))
         report.register()
-        register_card("incidents_open", report.open_card, order=30)
+        register_card("incidents_open", cards.open_card, order=30)

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
+from posko.elections.models import ElectionSettings
 
 
 class Severity(models.TextChoices):
@@ -86,12 +87,10 @@ def _minutes(label, default: int):
     return models.PositiveIntegerField(label, default=default, validators=[MinValueValidator(1)])
 
 
-class IncidentSettings(models.Model):
+class IncidentSettings(ElectionSettings):
     """Per-election settings: response and resolution targets per severity (minutes),
     the duplicate window, the public rate limit and the pledge coverage threshold."""
 
-    election = models.OneToOneField("elections.Election", on_delete=models.CASCADE,
-                                    related_name="incident_settings", verbose_name=_("election"))
     respond_kritis = _minutes(_("critical: respond within (minutes)"), 60)
     resolve_kritis = _minutes(_("critical: resolve within (minutes)"), 24 * 60)
     respond_tinggi = _minutes(_("high: respond within (minutes)"), 4 * 60)
@@ -115,18 +114,9 @@ class IncidentSettings(models.Model):
         help_text=_("An agency whose pledge covers fewer of its ASN is listed as covering too "
                     "few."))
 
-    objects = PemdaWideQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("report settings")
         verbose_name_plural = _("report settings")
-
-    def __str__(self):
-        return str(self.election)
-
-    @classmethod
-    def for_election(cls, election) -> IncidentSettings:
-        return cls.objects.get_or_create(election=election)[0]
 
     def targets(self, severity: str) -> tuple[datetime.timedelta, datetime.timedelta]:
         """(respond within, resolve within) for ``severity``."""

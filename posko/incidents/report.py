@@ -6,16 +6,12 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core.dashboard import Card
 from posko.core.reports import Report as Document
 from posko.core.reports import Section, Table, register_section
-from posko.elections.models import Election
 from posko.incidents.models import NeutralityCase, Report, Severity, State
 
 SECTION_ORDER = 75
@@ -134,9 +130,8 @@ def daily_section(report_date: datetime.date, user, election) -> Section | None:
     return Section(title="", paragraphs=paragraphs, tables=tables)
 
 
-def period_report(user, start: datetime.date, end: datetime.date, election=None) -> Document:
-    """The PDF/XLSX report of the reports received between ``start`` and ``end``."""
-    election = election or Election.active()
+def period_report(user, start: datetime.date, end: datetime.date, election) -> Document:
+    """The PDF/XLSX report of ``election``'s reports received between ``start`` and ``end``."""
     document = Document(
         title=_("Supervision reports and ASN neutrality"),
         subtitle=_("%(start)s to %(end)s") % {"start": start.strftime("%d-%m-%Y"),
@@ -173,27 +168,6 @@ def period_report(user, start: datetime.date, end: datetime.date, election=None)
     document.sections.append(Section(title=_("ASN neutrality"),
                                       tables=_neutrality_tables(election, user)))
     return document
-
-
-def open_card(user, election):
-    if not user.is_authenticated:
-        return None
-    if election is None:
-        return None
-    qs = visible_reports(user, election)
-    data = qs.order_by().aggregate(
-        open=Count("pk", filter=Q(state__in=[State.BARU, State.DIVERIFIKASI, State.DITERUSKAN,
-                                             State.DITINDAKLANJUTI])),
-        overdue=Count("pk", filter=Q(state=State.BARU, response_due_at__lt=timezone.now())
-                      | Q(state__in=[State.BARU, State.DIVERIFIKASI, State.DITERUSKAN,
-                                     State.DITINDAKLANJUTI], resolve_due_at__lt=timezone.now())))
-    if not data["open"] and not qs.exists():
-        return None
-    return Card(_("Open reports"), number_format(data["open"], force_grouping=True),
-                reverse("incidents:report_list") + "?open=on",
-                note=(_("%(n)s past their target") % {"n": data["overdue"]}
-                      if data["overdue"] else ""),
-                alert=bool(data["overdue"]))
 
 
 def register() -> None:

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from posko.incidents import views, views_asn
+from posko.incidents import views
+from posko.incidents.views import asn as views_asn
 
 app_name = "incidents"
 

@@ -17,16 +17,14 @@ from django.views.generic import TemplateView
 
 from posko.core import audit
 from posko.core import services as core_services
-from posko.core.services import ConflictError
-from posko.core.views import ObjectEditView
-from posko.elections.models import Election
+from posko.core.views import ObjectEditView, PemdaWideAdminMixin
 from posko.incidents import services
 from posko.incidents.forms import CaseForm, CategoryForm, PledgeForm, SettingsForm
 from posko.incidents.models import Category, NeutralityCase, Pledge, Report
 
 
-def _election():
-    election = Election.active()
+def _election(request):
+    election = request.election
     if election is None:
         raise Http404(_("There is no active election yet."))
     return election
@@ -39,7 +37,7 @@ class PledgeListView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = Election.active()
+        election = self.request.election
         rows = services.pledge_overview(election) if election else []
         context.update(election=election, rows=rows,
                        unsigned=sum(1 for r in rows if r["problem"] == "unsigned"),
@@ -49,51 +47,32 @@ class PledgeListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class PledgeEditView(LoginRequiredMixin, TemplateView):
+class PledgeEditView(PemdaWideAdminMixin, ObjectEditView):
+    model = Pledge
+    form_class = PledgeForm
     template_name = "incidents/simple_edit.html"
+    prefill = ("agency",)
 
-    def _object(self):
-        if not self.request.user.is_desk_admin:
-            raise PermissionDenied
-        if "pk" in self.kwargs:
-            try:
-                return Pledge.objects.get(pk=self.kwargs["pk"])
-            except Pledge.DoesNotExist:
-                raise Http404 from None
-        pledge = Pledge(election=_election())
-        agency = self.request.GET.get("agency")
-        if agency and agency.isdigit():
-            pledge.agency_id = int(agency)
-        return pledge
+    def new_object(self):
+        return Pledge(election=_election(self.request))
 
-    def _render(self, form, obj, status=200, conflict=None):
-        return self.render_to_response(self.get_context_data(
-            form=form, object=obj, conflict=conflict, multipart=True,
-            title=_("Neutrality pledge") + (f": {obj.agency}" if obj.agency_id else ""),
-            back=reverse("incidents:pledge_list")), status=status)
+    def create(self, obj, *, actor):
+        return self.update(obj, actor=actor, before=None)
 
-    def get(self, request, *args, **kwargs):
-        obj = self._object()
-        return self._render(PledgeForm(instance=obj, initial={"agency": obj.agency_id}), obj)
+    def update(self, obj, *, actor, before):
+        return services.save_pledge(obj, actor=actor, before=before,
+                                    document=self.request.FILES.get("document"),
+                                    expected_version=self.expected_version())
 
-    def post(self, request, *args, **kwargs):
-        obj = self._object()
-        before = audit.snapshot(obj) if obj.pk else None
-        form = PledgeForm(data=request.POST, files=request.FILES, instance=obj)
-        if form.is_valid():
-            obj = form.save(commit=False)
-            try:
-                services.save_pledge(obj, actor=request.user, before=before,
-                                     document=request.FILES.get("document"),
-                                     expected_version=form.cleaned_data.get("version"))
-            except ConflictError as exc:
-                return self._render(form, obj, status=409, conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": obj})
-                return HttpResponseRedirect(reverse("incidents:pledge_list"))
-        return self._render(form, obj, status=400)
+    def success_url(self, obj) -> str:
+        return reverse("incidents:pledge_list")
+
+    def get_context_data(self, **kwargs):
+        obj = kwargs.get("object")
+        return super().get_context_data(
+            multipart=True, back=reverse("incidents:pledge_list"),
+            title=_("Neutrality pledge") + (f": {obj.agency}" if obj and obj.agency_id else ""),
+            **kwargs)
 
 
 class PledgeDocumentView(LoginRequiredMixin, View):
@@ -124,7 +103,7 @@ class CaseListView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        election = Election.active()
+        election = self.request.election
         cases = NeutralityCase.objects.visible_to(user).select_related("agency", "report")
         if election:
             cases = cases.filter(election=election)
@@ -172,17 +151,12 @@ class CaseDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class CaseEditView(LoginRequiredMixin, TemplateView):
+class CaseEditView(PemdaWideAdminMixin, ObjectEditView):
+    model = NeutralityCase
+    form_class = CaseForm
     template_name = "incidents/simple_edit.html"
 
-    def _object(self):
-        if not self.request.user.is_desk_admin:
-            raise PermissionDenied
-        if "pk" in self.kwargs:
-            try:
-                return NeutralityCase.objects.get(pk=self.kwargs["pk"])
-            except NeutralityCase.DoesNotExist:
-                raise Http404 from None
+    def new_object(self):
         report_id = self.request.GET.get("report") or self.request.POST.get("report")
         if report_id and report_id.isdigit():
             try:
@@ -190,39 +164,22 @@ class CaseEditView(LoginRequiredMixin, TemplateView):
             except Report.DoesNotExist:
                 raise Http404 from None
             return services.case_from_report(report)
-        return NeutralityCase(election=_election())
+        return NeutralityCase(election=_election(self.request))
 
-    def _render(self, form, obj, status=200, conflict=None):
-        return self.render_to_response(self.get_context_data(
-            form=form, object=obj, conflict=conflict,
-            title=_("Neutrality case") + (f" #{obj.pk}" if obj.pk else ""),
-            extra_hidden={"report": obj.report_id} if obj.report_id and not obj.pk else {},
-            back=obj.get_absolute_url() if obj.pk else reverse("incidents:case_list")),
-            status=status)
+    def create(self, obj, *, actor):
+        return self.update(obj, actor=actor, before=None)
 
-    def get(self, request, *args, **kwargs):
-        obj = self._object()
-        initial = {} if obj.pk else {"agency": obj.agency_id, "act": obj.act,
-                                     "occurred_on": obj.occurred_on, "breach_type": obj.breach_type}
-        return self._render(CaseForm(instance=obj, initial=initial), obj)
+    def update(self, obj, *, actor, before):
+        return services.save_case(obj, actor=actor, before=before,
+                                  expected_version=self.expected_version())
 
-    def post(self, request, *args, **kwargs):
-        obj = self._object()
-        before = audit.snapshot(obj) if obj.pk else None
-        form = CaseForm(data=request.POST, instance=obj)
-        if form.is_valid():
-            obj = form.save(commit=False)
-            try:
-                services.save_case(obj, actor=request.user, before=before,
-                                   expected_version=form.cleaned_data.get("version"))
-            except ConflictError as exc:
-                return self._render(form, obj, status=409, conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Saved: %(object)s.") % {"object": obj})
-                return HttpResponseRedirect(obj.get_absolute_url())
-        return self._render(form, obj, status=400)
+    def get_context_data(self, **kwargs):
+        obj = kwargs.get("object")
+        return super().get_context_data(
+            title=_("Neutrality case") + (f" #{obj.pk}" if obj and obj.pk else ""),
+            extra_hidden={"report": obj.report_id} if obj and obj.report_id and not obj.pk else {},
+            back=obj.get_absolute_url() if obj and obj.pk else reverse("incidents:case_list"),
+            **kwargs)
 
 
 class CategoryListView(LoginRequiredMixin, TemplateView):
@@ -246,12 +203,6 @@ class CategoryEditView(ObjectEditView):
     def can_create(self) -> bool:
         return self.request.user.is_desk_admin
 
-    def create(self, obj, *, actor):
-        core_services.create(obj, actor=actor)
-
-    def update(self, obj, *, actor, before):
-        core_services.update(obj, actor=actor, before=before)
-
     def success_url(self, obj) -> str:
         return reverse("incidents:category_list")
 
@@ -266,7 +217,7 @@ class SettingsEditView(LoginRequiredMixin, TemplateView):
     def _object(self):
         if not self.request.user.is_desk_admin:
             raise PermissionDenied
-        return services.settings_for(_election())
+        return services.settings_for(_election(self.request))
 
     def _render(self, form, obj, status=200):
         return self.render_to_response(self.get_context_data(

@@ -1,0 +1,44 @@
+"""What the report pages share: state labels, overdue flags, the report queryset, the election."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posko.core.views import ScopedMixin
+from posko.elections.models import Election
+from posko.incidents.models import Report, State
+
+STATE_CLASSES = {
+    State.BARU: "",
+    State.DIVERIFIKASI: "status-berjalan",
+    State.DITERUSKAN: "status-berjalan",
+    State.DITINDAKLANJUTI: "status-berjalan",
+    State.SELESAI: "status-selesai",
+    State.DITOLAK: "status-terhambat",
+}
+STATE_LABELS = dict(State.choices)
+
+
+def flag(reports, now=None):
+    now = now or timezone.now()
+    for r in reports:
+        r.flag_overdue = r.overdue(now)
+        r.state_class = STATE_CLASSES.get(r.state, "")
+    return reports
+
+
+def election_or_404(request) -> Election:
+    election = request.election
+    if election is None:
+        raise Http404(_("There is no active election yet."))
+    return election
+
+
+class ReportMixin(ScopedMixin):
+    model = Report
+
+    def get_base_queryset(self):
+        return Report.objects.select_related("category", "kecamatan", "kelurahan", "tps", "agency",
+                                             "assignee", "stage")
