@@ -9,11 +9,12 @@ import io
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 
-from posko.core.models import AuditEntry
+from posko.core.models import AuditEntry, Job
 from posko.core.reports import registered_sections
-from posko.workers import report
+from posko.workers import cards, report
 from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker
 from tests.conftest import xlsx_bytes
 from tests.workers_fixtures import make_nik, make_worker
@@ -210,9 +211,9 @@ def test_report_sections_and_card_are_scoped(world, users):
     assert staffing.tables[0].rows == [["Klojen", 2, "1/14", "0/4", "0/2", "0/6", "0/5", 30]]
     screening = report.screening_section(datetime.date(2024, 11, 26), users["admin"], world.election)
     assert screening.tables[0].rows[0][:5] == ["Klojen", 1, 0, 1, 0]
-    card = report.coverage_card(users["admin"], world.election)
+    card = cards.coverage_card(users["admin"], world.election)
     assert card.value.endswith("1") and card.alert
-    assert report.coverage_card(users["kelurahan_b"], world.election) is None
+    assert cards.coverage_card(users["kelurahan_b"], world.election) is None
 
 
 def test_norms_are_editable_per_election_by_admins_only(world, personas, users):
@@ -292,3 +293,27 @@ def test_import_audit_rows_of_created_workers_hold_the_masked_snapshot(world, pe
     woman_worker = Worker.objects.get(nik=woman)
     assert woman_worker.full_name == "Siti Ümmü Äisyah" and woman_worker.sex == "P"
     assert woman_worker.flags and woman_worker.domicile_code == world.kel_b.code
+
+
+@override_settings(POSKO_IMPORT_BACKGROUND_BYTES=100)
+def test_a_large_worker_file_is_imported_by_a_background_job(world, personas,
+                                                              django_capture_on_commit_callbacks):
+    """Above the size threshold the page queues a job (same checks, all or nothing) and
+    sends the user to its progress page; the job page shows the row errors."""
+    client = personas["admin"].client
+    rows = kpps_rows(world, 7)
+    rows[2][0] = "3573023102800001"  # 31/02
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(client, reverse("workers:worker_import"), xlsx(HEADER, rows))
+    failed = Job.objects.get(kind="core.import")
+    assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{failed.pk}/"
+    assert failed.status == "failed" and Worker.objects.count() == 0
+    assert "Row 4, column nik: NIK: birth date 31/02 does not exist" in client.get(
+        f"/pekerjaan/{failed.pk}/").content.decode()
+    rows = kpps_rows(world, 7)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(client, reverse("workers:worker_import"), xlsx(HEADER, rows))
+    done = Job.objects.filter(kind="core.import").latest("pk")
+    assert done.status == "done", done.error
+    assert done.params["params"] == {"election": world.election.pk}
+    assert Worker.objects.filter(tps=world.tps_a).count() == 7

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,7 +24,7 @@ from posko.core.api import (
     service_errors_as_400,
 )
 from posko.core.scope import get_visible_or_404
-from posko.elections.models import Election, Tps
+from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import privacy, rules, services, stats
 from posko.workers.filters import WorkerFilter
@@ -85,7 +86,7 @@ class WorkerViewSet(ScopedServiceViewSet):
             worker.domicile_code = (worker.tps.kelurahan_id if worker.tps_id else worker.kelurahan_id) or ""
 
     def create_object(self, data):
-        election = Election.active()
+        election = self.request.election
         if election is None:
             raise DjangoValidationError({"election": [_("There is no active election.")]})
         self._posting_in_scope(data)
@@ -153,7 +154,6 @@ class ScreeningViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         if not reason:
             return None
         if not rules.can_see_health(request.user):
-            from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied(_("Only Dinas Kesehatan operators and admins with the "
                                      "personal-data permission may see health measurements."))
@@ -217,7 +217,6 @@ class IncidentViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         user = self.request.user
         worker = get_visible_or_404(Worker.objects.all(), user, pk=data["worker"].pk)
         if not (rules.can_screen(user) or Worker.objects.editable_by(user).filter(pk=worker.pk).exists()):
-            from rest_framework.exceptions import PermissionDenied
 
             raise PermissionDenied
         with service_errors_as_400():
@@ -258,7 +257,7 @@ class CoverageView(APIView):
                     OpenApiParameter("kelurahan", str, description="Kelurahan code")],
         responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
-        election = Election.active()
+        election = request.election
         if election is None:
             return Response({"detail": _("There is no active election.")}, status=404)
         user = request.user

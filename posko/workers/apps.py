@@ -18,10 +18,10 @@ class WorkersConfig(AppConfig):
 
         from posko.core import derived
         from posko.core.dashboard import register_card
-        from posko.workers import report
+        from posko.workers import cards, report
         from posko.workers.indicators import kpps_outside_domicile
 
         derived.register_source("kpps_luar_domisili", "workers.domicile", kpps_outside_domicile,
                                 label=_("Workers"))
         report.register()
-        register_card("workers_coverage", report.coverage_card, order=30)
+        register_card("workers_coverage", cards.coverage_card, order=30)

@@ -1,5 +1,5 @@
 """Columns of the worker list export: masked by default; full NIK and phone, or the latest
-screening's measurements, only in an export asked for with a reason (``views_privacy``)."""
+screening's measurements, only in an export asked for with a reason (``views.privacy``)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.filters import IntegerFilter
-from posko.elections.models import Election
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers.models import Worker
 
@@ -48,7 +47,7 @@ class WorkerFilter(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
         if not (data or {}).get("election"):
-            active = Election.active()
+            active = getattr(self.request, "election", None)
             self.queryset = self.queryset.filter(election=active) if active else self.queryset.none()
 
     def search(self, queryset, name, value):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
@@ -73,7 +74,6 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         # The service validates (the one NIK function and the rules); the model's own
         # full_clean would repeat it with less helpful messages.
         opts = self._meta
-        from django.forms.models import construct_instance
 
         self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
 

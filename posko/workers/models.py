@@ -16,17 +16,16 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
+from posko.core.scope import Scope, ScopedQuerySet
+from posko.elections.models import ElectionSettings
 from posko.workers.nik import mask_nik, mask_phone
 
 WORKER_SCOPE = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
 
 
-class WorkerSettings(models.Model):
+class WorkerSettings(ElectionSettings):
     """Per-election norms and rules (one row per election, created on first use)."""
 
-    election = models.OneToOneField("elections.Election", on_delete=models.CASCADE,
-                                    related_name="worker_settings", verbose_name=_("election"))
     kpps_per_tps = models.PositiveSmallIntegerField(_("KPPS per TPS (incl. the chair)"), default=7)
     linmas_per_tps = models.PositiveSmallIntegerField(_("Linmas per TPS"), default=2)
     ptps_per_tps = models.PositiveSmallIntegerField(_("PTPS per TPS"), default=1)
@@ -47,18 +46,9 @@ class WorkerSettings(models.Model):
         _("Duty hours warning threshold"), default=20, validators=[MinValueValidator(1),
                                                                    MaxValueValidator(72)])
 
-    objects = PemdaWideQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("worker settings")
         verbose_name_plural = _("worker settings")
-
-    def __str__(self):
-        return str(self.election)
-
-    @classmethod
-    def for_election(cls, election) -> WorkerSettings:
-        return cls.objects.get_or_create(election=election)[0]
 
 
 class WorkerQuerySet(ScopedQuerySet):

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from posko.regions.importer import DATA_DIR
+from posko.regions.models import Kecamatan
+
 MALE = "L"
 FEMALE = "P"
 BULLET = "\u2022"
@@ -50,7 +53,6 @@ class NikError(ValidationError):
 @functools.cache
 def national_kecamatan_codes() -> frozenset[str]:
     """Every kecamatan code of the bundled national list as NIK prefixes ("357301")."""
-    from posko.regions.importer import DATA_DIR
 
     codes = set()
     with (DATA_DIR / "districts.csv").open(encoding="utf-8", newline="") as fh:
@@ -65,7 +67,6 @@ def national_kecamatan_codes() -> frozenset[str]:
 def _known_prefix(prefix: str) -> bool:
     if prefix in national_kecamatan_codes():
         return True
-    from posko.regions.models import Kecamatan
 
     return Kecamatan.objects.filter(code=f"{prefix[:2]}.{prefix[2:4]}.{prefix[4:6]}").exists()
 

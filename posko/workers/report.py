@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core.dashboard import Card
 from posko.core.reports import Section, Table, register_section
 from posko.regions.models import Kecamatan
 from posko.workers import stats
@@ -91,19 +89,3 @@ def register() -> None:
                      screening_section, SECTION_ORDER + 1)
     register_section("workers.coverage", gettext_lazy("Ad hoc workers: BPJS coverage"),
                      coverage_section, SECTION_ORDER + 2)
-
-
-def coverage_card(user, election):
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if election is None:
-        return None
-    total = stats.coverage_rollup(stats.visible_workers(user, election), None)
-    if not total["required"]:
-        return None
-    missing = total["required"] - total["covered"]
-    return Card(_("Workers covered by BPJS"),
-                _("%(n)s of %(m)s") % {"n": _n(total["covered"]), "m": _n(total["required"])},
-                reverse("workers:coverage"),
-                note=(_("%(n)s without coverage") % {"n": _n(missing)}) if missing else "",
-                alert=bool(missing))

@@ -9,6 +9,7 @@ import re
 
 from django.utils.translation import gettext as _
 
+from posko.regions.models import Kecamatan
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.nik import check_nik, mask_nik, national_kecamatan_codes
 
@@ -38,7 +39,6 @@ def domicile_problems(code: str) -> list[tuple[str, str]]:
         return [("domicile_code", _(
             "%(code)s is not a kelurahan code (like 35.73.02.1001).") % {"code": code})]
     if code[:8].replace(".", "") not in national_kecamatan_codes():
-        from posko.regions.models import Kecamatan
 
         if not Kecamatan.objects.filter(code=code[:8]).exists():
             return [("domicile_code", _("%(code)s is not in a kecamatan of the national list.") % {

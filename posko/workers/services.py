@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import datetime
 import math
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posko.accounts.models import Role, User
 from posko.core import audit, derived, notify
 from posko.core.services import bump_version
 from posko.elections.models import Tps, place_codes
@@ -236,7 +239,6 @@ def set_coverage(worker: Worker, *, actor, before: dict, message: str = "") -> W
 
 
 def contribution_cost(queryset, settings: WorkerSettings) -> int:
-    from django.db.models import Sum
 
     months = queryset.filter(bpjs_status=Worker.Bpjs.AKTIF).aggregate(m=Sum("bpjs_months"))["m"] or 0
     return int(months * settings.monthly_contribution)
@@ -312,7 +314,6 @@ def save_claim(claim: Claim, *, actor, before: dict | None = None) -> Claim:
 def log_duty(worker: Worker, *, day: datetime.date, hours, note: str = "", actor) -> tuple[DutyLog, bool]:
     """Record (or correct) the hours; returns (row, over the threshold). Over the
     threshold, the kecamatan's operators and the admins get a notification (once)."""
-    from decimal import Decimal, InvalidOperation
 
     try:
         hours = Decimal(str(hours).replace(",", "."))
@@ -336,7 +337,6 @@ def log_duty(worker: Worker, *, day: datetime.date, hours, note: str = "", actor
     threshold = WorkerSettings.for_election(worker.election).duty_hours_threshold
     over = hours > threshold
     if over:
-        from posko.accounts.models import Role, User
 
         title = _("%(name)s (%(posting)s) has been on duty %(hours)s hours (limit %(limit)s).") % {
             "name": worker.full_name, "posting": worker.posting_label, "hours": hours,
@@ -350,7 +350,6 @@ def log_duty(worker: Worker, *, day: datetime.date, hours, note: str = "", actor
 
 
 def models_q_role(Role, worker):
-    from django.db.models import Q
 
     return Q(role=Role.ADMIN) | Q(is_superuser=True) | Q(role=Role.KECAMATAN,
                                                            kecamatan_id=worker.kecamatan_id)

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from posko.workers import views, views_privacy
+from posko.workers import views
+from posko.workers.views import privacy as views_privacy
 
 app_name = "workers"
 

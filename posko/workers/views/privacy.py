@@ -17,7 +17,8 @@ from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
 from posko.workers.forms_privacy import BpjsExportForm, ExportForm, HealthRevealForm
 from posko.workers.models import Worker
-from posko.workers.views import WorkerDetailView, active_election_or_404, worker_or_404
+from posko.workers.views.common import election_or_404, worker_or_404
+from posko.workers.views.registry import WorkerDetailView
 
 
 def _no_store(response):
@@ -120,7 +121,7 @@ class BpjsExportView(LoginRequiredMixin, TemplateView):
 
     def queryset(self):
         request = self.request
-        election = active_election_or_404()
+        election = election_or_404(self.request)
         qs = (Worker.objects.editable_by(request.user).filter(election=election,
                                                               status=Worker.Status.AKTIF)
               .exclude(bpjs_status=Worker.Bpjs.AKTIF)
