@@ -17,6 +17,7 @@ from posko.elections.models import Tps
 from posko.outreach import coverage, services
 from posko.outreach.imports import HistoryImporter, TurnoutImporter
 from posko.outreach.models import HistoricalTurnout, OutreachSettings, TpsTurnout, TurnoutTarget
+from posko.outreach.services import turnout as turnout_services
 from tests.conftest import EDITS_KEL_A, SEES_KEL_A
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,7 @@ def test_turnout_above_what_was_registered_is_refused(world, users, values, fiel
 
 
 def test_turnout_before_voting_day_is_refused(world, users, monkeypatch):
-    monkeypatch.setattr(services, "local_today", lambda: datetime.date(2024, 11, 26))
+    monkeypatch.setattr(turnout_services, "local_today", lambda: datetime.date(2024, 11, 26))
     with pytest.raises(ValidationError) as exc:
         services.save_turnout(world.tps_a, GOOD, actor=users["admin"])
     assert "from voting day (27-11-2024)" in exc.value.messages[0]

@@ -37,7 +37,8 @@ from posko.outreach.models import (
     TargetGroup,
     TpsTurnout,
 )
-from posko.outreach.services import ensure_default_groups, organiser_key
+from posko.outreach.rules import organiser_key
+from posko.outreach.services.targets import ensure_default_groups
 from posko.regions.models import Kelurahan
 
 WIB = ZoneInfo("Asia/Jakarta")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core import audit, derived
+from posko.core.derived import DerivedValue
 from posko.incidents.models import (
     Category,
     Report,
@@ -58,7 +60,6 @@ def _derived_changed(report: Report, before: dict | None = None) -> None:
 # --- derived indicator sources ---------------------------------------------------------------------
 
 def _derived_rows(election, tps_ids, condition: Q, label: str):
-    from posko.core.derived import DerivedValue
 
     qs = Report.objects.filter(election=election, tps__isnull=False, state__in=DERIVED_STATES,
                                merged_into__isnull=True).filter(condition)
@@ -68,7 +69,6 @@ def _derived_rows(election, tps_ids, condition: Q, label: str):
     for tps_id, pk, code, occurred in qs.order_by("tps_id", "occurred_at").values_list(
             "tps_id", "pk", "code", "occurred_at"):
         found.setdefault(tps_id, []).append((pk, code, occurred))
-    from django.urls import reverse
 
     rows = []
     for tps_id, items in found.items():

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.accounts.models import Role
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings
 
@@ -379,7 +380,6 @@ class NeutralityCaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        from posko.accounts.models import Role
 
         role = user.effective_role
         if role in (Role.ADMIN, Role.PEMANTAU):

@@ -6,13 +6,15 @@ from __future__ import annotations
 import datetime
 
 from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core.reports import Report as Document
 from posko.core.reports import Section, Table, register_section
-from posko.incidents.models import NeutralityCase, Report, Severity, State
+from posko.incidents.models import Category, NeutralityCase, Report, Severity, State
+from posko.regions.models import Kecamatan
 
 SECTION_ORDER = 75
 LIST_LIMIT = 60
@@ -31,10 +33,7 @@ def _bounds(start: datetime.date, end: datetime.date):
 def counts(queryset) -> dict:
     """Per category, per kecamatan and per day (of receipt, Asia/Jakarta), with open and
     overdue numbers: one grouped scan, names joined in Python from the small tables."""
-    from django.db.models.functions import TruncDate
 
-    from posko.incidents.models import Category
-    from posko.regions.models import Kecamatan
 
     now = timezone.now()
     open_q = Q(state__in=[State.BARU, State.DIVERIFIKASI, State.DITERUSKAN, State.DITINDAKLANJUTI])

@@ -14,44 +14,26 @@ a stale ``version`` a 409; nothing is saved on any of these.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import APIException
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from posko.accounts.models import Agency
-from posko.core.api import ScopedModelSerializer, as_drf_error
-from posko.core.services import ConflictError
-from posko.elections.models import Election, Tps
+from posko.core.api import ScopedModelSerializer
+from posko.elections.models import Tps
 from posko.outreach import coverage, services
 from posko.outreach.forms import ActivityFilter
 from posko.outreach.models import Activity, TargetGroup, TpsTurnout, TurnoutTarget
 from posko.regions.models import Kecamatan, Kelurahan
 
 
-class OutreachConflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "conflict"
-    default_code = "conflict"
-
-
-def _active_election():
-    election = Election.active()
+def _election_or_404(request):
+    election = request.election
     if election is None:
         raise Http404
     return election
-
-
-def _call(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except ConflictError as exc:
-        raise OutreachConflict(detail=" ".join(exc.messages)) from exc
-    except DjangoValidationError as exc:
-        raise as_drf_error(exc) from exc
 
 
 class ActivitySerializer(ScopedModelSerializer):
@@ -102,7 +84,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no request user
             return Activity.objects.none()
-        election = Election.active()
+        election = self.request.election
         qs = (Activity.objects.visible_to(self.request.user)
               .select_related("kecamatan", "kelurahan", "agency").prefetch_related("target_groups")
               .order_by("-starts_at", "-pk"))
@@ -129,7 +111,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         if not activity.organiser_kind:
             activity.organiser_kind = {"kelurahan": "kelurahan", "kecamatan": "kecamatan"}.get(
                 user.effective_role, "")
-        return _call(services.save_activity, activity, groups, actor=user, confirm_large=confirm,
+        return services.save_activity(activity, groups, actor=user, confirm_large=confirm,
                      photos=photos, expected_version=version)
 
     def create(self, request, *args, **kwargs):
@@ -137,7 +119,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             return Response(status=status.HTTP_403_FORBIDDEN)
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        activity = self._write(Activity(election=_active_election()),
+        activity = self._write(Activity(election=_election_or_404(request)),
                                dict(serializer.validated_data))
         return Response(self.get_serializer(activity).data, status=status.HTTP_201_CREATED)
 
@@ -182,7 +164,7 @@ class CoverageViewSet(viewsets.ViewSet):
     serializer_class = CoverageSerializer
 
     def list(self, request):
-        election = _active_election()
+        election = _election_or_404(request)
         kecamatan = request.query_params.get("kecamatan") or None
         if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
                 code=kecamatan).exists():
@@ -212,7 +194,7 @@ class TargetViewSet(viewsets.ViewSet):
     serializer_class = TargetSerializer
 
     def list(self, request):
-        election = _active_election()
+        election = _election_or_404(request)
         default, _kec, _kel = coverage.targets(election)
         qs = TurnoutTarget.objects.visible_to(request.user).filter(election=election)
         return Response({"election": election.pk, "target_percent": str(default),
@@ -252,7 +234,7 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return TpsTurnout.objects.none()
-        election = Election.active()
+        election = self.request.election
         qs = TpsTurnout.objects.visible_to(self.request.user).select_related("tps").order_by(
             "kelurahan_id", "tps__number")
         return qs.filter(election=election) if election else qs.none()
@@ -267,14 +249,14 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not services.may_enter_turnout(request.user, tps):
             return Response(status=status.HTTP_403_FORBIDDEN)
         version = data.pop("version", None)
-        turnout = _call(services.save_turnout, tps, data, actor=request.user,
+        turnout = services.save_turnout(tps, data, actor=request.user,
                         expected_version=version)
         turnout = TpsTurnout.objects.select_related("tps").get(pk=turnout.pk)
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
-        election = _active_election()
+        election = _election_or_404(request)
         rows = coverage.turnout_by_kelurahan(election, request.user,
                                              kecamatan_code=request.query_params.get("kecamatan"))
         return Response({"results": [{

@@ -6,7 +6,7 @@ from posko.core import shell
 
 
 def _default_groups(sender, **kwargs):
-    from posko.outreach.services import ensure_default_groups
+    from posko.outreach.services.targets import ensure_default_groups
 
     ensure_default_groups()
 
@@ -29,6 +29,6 @@ class OutreachConfig(AppConfig):
         report.register()
 
         from posko.core.dashboard import register_card
-        from posko.outreach.views import outreach_card
+        from posko.outreach.cards import outreach_card
 
         register_card("outreach_warning", outreach_card, order=40)

@@ -1,11 +1,12 @@
 """Forms and the FilterSet of the outreach pages. Dropdowns are scoped to the user; a
-camat's kecamatan and a lurah's kelurahan are locked. The rules live in services.py."""
+camat's kecamatan and a lurah's kelurahan are locked. The rules live in rules.py."""
 
 from __future__ import annotations
 
 import django_filters
 from django import forms
 from django.db.models import Q
+from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, Role
@@ -207,7 +208,6 @@ class ActivityForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     def _post_clean(self):
         # Model validation is the service's (one set of messages for pages, API and imports).
         opts = self._meta
-        from django.forms.models import construct_instance
 
         self.instance = construct_instance(self, self.instance, opts.fields, opts.exclude)
 

@@ -10,12 +10,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core import audit
-from posko.core.importer import CellError, Column, Importer, ImportResult, parse_int, parse_text
+from posko.core.importer import (
+    CellError,
+    Column,
+    ElectionImporter,
+    Importer,
+    ImportResult,
+    parse_int,
+    parse_text,
+)
 from posko.core.templates_example import ExampleRowMixin, with_no
 from posko.elections.imports import parse_kelurahan_code, parse_tps_number
 from posko.elections.models import Tps, place_codes
 from posko.outreach.models import HistoricalTurnout, TpsTurnout
-from posko.outreach.services import turnout_problems
+from posko.outreach.rules import turnout_problems
 from posko.regions.models import Kelurahan
 
 
@@ -148,14 +156,10 @@ class HistoryImporter(ExampleRowMixin, Importer):
         return result
 
 
-class TurnoutImporter(ExampleRowMixin, Importer):
+class TurnoutImporter(ExampleRowMixin, ElectionImporter):
     columns = TURNOUT_COLUMNS
     noun = "partisipasi TPS"
     fields = ("registered_dptb", "registered_dpk", "voted_dpt", "voted_dptb", "voted_dpk")
-
-    def __init__(self, *, actor, election):
-        super().__init__(actor=actor)
-        self.election = election
 
     def prepare(self) -> None:
         tps = Tps.objects.editable_by(self.actor).filter(election=self.election)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from posko.accounts.models import Agency
 from posko.core import services
 from posko.core.services import raise_problems
+from posko.core.uploads import DOCUMENT_KINDS, check_upload
 from posko.incidents.models import (
     Pledge,
 )
@@ -24,7 +25,6 @@ def save_pledge(pledge: Pledge, *, actor, before: dict | None = None, document=N
     raise_problems(pledge_problems(pledge))
     checked = None
     if document:
-        from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
         try:
             checked = check_upload(document, DOCUMENT_KINDS)

@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Case, Count, IntegerField, Max, Value, When
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -65,7 +66,6 @@ def map_points(user, election, category=None):
     worst severity), plus the reports placed at a point of their own (newest first, at most
     ``MAP_OWN_POINTS_LIMIT``). Rows: ``[kind, id, lat, lon, severity, count, label]`` where
     kind is "t" (a TPS: id is the TPS) or "r" (a report)."""
-    from django.db.models import Case, Count, IntegerField, Max, Value, When
 
     qs = reporting.visible_reports(user, election).open()
     if category:

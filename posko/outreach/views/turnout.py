@@ -1,0 +1,181 @@
+"""Turnout per TPS: roll-ups, entry, imports and their templates."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from posko.core import audit, exports
+from posko.core.services import ConflictError
+from posko.core.views import (
+    ImportTemplateView,
+    ObjectImportView,
+)
+from posko.elections.models import Tps
+from posko.outreach import charts, coverage, services
+from posko.outreach.forms import (
+    TURNOUT_FIELDS,
+    TurnoutForm,
+)
+from posko.outreach.imports import (
+    HISTORY_COLUMNS,
+    TURNOUT_COLUMNS,
+    HistoryImporter,
+    TurnoutImporter,
+)
+from posko.outreach.models import (
+    TpsTurnout,
+)
+from posko.outreach.views.common import _bar, election_or_404, get_visible
+from posko.regions.models import Kecamatan, Kelurahan
+
+# --- turnout ------------------------------------------------------------------------------
+
+class TurnoutView(LoginRequiredMixin, TemplateView):
+    template_name = "outreach/turnout.html"
+
+    def get(self, request, *args, **kwargs):
+        election = election_or_404(self.request)
+        kecamatan = request.GET.get("kecamatan") or None
+        if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
+                code=kecamatan).exists():
+            raise Http404
+        rows = coverage.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
+        if request.GET.get("export") in ("xlsx", "csv"):
+            return self.export(rows, request.GET["export"])
+        per_kec = coverage.turnout_rollup(rows, election, "kecamatan")
+        total = coverage.turnout_rollup(rows, election, "total")
+        for row in rows:
+            row.bar = _bar(row.turnout, 100)
+            row.target_left = _bar(row.target, 100)
+        return self.render_to_response(self.get_context_data(
+            election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
+            chart=charts.scatter(rows), label=coverage.chosen_history_label(election),
+            kecamatan=kecamatan,
+            kecamatan_choices=Kecamatan.objects.visible_to(request.user).order_by("name"),
+            can_import=request.user.can_edit_registry))
+
+    def export(self, rows, kind):
+        header = [_("Kecamatan"), _("Kelurahan"), _("Code"), _("TPS"), _("TPS reported"), "DPT",
+                  _("Registered (DPT+DPTb+DPK)"), _("Voters from the DPT"),
+                  _("Voters from the DPTb"), _("Voters from the DPK"), _("Turnout (%)"),
+                  _("Target (%)"), _("Historical turnout (%)"), _("Reach per 1,000 voters")]
+        data = [[r.kecamatan_name, r.name, r.code, r.tps, r.tps_reported, r.dpt, r.registered,
+                 r.voted_dpt, r.voted_dptb, r.voted_dpk, r.turnout, r.target, r.history,
+                 r.reach_per_1000] for r in rows]
+        audit.record("export", actor=self.request.user, object_repr="partisipasi",
+                     message=f"{kind}: {len(data)} rows")
+        if kind == "csv":
+            return exports.csv_response("partisipasi.csv", header, data)
+        return exports.xlsx_response("partisipasi.xlsx", "Partisipasi", header, data)
+
+
+class TurnoutKelurahanView(LoginRequiredMixin, TemplateView):
+    """The TPS of one kelurahan with their turnout and an entry link each."""
+
+    template_name = "outreach/turnout_kelurahan.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        election = election_or_404(self.request)
+        user = self.request.user
+        kelurahan = get_visible(Kelurahan.objects.select_related("kecamatan"), user,
+                                code=self.kwargs["code"])
+        tps = list(Tps.objects.visible_to(user).filter(election=election, kelurahan=kelurahan)
+                   .order_by("number"))
+        found = {t.tps_id: t for t in TpsTurnout.objects.filter(tps__in=tps)}
+        rows = []
+        for t in tps:
+            turnout = found.get(t.pk)
+            registered = t.dpt_total + (turnout.registered_dptb + turnout.registered_dpk
+                                        if turnout else 0)
+            rows.append({"tps": t, "turnout": turnout,
+                         "percent": coverage.percent(turnout.voted, registered) if turnout
+                         else None})
+        context.update(election=election, kelurahan=kelurahan, rows=rows,
+                       can_enter=bool(tps) and services.may_enter_turnout(user, tps[0]))
+        return context
+
+
+class TurnoutTpsView(LoginRequiredMixin, TemplateView):
+    template_name = "outreach/turnout_tps.html"
+
+    def _tps(self):
+        tps = get_visible(Tps.objects.select_related("kelurahan", "election"),
+                          self.request.user, pk=self.kwargs["pk"])
+        if not services.may_enter_turnout(self.request.user, tps):
+            raise PermissionDenied
+        return tps
+
+    def get(self, request, *args, **kwargs):
+        tps = self._tps()
+        turnout = TpsTurnout.objects.filter(tps=tps).first()
+        initial = {f: getattr(turnout, f) for f in TURNOUT_FIELDS} if turnout else {}
+        if turnout:
+            initial["version"] = turnout.version
+        return self.render_to_response(self.get_context_data(
+            form=TurnoutForm(initial=initial), tps=tps, turnout=turnout))
+
+    def post(self, request, *args, **kwargs):
+        tps = self._tps()
+        form = TurnoutForm(data=request.POST)
+        turnout = TpsTurnout.objects.filter(tps=tps).first()
+        if form.is_valid():
+            values = {f: form.cleaned_data.get(f) for f in TURNOUT_FIELDS}
+            try:
+                services.save_turnout(tps, values, actor=request.user,
+                                      expected_version=form.cleaned_data.get("version"))
+            except ConflictError as exc:
+                form.add_error(None, exc.messages[0])
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                messages.success(request, _("Turnout saved: %(tps)s.") % {"tps": tps})
+                return HttpResponseRedirect(reverse("outreach:turnout_kelurahan",
+                                                    args=[tps.kelurahan_id]))
+        return self.render_to_response(self.get_context_data(form=form, tps=tps, turnout=turnout),
+                                       status=400)
+
+
+class TurnoutImportView(ObjectImportView):
+    importer_class = TurnoutImporter
+    template_name = "outreach/import.html"
+    success_url_name = "outreach:turnout"
+    template_url_name = "outreach:turnout_template"
+
+    def get_importer(self):
+        return TurnoutImporter(actor=self.request.user, election=election_or_404(self.request))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["heading"] = _("Import turnout per TPS")
+        return context
+
+
+class HistoryImportView(ObjectImportView):
+    importer_class = HistoryImporter
+    template_name = "outreach/import.html"
+    success_url_name = "outreach:turnout"
+    template_url_name = "outreach:history_template"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["heading"] = _("Import historical turnout")
+        return context
+
+
+class TurnoutTemplateView(ImportTemplateView):
+    columns = TURNOUT_COLUMNS
+    filename = "template-partisipasi-tps"
+    sheet_title = "partisipasi-tps"
+
+
+class HistoryTemplateView(ImportTemplateView):
+    columns = HISTORY_COLUMNS
+    filename = "template-riwayat-partisipasi"
+    sheet_title = "riwayat-partisipasi"
