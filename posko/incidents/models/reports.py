@@ -1,6 +1,4 @@
-"""Supervision reports (laporan) and ASN neutrality: report categories, per-election
-settings (SLA targets, duplicate window, public rate limit), reports with their evidence
-and internal comments, ASN neutrality pledges per agency and neutrality cases."""
+"""Reports: severity, states, categories, settings, the report, its evidence and comments."""
 
 from __future__ import annotations
 
@@ -14,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from posko.accounts.models import Role
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings
 
@@ -326,131 +323,3 @@ class Comment(models.Model):
 
     def __str__(self):
         return self.text[:60]
-
-
-class Pledge(models.Model):
-    """An agency's ASN neutrality pledge (pakta integritas) for an election."""
-
-    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE, related_name="+",
-                                 verbose_name=_("election"))
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("agency"))
-    asn_total = models.PositiveIntegerField(_("ASN in the agency"))
-    asn_covered = models.PositiveIntegerField(_("ASN covered by the pledge"), default=0)
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    signatory = models.CharField(_("signed by"), max_length=150, blank=True,
-                                 help_text=_("Name and position of the head of the agency."))
-    document = models.FileField(_("signed document"), blank=True, upload_to="pakta/%Y/",
-                                max_length=200)
-    note = models.CharField(_("note"), max_length=300, blank=True)
-    version = models.PositiveIntegerField(_("version"), default=1)
-
-    objects = PemdaWideQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["agency__name"]
-        verbose_name = _("neutrality pledge")
-        verbose_name_plural = _("neutrality pledges")
-        constraints = [
-            models.UniqueConstraint(fields=["election", "agency"], name="pledge_once_per_agency"),
-        ]
-
-    def __str__(self):
-        return f"{self.agency}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("incidents:pledge_edit", args=[self.pk])
-
-    @property
-    def is_signed(self) -> bool:
-        return self.signed_on is not None
-
-    @property
-    def coverage_percent(self) -> float | None:
-        if not self.asn_total:
-            return None
-        return round(100 * self.asn_covered / self.asn_total, 1)
-
-
-class NeutralityCaseQuerySet(models.QuerySet):
-    """Cases name civil servants: desk admins and observers see every case (names masked
-    unless the user may see personal data); an agency operator sees the agency's cases;
-    region operators see none."""
-
-    def visible_to(self, user):
-        if user is None or not user.is_authenticated or not user.is_active:
-            return self.none()
-
-        role = user.effective_role
-        if role in (Role.ADMIN, Role.PEMANTAU):
-            return self
-        if role == Role.AGENCY and user.agency_id:
-            return self.filter(agency_id=user.agency_id)
-        return self.none()
-
-    def editable_by(self, user):
-        return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
-
-
-class NeutralityCase(models.Model):
-    """A case of an ASN suspected of breaching neutrality (SKB of 22 Sep 2022)."""
-
-    class BreachType(models.TextChoices):
-        KODE_ETIK = "kode_etik", _("Code-of-ethics breach")
-        DISIPLIN = "disiplin", _("Disciplinary breach")
-
-    class Sanction(models.TextChoices):
-        NONE = "", _("— none yet —")
-        MORAL_TERTUTUP = "moral_tertutup", _("Moral sanction (closed statement)")
-        MORAL_TERBUKA = "moral_terbuka", _("Moral sanction (open statement)")
-        DISIPLIN_SEDANG = "disiplin_sedang", _("Medium disciplinary penalty")
-        DISIPLIN_BERAT = "disiplin_berat", _("Heavy disciplinary penalty")
-        TIDAK_TERBUKTI = "tidak_terbukti", _("Not proven: no sanction")
-
-    class Status(models.TextChoices):
-        DILAPORKAN = "dilaporkan", _("Reported")
-        DIKAJI = "dikaji", _("Under Bawaslu review")
-        DIREKOMENDASIKAN = "direkomendasikan", _("Recommendation issued")
-        DIRUJUK = "dirujuk", _("Referred to BKN / staffing official")
-        DISANKSI = "disanksi", _("Sanction imposed")
-        DIHENTIKAN = "dihentikan", _("Stopped / not proven")
-
-    election = models.ForeignKey("elections.Election", on_delete=models.PROTECT, related_name="+",
-                                 verbose_name=_("election"))
-    report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="neutrality_cases", verbose_name=_("from report"))
-    agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+",
-                               verbose_name=_("agency of the ASN"))
-    asn_name = models.CharField(_("name of the ASN"), max_length=150)
-    asn_position = models.CharField(_("position"), max_length=150, blank=True)
-    act = models.TextField(_("what the ASN did"))
-    occurred_on = models.DateField(_("happened on"))
-    breach_type = models.CharField(_("type of breach"), max_length=10,
-                                   choices=BreachType.choices)
-    status = models.CharField(_("status"), max_length=16, choices=Status.choices,
-                              default=Status.DILAPORKAN)
-    bawaslu_finding = models.TextField(_("Bawaslu's finding"), blank=True)
-    bawaslu_recommendation = models.TextField(_("Bawaslu's recommendation"), blank=True)
-    recommendation_date = models.DateField(_("recommendation date"), null=True, blank=True)
-    referred_bkn_on = models.DateField(_("referred to BKN on"), null=True, blank=True)
-    referred_ppk_on = models.DateField(_("referred to the staffing official on"), null=True,
-                                       blank=True)
-    sanction = models.CharField(_("sanction imposed"), max_length=16, blank=True,
-                                choices=Sanction.choices)
-    sanction_date = models.DateField(_("sanction date"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    version = models.PositiveIntegerField(_("version"), default=1)
-
-    objects = NeutralityCaseQuerySet.as_manager()
-    audit_exclude = ("asn_name",)
-
-    class Meta:
-        ordering = ["-occurred_on", "-pk"]
-        verbose_name = _("neutrality case")
-        verbose_name_plural = _("neutrality cases")
-
-    def __str__(self):
-        return f"{_('Case')} #{self.pk}: {self.agency}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("incidents:case_detail", args=[self.pk])
