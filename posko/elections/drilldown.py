@@ -102,10 +102,9 @@ def resolve_level(request) -> Level:
 
 
 class DrillDownView(LoginRequiredMixin, TemplateView):
-    """A roll-up page: subclasses set ``url_name`` and ``export_name``, call
-    :meth:`drill_context` in ``get_context_data`` and put ``export_header`` and
-    ``export_rows`` in the context; ``?export=csv|xlsx`` then downloads those rows
-    (audited)."""
+    """A roll-up page: subclasses set ``url_name`` and ``export_name`` and implement
+    :meth:`fill`, which adds the roll-up (and ``export_header`` and ``export_rows``) to the
+    context; ``?export=csv|xlsx`` then downloads those rows (audited)."""
 
     url_name = ""
     export_name = ""
@@ -122,6 +121,17 @@ class DrillDownView(LoginRequiredMixin, TemplateView):
             crumbs.append((Level("kecamatan", level.kecamatan).title,
                            f"{base}?kecamatan={level.kecamatan.code}"))
         return crumbs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(self.drill_context())
+        if context["election"] is not None:
+            self.fill(context, context["election"], context["level"])
+        return context
+
+    def fill(self, context, election, level) -> None:
+        """Add the roll-up of ``election`` at ``level`` (the area in the URL) to ``context``."""
+        raise NotImplementedError
 
     def drill_context(self) -> dict:
         self.level = level = resolve_level(self.request)

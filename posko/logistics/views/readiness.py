@@ -19,12 +19,7 @@ class ReadinessView(DrillDownView):
     url_name = "logistics:readiness"
     export_name = "kesiapan-logistik"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.drill_context())
-        election, level = context["election"], context["level"]
-        if election is None:
-            return context
+    def fill(self, context, election, level) -> None:
         qs = self.scoped(TpsReadiness.objects.filter(election=election), level)
         total = readiness.rollup(qs, None)
         total["percent_units"] = percent(total["good_units"], total["required_units"])
@@ -78,4 +73,3 @@ class ReadinessView(DrillDownView):
             shortfalls_url=safe_url("logistics:shortfall_list"),
             receipts_url=safe_url("logistics:receipt_fast_choose"),
             can_edit_catalogue=self.request.user.is_desk_admin)
-        return context

@@ -80,12 +80,7 @@ class RequirementSummaryView(DrillDownView):
     url_name = "logistics:requirement_summary"
     export_name = "kebutuhan-logistik"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.drill_context())
-        election, level = context["election"], context["level"]
-        if election is None:
-            return context
+    def fill(self, context, election, level) -> None:
         user = self.request.user
         items = list(Item.objects.filter(election=election, is_active=True))
         index = {item.pk: i for i, item in enumerate(items)}
@@ -129,4 +124,3 @@ class RequirementSummaryView(DrillDownView):
             export_rows=[[row["code"], row["name"], row["tps"], row["dpt"], *row["quantities"]]
                          for row in rows],
             can_edit_catalogue=user.is_desk_admin)
-        return context

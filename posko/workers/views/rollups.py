@@ -22,12 +22,7 @@ class StaffingView(DrillDownView):
     url_name = "workers:staffing"
     export_name = "kebutuhan-petugas"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.drill_context())
-        election, level = context["election"], context["level"]
-        if election is None:
-            return context
+    def fill(self, context, election, level) -> None:
         user = self.request.user
         tps = level.narrow(Tps.objects.visible_to(user).filter(election=election))
         workers = level.narrow(stats.visible_workers(user, election))
@@ -73,7 +68,7 @@ class StaffingView(DrillDownView):
                        export_rows=[[r["code"], r["name"], r["entry"].get("tps", 0), *[
                            v for c in r["cells"] for v in (c["actual"], c["expected"])],
                            sum(c["gap"] for c in r["cells"] if c["kind"] != "ketua")] for r in rows])
-        return context
+
 
 
 class CoverageView(DrillDownView):
@@ -84,12 +79,7 @@ class CoverageView(DrillDownView):
     url_name = "workers:coverage"
     export_name = "cakupan-bpjs"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.drill_context())
-        election, level = context["election"], context["level"]
-        if election is None:
-            return context
+    def fill(self, context, election, level) -> None:
         user = self.request.user
         settings = WorkerSettings.for_election(election)
         qs = level.narrow(stats.visible_workers(user, election))
@@ -140,7 +130,7 @@ class CoverageView(DrillDownView):
                            _("Not covered"), _("Covered (%)")],
             export_rows=[[r["code"], r["name"], r["required"], r["covered"], r["submitted"],
                           r["missing"], r["percent"]] for r in rows])
-        return context
+
 
 
 class ScreeningFollowupView(DrillDownView):
@@ -150,12 +140,7 @@ class ScreeningFollowupView(DrillDownView):
     url_name = "workers:screening_followup"
     export_name = "skrining-petugas"
 
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context.update(self.drill_context())
-        election, level = context["election"], context["level"]
-        if election is None:
-            return context
+    def fill(self, context, election, level) -> None:
         user = self.request.user
         role = self.request.GET.get("role", "kpps")
         qs = level.narrow(stats.visible_workers(user, election))
@@ -191,4 +176,3 @@ class ScreeningFollowupView(DrillDownView):
                                       _("Not screened"), _("Unfit")],
                        export_rows=[[r["code"], r["name"], r["required"], r["screened"],
                                      r["unscreened"], r["unfit"]] for r in rows])
-        return context
