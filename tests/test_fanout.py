@@ -4,6 +4,7 @@ after the write commits, once per transaction, and not at all when the write rol
 import pytest
 from django.db import OperationalError, transaction
 from django.test import override_settings
+from django.utils import translation
 
 from posko.core import audit, derived, fanout, jobs
 from posko.core.models import Job
@@ -57,7 +58,7 @@ def test_one_transaction_queues_one_job_with_the_union_of_its_tps(world, heard,
 
 @override_settings(POSKO_FANOUT="job")
 def test_every_tps_absorbs_a_list(world, heard, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         fanout.send("test.heard", world.election, [world.tps_a.pk])
         fanout.send("test.heard", world.election, None)
         fanout.send("test.heard", world.election, [world.tps_b.pk])
@@ -101,7 +102,7 @@ def test_a_failing_recompute_is_shown_failed(world, django_capture_on_commit_cal
 
     fanout.register("test.broken", broken)
     try:
-        with django_capture_on_commit_callbacks(execute=True):
+        with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
             fanout.send("test.broken", world.election, [world.tps_a.pk])
     finally:
         fanout._handlers.pop("test.broken", None)
@@ -120,3 +121,20 @@ def test_a_locked_database_is_a_passing_failure(world, django_capture_on_commit_
             fanout.run(None, name="test.locked", key="", election=world.election.pk, tps_ids=None)
     finally:
         fanout._handlers.pop("test.locked", None)
+
+
+@override_settings(POSKO_FANOUT="job")
+def test_a_job_speaks_the_language_of_who_asked(world, django_capture_on_commit_callbacks):
+    def broken(election, tps_ids, key):
+        raise RuntimeError("boom")
+
+    fanout.register("test.broken", broken)
+    try:
+        for language in ("id", "en"):
+            with translation.override(language), django_capture_on_commit_callbacks(execute=True):
+                fanout.send("test.broken", world.election, [world.tps_a.pk])
+    finally:
+        fanout._handlers.pop("test.broken", None)
+    indonesian, english = Job.objects.order_by("pk")
+    assert (indonesian.language, english.language) == ("id", "en")
+    assert "log server" in indonesian.error and "server's log" in english.error

@@ -88,7 +88,7 @@ def test_an_importer_with_its_own_arguments_must_say_how_to_rebuild_it():
 def test_a_large_export_is_prepared_by_a_job_in_the_requesters_scope(world, users,
                                                                      django_capture_on_commit_callbacks):
     for persona in ("admin", "kelurahan_a"):
-        client = client_for(users[persona])
+        client = english(client_for(users[persona]))
         with django_capture_on_commit_callbacks(execute=True):
             response = client.get("/tps/?export=csv")
         job = Job.objects.filter(requested_by=users[persona]).latest("pk")

@@ -13,7 +13,7 @@ import pytest
 import redis
 from django.db import connection
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from posko.core import import_jobs, jobs
 from posko.core.models import Job, WorkerBeat
@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_and_the_job_says_so(world, us
         f"{kel},{n},Jl. Besar {n},200,210" for kel in ("35.73.02.1001", "35.73.02.1002", "35.73.01.1001")
         for n in range(100, 9100)]
     importer = TpsImporter(actor=users["admin"], election=world.election)
-    with override_settings(POSKO_JOBS="database", TASKS={"default": {
+    with translation.override("en"), override_settings(POSKO_JOBS="database", TASKS={"default": {
             "BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}):
         job = import_jobs.enqueue_import(importer, "\n".join(lines).encode(), "besar.csv",
                                          user=users["admin"], label="Impor besar")

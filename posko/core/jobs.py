@@ -37,7 +37,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 from psycopg.types.json import Jsonb
@@ -100,6 +100,7 @@ def enqueue(key: str, *, label: str, user=None, params: dict | None = None) -> J
     if key not in _specs:
         raise KeyError(f"no job registered as {key!r}")
     job = Job.objects.create(kind=key, label=label[:200], params=params or {},
+                             language=translation.get_language() or "",
                              requested_by=user if getattr(user, "is_authenticated", False) else None)
     transaction.on_commit(lambda: _queue(job.pk))
     return job
@@ -183,6 +184,11 @@ def run_job(job_id: int) -> str:
     if not claimed:  # already run, running elsewhere, or gone: nothing to do (idempotent)
         return "skipped"
     job = Job.objects.get(pk=job_id)
+    with translation.override(job.language or settings.LANGUAGE_CODE):
+        return _run(job)
+
+
+def _run(job: Job) -> str:
     spec = _specs.get(job.kind)
     if spec is None:
         _finish(job, Job.Status.FAILED, error=_("This kind of job is not available on this server."))
@@ -222,13 +228,19 @@ def _finish(job: Job, status: str, *, message: str = "", error: str = "", expire
 
 def fail_orphans(alive_workers: set[str], *, older_than: timedelta) -> int:
     """Jobs left 'running' by a worker that is gone (killed, machine lost) end as failed;
-    their work ran in one transaction, so nothing of it was kept."""
+    their work ran in one transaction, so nothing of it was kept. The message is in each
+    job's language."""
     limit = timezone.now() - older_than
     orphans = Job.objects.filter(status=Job.Status.RUNNING, started_at__lt=limit).exclude(
         worker__in=alive_workers)
-    return orphans.update(status=Job.Status.FAILED, finished_at=timezone.now(), error=_(
-        "The worker running this job stopped before it finished. Its work is all or nothing, "
-        "so nothing of it was saved: run it again."))
+    failed = 0
+    for language in set(orphans.values_list("language", flat=True)):
+        with translation.override(language or settings.LANGUAGE_CODE):
+            failed += orphans.filter(language=language).update(
+                status=Job.Status.FAILED, finished_at=timezone.now(), error=_(
+                    "The worker running this job stopped before it finished. Its work is all or "
+                    "nothing, so nothing of it was saved: run it again."))
+    return failed
 
 
 def purge_expired_files(now=None) -> int:

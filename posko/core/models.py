@@ -80,6 +80,8 @@ class Job(models.Model):
                                      db_constraint=False, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("requested by"))
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    # The requester's language: the job's messages and files are written in it.
+    language = models.CharField(_("language"), max_length=10, blank=True, default="")
     status = models.CharField(_("status"), max_length=10, choices=Status.choices,
                               default=Status.QUEUED)
     phase = models.CharField(_("phase"), max_length=60, blank=True)
