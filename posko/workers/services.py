@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from posko.accounts.models import Role, User
 from posko.core import audit, derived, notify
-from posko.core.services import bump_version
+from posko.core.services import bump_version, raise_problems
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import rules
@@ -34,14 +34,6 @@ def snapshot(worker: Worker) -> dict:
     data["nik"] = mask_nik(worker.nik)
     data["phone"] = mask_phone(worker.phone)
     return data
-
-
-def _raise(problems) -> None:
-    errors: dict[str, list[str]] = {}
-    for field, message in problems:
-        errors.setdefault(field, []).append(message)
-    if errors:
-        raise ValidationError(errors)
 
 
 def months_between(start: datetime.date | None, end: datetime.date | None) -> int:
@@ -105,7 +97,7 @@ def validate(worker: Worker, *, today: datetime.date | None = None) -> None:
                  .exclude(pk=worker.pk).select_related("tps", "kelurahan", "kecamatan").first())
         if other is not None:
             problems.append(("nik", rules.duplicate_message(other)))
-    _raise(problems)
+    raise_problems(problems)
 
 
 def apply_flags(worker: Worker) -> None:
@@ -205,9 +197,9 @@ def record_screening(screening: Screening, *, actor) -> Screening:
         raise ValidationError(_("Only Dinas Kesehatan operators record screenings."))
     worker = screening.worker
     _copy_place(screening, worker)
-    _raise(rules.screening_problems(screening.systolic, screening.diastolic))
+    raise_problems(rules.screening_problems(screening.systolic, screening.diastolic))
     if screening.date and screening.date > timezone.localdate():
-        _raise([("date", _("The screening date is in the future."))])
+        raise_problems([("date", _("The screening date is in the future."))])
     screening.full_clean(exclude=["worker", "kecamatan", "kelurahan", "kabkota"])
     screening.save()
     audit.record("create", screening, actor=actor, after=audit.snapshot(screening),
@@ -224,11 +216,11 @@ def record_screening(screening: Screening, *, actor) -> Screening:
 @transaction.atomic
 def set_coverage(worker: Worker, *, actor, before: dict, message: str = "") -> Worker:
     if worker.bpjs_start and worker.bpjs_end and worker.bpjs_end < worker.bpjs_start:
-        _raise([("bpjs_end", _("The coverage cannot end before it starts."))])
+        raise_problems([("bpjs_end", _("The coverage cannot end before it starts."))])
     if worker.bpjs_status == Worker.Bpjs.AKTIF and not worker.bpjs_number:
-        _raise([("bpjs_number", _("An active coverage needs the BPJS membership number."))])
+        raise_problems([("bpjs_number", _("An active coverage needs the BPJS membership number."))])
     if worker.bpjs_status == Worker.Bpjs.AKTIF and not (worker.bpjs_jkk or worker.bpjs_jkm):
-        _raise([("bpjs_jkk", _("Choose at least one programme (JKK, JKM)."))])
+        raise_problems([("bpjs_jkk", _("Choose at least one programme (JKK, JKM)."))])
     worker.bpjs_months = months_between(worker.bpjs_start, worker.bpjs_end)
     bump_version(worker, before.get("version"))
     worker.save()
@@ -251,7 +243,7 @@ def record_incident(incident: Incident, *, actor) -> Incident:
     worker = incident.worker
     _copy_place(incident, worker)
     if incident.date and incident.date > timezone.localdate():
-        _raise([("date", _("The incident date is in the future."))])
+        raise_problems([("date", _("The incident date is in the future."))])
     incident.covered = worker.is_covered and (
         worker.bpjs_start is None or incident.date is None or worker.bpjs_start <= incident.date) and (
         worker.bpjs_end is None or incident.date is None or incident.date <= worker.bpjs_end)
@@ -287,14 +279,14 @@ def save_claim(claim: Claim, *, actor, before: dict | None = None) -> Claim:
         raise ValidationError(_("The worker had no active BPJS coverage when this happened: "
                                 "there is nothing to claim. The case is shown as uncovered."))
     if claim.programme == Claim.Programme.JKM and incident.kind != Incident.Kind.MENINGGAL:
-        _raise([("programme", _("A JKM claim is for a death."))])
+        raise_problems([("programme", _("A JKM claim is for a death."))])
     if claim.status in (Claim.Status.DIAJUKAN, Claim.Status.DIBAYAR, Claim.Status.DITOLAK) \
             and not claim.submitted_on:
-        _raise([("submitted_on", _("Fill in when the claim was submitted."))])
+        raise_problems([("submitted_on", _("Fill in when the claim was submitted."))])
     if claim.status == Claim.Status.DIBAYAR and not claim.amount:
-        _raise([("amount", _("Fill in the amount paid."))])
+        raise_problems([("amount", _("Fill in the amount paid."))])
     if claim.submitted_on and claim.decided_on and claim.decided_on < claim.submitted_on:
-        _raise([("decided_on", _("The decision cannot come before the submission."))])
+        raise_problems([("decided_on", _("The decision cannot come before the submission."))])
     claim.kecamatan_id, claim.kelurahan_id, claim.kabkota_id = (
         incident.kecamatan_id, incident.kelurahan_id, incident.kabkota_id)
     claim.full_clean(exclude=["incident", "kecamatan", "kelurahan", "kabkota"])
@@ -318,7 +310,7 @@ def log_duty(worker: Worker, *, day: datetime.date, hours, note: str = "", actor
     try:
         hours = Decimal(str(hours).replace(",", "."))
     except InvalidOperation:
-        _raise([("hours", _("%(value)r is not a number of hours.") % {"value": str(hours)})])
+        raise_problems([("hours", _("%(value)r is not a number of hours.") % {"value": str(hours)})])
     row = DutyLog.objects.filter(worker=worker, date=day).first()
     before = audit.snapshot(row) if row else None
     if row is None:

@@ -92,7 +92,7 @@ class TaskQuerysetMixin:
             "assignees")
 
 
-class ActiveElectionMixin:
+class TaskElectionMixin:
     """Lists and the board show the tasks of the request's election."""
 
     @cached_property
@@ -105,7 +105,7 @@ class ActiveElectionMixin:
 
 # --- list, my tasks, board --------------------------------------------------------------
 
-class TaskListView(ActiveElectionMixin, TaskQuerysetMixin, ObjectListView):
+class TaskListView(TaskElectionMixin, TaskQuerysetMixin, ObjectListView):
     filterset_class = TaskFilter
     template_name = "coordination/task_list.html"
     export_name = "tugas"
@@ -143,7 +143,7 @@ class MyTaskListView(TaskListView):
     only_mine = True
 
 
-class TaskBoardView(ActiveElectionMixin, ScopedMixin, TemplateView):
+class TaskBoardView(TaskElectionMixin, ScopedMixin, TemplateView):
     """Four columns by status, with the list's filters; each column shows its first tasks."""
 
     template_name = "coordination/task_board.html"
