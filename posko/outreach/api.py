@@ -24,7 +24,7 @@ from posko.accounts.models import Agency
 from posko.core.api import ScopedModelSerializer
 from posko.elections.models import Tps
 from posko.outreach import coverage, services
-from posko.outreach.forms import ActivityFilter
+from posko.outreach.filters import ActivityFilter
 from posko.outreach.models import Activity, TargetGroup, TpsTurnout, TurnoutTarget
 from posko.regions.models import Kecamatan, Kelurahan
 

@@ -1,11 +1,9 @@
-"""Forms and the FilterSet of the outreach pages. Dropdowns are scoped to the user; a
+"""Forms of the outreach pages (FilterSets: filters.py). Dropdowns are scoped to the user; a
 camat's kecamatan and a lurah's kelurahan are locked. The rules live in rules.py."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
-from django.db.models import Q
 from django.forms.models import construct_instance
 from django.utils.translation import gettext_lazy as _
 
@@ -18,31 +16,9 @@ PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
 SHEET_ACCEPT = "image/jpeg,image/png,image/webp,application/pdf"
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
-
-
 class KelurahanField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.kecamatan.name} — {obj.name}"
-
-
-class KelurahanFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.kecamatan.name} — {obj.name}"
-
-
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    field_class = KelurahanFilterField
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -61,50 +37,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [d for d in data if d]
         return [data] if data else []
-
-
-class ActivityFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, label=_("Kind"),
-                                       empty_label=_("All kinds"))
-    status = django_filters.ChoiceFilter(choices=Activity.Status.choices, label=_("Status"),
-                                         empty_label=_("All statuses"))
-    organiser_kind = django_filters.ChoiceFilter(choices=Activity.OrganiserKind.choices,
-                                                 label=_("Organiser"),
-                                                 empty_label=_("All organisers"))
-    group = django_filters.ModelChoiceFilter(field_name="target_groups",
-                                             queryset=TargetGroup.objects.all(),
-                                             label=_("Target group"), empty_label=_("All groups"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"),
-                                                 empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
-    date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte",
-                                          label=_("From"),
-                                          widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__lte",
-                                        label=_("To"),
-                                        widget=forms.DateInput(attrs={"type": "date"}))
-
-    class Meta:
-        model = Activity
-        fields = ["search", "kind", "status", "organiser_kind", "group", "kecamatan", "kelurahan",
-                  "date_from", "date_to"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            field.widget.attrs.setdefault("aria-label", str(field.label))
-        self.form.fields["search"].widget.input_type = "search"
-        self.form.fields["search"].widget.attrs["placeholder"] = _("Search title, partner, venue")
-
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(title__icontains=value) | Q(partner_name__icontains=value)
-                               | Q(venue__icontains=value) | Q(materials__icontains=value))
 
 
 class ActivityForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

@@ -22,8 +22,8 @@ from posko.core.views import (
     ObjectListView,
 )
 from posko.outreach import services
+from posko.outreach.filters import ActivityFilter
 from posko.outreach.forms import (
-    ActivityFilter,
     ActivityForm,
     CancelForm,
     HeldForm,
