@@ -14,7 +14,7 @@ from posko.accounts.models import Agency
 from posko.core import reports, tasks
 from posko.core.dashboard import cards_for
 from posko.elections.models import Election, Tps
-from posko.outreach import coverage, services
+from posko.outreach import coverage, participation, services
 from posko.outreach.models import HistoricalTurnout, OutreachSettings, TurnoutTarget
 from tests.outreach_fixtures import PAST, add_activity
 
@@ -128,29 +128,29 @@ def test_early_warning_lists_low_coverage_with_low_history(scene, users):
     _history(scene.kel_a2, 1000, 700)  # 70 % < 83 %
     _history(scene.kel_b, 1000, 900)  # 90 %: not listed
     _history(scene.kel_a, 1000, 600)  # low history but coverage 203 ≥ 100: not listed
-    warnings, info = coverage.early_warning(scene.election, users["admin"], today=TODAY)
+    warnings, info = participation.early_warning(scene.election, users["admin"], today=TODAY)
     assert [w.row.code for w in warnings] == [scene.kel_a2.code]
     assert warnings[0].history == Decimal("70.00") and warnings[0].target == Decimal("83.00")
     assert info["label"] == "Pilkada 2018"
     # a kelurahan target of 65 % takes it off the list
     TurnoutTarget.objects.create(election=scene.election, kecamatan=scene.kec_a,
                                  kelurahan=scene.kel_a2, percent=Decimal("65"))
-    assert coverage.early_warning(scene.election, users["admin"], today=TODAY)[0] == []
+    assert participation.early_warning(scene.election, users["admin"], today=TODAY)[0] == []
 
 
 def test_no_history_counts_as_unknown_and_is_listed(scene, users):
-    warnings, _info = coverage.early_warning(scene.election, users["admin"], today=TODAY)
+    warnings, _info = participation.early_warning(scene.election, users["admin"], today=TODAY)
     assert [w.row.code for w in warnings] == [scene.kel_b.code, scene.kel_a2.code]
     assert warnings[0].history is None
 
 
 def test_held_activity_shrinks_the_early_warning(scene, users):
     OutreachSettings.objects.filter(election=scene.election).update(low_reach_per_1000=50)
-    before = coverage.early_warning(scene.election, users["admin"])[0]
+    before = participation.early_warning(scene.election, users["admin"])[0]
     assert scene.kel_a2.code in [w.row.code for w in before]
     add_activity(scene, users["admin"], kel=scene.kel_a2, attendance=40, title="Tambahan",
                  starts_at=PAST + datetime.timedelta(days=4))  # 47 / 410 → 114.6
-    after = coverage.early_warning(scene.election, users["admin"])[0]
+    after = participation.early_warning(scene.election, users["admin"])[0]
     assert scene.kel_a2.code not in [w.row.code for w in after]
     assert len(after) == len(before) - 1
 

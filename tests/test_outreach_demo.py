@@ -13,7 +13,7 @@ from posko.accounts.models import User
 from posko.demo.data import build_demo
 from posko.demo.outreach import UNDER_COVERED, build_outreach
 from posko.elections.models import Election, Tps
-from posko.outreach import coverage
+from posko.outreach import coverage, participation
 from posko.outreach.models import Activity, HistoricalTurnout, OutreachSettings, TpsTurnout
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_demo_outreach():
     rows = coverage.kelurahan_coverage(election, admin)
     assert len(rows) == 57
     assert {r.code for r in rows[:len(UNDER_COVERED)]} == set(UNDER_COVERED)  # least covered first
-    warnings, info = coverage.early_warning(election, admin)
+    warnings, info = participation.early_warning(election, admin)
     assert {w.row.code for w in warnings} == set(UNDER_COVERED)
     assert info["label"] == "Pemilu 2024"
     assert HistoricalTurnout.objects.filter(label="Pilkada 2018").count() == 57
@@ -42,7 +42,7 @@ def test_demo_outreach():
     assert not TpsTurnout.objects.filter(
         voted_dpt__gt=F("tps__dpt_total")).exists()
     assert not TpsTurnout.objects.filter(voted_dptb__gt=F("registered_dptb")).exists()
-    total = coverage.turnout_rollup(coverage.turnout_by_kelurahan(election, admin), election,
+    total = participation.turnout_rollup(participation.turnout_by_kelurahan(election, admin), election,
                                     "total")[0]
     assert Decimal("65") < total.turnout < Decimal("75") and total.below_target
     counts = (Activity.objects.count(), HistoricalTurnout.objects.count(),

@@ -14,7 +14,7 @@ from django.utils import translation
 
 from posko.core.models import AuditEntry
 from posko.elections.models import Tps
-from posko.outreach import coverage, services
+from posko.outreach import participation, services
 from posko.outreach.imports import HistoryImporter, TurnoutImporter
 from posko.outreach.models import HistoricalTurnout, OutreachSettings, TpsTurnout, TurnoutTarget
 from posko.outreach.services import turnout as turnout_services
@@ -79,13 +79,13 @@ def test_rollup_per_kelurahan_and_kecamatan(world, users):
     services.save_turnout(world.tps_a, GOOD, actor=users["admin"])  # 307 / 418
     services.save_turnout(tps2, {"voted_dpt": 120}, actor=users["admin"])  # 120 / 190
     services.save_turnout(world.tps_a2, {"voted_dpt": 205}, actor=users["admin"])  # 205 / 410
-    rows = {r.code: r for r in coverage.turnout_by_kelurahan(world.election, users["admin"])}
+    rows = {r.code: r for r in participation.turnout_by_kelurahan(world.election, users["admin"])}
     a = rows[world.kel_a.code]
     assert (a.tps, a.tps_reported, a.registered, a.voted) == (2, 2, 608, 427)
     assert a.turnout == Decimal("70.23")  # 427 / 608 = 70.2302…
     assert a.target == Decimal("83.00") and a.below_target
     assert rows[world.kel_b.code].turnout is None
-    kec = {r.code: r for r in coverage.turnout_rollup(list(rows.values()), world.election)}
+    kec = {r.code: r for r in participation.turnout_rollup(list(rows.values()), world.election)}
     assert (kec["35.73.02"].voted, kec["35.73.02"].registered) == (632, 1018)
     assert kec["35.73.02"].turnout == Decimal("62.08")  # 62.0825…, not the mean of 70.23 and 50.00
 
@@ -96,10 +96,10 @@ def test_targets_kecamatan_and_kelurahan_override_the_election(world, users):
                         percent=Decimal("80"), actor=users["admin"])
     services.set_target(world.election, kecamatan=world.kec_a, kelurahan=world.kel_a2,
                         percent=Decimal("75.5"), actor=users["admin"])
-    default, kec, kel = coverage.targets(world.election)
-    assert coverage.target_for(default, kec, kel, "35.73.02", world.kel_a.code) == Decimal("80")
-    assert coverage.target_for(default, kec, kel, "35.73.02", world.kel_a2.code) == Decimal("75.5")
-    assert coverage.target_for(default, kec, kel, "35.73.01", world.kel_b.code) == Decimal("83")
+    default, kec, kel = participation.targets(world.election)
+    assert participation.target_for(default, kec, kel, "35.73.02", world.kel_a.code) == Decimal("80")
+    assert participation.target_for(default, kec, kel, "35.73.02", world.kel_a2.code) == Decimal("75.5")
+    assert participation.target_for(default, kec, kel, "35.73.01", world.kel_b.code) == Decimal("83")
     with pytest.raises(ValidationError) as exc:
         services.set_target(world.election, kecamatan=world.kec_a, kelurahan=world.kel_b,
                             percent=Decimal("70"), actor=users["admin"])
@@ -142,6 +142,21 @@ def test_turnout_pages_by_persona(world, users, personas):
     assert 'data-testid="scatter"' in page and "<circle" in page
 
 
+def test_a_stale_turnout_entry_is_the_conflict_page_and_nothing_is_overwritten(world, users,
+                                                                              personas):
+    services.save_turnout(world.tps_a, GOOD, actor=users["admin"])
+    services.save_turnout(world.tps_a, {**GOOD, "voted_dpt": 310}, actor=users["admin"],
+                          expected_version=1)
+    client = personas["kelurahan_a"].client
+    client.cookies["django_language"] = "en"
+    url = reverse("outreach:turnout_tps", args=[world.tps_a.pk])
+    page = client.get(url).content.decode()
+    assert 'name="version" value="2"' in page and 'value="310"' in page
+    response = client.post(url, {**GOOD, "voted_dpt": 350, "version": 1})
+    assert response.status_code == 409 and 'data-testid="conflict"' in response.content.decode()
+    assert (TpsTurnout.objects.get().voted_dpt, TpsTurnout.objects.get().version) == (310, 2)
+
+
 def _csv(text: str) -> bytes:
     return text.encode("utf-8")
 
@@ -178,7 +193,7 @@ def test_history_import_per_kelurahan_or_tps(world, users):
                 "Pilkada 2018,2018,35.73.02.1002,2,380,250\n")
     result = HistoryImporter(actor=users["admin"]).run(data, "h.csv")
     assert result.ok, [str(e) for e in result.errors]
-    history = coverage.history_by_kelurahan("Pilkada 2018", users["admin"])
+    history = participation.history_by_kelurahan("Pilkada 2018", users["admin"])
     assert history == {world.kel_a.code: (650, 1000), world.kel_a2.code: (550, 780)}
     bad = _csv("pemilihan,tahun,kode_kelurahan,nomor_tps,terdaftar,pengguna_hak_pilih\n"
                "Pilkada 2018,2018,35.73.02.1001,3,500,400\n"

@@ -23,7 +23,7 @@ from rest_framework.response import Response
 from posko.accounts.models import Agency
 from posko.core.api import ScopedModelSerializer
 from posko.elections.models import Tps
-from posko.outreach import coverage, services
+from posko.outreach import coverage, participation, services
 from posko.outreach.filters import ActivityFilter
 from posko.outreach.models import Activity, TargetGroup, TpsTurnout, TurnoutTarget
 from posko.regions.models import Kecamatan, Kelurahan
@@ -195,7 +195,7 @@ class TargetViewSet(viewsets.ViewSet):
 
     def list(self, request):
         election = _election_or_404(request)
-        default, _kec, _kel = coverage.targets(election)
+        default, _kec, _kel = participation.targets(election)
         qs = TurnoutTarget.objects.visible_to(request.user).filter(election=election)
         return Response({"election": election.pk, "target_percent": str(default),
                          "results": TargetSerializer(qs, many=True).data})
@@ -257,7 +257,7 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
         election = _election_or_404(request)
-        rows = coverage.turnout_by_kelurahan(election, request.user,
+        rows = participation.turnout_by_kelurahan(election, request.user,
                                              kecamatan_code=request.query_params.get("kecamatan"))
         return Response({"results": [{
             "code": r.code, "name": r.name, "kecamatan_code": r.kecamatan_code,

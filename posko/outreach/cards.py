@@ -7,7 +7,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from posko.core.dashboard import Card
-from posko.outreach import coverage
+from posko.outreach import coverage, participation
 from posko.outreach.models import (
     Activity,
 )
@@ -22,7 +22,7 @@ def outreach_card(user, election):
     if election is None or not Activity.objects.filter(election=election).exists():
         return None
     rows = coverage.kelurahan_coverage(election, user, with_groups=False)
-    warnings, _info = coverage.early_warning(election, user, rows=rows)
+    warnings, _info = participation.early_warning(election, user, rows=rows)
     total = coverage.rollup(rows, "total")
     note = ""
     if total:

@@ -34,7 +34,7 @@ def nice_max(value: float) -> float:
 def scatter(rows) -> dict:
     """Coordinates of a coverage (x: reach per 1,000) vs turnout (y: %) scatter in SVG.
 
-    ``rows`` are coverage.turnout_by_kelurahan() rows; those without turnout or reach are
+    ``rows`` are participation.turnout_by_kelurahan() rows; those without turnout or reach are
     left out. Every coordinate in the result is a string (see the module docstring).
     """
     points = [r for r in rows if r.turnout is not None and r.reach_per_1000 is not None]

@@ -182,10 +182,23 @@ class TurnoutForm(ServiceFormMixin, StyledFormMixin, forms.Form):
     voted_dpk = forms.IntegerField(label=_("Voters from the DPK"), required=False, initial=0)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, instance=None, user=None, **kwargs):
+        """``instance``: the TPS's turnout row (new and unsaved when none was entered yet);
+        the service checks who may enter it and the numbers."""
+        self.instance = instance
+        if instance is not None and instance.pk and "initial" not in kwargs:
+            kwargs["initial"] = {**{f: getattr(instance, f) for f in TURNOUT_FIELDS},
+                                 "version": instance.version}
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget.attrs.update({"inputmode": "numeric"})
+
+    def values(self) -> dict:
+        return {f: self.cleaned_data.get(f) for f in TURNOUT_FIELDS}
+
+    def save(self, commit=False):
+        """The row to hand to the service (never saved here)."""
+        return self.instance
 
 
 TURNOUT_FIELDS = [f for f in TurnoutForm.base_fields if f != "version"]

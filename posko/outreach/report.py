@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from posko.core.reports import Section, Table, register_section
-from posko.outreach import coverage
+from posko.outreach import coverage, participation
 from posko.outreach.models import Activity
 
 SECTION_ORDER = 80
@@ -40,7 +40,7 @@ def outreach_section(day: datetime.date, user, election) -> Section | None:
         caption=_("Outreach activities on %(date)s") % {"date": date_format(day, "j F Y")},
         empty=_("No outreach activity on this date."), widths=[8, 22, 12, 14, 12, 16, 8, 8])
     rows = coverage.kelurahan_coverage(election, user)
-    warnings, info = coverage.early_warning(election, user, rows=rows)
+    warnings, info = participation.early_warning(election, user, rows=rows)
     gap_rows = [[w.row.kecamatan_name, w.row.name, _num(w.row.reach_per_1000),
                  w.row.activities, w.row.days_since if w.row.days_since is not None else "—",
                  f"{_num(w.history)}%" if w.history is not None else "—", f"{_num(w.target)}%",

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit, exports, tasks
-from posko.outreach import coverage, services
+from posko.outreach import coverage, participation, services
 from posko.outreach.forms import (
     TaskForm,
 )
@@ -109,7 +109,7 @@ class EarlyWarningView(LoginRequiredMixin, TemplateView):
 
     def context(self, election, form=None, **extra):
         user = self.request.user
-        warnings, info = coverage.early_warning(election, user)
+        warnings, info = participation.early_warning(election, user)
         found = tasks.tasks_for([services.task_source(election, w.row.code) for w in warnings])
         for w in warnings:
             w.tasks = found.get(services.task_source(election, w.row.code), [])
@@ -130,8 +130,8 @@ class EarlyWarningView(LoginRequiredMixin, TemplateView):
             row = next(iter(coverage.kelurahan_coverage(election, request.user,
                                                         kelurahan_code=kelurahan.code,
                                                         with_groups=False)), None)
-            label = coverage.chosen_history_label(election)
-            hist = coverage.history_by_kelurahan(label, request.user, [kelurahan.code])
+            label = participation.chosen_history_label(election)
+            hist = participation.history_by_kelurahan(label, request.user, [kelurahan.code])
             voted, registered = hist.get(kelurahan.code, (0, 0))
             history = coverage.percent(voted, registered)
             try:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit
-from posko.outreach import coverage, services
+from posko.outreach import participation, services
 from posko.outreach.forms import (
     GroupForm,
     SettingsForm,
@@ -40,7 +40,7 @@ class TargetsView(LoginRequiredMixin, TemplateView):
             targets=TurnoutTarget.objects.visible_to(user).filter(election=election)
             .select_related("kecamatan", "kelurahan"),
             caps=[(label, settings.cap_for(kind)) for kind, label in Activity.Kind.choices],
-            history=coverage.history_labels())
+            history=participation.history_labels())
 
     def get(self, request, *args, **kwargs):
         return self.render_to_response(self.context(election_or_404(self.request)))

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit, exports
-from posko.core.services import ConflictError
 from posko.core.views import (
     ImportTemplateView,
+    ObjectEditView,
     ObjectImportView,
 )
 from posko.elections.models import Tps
-from posko.outreach import charts, coverage, services
+from posko.outreach import charts, coverage, participation, services
 from posko.outreach.forms import (
-    TURNOUT_FIELDS,
     TurnoutForm,
 )
 from posko.outreach.imports import (
@@ -45,17 +43,17 @@ class TurnoutView(LoginRequiredMixin, TemplateView):
         if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
                 code=kecamatan).exists():
             raise Http404
-        rows = coverage.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
+        rows = participation.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
         if request.GET.get("export") in ("xlsx", "csv"):
             return self.export(rows, request.GET["export"])
-        per_kec = coverage.turnout_rollup(rows, election, "kecamatan")
-        total = coverage.turnout_rollup(rows, election, "total")
+        per_kec = participation.turnout_rollup(rows, election, "kecamatan")
+        total = participation.turnout_rollup(rows, election, "total")
         for row in rows:
             row.bar = _bar(row.turnout, 100)
             row.target_left = _bar(row.target, 100)
         return self.render_to_response(self.get_context_data(
             election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
-            chart=charts.scatter(rows), label=coverage.chosen_history_label(election),
+            chart=charts.scatter(rows), label=participation.chosen_history_label(election),
             kecamatan=kecamatan,
             kecamatan_choices=Kecamatan.objects.visible_to(request.user).order_by("name"),
             can_import=request.user.can_edit_registry))
@@ -102,44 +100,44 @@ class TurnoutKelurahanView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class TurnoutTpsView(LoginRequiredMixin, TemplateView):
+class TurnoutTpsView(ObjectEditView):
+    """Enter or correct the turnout of one TPS (the URL names the TPS). A stale save is the
+    core 409 page; the service checks who may enter it and the numbers."""
+
+    model = TpsTurnout
+    form_class = TurnoutForm
     template_name = "outreach/turnout_tps.html"
 
-    def _tps(self):
+    def get_editable_object(self):
         tps = get_visible(Tps.objects.select_related("kelurahan", "election"),
                           self.request.user, pk=self.kwargs["pk"])
         if not services.may_enter_turnout(self.request.user, tps):
             raise PermissionDenied
-        return tps
+        self.tps = tps
+        return (TpsTurnout.objects.filter(tps=tps).first()
+                or TpsTurnout(election_id=tps.election_id, tps=tps))
 
-    def get(self, request, *args, **kwargs):
-        tps = self._tps()
-        turnout = TpsTurnout.objects.filter(tps=tps).first()
-        initial = {f: getattr(turnout, f) for f in TURNOUT_FIELDS} if turnout else {}
-        if turnout:
-            initial["version"] = turnout.version
-        return self.render_to_response(self.get_context_data(
-            form=TurnoutForm(initial=initial), tps=tps, turnout=turnout))
+    def _save(self, obj, *, actor):
+        return services.save_turnout(self.tps, self.form.values(), actor=actor,
+                                     expected_version=self.expected_version())
 
-    def post(self, request, *args, **kwargs):
-        tps = self._tps()
-        form = TurnoutForm(data=request.POST)
-        turnout = TpsTurnout.objects.filter(tps=tps).first()
-        if form.is_valid():
-            values = {f: form.cleaned_data.get(f) for f in TURNOUT_FIELDS}
-            try:
-                services.save_turnout(tps, values, actor=request.user,
-                                      expected_version=form.cleaned_data.get("version"))
-            except ConflictError as exc:
-                form.add_error(None, exc.messages[0])
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Turnout saved: %(tps)s.") % {"tps": tps})
-                return HttpResponseRedirect(reverse("outreach:turnout_kelurahan",
-                                                    args=[tps.kelurahan_id]))
-        return self.render_to_response(self.get_context_data(form=form, tps=tps, turnout=turnout),
-                                       status=400)
+    def create(self, obj, *, actor):
+        return self._save(obj, actor=actor)
+
+    def update(self, obj, *, actor, before):
+        return self._save(obj, actor=actor)
+
+    def success_url(self, obj) -> str:
+        return reverse("outreach:turnout_kelurahan", args=[self.tps.kelurahan_id])
+
+    def success_message(self, obj) -> str:
+        return _("Turnout saved: %(tps)s.") % {"tps": self.tps}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        obj = context.get("object")
+        context.update(tps=self.tps, turnout=obj if obj is not None and obj.pk else None)
+        return context
 
 
 class TurnoutImportView(ObjectImportView):
