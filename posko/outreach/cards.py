@@ -11,7 +11,6 @@ from posko.outreach import coverage, participation
 from posko.outreach.models import (
     Activity,
 )
-from posko.outreach.views.common import fmt
 
 # --- beranda card ------------------------------------------------------------------------------
 
@@ -27,7 +26,7 @@ def outreach_card(user, election):
     note = ""
     if total:
         note = _("%(reach)s people reached per 1,000 voters") % {
-            "reach": fmt(total[0].reach_per_1000)}
+            "reach": coverage.fmt(total[0].reach_per_1000)}
     return Card(_("Kelurahan needing extra outreach"), number_format(len(warnings),
                                                                      force_grouping=True),
                 reverse("outreach:early_warning"), note=note, alert=bool(warnings))

@@ -33,6 +33,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
+from django.utils.formats import number_format
 
 from posko.core.scope import Scope, region_filter
 from posko.elections.models import Tps
@@ -67,6 +68,15 @@ def percent(part: int, whole: int) -> Decimal | None:
     if not whole:
         return None
     return _half_up(part * 100, whole, 2)
+
+
+def fmt(value) -> str:
+    """A figure for a sentence (cards, task notes): grouped, its own decimals, "—" for none."""
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        return number_format(value, decimal_pos=-value.as_tuple().exponent, force_grouping=True)
+    return number_format(value, force_grouping=True)
 
 
 def counted_activities(election, queryset=None):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
+from posko.elections.models import ElectionSettings
 
 #: The Pemda's default turnout target (KPU Kota Malang aimed for 83 % in 2024).
 DEFAULT_TARGET = Decimal("83.00")
@@ -50,11 +51,9 @@ class TargetGroup(models.Model):
         return reverse("outreach:group_list")
 
 
-class OutreachSettings(models.Model):
+class OutreachSettings(ElectionSettings):
     """Per election: the turnout target and the thresholds of the early warning."""
 
-    election = models.OneToOneField("elections.Election", on_delete=models.CASCADE,
-                                    related_name="outreach_settings", verbose_name=_("election"))
     target_percent = models.DecimalField(
         _("turnout target (%)"), max_digits=5, decimal_places=2, default=DEFAULT_TARGET,
         validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))])
@@ -66,23 +65,13 @@ class OutreachSettings(models.Model):
         help_text=_("Label of imported historical turnout (e.g. Pilkada 2018); empty: the latest."))
     caps = models.JSONField(_("attendance caps per kind"), default=dict, blank=True,
                             help_text=_("Above the cap the entry must be confirmed."))
-    version = models.PositiveIntegerField(_("version"), default=1)
-
-    objects = PemdaWideQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("outreach settings")
         verbose_name_plural = _("outreach settings")
 
-    def __str__(self):
-        return str(self.election)
-
     def get_absolute_url(self) -> str:
         return reverse("outreach:targets")
-
-    @classmethod
-    def for_election(cls, election) -> OutreachSettings:
-        return cls.objects.get_or_create(election=election)[0]
 
     def cap_for(self, kind: str) -> int:
         value = (self.caps or {}).get(kind)

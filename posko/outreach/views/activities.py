@@ -31,7 +31,7 @@ from posko.outreach.forms import (
 from posko.outreach.models import (
     Activity,
 )
-from posko.outreach.views.common import _activities, election_or_404, get_visible
+from posko.outreach.views.common import activities_in_scope, get_visible
 
 # --- activities -------------------------------------------------------------------------
 
@@ -91,7 +91,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         end = start + datetime.timedelta(days=days)
         by_day: dict[datetime.date, list] = {}
         if election:
-            qs = _activities(self.request.user).filter(election=election, starts_at__gte=start,
+            qs = activities_in_scope(self.request.user).filter(election=election, starts_at__gte=start,
                                                        starts_at__lt=end).order_by("starts_at")
             kel = self.request.GET.get("kelurahan")
             if kel:
@@ -142,7 +142,9 @@ class ActivityEditView(ObjectEditView):
         return services.can_record(self.request.user)
 
     def new_object(self):
-        activity = Activity(election=election_or_404(self.request))
+        if self.request.election is None:
+            raise Http404(_("There is no active election."))
+        activity = Activity(election=self.request.election)
         day = self.request.GET.get("date")
         if day:
             try:

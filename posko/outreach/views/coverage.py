@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit, exports, tasks
+from posko.core.views import ElectionRequiredMixin
 from posko.outreach import coverage, participation, services
 from posko.outreach.forms import (
     TaskForm,
@@ -20,17 +21,17 @@ from posko.outreach.models import (
     OutreachSettings,
     TargetGroup,
 )
-from posko.outreach.views.common import _activities, _bar, election_or_404, fmt, get_visible
+from posko.outreach.views.common import activities_in_scope, bar, get_visible
 from posko.regions.models import Kecamatan, Kelurahan
 
 
-class CoverageView(LoginRequiredMixin, TemplateView):
+class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     """Per kelurahan (least covered first), kecamatan and Pemda roll-ups, media apart."""
 
     template_name = "outreach/coverage.html"
 
     def get(self, request, *args, **kwargs):
-        election = election_or_404(self.request)
+        election = self.election
         kecamatan = request.GET.get("kecamatan") or None
         if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
                 code=kecamatan).exists():
@@ -43,9 +44,9 @@ class CoverageView(LoginRequiredMixin, TemplateView):
         settings = OutreachSettings.for_election(election)
         top = max([r.reach_per_1000 or 0 for r in rows] + [settings.low_reach_per_1000, 1])
         for row in rows:
-            row.bar = _bar(row.reach_per_1000, top)
+            row.bar = bar(row.reach_per_1000, top)
             row.low = row.dpt and (row.reach_per_1000 or 0) < settings.low_reach_per_1000
-        threshold_left = _bar(settings.low_reach_per_1000, top)
+        threshold_left = bar(settings.low_reach_per_1000, top)
         return self.render_to_response(self.get_context_data(
             election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
             media=coverage.media_summary(election, request.user), settings=settings,
@@ -68,12 +69,12 @@ class CoverageView(LoginRequiredMixin, TemplateView):
         return exports.xlsx_response("cakupan-sosialisasi.xlsx", "Cakupan", header, data)
 
 
-class KelurahanCoverageView(LoginRequiredMixin, TemplateView):
+class KelurahanCoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     template_name = "outreach/coverage_kelurahan.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = election_or_404(self.request)
+        election = self.election
         user = self.request.user
         kelurahan = get_visible(Kelurahan.objects.select_related("kecamatan"), user,
                                 code=self.kwargs["code"])
@@ -96,7 +97,7 @@ class KelurahanCoverageView(LoginRequiredMixin, TemplateView):
             election=election, kelurahan=kelurahan, row=row,
             group_rows=[{"group": g, "activities": per_group[g], "people": people[g],
                          "last": last.get(g)} for g in groups],
-            activities=_activities(user).filter(election=election, kelurahan=kelurahan)
+            activities=activities_in_scope(user).filter(election=election, kelurahan=kelurahan)
             .order_by("-starts_at")[:50],
             can_create=services.can_record(user))
         return context
@@ -104,7 +105,7 @@ class KelurahanCoverageView(LoginRequiredMixin, TemplateView):
 
 # --- early warning ---------------------------------------------------------------------------
 
-class EarlyWarningView(LoginRequiredMixin, TemplateView):
+class EarlyWarningView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     template_name = "outreach/early_warning.html"
 
     def context(self, election, form=None, **extra):
@@ -119,10 +120,10 @@ class EarlyWarningView(LoginRequiredMixin, TemplateView):
                                      tasks_available=tasks.available(), **extra)
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.context(election_or_404(self.request)))
+        return self.render_to_response(self.context(self.election))
 
     def post(self, request, *args, **kwargs):
-        election = election_or_404(self.request)
+        election = self.election
         form = TaskForm(data=request.POST)
         if form.is_valid():
             kelurahan = get_visible(Kelurahan.objects.select_related("kecamatan"), request.user,
@@ -138,8 +139,8 @@ class EarlyWarningView(LoginRequiredMixin, TemplateView):
                 ref = services.create_followup_task(
                     election, kelurahan, agency=form.cleaned_data["agency"], actor=request.user,
                     note=form.cleaned_data.get("note", ""),
-                    reach=fmt(row.reach_per_1000) if row else "",
-                    history=f"{label} {fmt(history)}%" if history is not None else "")
+                    reach=coverage.fmt(row.reach_per_1000) if row else "",
+                    history=f"{label} {coverage.fmt(history)}%" if history is not None else "")
             except ValidationError as exc:
                 for message in exc.messages:
                     form.add_error(None, message)

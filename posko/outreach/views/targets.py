@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit
+from posko.core.views import ElectionRequiredMixin
 from posko.outreach import participation, services
 from posko.outreach.forms import (
     GroupForm,
@@ -23,11 +24,10 @@ from posko.outreach.models import (
     TargetGroup,
     TurnoutTarget,
 )
-from posko.outreach.views.common import election_or_404
 
 # --- targets, settings, groups --------------------------------------------------------------
 
-class TargetsView(LoginRequiredMixin, TemplateView):
+class TargetsView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     template_name = "outreach/targets.html"
 
     def context(self, election, settings_form=None, target_form=None):
@@ -43,10 +43,10 @@ class TargetsView(LoginRequiredMixin, TemplateView):
             history=participation.history_labels())
 
     def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.context(election_or_404(self.request)))
+        return self.render_to_response(self.context(self.election))
 
     def post(self, request, *args, **kwargs):
-        election = election_or_404(self.request)
+        election = self.election
         if not request.user.is_desk_admin:
             raise PermissionDenied
         if "percent" in request.POST or "kecamatan" in request.POST:

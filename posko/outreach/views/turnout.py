@@ -11,6 +11,7 @@ from django.views.generic import TemplateView
 
 from posko.core import audit, exports
 from posko.core.views import (
+    ElectionRequiredMixin,
     ImportTemplateView,
     ObjectEditView,
     ObjectImportView,
@@ -29,16 +30,16 @@ from posko.outreach.imports import (
 from posko.outreach.models import (
     TpsTurnout,
 )
-from posko.outreach.views.common import _bar, election_or_404, get_visible
+from posko.outreach.views.common import bar, get_visible
 from posko.regions.models import Kecamatan, Kelurahan
 
 # --- turnout ------------------------------------------------------------------------------
 
-class TurnoutView(LoginRequiredMixin, TemplateView):
+class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     template_name = "outreach/turnout.html"
 
     def get(self, request, *args, **kwargs):
-        election = election_or_404(self.request)
+        election = self.election
         kecamatan = request.GET.get("kecamatan") or None
         if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
                 code=kecamatan).exists():
@@ -49,8 +50,8 @@ class TurnoutView(LoginRequiredMixin, TemplateView):
         per_kec = participation.turnout_rollup(rows, election, "kecamatan")
         total = participation.turnout_rollup(rows, election, "total")
         for row in rows:
-            row.bar = _bar(row.turnout, 100)
-            row.target_left = _bar(row.target, 100)
+            row.bar = bar(row.turnout, 100)
+            row.target_left = bar(row.target, 100)
         return self.render_to_response(self.get_context_data(
             election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
             chart=charts.scatter(rows), label=participation.chosen_history_label(election),
@@ -73,14 +74,14 @@ class TurnoutView(LoginRequiredMixin, TemplateView):
         return exports.xlsx_response("partisipasi.xlsx", "Partisipasi", header, data)
 
 
-class TurnoutKelurahanView(LoginRequiredMixin, TemplateView):
+class TurnoutKelurahanView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     """The TPS of one kelurahan with their turnout and an entry link each."""
 
     template_name = "outreach/turnout_kelurahan.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        election = election_or_404(self.request)
+        election = self.election
         user = self.request.user
         kelurahan = get_visible(Kelurahan.objects.select_related("kecamatan"), user,
                                 code=self.kwargs["code"])
@@ -140,14 +141,14 @@ class TurnoutTpsView(ObjectEditView):
         return context
 
 
-class TurnoutImportView(ObjectImportView):
+class TurnoutImportView(ElectionRequiredMixin, ObjectImportView):
     importer_class = TurnoutImporter
     template_name = "outreach/import.html"
     success_url_name = "outreach:turnout"
     template_url_name = "outreach:turnout_template"
 
     def get_importer(self):
-        return TurnoutImporter(actor=self.request.user, election=election_or_404(self.request))
+        return TurnoutImporter(actor=self.request.user, election=self.election)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
