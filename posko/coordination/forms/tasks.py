@@ -120,6 +120,7 @@ class TaskStatusForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, task=None, **kwargs):
+        self.task = task
         if task is not None and not kwargs.get("data") and not args:
             kwargs.setdefault("initial", {"status": task.status, "reason": task.blocked_reason,
                                           "version": task.version})
@@ -127,6 +128,10 @@ class TaskStatusForm(forms.Form):
         for field in self.fields.values():
             if not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "input")
+
+    def save(self, commit=False):
+        """The task itself: the status service applies the change (``ObjectEditView``)."""
+        return self.task
 
     def add_service_errors(self, exc) -> None:
         if hasattr(exc, "error_dict"):

@@ -28,7 +28,6 @@ from posko.coordination.filters import TaskFilter, mine
 from posko.coordination.forms.tasks import UPLOAD_ACCEPT, TaskForm, TaskNoteForm, TaskStatusForm
 from posko.coordination.models import Attachment, Meeting, Task, TaskChecklistItem, TaskNote
 from posko.coordination.services import tasks as task_services
-from posko.core.services import ConflictError
 from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectListView, ScopedMixin
 from posko.elections.models import Election
 
@@ -36,13 +35,6 @@ STATUS_LABELS = dict(Task.Status.choices)
 BOARD_COLUMNS = [Task.Status.BELUM_MULAI, Task.Status.BERJALAN, Task.Status.TERHAMBAT,
                  Task.Status.SELESAI]
 BOARD_COLUMN_LIMIT = 50
-
-
-def election_or_404(request) -> Election:
-    election = request.election
-    if election is None:
-        raise Http404(_("There is no active election yet."))
-    return election
 
 
 def can_create_tasks(user) -> bool:
@@ -250,28 +242,32 @@ class TaskWriteMixin(TaskQuerysetMixin, ScopedMixin):
         return Task.objects.all()
 
 
-class TaskStatusView(TaskWriteMixin, View):
-    """POST: move the task to another status (the board's and the detail page's form)."""
+class TaskStatusView(TaskWriteMixin, ObjectEditView):
+    """POST: move the task to another status (the board's and the detail page's form). A
+    stale version is the detail page again with the other person's change named (409)."""
 
-    def post(self, request, pk):
-        task = self.get_editable_object()
-        form = TaskStatusForm(data=request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                task_services.change_status(task, data["status"], actor=request.user,
-                                            expected_version=data["version"],
-                                            reason=data["reason"])
-            except ConflictError as exc:
-                return render_detail(request, pk, status=409, status_form=form,
-                                     conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("%(task)s: status is now %(status)s.") % {
-                    "task": task.title, "status": STATUS_LABELS[task.status]})
-                return HttpResponseRedirect(next_url(request, task.get_absolute_url()))
-        return render_detail(request, pk, status=400, status_form=form)
+    form_class = TaskStatusForm
+    http_method_names = ["post", "options"]
+
+    def get_form(self, obj, data=None):
+        return TaskStatusForm(data=data, task=obj)
+
+    def update(self, obj, *, actor, before):
+        data = self.form.cleaned_data
+        return task_services.change_status(obj, data["status"], actor=actor,
+                                           expected_version=data["version"],
+                                           reason=data["reason"])
+
+    def render_form(self, obj, form, *, status=200, conflict=None):
+        return render_detail(self.request, obj.pk, status=status, status_form=form,
+                             conflict=conflict)
+
+    def success_message(self, obj) -> str:
+        return _("%(task)s: status is now %(status)s.") % {
+            "task": obj.title, "status": STATUS_LABELS[obj.status]}
+
+    def success_url(self, obj) -> str:
+        return next_url(self.request, obj.get_absolute_url())
 
 
 class TaskNoteView(TaskWriteMixin, View):
@@ -328,7 +324,9 @@ class TaskEditView(TaskWriteMixin, ObjectEditView):
         return can_create_tasks(self.request.user)
 
     def new_object(self):
-        return Task(election=election_or_404(self.request), created_at=timezone.now())
+        if self.request.election is None:
+            raise Http404(_("There is no active election yet."))
+        return Task(election=self.request.election, created_at=timezone.now())
 
     def create(self, obj, *, actor):
         return task_services.create_task(obj, actor=actor, assignees=list(
