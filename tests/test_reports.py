@@ -11,6 +11,7 @@ import zoneinfo
 
 import pytest
 from django.apps import apps
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
@@ -26,7 +27,7 @@ from posko.coordination.models import (
     Task,
 )
 from posko.core import reports
-from posko.core.models import AuditEntry
+from posko.core.models import AuditEntry, Job
 from posko.core.reports import Letterhead, Report, Section, Table
 from posko.elections.models import Election, Stage
 
@@ -218,6 +219,26 @@ def test_registered_section_appears_in_the_daily_report(dummy_sections, personas
     assert "Bagian Kosong" not in page
     pdf = client.get(reverse("coordination:report"), {"date": "2024-11-20", "format": "pdf"})
     assert "Isi bagian tiruan untuk 2024-11-20" in pdf_text(pdf.content)
+
+
+@override_settings(POSKO_EXPORT_BACKGROUND_ROWS=1)
+def test_a_large_daily_report_is_prepared_by_a_job_for_its_requester(dummy_sections, personas,
+                                                                     django_capture_on_commit_callbacks):
+    """A province's desk (as many TPS as a large export): the PDF/XLSX comes from a job, in
+    the requester's scope; only they can download it; it is audited like the direct file."""
+    client = personas["pemantau"].client
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.get(reverse("coordination:report"), {"date": "2024-11-20", "format": "pdf"})
+    job = Job.objects.get(kind="coordination.daily_report")
+    assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{job.pk}/"
+    assert (job.status, job.file_name) == ("done", "laporan-harian-2024-11-20.pdf"), job.error
+    pdf = b"".join(client.get(f"/pekerjaan/{job.pk}/unduh/").streaming_content)
+    assert "Isi bagian tiruan untuk 2024-11-20" in pdf_text(pdf)
+    assert personas["admin"].client.get(f"/pekerjaan/{job.pk}/unduh/").status_code == 404
+    assert AuditEntry.objects.filter(action="export", object_repr="laporan harian",
+                                     message="pdf: 2024-11-20").count() == 1
+    # The HTML preview stays in the request.
+    assert client.get(reverse("coordination:report"), {"date": "2024-11-20"}).status_code == 200
 
 
 def test_coordination_registers_its_sections_and_letterhead_at_startup(monkeypatch):

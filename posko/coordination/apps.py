@@ -7,6 +7,7 @@ from posko.core import shell
 from posko.core.schema import register_enum
 
 REMINDERS = "coordination.reminders"
+DAILY_REPORT_JOB = "coordination.daily_report"
 
 
 class CoordinationConfig(AppConfig):
@@ -41,6 +42,7 @@ class CoordinationConfig(AppConfig):
         from posko.coordination import report
 
         report.register()  # daily-report sections + the default letterhead provider
+        jobs.register_job(DAILY_REPORT_JOB, report.report_job)
 
         from posko.coordination.cards import cards
         from posko.core.dashboard import register_card

@@ -14,6 +14,7 @@ import datetime
 import re
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Prefetch, Q, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
@@ -28,16 +29,21 @@ from posko.coordination.models import (
     SupervisionResponse,
     Task,
 )
+from posko.core import audit, jobs
+from posko.core import election as request_election
 from posko.core.reports import (
     Letterhead,
     Report,
     Section,
     Table,
     build_report,
+    current_letterhead,
     register_letterhead_provider,
     register_section,
+    render_pdf,
+    render_xlsx,
 )
-from posko.elections.models import Stage
+from posko.elections.models import Stage, Tps
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 COMPLETED_LIMIT = 300  # rows listed in "tasks completed"; the count is always exact
@@ -258,6 +264,38 @@ def daily_report(day: datetime.date, user, election) -> Report:
         subtitle += "\n" + _("Scope: %(scope)s") % {"scope": scope}
     return build_report(day, user, election, title=_("Desk Pilkada daily report"),
                         subtitle=subtitle)
+
+
+REPORT_TYPES = {"pdf": "application/pdf",
+                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def report_file(day: datetime.date, user, election, kind: str) -> tuple[bytes, str, str]:
+    """The daily report as a PDF or XLSX file: (content, content type, file name); audited."""
+    report = daily_report(day, user, election)
+    head = current_letterhead()
+    content = render_pdf(report, head) if kind == "pdf" else render_xlsx(report, head)
+    audit.record("export", actor=user, object_repr="laporan harian",
+                 message=f"{kind}: {day.isoformat()}")
+    return content, REPORT_TYPES[kind], f"laporan-harian-{day.isoformat()}.{kind}"
+
+
+def is_large(user, election) -> bool:
+    """A daily report over as many TPS as a large export is prepared in the background."""
+    return election is not None and Tps.objects.visible_to(user).filter(
+        election=election).count() >= settings.POSKO_EXPORT_BACKGROUND_ROWS
+
+
+def report_job(ctx, *, user, election, day, kind) -> str:
+    """The background job behind a large daily report (a province's desk): the same file."""
+    account = get_user_model().objects.filter(pk=user, is_active=True).first()
+    if account is None:
+        raise jobs.JobError(_("The account that asked for this report is no longer active."))
+    ctx.progress(_("writing the report"), force=True)
+    content, content_type, name = report_file(
+        datetime.date.fromisoformat(day), account, request_election.by_pk(election), kind)
+    ctx.save_file(name, content, content_type)
+    return _("The daily report is ready.")
 
 
 def register() -> None:

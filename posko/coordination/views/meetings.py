@@ -21,12 +21,14 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from posko.coordination import report as daily
+from posko.coordination.apps import DAILY_REPORT_JOB
 from posko.coordination.forms.meetings import DecisionForm, MeetingForm
 from posko.coordination.models import Decision, Meeting, Task
 from posko.coordination.report import daily_report, person_label
 from posko.coordination.services import meetings as meeting_services
-from posko.core import audit
-from posko.core.reports import Report, Section, Table, current_letterhead, render_pdf, render_xlsx
+from posko.core import audit, jobs
+from posko.core.reports import Report, Section, Table, current_letterhead, render_pdf
 from posko.core.views import ObjectEditView
 from posko.elections.models import Election
 
@@ -311,16 +313,19 @@ class DailyReportView(LoginRequiredMixin, View):
                 "date_error": _("“%(value)s” is not a date (use YYYY-MM-DD).") % {"value": raw[:20]},
                 "day": today, "raw": raw}, status=400)
         kind = request.GET.get("format", "")
-        report = daily_report(day, request.user, request.election)
         if kind in ("pdf", "xlsx"):
-            head = current_letterhead()
-            if kind == "pdf":
-                content, content_type = render_pdf(report, head), PDF
-            else:
-                content, content_type = render_xlsx(report, head), XLSX
-            audit.record("export", actor=request.user, object_repr="laporan harian",
-                         message=f"{kind}: {day.isoformat()}")
-            return file_response(content, content_type, f"laporan-harian-{day.isoformat()}.{kind}")
+            if daily.is_large(request.user, request.election):  # a province: in the background
+                job = jobs.enqueue(DAILY_REPORT_JOB, label=_("Daily report %(day)s (%(kind)s)") % {
+                    "day": day.isoformat(), "kind": kind.upper()}, user=request.user, params={
+                    "user": request.user.pk, "day": day.isoformat(), "kind": kind,
+                    "election": request.election.pk})
+                messages.info(request, _("The report is large: it is prepared in the background. "
+                                         "Download it from this page when it is ready."))
+                return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
+            content, content_type, name = daily.report_file(day, request.user, request.election,
+                                                            kind)
+            return file_response(content, content_type, name)
+        report = daily_report(day, request.user, request.election)
         return render(request, self.template_name, {
             "report": report, "day": day, "raw": day.isoformat(),
             "previous": (day - datetime.timedelta(days=1)).isoformat(),
