@@ -123,6 +123,19 @@ def test_transition_page_and_illegal_move(world, personas, reports, users):
     assert Report.objects.get(pk=a.pk).state == State.SELESAI
     # A lurah sees the report but may not triage it: 403.
     assert personas["kelurahan_a"].client.post(url, {"state": "baru"}).status_code == 403
+    assert client.get(url).status_code == 405  # the panel is on the detail page
+
+
+def test_stale_transition_is_the_409_detail_page(world, personas, reports):
+    a, _b = reports
+    url = reverse("incidents:report_transition", args=[a.pk])
+    client = personas["admin"].client
+    assert client.post(url, {"state": "diverifikasi", "version": a.version}).status_code == 302
+    response = client.post(url, {"state": "ditolak", "note": "Bukan pelanggaran.",
+                                 "version": a.version})
+    body = response.content.decode()
+    assert response.status_code == 409 and "Someone else saved" in body and a.code in body
+    assert Report.objects.get(pk=a.pk).state == State.DIVERIFIKASI
 
 
 def test_list_filters_and_export(world, personas, reports):

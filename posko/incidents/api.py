@@ -37,7 +37,7 @@ from posko.core.api import (
 from posko.core.middleware import client_ip
 from posko.elections.models import Tps
 from posko.incidents import services
-from posko.incidents.forms import ReportFilter
+from posko.incidents.filters import ReportFilter
 from posko.incidents.models import Category, NeutralityCase, Pledge, Report, State
 from posko.regions.models import Kelurahan
 

@@ -1,16 +1,14 @@
-"""Forms and the FilterSet of the report pages. Dropdowns are scoped to the user; every
+"""Forms of the report pages. Dropdowns are scoped to the user; every
 rule is checked by ``posko.incidents.services``, whose errors the forms show."""
 
 from __future__ import annotations
 
-import django_filters
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, User
-from posko.core.filters import IntegerFilter
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
@@ -21,7 +19,6 @@ from posko.incidents.models import (
     NeutralityCase,
     Pledge,
     Report,
-    Severity,
     State,
 )
 from posko.regions.models import Kecamatan, Kelurahan
@@ -44,10 +41,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [f for f in data if f]
         return [data] if data else []
-
-
-def _user(request):
-    return getattr(request, "user", None)
 
 
 class KelurahanField(forms.ModelChoiceField):
@@ -113,7 +106,10 @@ class ReportForm(PlaceFieldsMixin, ServiceFormMixin, StyledFormMixin, forms.Mode
         fields["kelurahan"].empty_label = _("— the whole kecamatan —")
 
 
-class TransitionForm(forms.Form):
+class TransitionForm(ServiceFormMixin, forms.Form):
+    """Move a report to another state (the triage panel of the detail page). ``save`` does
+    not write: the view passes ``cleaned_data`` to ``services.transition``."""
+
     state = forms.ChoiceField(choices=State.choices, label=_("New state"))
     note = forms.CharField(required=False, label=_("Note (reason when rejecting, resolution when "
                                                    "closing)"),
@@ -128,7 +124,8 @@ class TransitionForm(forms.Form):
                                   label=_("Note for the reporter (public, optional)"))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
-    def __init__(self, *args, report=None, user=None, **kwargs):
+    def __init__(self, *args, report=None, instance=None, user=None, **kwargs):
+        report = self.report = report if report is not None else instance
         if report is not None and not kwargs.get("data") and not args:
             kwargs.setdefault("initial", {"version": report.version, "agency": report.agency_id,
                                           "forwarded_to": report.forwarded_to,
@@ -143,15 +140,18 @@ class TransitionForm(forms.Form):
             if not isinstance(field.widget, forms.HiddenInput):
                 field.widget.attrs.setdefault("class", "input")
 
-    def add_service_errors(self, exc) -> None:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                target = field if field in self.fields else None
-                for message in errors:
-                    self.add_error(target, message)
-        else:
-            for message in exc.messages:
-                self.add_error(None, message)
+    def full_clean(self):
+        super().full_clean()
+        state = self.data.get("state") if self.is_bound else None
+        if "state" in self._errors and state in State.values and self.report is not None:
+            # A state the user may not reach from here: say so in words.
+            self._errors.pop("state")
+            self.add_error("state", _("A report that is %(current)s cannot be moved to "
+                                      "%(state)s.") % {"current": State(self.report.state).label,
+                                                       "state": State(state).label})
+
+    def save(self, commit=False):
+        return self.report
 
 
 class CommentForm(forms.Form):
@@ -204,56 +204,6 @@ class StatusLookupForm(forms.Form):
     kode = forms.CharField(max_length=20, label=_("Tracking code"),
                            widget=forms.TextInput(attrs={"class": "input", "autocomplete": "off",
                                                          "placeholder": "LP-XXXX-XXXX"}))
-
-
-class ReportFilter(django_filters.FilterSet):
-    search = django_filters.CharFilter(method="filter_search", label=_("Search"))
-    category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(),
-                                                label=_("Category"), empty_label=_("All categories"))
-    severity = django_filters.ChoiceFilter(choices=Severity.choices, label=_("Severity"),
-                                           empty_label=_("All severities"))
-    state = django_filters.ChoiceFilter(choices=State.choices, label=_("State"),
-                                        empty_label=_("All states"))
-    kecamatan = django_filters.ModelChoiceFilter(
-        queryset=lambda request: Kecamatan.objects.visible_to(_user(request)).order_by("name"),
-        to_field_name="code", label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    stage = django_filters.ModelChoiceFilter(queryset=Stage.objects.filter(election__is_active=True),
-                                             label=_("Stage"), empty_label=_("All stages"))
-    agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"),
-                                              empty_label=_("All agencies"))
-    tps = IntegerFilter(field_name="tps_id", widget=forms.HiddenInput,
-                                      label=_("TPS"))
-    open = django_filters.BooleanFilter(method="filter_open", widget=forms.CheckboxInput,
-                                        label=_("Open only"))
-    overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.CheckboxInput,
-                                           label=_("Past target"))
-
-    class Meta:
-        model = Report
-        fields = ["search", "category", "severity", "state", "kecamatan", "stage", "agency", "tps",
-                  "open", "overdue"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        search = self.form.fields["search"].widget
-        search.input_type = "search"
-        search.attrs["placeholder"] = _("Code, title or description")
-
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(Q(code__iexact=value) | Q(title__icontains=value)
-                               | Q(description__icontains=value))
-
-    def filter_open(self, queryset, name, value):
-        return queryset.open() if value else queryset
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.overdue() if value else queryset
 
 
 class CategoryForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

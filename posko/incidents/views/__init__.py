@@ -4,7 +4,6 @@ from posko.incidents.views.common import (
     STATE_CLASSES,
     STATE_LABELS,
     ReportMixin,
-    election_or_404,
     flag,
 )
 from posko.incidents.views.public import (
@@ -37,7 +36,7 @@ from posko.incidents.views.situation import (
 )
 
 __all__ = [
-    "STATE_CLASSES", "STATE_LABELS", "flag", "election_or_404", "ReportMixin",
+    "STATE_CLASSES", "STATE_LABELS", "flag", "ReportMixin",
     "SituationView", "MapView", "SEVERITY_CODES", "MAP_OWN_POINTS_LIMIT", "map_points",
     "MapDataView", "PeriodReportView", "_public_response", "PublicReportView",
     "PUBLIC_STEPS", "PublicStatusView", "ReportListView", "_history", "render_detail",

@@ -1,13 +1,10 @@
-"""What the report pages share: state labels, overdue flags, the report queryset, the election."""
+"""What the report pages share: state labels, overdue flags, the report queryset."""
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from posko.core.views import ScopedMixin
-from posko.elections.models import Election
 from posko.incidents.models import Report, State
 
 STATE_CLASSES = {
@@ -27,13 +24,6 @@ def flag(reports, now=None):
         r.flag_overdue = r.overdue(now)
         r.state_class = STATE_CLASSES.get(r.state, "")
     return reports
-
-
-def election_or_404(request) -> Election:
-    election = request.election
-    if election is None:
-        raise Http404(_("There is no active election yet."))
-    return election
 
 
 class ReportMixin(ScopedMixin):

@@ -15,18 +15,17 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from posko.core import audit, tasks
-from posko.core.services import ConflictError
 from posko.core.views import ObjectEditView, ObjectListView
 from posko.incidents import services
+from posko.incidents.filters import ReportFilter
 from posko.incidents.forms import (
     CommentForm,
     EvidenceForm,
-    ReportFilter,
     ReportForm,
     TransitionForm,
 )
-from posko.incidents.models import Evidence, Report, State
-from posko.incidents.views.common import STATE_LABELS, ReportMixin, election_or_404, flag
+from posko.incidents.models import Evidence, Report
+from posko.incidents.views.common import STATE_LABELS, ReportMixin, flag
 
 
 class ReportListView(ReportMixin, ObjectListView):
@@ -146,37 +145,35 @@ class ReportDetailView(ReportMixin, View):
         return render_detail(request, pk)
 
 
-class ReportTransitionView(ReportMixin, View):
-    def post(self, request, pk):
+class ReportTransitionView(ReportMixin, ObjectEditView):
+    """POST only: the triage panel of the detail page. Errors (and a stale version: 409 with
+    the other person's change named) are shown on the detail page."""
+
+    http_method_names = ["post"]
+    form_class = TransitionForm
+
+    def get_editable_object(self):
         report = self.get_object()
-        if not services.allowed_states(request.user, report) and not (
-                services.can_triage(request.user, report) or services.is_follower(request.user,
-                                                                                  report)):
+        user = self.request.user
+        if not services.allowed_states(user, report) and not (
+                services.can_triage(user, report) or services.is_follower(user, report)):
             raise PermissionDenied
-        form = TransitionForm(data=request.POST, report=report, user=request.user)
-        if not form.is_valid() and "state" in form.errors and request.POST.get("state") in State.values:
-            # A state the user may not reach from here: say so in words.
-            form.errors.pop("state")
-            form.add_error("state", _("A report that is %(current)s cannot be moved to "
-                                      "%(state)s.") % {"current": State(report.state).label,
-                                                       "state": State(request.POST["state"]).label})
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                services.transition(report, data["state"], actor=request.user,
-                                     expected_version=data["version"], note=data["note"],
-                                     agency=data["agency"], forwarded_to=data["forwarded_to"],
-                                     assignee=data["assignee"], public_note=data["public_note"])
-            except ConflictError as exc:
-                return render_detail(request, pk, status=409, transition_form=form,
-                                     conflict=exc.messages)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("%(code)s is now %(state)s.") % {
-                    "code": report.code, "state": STATE_LABELS[report.state]})
-                return HttpResponseRedirect(report.get_absolute_url())
-        return render_detail(request, pk, status=400, transition_form=form)
+        return report
+
+    def update(self, obj, *, actor, before):
+        data = self.form.cleaned_data
+        return services.transition(obj, data["state"], actor=actor,
+                                   expected_version=self.expected_version(), note=data["note"],
+                                   agency=data["agency"], forwarded_to=data["forwarded_to"],
+                                   assignee=data["assignee"], public_note=data["public_note"])
+
+    def success_message(self, obj) -> str:
+        return _("%(code)s is now %(state)s.") % {"code": obj.code,
+                                                  "state": STATE_LABELS[obj.state]}
+
+    def render_form(self, obj, form, *, status=200, conflict=None):
+        return render_detail(self.request, obj.pk, status=status, transition_form=form,
+                             conflict=conflict)
 
 
 class ReportCommentView(ReportMixin, View):
@@ -288,7 +285,9 @@ class ReportEditView(ReportMixin, ObjectEditView):
         return services.can_report(self.request.user)
 
     def new_object(self):
-        return Report(election=election_or_404(self.request))
+        if self.request.election is None:
+            raise Http404(_("There is no active election yet."))
+        return Report(election=self.request.election)
 
     def get_form(self, obj, data=None):
         self.report = obj
