@@ -501,3 +501,26 @@ def test_reminders_run_hourly_in_the_worker_once_per_cluster(world, users, agenc
         schedule.run_due("worker-2", now=now + hours(1))
     assert Job.objects.filter(kind="coordination.reminders", status="done").count() == 2
     assert Notification.objects.filter(user=users["kelurahan_a"], task=soon).count() == 1
+
+
+def test_the_job_sends_what_the_command_sends(world, users, agencies,
+                                              django_capture_on_commit_callbacks):
+    """The periodic job and ``posko send_reminders`` are one thing: after the job ran, the
+    command finds every reminder already sent and sends nothing more."""
+    now = timezone.now()
+    lurah, camat = users["kelurahan_a"], users["kecamatan_a"]
+    lurah.email = "lurah.a@example.go.id"
+    lurah.save()
+    soon = task(world, agencies["satpol"], "Cek logistik", now + hours(5), assignees=[lurah, camat])
+    late = task(world, agencies["satpol"], "Laporan harian", now - hours(2), assignees=[camat])
+    with django_capture_on_commit_callbacks(execute=True):
+        schedule.run_due("worker-1", now=now)
+    job = Job.objects.get(kind="coordination.reminders")
+    assert job.status == "done", job.error
+    assert keys() == {f"due_soon:{soon.pk}:{lurah.pk}", f"due_soon:{soon.pk}:{camat.pk}",
+                      f"overdue:{late.pk}:{camat.pk}"}
+    assert [m.to for m in mail.outbox] == [["lurah.a@example.go.id"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        output = run(now + datetime.timedelta(seconds=1))
+    assert "due within 24 h: 0 sent; overdue: 0 sent; already sent before: 3" in output
+    assert Notification.objects.count() == 3 and len(mail.outbox) == 1

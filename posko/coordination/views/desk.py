@@ -13,7 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -31,7 +31,13 @@ from posko.coordination.forms.desk import (
 from posko.coordination.models import Desk, Division, Task, TaskTemplate, TaskTemplateItem
 from posko.coordination.services import templates as template_services
 from posko.core import audit, services
-from posko.core.views import AdminOnlyMixin, ObjectDeleteView, ObjectEditView, PemdaWideAdminMixin
+from posko.core.views import (
+    AdminOnlyMixin,
+    ElectionRequiredMixin,
+    ObjectDeleteView,
+    ObjectEditView,
+    PemdaWideAdminMixin,
+)
 from posko.elections.models import Stage
 
 
@@ -316,17 +322,13 @@ class TemplateItemDeleteView(PemdaWideAdminMixin, ObjectDeleteView):
         return HttpResponseRedirect(template.get_absolute_url())
 
 
-class TemplateApplyView(AdminOnlyMixin, TemplateView):
-    """GET: what applying would create; POST: create it."""
+class TemplateApplyView(AdminOnlyMixin, ElectionRequiredMixin, TemplateView):
+    """GET: what applying would create to the request's election; POST: create it."""
 
     template_name = "coordination/template_apply.html"
 
     def _objects(self):
-        template = get_object_or_404(TaskTemplate, pk=self.kwargs["pk"])
-        election = self.request.election
-        if election is None:
-            raise Http404(_("There is no active election yet."))
-        return template, election
+        return get_object_or_404(TaskTemplate, pk=self.kwargs["pk"]), self.election
 
     def get(self, request, *args, **kwargs):
         template, election = self._objects()

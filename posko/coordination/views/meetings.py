@@ -69,7 +69,7 @@ def _editable_meeting(user, pk) -> Meeting:
 
 class MeetingListView(LoginRequiredMixin, TemplateView):
     """Upcoming meetings (soonest first) and past ones (newest first, paginated), per
-    election (the active one by default), with a search over titles, places, agenda,
+    election (the request's election by default), with a search over titles, places, agenda,
     minutes and decisions."""
 
     template_name = "coordination/meeting_list.html"
@@ -80,8 +80,9 @@ class MeetingListView(LoginRequiredMixin, TemplateView):
         elections = list(Election.objects.visible_to(user))
         chosen = params.get("election", "")
         election = next((e for e in elections if str(e.pk) == chosen), None)
-        if election is None and chosen != "all":
-            election = next((e for e in elections if e.is_active), None)
+        if election is None and chosen != "all":  # the request's election (the active one)
+            current = getattr(self.request.election, "pk", None)
+            election = next((e for e in elections if e.pk == current), None)
         qs = Meeting.objects.visible_to(user).select_related("election").annotate(
             n_decisions=Count("decisions", distinct=True))
         if election is not None:
