@@ -1,5 +1,6 @@
-"""Incident writes, one file per capability: reports, categories, escalation, tasks, pledges,
-cases. The names other code calls are re-exported here (``services.create_report``…)."""
+"""Incident writes, one file per capability: reports, public (intake without an account),
+evidence, merging, categories, escalation, tasks, pledges, cases. The names other code calls
+are re-exported here (``services.create_report``…)."""
 
 from posko.incidents.access import (  # noqa: F401
     allowed_states,
@@ -21,23 +22,23 @@ from posko.incidents.services.categories import (  # noqa: F401
     settings_for,
 )
 from posko.incidents.services.escalation import escalate, escalation_recipients  # noqa: F401
+from posko.incidents.services.evidence import add_evidence  # noqa: F401
+from posko.incidents.services.merging import duplicates, family, merge  # noqa: F401
 from posko.incidents.services.pledges import pledge_overview, save_pledge  # noqa: F401
-from posko.incidents.services.reports import (  # noqa: F401
+from posko.incidents.services.public import (  # noqa: F401
     RateLimited,
-    add_comment,
-    add_evidence,
     client_hash,
-    create_report,
-    duplicates,
-    family,
     find_tps,
     kelurahan_choices,
-    merge,
     normalise_code,
     public_rate_limited,
     public_status,
-    set_targets,
     submit_public,
+)
+from posko.incidents.services.reports import (  # noqa: F401
+    add_comment,
+    create_report,
+    set_targets,
     transition,
     update_triage,
 )

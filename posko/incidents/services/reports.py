@@ -1,4 +1,6 @@
-"""Reports: create (officials and the public), triage and follow-up transitions, comments, evidence, duplicates and merging; validated, saved and audited in one transaction.
+"""Reports: create (officials; the public through ``services.public``), triage and follow-up
+transitions, comments; validated, saved and audited in one transaction. Evidence files are in
+``services.evidence``, duplicates and merging in ``services.merging``.
 
 States: baru → diverifikasi | ditolak (with reason) → diteruskan (to an agency or an
 outside body) → ditindaklanjuti → selesai; reopen: ditolak → baru, selesai →
@@ -8,26 +10,17 @@ ditindaklanjuti. Every move is audited; targets per severity come from
 
 from __future__ import annotations
 
-import datetime
-import hashlib
 import secrets
-from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.core import audit, services
 from posko.core.services import raise_problems
-from posko.core.uploads import JPEG, check_evidence_upload, jpeg_gps, strip_jpeg_metadata
-from posko.elections.models import Stage, Tps
-from posko.incidents.access import (  # noqa: F401 - re-exported
-    FOLLOW_UP_MOVES,
-    TRANSITIONS,
+from posko.elections.models import Stage
+from posko.incidents.access import (
     allowed_states,
     can_comment,
     can_report,
@@ -39,18 +32,14 @@ from posko.incidents.models import (
     CLOSED_STATES,
     OPEN_STATES,
     Comment,
-    Evidence,
     IncidentSettings,
     Report,
-    Severity,
     State,
 )
 from posko.incidents.rules import report_problems
 from posko.incidents.services.categories import settings_for
-from posko.regions.models import Kelurahan, Pemda
+from posko.incidents.services.evidence import store_evidence
 
-VIDEO_MAX_BYTES = 30 * 1024 * 1024  # a short phone video (about a minute)
-MAX_FILES = 5
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -61,22 +50,6 @@ def new_code() -> str:
         code = f"LP-{raw[:4]}-{raw[4:]}"
         if not Report.objects.filter(code=code).exists():
             return code
-
-
-def normalise_code(code: str) -> str:
-    raw = "".join(ch for ch in (code or "").upper() if ch.isalnum())
-    raw = raw.removeprefix("LP")
-    if len(raw) != 8:
-        return ""
-    return f"LP-{raw[:4]}-{raw[4:]}"
-
-
-def client_hash(ip: str | None) -> str:
-    """A keyed hash of the client's address: enough to count submissions, not to find
-    the person."""
-    if not ip:
-        return ""
-    return hashlib.sha256(f"{settings.SECRET_KEY}|incidents|{ip}".encode()).hexdigest()
 
 
 def stage_for(election, moment) -> Stage | None:
@@ -93,47 +66,6 @@ def set_targets(report: Report, conf: IncidentSettings | None = None, *, start=N
     report.resolve_due_at = start + resolve
 
 
-def _store_evidence(report: Report, uploads, *, actor) -> list[Evidence]:
-    """Check every upload first (nothing stored when one is bad), then store them."""
-    checked, errors = [], []
-    uploads = [u for u in uploads or [] if u]
-    if len(uploads) > MAX_FILES:
-        raise ValidationError({"files": [_("At most %(n)s files per report.") % {"n": MAX_FILES}]})
-    for upload in uploads:
-        try:
-            checked.append(check_evidence_upload(upload, video_max_bytes=VIDEO_MAX_BYTES))
-        except ValidationError as exc:
-            errors.extend(exc.messages)
-    if errors:
-        raise ValidationError({"files": errors})
-    stored = []
-    try:
-        for item in checked:
-            item.file.seek(0)
-            data = item.file.read()
-            lat = lon = None
-            if item.kind is JPEG:
-                point = jpeg_gps(data)
-                if point:
-                    lat, lon = (Decimal(str(v)).quantize(Decimal("0.000001")) for v in point)
-                data = strip_jpeg_metadata(data)
-            evidence = Evidence(report=report, kind=item.kind.name, original_name=item.original_name,
-                                size=len(data), latitude=lat, longitude=lon,
-                                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-            evidence.file.save(f"{item.token}{item.kind.extension}", ContentFile(data), save=False)
-            stored.append(evidence)
-            evidence.save()
-            audit.record("create", evidence, actor=actor,
-                         after={"report": report.pk, "file": evidence.original_name,
-                                "kind": evidence.kind, "size": evidence.size},
-                         message=_("evidence added"))
-    except Exception:
-        for evidence in stored:
-            evidence.file.storage.delete(evidence.file.name)
-        raise
-    return stored
-
-
 # --- writes: reports ------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -145,10 +77,10 @@ def create_report(report: Report, *, actor, files=(), now=None) -> Report:
     if report.source == Report.Source.PUBLIC:
         report.source = Report.Source.PETUGAS
     raise_problems(report_problems(report, actor, now))
-    return _create(report, actor=actor, files=files, now=now)
+    return create_new(report, actor=actor, files=files, now=now)
 
 
-def _create(report: Report, *, actor, files, now) -> Report:
+def create_new(report: Report, *, actor, files, now) -> Report:
     report.state = State.BARU
     report.code = new_code()
     report.created_at = report.updated_at = now
@@ -167,55 +99,8 @@ def _create(report: Report, *, actor, files, now) -> Report:
     report.save()
     audit.record("create", report, actor=user, after=audit.snapshot(report),
                  message=_("report received"))
-    _store_evidence(report, files, actor=actor)
+    store_evidence(report, files, actor=actor)
     # A new report is "baru": it feeds no derived indicator until it is verified.
-    return report
-
-
-def public_rate_limited(election, hash_: str, now=None) -> bool:
-    if not hash_:
-        return False
-    now = now or timezone.now()
-    conf = settings_for(election)
-    since = now - datetime.timedelta(minutes=conf.public_window_minutes)
-    return Report.objects.filter(client_hash=hash_, created_at__gte=since).count() >= conf.public_limit
-
-
-class RateLimited(ValidationError):
-    pass
-
-
-@transaction.atomic
-def submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Report:
-    """A report from a member of the public (no account). Refused when the same client
-    sent ``public_limit`` reports within the window."""
-    now = now or timezone.now()
-    hash_ = client_hash(ip)
-    if public_rate_limited(report.election, hash_, now):
-        conf = settings_for(report.election)
-        raise RateLimited(_(
-            "Too many reports were sent from your connection in the last %(minutes)s minutes. "
-            "Nothing was saved. Please try again later, or call the Desk Pilkada.") % {
-            "minutes": conf.public_window_minutes})
-    report.source = Report.Source.PUBLIC
-    report.client_hash = hash_
-    report.reporter_name = (report.reporter_name or "").strip()[:150]
-    report.reporter_contact = (report.reporter_contact or "").strip()[:150]
-    report.severity = Severity.SEDANG
-    report.involves_violence = report.intimidation = False
-    raise_problems(report_problems(report, now=now))
-    return _create(report, actor=None, files=files, now=now)
-
-
-def public_status(code: str) -> Report | None:
-    """The report with this tracking code (the merged-into report when merged), or None."""
-    code = normalise_code(code)
-    if not code:
-        return None
-    report = Report.objects.select_related("category", "kecamatan", "kelurahan").filter(
-        code=code).first()
-    if report is not None and report.merged_into_id:
-        return report.merged_into
     return report
 
 
@@ -325,99 +210,3 @@ def add_comment(report: Report, text: str, *, actor) -> Comment:
     return comment
 
 
-@transaction.atomic
-def add_evidence(report: Report, files, *, actor) -> list[Evidence]:
-    if not can_comment(actor, report):
-        raise PermissionDenied
-    if not [f for f in files if f]:
-        raise ValidationError({"files": [_("Choose a file first.")]})
-    return _store_evidence(report, files, actor=actor)
-
-
-def duplicates(report: Report, queryset=None):
-    """Other reports at the same TPS (or, without a TPS, the same kelurahan) and of the same
-    category within the election's duplicate window: candidates to merge."""
-    conf = settings_for(report.election)
-    window = datetime.timedelta(hours=conf.duplicate_window_hours)
-    qs = queryset if queryset is not None else Report.objects.all()
-    qs = qs.filter(election_id=report.election_id, category_id=report.category_id,
-                   merged_into__isnull=True,
-                   occurred_at__gte=report.occurred_at - window,
-                   occurred_at__lte=report.occurred_at + window).exclude(pk=report.pk).exclude(
-        state=State.DITOLAK)
-    if report.tps_id:
-        qs = qs.filter(tps_id=report.tps_id)
-    elif report.kelurahan_id:
-        qs = qs.filter(kelurahan_id=report.kelurahan_id)
-    else:
-        qs = qs.filter(kecamatan_id=report.kecamatan_id, kelurahan__isnull=True)
-    return qs.order_by("created_at")
-
-
-@transaction.atomic
-def merge(duplicate: Report, into: Report, *, actor, now=None) -> Report:
-    """Merge ``duplicate`` into ``into``: the duplicate is closed with a pointer to the
-    report it was merged into; its evidence, comments and reporter stay and are shown on
-    the surviving report; its tracking code shows the surviving report's state."""
-    now = now or timezone.now()
-    if not (can_triage(actor, duplicate) and can_triage(actor, into)):
-        raise PermissionDenied
-    if duplicate.pk == into.pk:
-        raise ValidationError(_("A report cannot be merged into itself."))
-    if into.merged_into_id:
-        raise ValidationError(_("The chosen report was itself merged into %(code)s; merge into "
-                                "that one.") % {"code": into.merged_into.code})
-    if duplicate.merged_into_id:
-        raise ValidationError(_("This report was already merged."))
-    if duplicate.election_id != into.election_id:
-        raise ValidationError(_("Both reports must belong to the same election."))
-    before = audit.snapshot(duplicate)
-    # Reports merged earlier into the duplicate now point at the survivor.
-    for child in Report.objects.filter(merged_into=duplicate):
-        child_before = audit.snapshot(child)
-        child.merged_into = into
-        services.update(child, actor=actor, before=child_before,
-                        message=_("merged into %(code)s") % {"code": into.code})
-    duplicate.merged_into = into
-    duplicate.state = State.SELESAI
-    duplicate.resolved_at = now
-    duplicate.resolution = _("Merged into %(code)s.") % {"code": into.code}
-    duplicate.updated_at = now
-    services.update(duplicate, actor=actor, before=before,
-                    message=_("merged into %(code)s") % {"code": into.code})
-    if SEVERITY_ORDER.index(duplicate.severity) > SEVERITY_ORDER.index(into.severity):
-        into_before = audit.snapshot(into)
-        into.severity = duplicate.severity
-        set_targets(into, start=into.created_at)
-        services.update(into, actor=actor, before=into_before,
-                        message=_("severity raised by merging %(code)s") % {"code": duplicate.code})
-    audit.record("update", into, actor=actor,
-                 message=_("%(code)s merged into this report") % {"code": duplicate.code})
-    _derived_changed(duplicate)
-    return into
-
-
-SEVERITY_ORDER = [Severity.RENDAH, Severity.SEDANG, Severity.TINGGI, Severity.KRITIS]
-
-
-def family(report: Report):
-    """The report and every report merged into it (for evidence and reporters)."""
-    return Report.objects.filter(Q(pk=report.pk) | Q(merged_into=report))
-
-
-# --- statistics ------------------------------------------------------------------------------------
-
-def kelurahan_choices():
-    pemda = Pemda.current()
-    if pemda is None:
-        return Kelurahan.objects.none()
-    return Kelurahan.objects.filter(code__startswith=f"{pemda.code}.").select_related(
-        "kecamatan").order_by("kecamatan__name", "name")
-
-
-def find_tps(election, kelurahan_id: str, number) -> Tps | None:
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        return None
-    return Tps.objects.filter(election=election, kelurahan_id=kelurahan_id, number=number).first()

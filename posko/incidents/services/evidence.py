@@ -1,0 +1,69 @@
+"""Evidence files of a report: checked by content (nothing stored when one is bad), GPS read
+from JPEGs and their metadata stripped, each stored file audited."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from posko.core import audit
+from posko.core.uploads import JPEG, check_evidence_upload, jpeg_gps, strip_jpeg_metadata
+from posko.incidents.access import can_comment
+from posko.incidents.models import Evidence, Report
+
+VIDEO_MAX_BYTES = 30 * 1024 * 1024  # a short phone video (about a minute)
+MAX_FILES = 5
+
+
+def store_evidence(report: Report, uploads, *, actor) -> list[Evidence]:
+    """Check every upload first (nothing stored when one is bad), then store them."""
+    checked, errors = [], []
+    uploads = [u for u in uploads or [] if u]
+    if len(uploads) > MAX_FILES:
+        raise ValidationError({"files": [_("At most %(n)s files per report.") % {"n": MAX_FILES}]})
+    for upload in uploads:
+        try:
+            checked.append(check_evidence_upload(upload, video_max_bytes=VIDEO_MAX_BYTES))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError({"files": errors})
+    stored = []
+    try:
+        for item in checked:
+            item.file.seek(0)
+            data = item.file.read()
+            lat = lon = None
+            if item.kind is JPEG:
+                point = jpeg_gps(data)
+                if point:
+                    lat, lon = (Decimal(str(v)).quantize(Decimal("0.000001")) for v in point)
+                data = strip_jpeg_metadata(data)
+            evidence = Evidence(report=report, kind=item.kind.name, original_name=item.original_name,
+                                size=len(data), latitude=lat, longitude=lon,
+                                uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
+            evidence.file.save(f"{item.token}{item.kind.extension}", ContentFile(data), save=False)
+            stored.append(evidence)
+            evidence.save()
+            audit.record("create", evidence, actor=actor,
+                         after={"report": report.pk, "file": evidence.original_name,
+                                "kind": evidence.kind, "size": evidence.size},
+                         message=_("evidence added"))
+    except Exception:
+        for evidence in stored:
+            evidence.file.storage.delete(evidence.file.name)
+        raise
+    return stored
+
+
+@transaction.atomic
+def add_evidence(report: Report, files, *, actor) -> list[Evidence]:
+    if not can_comment(actor, report):
+        raise PermissionDenied
+    if not [f for f in files if f]:
+        raise ValidationError({"files": [_("Choose a file first.")]})
+    return store_evidence(report, files, actor=actor)
