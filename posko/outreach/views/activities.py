@@ -10,13 +10,14 @@ from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core.views import (
+    ObjectDeleteView,
+    ObjectDetailView,
     ObjectEditView,
     ObjectHistoryView,
     ObjectListView,
@@ -110,33 +111,37 @@ class CalendarView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class ActivityDetailView(LoginRequiredMixin, TemplateView):
-    template_name = "outreach/activity_detail.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        activity = get_visible(Activity.objects.select_related(
-            "kecamatan", "kelurahan", "agency", "created_by"), self.request.user,
-            pk=self.kwargs["pk"])
-        context.update(object=activity, can_edit=services.may_edit(self.request.user, activity),
-                       attachments=list(activity.attachments.all()),
-                       groups=list(activity.target_groups.all()))
-        return context
-
-
-class ActivityEditView(ObjectEditView):
-    """Create (no pk) or change an activity: one phone-friendly form."""
+class ActivityEditableMixin:
+    """An activity may be changed by whoever services.may_edit allows (404 before 403)."""
 
     model = Activity
-    form_class = ActivityForm
-    template_name = "outreach/activity_edit.html"
-    prefill = ("kelurahan",)
 
     def get_editable_object(self):
         activity = self.get_object()
         if not services.may_edit(self.request.user, activity):
             raise PermissionDenied
         return activity
+
+
+class ActivityDetailView(ObjectDetailView):
+    model = Activity
+    queryset = Activity.objects.select_related("kecamatan", "kelurahan", "agency", "created_by")
+    template_name = "outreach/activity_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        activity = self.get_object()
+        return self.render_to_response(self.get_context_data(
+            object=activity, can_edit=services.may_edit(request.user, activity),
+            attachments=list(activity.attachments.all()),
+            groups=list(activity.target_groups.all())))
+
+
+class ActivityEditView(ActivityEditableMixin, ObjectEditView):
+    """Create (no pk) or change an activity: one phone-friendly form."""
+
+    form_class = ActivityForm
+    template_name = "outreach/activity_edit.html"
+    prefill = ("kelurahan",)
 
     def can_create(self) -> bool:
         return services.can_record(self.request.user)
@@ -233,18 +238,12 @@ class ActivityCancelView(ActivityHeldView):
                                        status=400)
 
 
-class ActivityDeleteView(ActivityHeldView):
+class ActivityDeleteView(ActivityEditableMixin, ObjectDeleteView):
     template_name = "outreach/activity_delete.html"
+    success_url_name = "outreach:activity_list"
 
-    def get(self, request, *args, **kwargs):
-        return self.render_to_response(self.get_context_data(object=self._object()))
-
-    def post(self, request, *args, **kwargs):
-        activity = self._object()
-        label = str(activity)
-        services.delete_activity(activity, actor=request.user)
-        messages.success(request, _("Deleted: %(object)s.") % {"object": label})
-        return HttpResponseRedirect(reverse("outreach:activity_list"))
+    def delete_object(self, obj, *, actor):
+        services.delete_activity(obj, actor=actor)
 
 
 class ActivityHistoryView(ObjectHistoryView):
