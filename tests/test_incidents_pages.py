@@ -4,17 +4,21 @@ ASN pledges and neutrality cases."""
 from __future__ import annotations
 
 import datetime
+from io import BytesIO
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
+from openpyxl import load_workbook
 
 from posko.accounts.models import Agency
 from posko.core import schedule
+from posko.core.dashboard import cards_for
 from posko.core.models import AuditEntry, Job
+from posko.core.reports import build_report
 from posko.elections.models import Election
 from posko.incidents import services
-from posko.incidents.models import NeutralityCase, Pledge, Report, State
+from posko.incidents.models import IncidentSettings, NeutralityCase, Pledge, Report, State
 from tests.conftest import PERSONA_NAMES, SEES_KEL_A
 from tests.incidents_fixtures import category, make_report, photo
 
@@ -192,10 +196,6 @@ def test_situation_map_and_period_report_are_scoped(world, personas, reports, us
     xlsx = personas["kelurahan_a"].client.get(reverse("incidents:period_report"), {
         "from": "2020-01-01", "to": "2030-01-01", "format": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
-    from io import BytesIO
-
-    from openpyxl import load_workbook
-
     cells = {str(c.value) for ws in load_workbook(BytesIO(xlsx.content)) for row in ws.iter_rows()
              for c in row}
     assert a.code in cells and b.code not in cells  # scoped to the lurah
@@ -204,9 +204,6 @@ def test_situation_map_and_period_report_are_scoped(world, personas, reports, us
 
 
 def test_daily_report_section_and_card(world, users, reports):
-    from posko.core.dashboard import cards_for
-    from posko.core.reports import build_report
-
     a, b = reports
     today = datetime.date.today()
     report = build_report(today, users["kelurahan_a"], Election.active(), "Laporan harian", keys=["incidents"])
@@ -341,8 +338,11 @@ def test_settings_and_categories_are_for_admins(world, personas):
     assert "greater than or equal to 1" in response.content.decode()
     response = client.post(url, {**data, "respond_kritis": "30"})
     assert response.status_code == 302
-    from posko.incidents.models import IncidentSettings
 
+    assert IncidentSettings.for_election(world.election).respond_kritis == 30
+    # A form loaded before that save is stale: 409, nothing overwritten.
+    response = client.post(url, {**data, "respond_kritis": "45"})
+    assert response.status_code == 409 and "Someone else saved" in response.content.decode()
     assert IncidentSettings.for_election(world.election).respond_kritis == 30
     assert personas["kelurahan_a"].client.get(reverse("incidents:category_add")).status_code == 403
     response = client.post(reverse("incidents:category_add"), {

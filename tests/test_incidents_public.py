@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,8 +28,6 @@ def _english():
 
 def big_video():
     """A real 31 MB MP4 (the limit is 30 MB; the 100 MB case is in the service tests)."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     head = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"
     return SimpleUploadedFile("video.mp4", head + bytes(31 * 1024 * 1024), content_type="video/mp4")
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from posko.core.dashboard import Card
 from posko.incidents.models import State
-from posko.incidents.report import visible_reports
+from posko.incidents.stats import visible_reports
 
 
 def open_card(user, election):

@@ -217,6 +217,8 @@ class CategoryForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
 
 class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = IncidentSettings
         fields = ["respond_kritis", "resolve_kritis", "respond_tinggi", "resolve_tinggi",
@@ -226,6 +228,7 @@ class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.initial.setdefault("version", self.instance.version)
 
 
 class PledgeForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

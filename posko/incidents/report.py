@@ -1,72 +1,28 @@
-"""The incidents & neutrality section of the daily Desk Pilkada report, the PDF report per
-period, the beranda card and the counts the situation page shares with them."""
+"""The incidents & neutrality section of the daily Desk Pilkada report and the PDF report per
+period (the counts come from ``stats``)."""
 
 from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from posko.core.reports import Report as Document
 from posko.core.reports import Section, Table, register_section
-from posko.incidents.models import Category, NeutralityCase, Report, Severity, State
-from posko.regions.models import Kecamatan
+from posko.incidents import stats
+from posko.incidents.models import NeutralityCase, Severity, State
 
 SECTION_ORDER = 75
 LIST_LIMIT = 60
-
-
-def visible_reports(user, election):
-    return Report.objects.visible_to(user).filter(election=election, merged_into__isnull=True)
 
 
 def _bounds(start: datetime.date, end: datetime.date):
     tz = timezone.get_current_timezone()
     return (datetime.datetime.combine(start, datetime.time.min, tzinfo=tz),
             datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
-
-
-def counts(queryset) -> dict:
-    """Per category, per kecamatan and per day (of receipt, Asia/Jakarta), with open and
-    overdue numbers: one grouped scan, names joined in Python from the small tables."""
-
-
-    now = timezone.now()
-    open_q = Q(state__in=[State.BARU, State.DIVERIFIKASI, State.DITERUSKAN, State.DITINDAKLANJUTI])
-    overdue_q = (Q(state=State.BARU, response_due_at__lt=now)
-                 | (open_q & Q(resolve_due_at__lt=now)))
-    rows = (queryset.order_by().annotate(day=TruncDate("created_at"))
-            .values_list("category_id", "kecamatan_id", "day")
-            .annotate(n=Count("pk"), open=Count("pk", filter=open_q),
-                      overdue=Count("pk", filter=overdue_q)))
-    categories: dict = {}
-    kecamatan: dict = {}
-    days: dict = {}
-    totals = {"n": 0, "open": 0, "overdue": 0}
-    for category_id, kecamatan_id, day, n, n_open, n_overdue in rows:
-        for bucket, key in ((categories, category_id), (kecamatan, kecamatan_id), (days, day)):
-            entry = bucket.setdefault(key, {"n": 0, "open": 0, "overdue": 0})
-            entry["n"] += n
-            entry["open"] += n_open
-            entry["overdue"] += n_overdue
-        totals["n"] += n
-        totals["open"] += n_open
-        totals["overdue"] += n_overdue
-    category_names = dict(Category.objects.filter(pk__in=list(categories)).values_list("pk", "name"))
-    kecamatan_names = dict(Kecamatan.objects.filter(code__in=list(kecamatan)).values_list(
-        "code", "name"))
-    by_category = sorted(({"category_id": k, "category__name": category_names.get(k, ""), **v}
-                          for k, v in categories.items()), key=lambda r: (-r["n"], r["category__name"]))
-    by_kecamatan = sorted(({"kecamatan_id": k, "kecamatan__name": kecamatan_names.get(k, ""), **v}
-                           for k, v in kecamatan.items()), key=lambda r: r["kecamatan__name"])
-    by_day = sorted(({"day": k, **v} for k, v in days.items()), key=lambda r: r["day"],
-                    reverse=True)[:31]
-    return {"by_category": by_category, "by_kecamatan": by_kecamatan, "by_day": by_day,
-            "totals": totals}
 
 
 def _state_severity_table(queryset) -> Table:
@@ -83,14 +39,8 @@ def _state_severity_table(queryset) -> Table:
 
 def _neutrality_tables(election, user) -> list[Table]:
     cases = NeutralityCase.objects.visible_to(user).filter(election=election)
-    grouped = list(cases.order_by().values("agency__name", "breach_type").annotate(n=Count("pk"))
-                   .order_by("agency__name"))
-    per_agency: dict[str, dict] = {}
-    for row in grouped:
-        entry = per_agency.setdefault(row["agency__name"], {"kode_etik": 0, "disiplin": 0})
-        entry[row["breach_type"]] = row["n"]
-    rows = [[name, v["kode_etik"], v["disiplin"], v["kode_etik"] + v["disiplin"]]
-            for name, v in per_agency.items()]
+    rows = [[name, v["kode_etik"], v["disiplin"], v["total"]]
+            for name, v in stats.cases_per_agency(cases)]
     status_rows = [[str(NeutralityCase.Status(s).label), n] for s, n in cases.order_by().values_list(
         "status").annotate(n=Count("pk")).values_list("status", "n")]
     return [
@@ -103,10 +53,10 @@ def _neutrality_tables(election, user) -> list[Table]:
 def daily_section(report_date: datetime.date, user, election) -> Section | None:
     if election is None:
         return None
-    qs = visible_reports(user, election).select_related("category", "kecamatan", "kelurahan", "tps")
+    qs = stats.visible_reports(user, election).select_related("category", "kecamatan", "kelurahan", "tps")
     start, end = _bounds(report_date, report_date)
     today = qs.filter(created_at__gte=start, created_at__lt=end)
-    data = counts(qs)
+    data = stats.counts(qs)
     totals = data["totals"]
     paragraphs = [_(
         "Reports received on this day: %(today)s. All reports so far: %(n)s, of which %(open)s "
@@ -139,9 +89,9 @@ def period_report(user, start: datetime.date, end: datetime.date, election) -> D
     if election is None:
         return document
     lo, hi = _bounds(start, end)
-    qs = visible_reports(user, election).filter(created_at__gte=lo, created_at__lt=hi).select_related(
+    qs = stats.visible_reports(user, election).filter(created_at__gte=lo, created_at__lt=hi).select_related(
         "category", "kecamatan", "kelurahan", "tps", "agency")
-    data = counts(qs)
+    data = stats.counts(qs)
     totals = data["totals"]
     document.sections.append(Section(
         title=_("Summary"),

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from posko.incidents import views
-from posko.incidents.views import asn as views_asn
+from posko.incidents.views import cases, categories, pledges, settings
 
 app_name = "incidents"
 
@@ -26,18 +26,18 @@ urlpatterns = [
     path("kirim/", views.PublicReportView.as_view(), name="public_report"),
     path("status/", views.PublicStatusView.as_view(), name="public_status"),
     # ASN neutrality
-    path("netralitas/pakta/", views_asn.PledgeListView.as_view(), name="pledge_list"),
-    path("netralitas/pakta/baru/", views_asn.PledgeEditView.as_view(), name="pledge_add"),
-    path("netralitas/pakta/<int:pk>/", views_asn.PledgeEditView.as_view(), name="pledge_edit"),
-    path("netralitas/pakta/<int:pk>/dokumen/", views_asn.PledgeDocumentView.as_view(),
+    path("netralitas/pakta/", pledges.PledgeListView.as_view(), name="pledge_list"),
+    path("netralitas/pakta/baru/", pledges.PledgeEditView.as_view(), name="pledge_add"),
+    path("netralitas/pakta/<int:pk>/", pledges.PledgeEditView.as_view(), name="pledge_edit"),
+    path("netralitas/pakta/<int:pk>/dokumen/", pledges.PledgeDocumentView.as_view(),
          name="pledge_document"),
-    path("netralitas/kasus/", views_asn.CaseListView.as_view(), name="case_list"),
-    path("netralitas/kasus/baru/", views_asn.CaseEditView.as_view(), name="case_add"),
-    path("netralitas/kasus/<int:pk>/", views_asn.CaseDetailView.as_view(), name="case_detail"),
-    path("netralitas/kasus/<int:pk>/ubah/", views_asn.CaseEditView.as_view(), name="case_edit"),
+    path("netralitas/kasus/", cases.CaseListView.as_view(), name="case_list"),
+    path("netralitas/kasus/baru/", cases.CaseEditView.as_view(), name="case_add"),
+    path("netralitas/kasus/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
+    path("netralitas/kasus/<int:pk>/ubah/", cases.CaseEditView.as_view(), name="case_edit"),
     # administration
-    path("kategori/", views_asn.CategoryListView.as_view(), name="category_list"),
-    path("kategori/baru/", views_asn.CategoryEditView.as_view(), name="category_add"),
-    path("kategori/<int:pk>/", views_asn.CategoryEditView.as_view(), name="category_edit"),
-    path("pengaturan/", views_asn.SettingsEditView.as_view(), name="settings"),
+    path("kategori/", categories.CategoryListView.as_view(), name="category_list"),
+    path("kategori/baru/", categories.CategoryEditView.as_view(), name="category_add"),
+    path("kategori/<int:pk>/", categories.CategoryEditView.as_view(), name="category_edit"),
+    path("pengaturan/", settings.SettingsEditView.as_view(), name="settings"),
 ]

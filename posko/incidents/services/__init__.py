@@ -20,6 +20,7 @@ from posko.incidents.services.categories import (  # noqa: F401
     active_categories,
     ensure_categories,
     settings_for,
+    update_settings,
 )
 from posko.incidents.services.escalation import escalate, escalation_recipients  # noqa: F401
 from posko.incidents.services.evidence import add_evidence  # noqa: F401

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 
 from posko.accounts.models import Agency
+from posko.core import services
 from posko.incidents.models import (
     Category,
     IncidentSettings,
@@ -56,3 +58,11 @@ def active_categories():
 
 def settings_for(election) -> IncidentSettings:
     return IncidentSettings.for_election(election)
+
+
+@transaction.atomic
+def update_settings(conf: IncidentSettings, *, actor, before: dict,
+                    expected_version: int | None = None) -> IncidentSettings:
+    """Save the Desk admin's change of an election's settings (audited; a stale form is a
+    ConflictError)."""
+    return services.update(conf, actor=actor, before=before, expected_version=expected_version)

@@ -1,4 +1,5 @@
-"""Incident pages, one file per capability (reports, situation, public, asn)."""
+"""Incident pages, one file per capability: reports, situation, public, pledges, cases,
+categories, settings."""
 
 from posko.incidents.views.common import (
     STATE_CLASSES,

@@ -19,6 +19,7 @@ from posko.core import audit
 from posko.core.reports import render_pdf, render_xlsx
 from posko.elections.models import Tps
 from posko.incidents import report as reporting
+from posko.incidents import stats
 from posko.incidents.models import Report
 
 
@@ -32,8 +33,7 @@ class SituationView(LoginRequiredMixin, TemplateView):
         election = self.request.election
         context["election"] = election
         if election is not None:
-            context["counts"] = reporting.counts(reporting.visible_reports(self.request.user,
-                                                                           election))
+            context["counts"] = stats.counts(stats.visible_reports(self.request.user, election))
         return context
 
 
@@ -67,7 +67,7 @@ def map_points(user, election, category=None):
     ``MAP_OWN_POINTS_LIMIT``). Rows: ``[kind, id, lat, lon, severity, count, label]`` where
     kind is "t" (a TPS: id is the TPS) or "r" (a report)."""
 
-    qs = reporting.visible_reports(user, election).open()
+    qs = stats.visible_reports(user, election).open()
     if category:
         qs = qs.filter(category_id=category)
     rank = Case(*[When(severity=code, then=Value(i)) for i, code in enumerate(SEVERITY_CODES)],
