@@ -42,8 +42,8 @@ def test_demo_outreach():
     assert not TpsTurnout.objects.filter(
         voted_dpt__gt=F("tps__dpt_total")).exists()
     assert not TpsTurnout.objects.filter(voted_dptb__gt=F("registered_dptb")).exists()
-    total = participation.turnout_rollup(participation.turnout_by_kelurahan(election, admin), election,
-                                    "total")[0]
+    total = participation.turnout_rollup(participation.turnout_by_kelurahan(election, admin),
+                                         election, "total")[0]
     assert Decimal("65") < total.turnout < Decimal("75") and total.below_target
     counts = (Activity.objects.count(), HistoricalTurnout.objects.count(),
               TpsTurnout.objects.count(), Activity.target_groups.through.objects.count(),

@@ -112,7 +112,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
             activity.organiser_kind = {"kelurahan": "kelurahan", "kecamatan": "kecamatan"}.get(
                 user.effective_role, "")
         return services.save_activity(activity, groups, actor=user, confirm_large=confirm,
-                     photos=photos, expected_version=version)
+                                      photos=photos, expected_version=version)
 
     def create(self, request, *args, **kwargs):
         if not services.can_record(request.user):
@@ -249,16 +249,15 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not services.may_enter_turnout(request.user, tps):
             return Response(status=status.HTTP_403_FORBIDDEN)
         version = data.pop("version", None)
-        turnout = services.save_turnout(tps, data, actor=request.user,
-                        expected_version=version)
+        turnout = services.save_turnout(tps, data, actor=request.user, expected_version=version)
         turnout = TpsTurnout.objects.select_related("tps").get(pk=turnout.pk)
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
         election = _election_or_404(request)
-        rows = participation.turnout_by_kelurahan(election, request.user,
-                                             kecamatan_code=request.query_params.get("kecamatan"))
+        rows = participation.turnout_by_kelurahan(
+            election, request.user, kecamatan_code=request.query_params.get("kecamatan"))
         return Response({"results": [{
             "code": r.code, "name": r.name, "kecamatan_code": r.kecamatan_code,
             "tps": r.tps, "tps_reported": r.tps_reported, "registered": r.registered,
