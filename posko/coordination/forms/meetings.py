@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, User
 from posko.coordination.models import Decision, Meeting
-from posko.coordination.services.meetings import decision_problems
+from posko.coordination.rules import decision_problems
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import Election
 

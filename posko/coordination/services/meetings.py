@@ -15,28 +15,12 @@ from django.utils.translation import gettext as _
 from posko.accounts.models import Role
 from posko.coordination import notify
 from posko.coordination.models import Decision, Meeting, Notification, Task
+from posko.coordination.rules import check_assignees, decision_problems
 from posko.coordination.services import tasks as task_services
 from posko.core import audit, services
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
 DEFAULT_DECISION_DAYS = 7  # a decision without a due date is due a week after the meeting
-
-# --- rules --------------------------------------------------------------------------------------
-
-
-def check_decision_due(decision: Decision) -> list[tuple[str, str]]:
-    meeting = decision.meeting
-    if decision.due_at and meeting.starts_at and decision.due_at < meeting.starts_at:
-        return [("due_at", _("The due date cannot be before the meeting (%(date)s).") % {
-            "date": timezone.localtime(meeting.starts_at).strftime("%d-%m-%Y %H:%M")})]
-    return []
-
-
-def decision_problems(decision: Decision) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    for field, message in check_decision_due(decision):
-        errors.setdefault(field, []).append(message)
-    return errors
 
 
 def _agency_names(agencies) -> str:
@@ -139,7 +123,7 @@ def decision_to_task(decision: Decision, *, actor) -> tuple[Task, bool]:
         elif assignee.effective_role == Role.KECAMATAN and assignee.kecamatan_id:
             task.kecamatan_id = assignee.kecamatan_id
         task.set_place()
-        problems = task_services.check_assignees(task, [assignee])
+        problems = check_assignees(task, [assignee])
         if problems:
             raise ValidationError([message for _field, message in problems])
     # The assignee is added after create_task so that they get one notification (the

@@ -10,52 +10,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.accounts.models import Role, User
 from posko.coordination import notify
 from posko.coordination.models import Attachment, Notification, Task, TaskChecklistItem, TaskNote
+from posko.coordination.rules import check_assignees, check_due, check_status
 from posko.core import audit, services
 from posko.core.services import raise_problems
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
-# --- rules -------------------------------------------------------------------------------
-
-def check_due(due_at, created_at) -> list[tuple[str, str]]:
-    if due_at is not None and created_at is not None and due_at < created_at:
-        return [("due_at", _("The due date cannot be before the task was created (%(created)s).") % {
-            "created": timezone.localtime(created_at).strftime("%d-%m-%Y %H:%M")})]
-    return []
-
-
-def check_status(status: str, blocked_reason: str) -> list[tuple[str, str]]:
-    if status == Task.Status.TERHAMBAT and not (blocked_reason or "").strip():
-        return [("blocked_reason", _("Say why the task is blocked."))]
-    return []
-
-
-def assignee_outside_region(user: User, task: Task) -> bool:
-    """A camat or lurah can only be given tasks inside their own region."""
-    role = user.effective_role
-    if role == Role.KELURAHAN:
-        return task.kelurahan_id is None or task.kelurahan_id != user.kelurahan_id
-    if role == Role.KECAMATAN:
-        return task.kecamatan_id is None or task.kecamatan_id != user.kecamatan_id
-    return False
-
-
-def check_assignees(task: Task, assignees) -> list[tuple[str, str]]:
-    problems = []
-    for user in assignees:
-        if not user.is_active:
-            problems.append(("assignees", _("%(user)s is not an active user.") % {
-                "user": user.get_username()}))
-        elif assignee_outside_region(user, task):
-            problems.append(("assignees", _(
-                "%(user)s works in %(scope)s and cannot be given a task outside it."
-            ) % {"user": user.get_username(), "scope": user.scope_label}))
-    return problems
-
 
 def task_problems(task: Task, assignees) -> dict[str, list[str]]:
+    """The task rules (``rules.py``) for a task about to be saved, by field."""
     task.set_place()
     problems = [*check_due(task.due_at, task.created_at or timezone.now()),
                 *check_status(task.status, task.blocked_reason),
