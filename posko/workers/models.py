@@ -213,7 +213,7 @@ class Worker(models.Model):
 
 class PlacedLikeWorker(models.Model):
     """A row about one worker, carrying a copy of the worker's place (set by
-    ``services._copy_place``) so that scope and roll-ups need no join."""
+    ``services.copy_place``) so that scope and roll-ups need no join."""
 
     kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING, related_name="+",
                                   db_constraint=False, db_index=False)
