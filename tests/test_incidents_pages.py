@@ -316,6 +316,12 @@ def test_neutrality_case_rules_masking_and_visibility(world, personas, users):
         object_id=str(case.pk), action="create").latest("pk").after
     stats = client.get(reverse("incidents:case_list")).content.decode()
     assert "Dinkes" in stats and "Disdik" in stats
+    # One filter for the page and the API: ?type= (an unknown type is ignored).
+    ethics = client.get(reverse("incidents:case_list"), {"type": "kode_etik"})
+    assert [c.pk for c in ethics.context["cases"]] == [case.pk]
+    assert len(client.get(reverse("incidents:case_list"), {"type": "x"}).context["cases"]) == 2
+    api = client.get(reverse("api:incident-case-list"), {"type": "disiplin"}).json()["results"]
+    assert [c["asn_name"] for c in api] == ["Tuti"]
 
 
 def test_case_from_a_neutrality_report(world, personas, users):

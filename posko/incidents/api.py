@@ -6,14 +6,13 @@
   ``/api/v1/laporan-publik/<code>/``: status by tracking code (no names, no notes; a wrong
   code is a plain 404).
 * ``/api/v1/netralitas/pakta/`` and ``/api/v1/netralitas/kasus/``: pledges and cases (read;
-  write for desk admins). ASN names are masked unless the caller may see personal data.
+  write for desk admins; cases filter by ``?type=`` as on the page). ASN names are masked unless the caller may see personal data.
 
 Every queryset is scoped; writes go through ``posko.incidents.services``.
 """
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
@@ -31,13 +30,12 @@ from posko.core.api import (
     ScopedMixin,
     ScopedModelSerializer,
     ScopedSerializer,
-    as_drf_error,
     refuse_cross_site,
 )
 from posko.core.middleware import client_ip
 from posko.elections.models import Tps
 from posko.incidents import services
-from posko.incidents.filters import ReportFilter
+from posko.incidents.filters import CaseFilter, ReportFilter
 from posko.incidents.models import Category, NeutralityCase, Pledge, Report, State
 from posko.regions.models import Kelurahan
 
@@ -225,10 +223,8 @@ class PublicReportView(APIView):
         try:
             services.submit_public(report, ip=client_ip(request),
                                    files=request.FILES.getlist("files") if request.FILES else ())
-        except services.RateLimited as exc:
+        except services.RateLimited as exc:  # a ValidationError, but its answer is 429
             raise TooManyReports(exc.messages[0]) from exc
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
         return Response(public_payload(report, report.code), status=status.HTTP_201_CREATED)
 
 
@@ -320,6 +316,7 @@ class CaseSerializer(ScopedModelSerializer):
 
 class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = CaseSerializer
+    filterset_class = CaseFilter
     permission_classes = [permissions.IsAuthenticated, AdminWritePermission]
     queryset = NeutralityCase.objects.none()  # for the schema; get_queryset() scopes requests
 

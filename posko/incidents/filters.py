@@ -1,5 +1,6 @@
-"""The FilterSet of the report list, used by the page and the API (``/api/v1/laporan/``).
-Choices are scoped to the request's user; the stages are those of the request's election."""
+"""The FilterSets of the report list and the neutrality case list, each used by the page and
+the API (``/api/v1/laporan/``, ``/api/v1/netralitas/kasus/``). Choices are scoped to the
+request's user; the stages are those of the request's election."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from posko.accounts.models import Agency
 from posko.core.filters import IntegerFilter
 from posko.elections.models import Stage
-from posko.incidents.models import Category, Report, Severity, State
+from posko.incidents.models import Category, NeutralityCase, Report, Severity, State
 from posko.regions.models import Kecamatan
 
 
@@ -71,3 +72,18 @@ class ReportFilter(django_filters.FilterSet):
 
     def filter_overdue(self, queryset, name, value):
         return queryset.overdue() if value else queryset
+
+
+class CaseFilter(django_filters.FilterSet):
+    """``?type=kode_etik|disiplin`` (an unknown type is ignored)."""
+
+    type = django_filters.CharFilter(method="filter_type")
+
+    class Meta:
+        model = NeutralityCase
+        fields = ["type"]
+
+    def filter_type(self, queryset, name, value):
+        if value in NeutralityCase.BreachType.values:
+            return queryset.filter(breach_type=value)
+        return queryset

@@ -12,6 +12,7 @@ from django.views.generic import TemplateView
 from posko.core import audit
 from posko.core.views import ObjectEditView, PemdaWideAdminMixin
 from posko.incidents import services, stats
+from posko.incidents.filters import CaseFilter
 from posko.incidents.forms import CaseForm
 from posko.incidents.models import NeutralityCase, Report
 
@@ -32,15 +33,14 @@ class CaseListView(LoginRequiredMixin, TemplateView):
             cases = cases.filter(election=election)
         else:
             cases = cases.none()
-        breach = self.request.GET.get("type")
-        if breach in NeutralityCase.BreachType.values:
-            cases = cases.filter(breach_type=breach)
+        cases = CaseFilter(self.request.GET, queryset=cases, request=self.request).qs
         rows = list(cases[:500])
         for case in rows:
             case.display_name = case_name(case, user)
         context.update(election=election, cases=rows, stats=stats.cases_per_agency(cases),
-                       by_sanction=stats.cases_per_sanction(cases), types=NeutralityCase.BreachType.choices,
-                       can_edit=user.is_desk_admin, chosen_type=breach or "")
+                       by_sanction=stats.cases_per_sanction(cases),
+                       types=NeutralityCase.BreachType.choices, can_edit=user.is_desk_admin,
+                       chosen_type=self.request.GET.get("type") or "")
         return context
 
 
