@@ -7,6 +7,7 @@ import datetime
 from io import BytesIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 from openpyxl import load_workbook
@@ -19,6 +20,7 @@ from posko.core.reports import build_report
 from posko.elections.models import Election
 from posko.incidents import services
 from posko.incidents.models import IncidentSettings, NeutralityCase, Pledge, Report, State
+from posko.incidents.services.escalation import escalation_job
 from tests.conftest import PERSONA_NAMES, SEES_KEL_A
 from tests.incidents_fixtures import category, make_report, photo
 
@@ -379,10 +381,33 @@ def test_escalation_runs_every_minute_in_the_worker_once(world, users,
         same_minute = schedule.run_due("worker-2", now=now)
         schedule.run_due("worker-2", now=now + datetime.timedelta(minutes=1))
     assert "incidents.escalate" in first and "incidents.escalate" not in same_minute
-    runs = Job.objects.filter(kind="incidents.escalate")
+    runs = Job.objects.filter(kind="incidents.escalate").order_by("pk")
     assert [job.status for job in runs] == ["done", "done"], [job.error for job in runs]
     assert AuditEntry.objects.filter(object_id=str(report.pk),
                                      message="escalation: response").count() == 1
+    # The job does what ``posko escalate`` does: the first run escalated the report and
+    # notified the admins, the second found nothing new.
+    assert runs[0].message.startswith("Escalated: 1 response, 0 resolution;"), runs[0].message
+    assert runs[1].message == "Escalated: 0 response, 0 resolution; 0 notifications sent."
+    report.refresh_from_db()
+    assert report.escalated_response_at is not None
+
+
+def test_escalation_job_and_command_escalate_the_same(world, users, capsys):
+    """The command and the job share one function: a report escalated by the job is not
+    escalated again by the command, and the other way round."""
+    old = datetime.datetime.now(datetime.UTC) - datetime.timedelta(hours=2)
+    first = make_report(world, users["admin"], severity="kritis", now=old)
+    call_command("escalate")
+    assert "escalated: 1 response" in capsys.readouterr().out
+    second = make_report(world, users["admin"], severity="kritis", now=old)
+    assert escalation_job(None).startswith("Escalated: 1 response")
+    call_command("escalate")
+    assert "escalated: 0 response, 0 resolution; notifications sent: 0" in capsys.readouterr().out
+    assert escalation_job(None).startswith("Escalated: 0 response")
+    for report in (first, second):
+        assert AuditEntry.objects.filter(object_id=str(report.pk),
+                                         message="escalation: response").count() == 1
 
 
 def test_public_reporter_is_masked_for_users_without_personal_data_access(world, personas):

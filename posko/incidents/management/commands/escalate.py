@@ -1,7 +1,8 @@
 """``posko escalate``: escalate reports past their response or resolution target.
 
-Idempotent and safe to run every minute (cron or a systemd timer): a report is escalated
-once per target; a second run finds nothing new and sends nothing."""
+``posko worker`` already runs the same work every minute as the periodic job
+``incidents.escalate`` (no cron needed); the command is for running it by hand. Idempotent: a
+report is escalated once per target; a second run finds nothing new and sends nothing."""
 
 from django.core.management.base import BaseCommand
 
