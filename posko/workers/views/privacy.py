@@ -15,7 +15,7 @@ from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import privacy, rules
 from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
-from posko.workers.forms_privacy import BpjsExportForm, ExportForm, HealthRevealForm
+from posko.workers.forms import BpjsExportForm, ExportForm, HealthRevealForm
 from posko.workers.models import Worker
 from posko.workers.views.common import election_or_404, worker_or_404
 from posko.workers.views.registry import WorkerDetailView

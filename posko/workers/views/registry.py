@@ -18,11 +18,11 @@ from posko.workers import rules, services
 from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
 from posko.workers.forms import (
+    HealthRevealForm,
     ReplaceForm,
     RevealForm,
     WorkerForm,
 )
-from posko.workers.forms_privacy import HealthRevealForm
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.views.common import editable_worker, worker_or_404
 
