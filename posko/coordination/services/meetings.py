@@ -18,6 +18,7 @@ from posko.coordination.models import Decision, Meeting, Notification, Task
 from posko.coordination.rules import check_assignees, decision_problems
 from posko.coordination.services import tasks as task_services
 from posko.core import audit, services
+from posko.core.services import raise_problems
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
 DEFAULT_DECISION_DAYS = 7  # a decision without a due date is due a week after the meeting
@@ -60,15 +61,13 @@ def update_meeting(meeting: Meeting, *, actor, before: dict, expected_version: i
 
 @transaction.atomic
 def create_decision(decision: Decision, *, actor) -> Decision:
-    if errors := decision_problems(decision):
-        raise ValidationError(errors)
+    raise_problems(decision_problems(decision))
     return services.create(decision, actor=actor)
 
 
 @transaction.atomic
 def update_decision(decision: Decision, *, actor, before: dict) -> Decision:
-    if errors := decision_problems(decision):
-        raise ValidationError(errors)
+    raise_problems(decision_problems(decision))
     return services.update(decision, actor=actor, before=before)
 
 

@@ -18,7 +18,7 @@ defined, the existing keys are read inside the transaction after locking the tem
 row, and the result says how many were created and how many already existed.
 An item whose due time has already passed (the template applied late, or the demo's
 2024 election replayed today) still gives its tasks, due at once: a task may not be
-due before it was created (``services.check_due``), and a readiness check applied on
+due before it was created (``rules.check_due``), and a readiness check applied on
 H-3 is late, not void. The confirmation page lists these items, the result counts
 them, and each such task's description names the template's own due time.
 """
