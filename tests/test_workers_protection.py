@@ -317,3 +317,33 @@ def test_a_large_worker_file_is_imported_by_a_background_job(world, personas,
     assert done.status == "done", done.error
     assert done.params["params"] == {"election": world.election.pk}
     assert Worker.objects.filter(tps=world.tps_a).count() == 7
+
+
+@override_settings(POSKO_IMPORT_BACKGROUND_BYTES=1)
+def test_a_large_bpjs_return_file_is_imported_by_a_background_job(world, personas, users,
+                                                                  django_capture_on_commit_callbacks):
+    """The BPJS return importer opts in too (rebuilt from the election's id): the page queues
+    a job, a bad row is shown on the job page and nothing is saved; a good file is saved."""
+    workers = [make_worker(users["admin"], world.tps_a, name=f"K{i}") for i in range(3)]
+    client = personas["admin"].client
+    header = ["nik", "nama", "nomor_kepesertaan", "program", "mulai_kepesertaan",
+              "akhir_kepesertaan"]
+    rows = [[w.nik, w.full_name, f"2401{i:07d}", "JKK, JKM", "2024-11-01", "2024-12-31"]
+            for i, w in enumerate(workers, start=1)]
+    bad = [*rows, [make_nik(serial=7777), "Asing", "24019999999", "JKK, JKM", "2024-11-01",
+                   "2024-12-31"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = post_file(client, reverse("workers:bpjs_import"), xlsx(header, bad))
+    failed = Job.objects.get(kind="core.import")
+    assert response.status_code == 302 and response["Location"] == f"/pekerjaan/{failed.pk}/"
+    assert failed.status == "failed"
+    assert not Worker.objects.filter(bpjs_status="aktif").exists()  # all or nothing
+    page = client.get(f"/pekerjaan/{failed.pk}/").content.decode()
+    assert "Row 5, column nik: NIK 3573" in page
+    assert "is not an active worker of this election in your region" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        post_file(client, reverse("workers:bpjs_import"), xlsx(header, rows))
+    done = Job.objects.filter(kind="core.import").latest("pk")
+    assert done.status == "done", done.error
+    assert done.params["params"] == {"election": world.election.pk}
+    assert Worker.objects.filter(bpjs_status="aktif", bpjs_number__startswith="2401").count() == 3
