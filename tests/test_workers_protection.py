@@ -15,7 +15,7 @@ from django.urls import reverse
 from posko.core.models import AuditEntry, Job
 from posko.core.reports import registered_sections
 from posko.workers import cards, report
-from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker
+from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker, WorkerSettings
 from tests.conftest import xlsx_bytes
 from tests.workers_fixtures import make_nik, make_worker
 
@@ -229,6 +229,20 @@ def test_norms_are_editable_per_election_by_admins_only(world, personas, users):
     assert personas["admin"].client.post(url, data).status_code == 302
     page = personas["kelurahan_a"].client.get(reverse("workers:staffing")).content.decode()
     assert "1/5" in page  # TPS 001 Klojen: 1 KPPS of the new norm of 5
+
+
+def test_a_stale_save_of_the_norms_is_a_conflict_and_overwrites_nothing(world, personas):
+    url = reverse("workers:settings")
+    client = personas["admin"].client
+    assert 'name="version" value="1"' in client.get(url).content.decode()
+    data = {"kpps_per_tps": 5, "linmas_per_tps": 2, "ptps_per_tps": 1, "pps_per_kelurahan": 3,
+            "ppk_per_kecamatan": 5, "kpps_min_age": 17, "kpps_max_age": 55, "adhoc_min_age": 17,
+            "kpps_domicile_required": "on", "monthly_contribution": "20000",
+            "duty_hours_threshold": 18, "version": 1}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "kpps_per_tps": 9})  # loaded before the first save
+    assert response.status_code == 409 and 'data-testid="conflict"' in response.content.decode()
+    assert WorkerSettings.for_election(world.election).kpps_per_tps == 5
 
 
 def test_api_claim_for_uncovered_incident_is_refused_and_coverage_api_scoped(world, personas, users):

@@ -155,6 +155,9 @@ class DutyForm(StyledFormMixin, forms.Form):
 
 
 class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    # The version the page was loaded with (a stale save is a 409); a post without it saves.
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = WorkerSettings
         fields = ["kpps_per_tps", "linmas_per_tps", "ptps_per_tps", "pps_per_kelurahan", "ppk_per_kecamatan",
@@ -163,6 +166,7 @@ class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
 
 
 # --- personal data: why it is revealed or exported ---------------------------------------------

@@ -3,7 +3,6 @@
 from django.urls import path
 
 from posko.workers import views
-from posko.workers.views import privacy as views_privacy
 
 app_name = "workers"
 
@@ -14,7 +13,7 @@ urlpatterns = [
     path("<int:pk>/ubah/", views.WorkerEditView.as_view(), name="worker_edit"),
     path("<int:pk>/ganti/", views.WorkerReplaceView.as_view(), name="worker_replace"),
     path("<int:pk>/buka/", views.RevealView.as_view(), name="worker_reveal"),
-    path("<int:pk>/buka-kesehatan/", views_privacy.HealthRevealView.as_view(),
+    path("<int:pk>/buka-kesehatan/", views.HealthRevealView.as_view(),
          name="worker_reveal_health"),
     path("<int:pk>/riwayat/", views.WorkerHistoryView.as_view(), name="worker_history"),
     path("<int:pk>/skrining/", views.ScreeningAddView.as_view(), name="screening_add"),
@@ -23,11 +22,11 @@ urlpatterns = [
     path("<int:pk>/jam-tugas/", views.DutyLogAddView.as_view(), name="duty_add"),
     path("impor/", views.WorkerImportView.as_view(), name="worker_import"),
     path("impor/template/", views.WorkerTemplateView.as_view(), name="worker_template"),
-    path("ekspor/", views_privacy.ExportView.as_view(), name="worker_export"),
+    path("ekspor/", views.ExportView.as_view(), name="worker_export"),
     path("kebutuhan/", views.StaffingView.as_view(), name="staffing"),
     path("skrining/", views.ScreeningFollowupView.as_view(), name="screening_followup"),
     path("bpjs/", views.CoverageView.as_view(), name="coverage"),
-    path("bpjs/daftar/", views_privacy.BpjsExportView.as_view(), name="bpjs_export"),
+    path("bpjs/daftar/", views.BpjsExportView.as_view(), name="bpjs_export"),
     path("bpjs/impor/", views.BpjsImportView.as_view(), name="bpjs_import"),
     path("bpjs/impor/template/", views.BpjsTemplateView.as_view(), name="bpjs_template"),
     path("insiden/", views.IncidentListView.as_view(), name="incident_list"),

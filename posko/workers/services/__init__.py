@@ -1,5 +1,6 @@
 """Writes of the workers module, one file per capability: ``registry`` (workers, replacement,
-reveal), ``screening``, ``bpjs``, ``incidents``, ``claims``, ``duty``. Each validates with the
+reveal), ``screening``, ``bpjs``, ``incidents``, ``claims``, ``duty``,
+``settings``. Each validates with the
 rules, saves and writes its audit row in one transaction; views, the API and the imports only
 call these."""
 
@@ -22,10 +23,11 @@ from posko.workers.services.registry import (
     validate,
 )
 from posko.workers.services.screening import record_screening
+from posko.workers.services.settings import update_settings
 
 __all__ = [
     "DERIVED_KEY", "apply_flags", "contribution_cost", "copy_place", "create_worker",
     "derived_changed", "duty_alert_recipients", "log_duty", "months_between", "record_incident",
     "record_screening", "replace_worker", "reveal", "save_claim", "set_coverage", "set_place",
-    "snapshot", "update_incident", "update_worker", "validate",
+    "snapshot", "update_incident", "update_settings", "update_worker", "validate",
 ]

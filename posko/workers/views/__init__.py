@@ -1,49 +1,45 @@
-"""Worker pages, one file per capability."""
+"""Worker pages, one file per capability: ``registry`` (the list, a worker, the import),
+``staffing``, ``screening``, ``bpjs``, ``incidents``, ``claims``, ``duty``, ``settings`` and
+``privacy`` (personal data in clear); ``common`` holds what they share."""
 
-from posko.workers.views.common import (
+from posko.workers.views.bpjs import (
     UNCOVERED_LIMIT,
     UNCOVERED_LIST_MAX,
+    BpjsImportView,
+    BpjsTemplateView,
+    CoverageEditView,
+    CoverageView,
+)
+from posko.workers.views.claims import ClaimEditView
+from posko.workers.views.common import (
+    WorkerRecordFormView,
     editable_worker,
-    election_or_404,
+    incident_or_404,
     worker_or_404,
 )
-from posko.workers.views.incidents import (
-    ClaimEditView,
-    DutyLogListView,
-    IncidentDetailView,
-    IncidentListView,
-    incident_or_404,
-)
-from posko.workers.views.records import (
-    CoverageEditView,
-    DutyLogAddView,
-    IncidentAddView,
-    ScreeningAddView,
-    _WorkerFormView,
-)
+from posko.workers.views.duty import DutyLogAddView, DutyLogListView
+from posko.workers.views.incidents import IncidentAddView, IncidentDetailView, IncidentListView
+from posko.workers.views.privacy import BpjsExportView, ExportView, HealthRevealView
 from posko.workers.views.registry import (
     RevealView,
     WorkerDetailView,
     WorkerEditView,
     WorkerHistoryView,
+    WorkerImportView,
     WorkerListView,
     WorkerReplaceView,
-)
-from posko.workers.views.rollups import CoverageView, ScreeningFollowupView, StaffingView
-from posko.workers.views.settings import SettingsView
-from posko.workers.views.transfer import (
-    BpjsImportView,
-    BpjsTemplateView,
-    WorkerImportView,
     WorkerTemplateView,
 )
+from posko.workers.views.screening import ScreeningAddView, ScreeningFollowupView
+from posko.workers.views.settings import SettingsView
+from posko.workers.views.staffing import StaffingView
 
 __all__ = [
-    "UNCOVERED_LIMIT", "UNCOVERED_LIST_MAX", "election_or_404", "worker_or_404",
-    "editable_worker", "WorkerListView", "WorkerDetailView", "RevealView", "WorkerEditView",
-    "WorkerReplaceView", "WorkerHistoryView", "_WorkerFormView", "ScreeningAddView",
-    "CoverageEditView", "IncidentAddView", "DutyLogAddView", "WorkerImportView",
-    "WorkerTemplateView", "BpjsTemplateView", "BpjsImportView", "StaffingView",
-    "CoverageView", "ScreeningFollowupView", "IncidentListView", "incident_or_404",
-    "IncidentDetailView", "ClaimEditView", "DutyLogListView", "SettingsView",
+    "UNCOVERED_LIMIT", "UNCOVERED_LIST_MAX", "worker_or_404", "editable_worker",
+    "incident_or_404", "WorkerRecordFormView", "WorkerListView", "WorkerDetailView", "RevealView",
+    "WorkerEditView", "WorkerReplaceView", "WorkerHistoryView", "WorkerImportView",
+    "WorkerTemplateView", "StaffingView", "ScreeningAddView", "ScreeningFollowupView",
+    "CoverageEditView", "CoverageView", "BpjsTemplateView", "BpjsImportView", "IncidentAddView",
+    "IncidentListView", "IncidentDetailView", "ClaimEditView", "DutyLogAddView",
+    "DutyLogListView", "SettingsView", "HealthRevealView", "ExportView", "BpjsExportView",
 ]

@@ -1,23 +1,14 @@
-"""What the worker pages share: the election, a worker in scope."""
+"""What the worker pages share: a worker or incident in scope, the form about one worker."""
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.views.generic import TemplateView
 
 from posko.core.scope import get_visible_or_404
-from posko.elections.models import Election
-from posko.workers.models import Worker
-
-UNCOVERED_LIMIT = 200
-UNCOVERED_LIST_MAX = 5000
-
-
-def election_or_404(request) -> Election:
-    election = request.election
-    if election is None:
-        raise Http404
-    return election
+from posko.workers.models import Incident, Worker
 
 
 def worker_or_404(user, pk) -> Worker:
@@ -30,3 +21,52 @@ def editable_worker(user, pk) -> Worker:
     if not Worker.objects.editable_by(user).filter(pk=worker.pk).exists():
         raise PermissionDenied
     return worker
+
+
+def incident_or_404(user, pk) -> Incident:
+    return get_visible_or_404(Incident.objects.select_related("worker", "worker__tps",
+                                                              "worker__kelurahan", "worker__kecamatan"),
+                              user, pk=pk)
+
+
+class WorkerRecordFormView(LoginRequiredMixin, TemplateView):
+    """A form about one visible worker; ``allowed(user, worker)`` decides (403 otherwise)."""
+
+    template_name = "workers/form.html"
+    form_class = None
+    title = ""
+
+    def allowed(self, user, worker) -> bool:
+        raise NotImplementedError
+
+    def get_worker(self, pk):
+        worker = worker_or_404(self.request.user, pk)
+        if not self.allowed(self.request.user, worker):
+            raise PermissionDenied
+        return worker
+
+    def make_form(self, worker, data=None):
+        return self.form_class(data=data, user=self.request.user)
+
+    def context(self, worker, form):
+        return self.get_context_data(form=form, object=worker, worker=worker,
+                                     title=f"{self.title}: {worker.full_name}")
+
+    def get(self, request, pk):
+        worker = self.get_worker(pk)
+        return self.render_to_response(self.context(worker, self.make_form(worker)))
+
+    def post(self, request, pk):
+        worker = self.get_worker(pk)
+        form = self.make_form(worker, request.POST)
+        if form.is_valid():
+            try:
+                self.save(worker, form)
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                return HttpResponseRedirect(self.success_url(worker))
+        return self.render_to_response(self.context(worker, form), status=400)
+
+    def success_url(self, worker):
+        return worker.get_absolute_url()

@@ -11,13 +11,14 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from posko.core.exports import csv_response, xlsx_response
+from posko.core.views import ElectionRequiredMixin
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import privacy, rules
 from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
 from posko.workers.forms import BpjsExportForm, ExportForm, HealthRevealForm
 from posko.workers.models import Worker
-from posko.workers.views.common import election_or_404, worker_or_404
+from posko.workers.views.common import worker_or_404
 from posko.workers.views.registry import WorkerDetailView
 
 
@@ -107,7 +108,7 @@ class ExportView(LoginRequiredMixin, TemplateView):
         return _no_store(xlsx_response(f"{name}.xlsx", "petugas", header, rows))
 
 
-class BpjsExportView(LoginRequiredMixin, TemplateView):
+class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
     """The XLSX enrolment list for BPJS (full NIK: personal data) of the active workers in
     the user's region not yet covered; ?kecamatan= / ?kelurahan= narrow it. GET the form,
     POST it with the reason to get the file; the purpose is BPJS enrolment."""
@@ -121,8 +122,7 @@ class BpjsExportView(LoginRequiredMixin, TemplateView):
 
     def queryset(self):
         request = self.request
-        election = election_or_404(self.request)
-        qs = (Worker.objects.editable_by(request.user).filter(election=election,
+        qs = (Worker.objects.editable_by(request.user).filter(election=self.election,
                                                               status=Worker.Status.AKTIF)
               .exclude(bpjs_status=Worker.Bpjs.AKTIF)
               .select_related("tps", "kelurahan", "kecamatan").order_by(

@@ -1,4 +1,4 @@
-"""The worker registry: list, detail, reveal, create/edit, replace, history."""
+"""The worker registry: list, detail, reveal, create/edit, replace, history, the import."""
 
 from __future__ import annotations
 
@@ -11,22 +11,24 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core.scope import get_visible_or_404
-from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectListView
+from posko.core.views import (
+    ElectionRequiredMixin,
+    ImportTemplateView,
+    ObjectEditView,
+    ObjectHistoryView,
+    ObjectImportView,
+    ObjectListView,
+)
 from posko.elections.models import Tps
 from posko.regions.models import Kelurahan
 from posko.workers import rules, services
 from posko.workers.exports import worker_export_header, worker_export_rows
 from posko.workers.filters import WorkerFilter
-from posko.workers.forms import (
-    HealthRevealForm,
-    ReplaceForm,
-    RevealForm,
-    WorkerForm,
-)
+from posko.workers.forms import HealthRevealForm, ReplaceForm, RevealForm, WorkerForm
+from posko.workers.imports import WORKER_COLUMNS, WorkerImporter
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.views.common import editable_worker, worker_or_404
 
-# --- registry ------------------------------------------------------------------------------------
 
 class WorkerListView(ObjectListView):
     model = Worker
@@ -204,3 +206,27 @@ class WorkerReplaceView(LoginRequiredMixin, TemplateView):
 
 class WorkerHistoryView(ObjectHistoryView):
     model = Worker
+
+
+class WorkerImportView(ElectionRequiredMixin, ObjectImportView):
+    template_name = "workers/import.html"
+    importer_class = WorkerImporter
+    success_url_name = "workers:worker_list"
+    template_url_name = "workers:worker_template"
+
+    def get_importer(self):
+        return WorkerImporter(actor=self.request.user, election=self.election)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["heading"] = _("Import workers")
+        context["intro"] = _("KPU's list of KPPS, PPS, PPK, Linmas and PTPS. Each NIK is checked "
+                             "against the date of birth and sex; a NIK already posted elsewhere in "
+                             "this election is refused.")
+        return context
+
+
+class WorkerTemplateView(ImportTemplateView):
+    columns = WORKER_COLUMNS
+    filename = "template-petugas"
+    sheet_title = "petugas"
