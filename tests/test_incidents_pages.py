@@ -19,7 +19,7 @@ from posko.core.models import AuditEntry, Job
 from posko.core.reports import build_report
 from posko.elections.models import Election
 from posko.incidents import services
-from posko.incidents.models import IncidentSettings, NeutralityCase, Pledge, Report, State
+from posko.incidents.models import Category, IncidentSettings, NeutralityCase, Pledge, Report, State
 from posko.incidents.services.escalation import escalation_job
 from tests.conftest import PERSONA_NAMES, SEES_KEL_A
 from tests.incidents_fixtures import category, make_report, photo
@@ -263,6 +263,39 @@ def test_api_persona_scope_create_and_transition(world, personas, reports, users
     response = personas["admin"].client.post(move, {"state": "baru"},
                                              content_type="application/json")
     assert response.status_code == 400 and "cannot be moved" in response.content.decode()
+
+
+def test_api_create_on_first_use_installs_the_categories(world, personas):
+    assert not Category.objects.exists()
+    payload = {"category": "politik_uang", "tps": world.tps_a.pk, "title": "Amplop",
+               "occurred_at": "2024-11-27T08:00:00+07:00", "severity": "tinggi",
+               "description": "Amplop dibagikan di depan TPS 001."}
+    response = personas["kelurahan_a"].client.post(reverse("api:incident-report-list"), payload,
+                                                   content_type="application/json")
+    assert response.status_code == 201, response.content
+    assert Category.objects.filter(code="politik_uang").exists()
+    response = personas["kelurahan_a"].client.post(reverse("api:incident-report-list"),
+                                                   {**payload, "category": "tidak_ada"},
+                                                   content_type="application/json")
+    assert response.status_code == 400 and "category" in response.json()
+
+
+def test_api_create_query_count(world, personas, django_assert_num_queries):
+    """Filing a report from the field app: session, user, election, category, TPS, the code's
+    uniqueness, the settings with the stage of the day (one query), the row and its audit
+    entry (13 before the category existence check and the separate stage query went)."""
+    category("politik_uang")
+    IncidentSettings.for_election(world.election)
+    client = personas["kelurahan_a"].client
+    payload = {"category": "politik_uang", "tps": world.tps_a.pk, "title": "Amplop",
+               "occurred_at": "2024-11-27T08:00:00+07:00", "severity": "tinggi",
+               "description": "Amplop dibagikan di depan TPS 001."}
+    client.post(reverse("api:incident-report-list"), payload, content_type="application/json")
+    # + SAVEPOINT/RELEASE of the service's atomic block inside the test's transaction
+    with django_assert_num_queries(11):
+        response = client.post(reverse("api:incident-report-list"), payload,
+                               content_type="application/json")
+    assert response.status_code == 201
 
 
 def test_pledge_dashboard_and_rules(world, personas, users):

@@ -13,6 +13,7 @@ from django.utils import translation
 from posko.accounts.models import Agency, Role, User
 from posko.core import derived, notify, tasks
 from posko.core.models import AuditEntry
+from posko.elections.models import Stage
 from posko.incidents import services
 from posko.incidents.models import Comment, Evidence, IncidentSettings, Report, State
 from tests.incidents_fixtures import NOW, FakeNotify, category, exe_as_jpg, make_report, mp4, photo
@@ -347,3 +348,29 @@ def test_recipients_are_active_admins_and_agency_users(world, users):
     User.objects.create_user("admin_off", password="x", role=Role.ADMIN, is_active=False)
     names = sorted(u.username for u in services.escalation_recipients(report))
     assert names == ["admin", "agency"]
+
+
+def test_new_report_takes_the_stage_of_its_day_with_and_without_settings(world, users):
+    """The stage and the settings are read together on the intake path; on first use (no
+    settings row yet) the row is created and the stage still found."""
+    campaign = Stage.objects.create(election=world.election, name="Kampanye",
+                                    start_date=datetime.date(2024, 11, 24),
+                                    end_date=datetime.date(2024, 11, 27))
+    IncidentSettings.objects.filter(election=world.election).delete()
+    first = make_report(world, users["admin"], now=NOW)
+    assert first.stage_id == campaign.pk
+    assert Report.objects.get(pk=first.pk).stage == campaign
+    assert IncidentSettings.objects.filter(election=world.election).count() == 1
+    IncidentSettings.objects.filter(election=world.election).update(respond_sedang=90)
+    second = make_report(world, users["admin"], now=NOW)
+    assert second.stage_id == campaign.pk
+    assert second.response_due_at == NOW + datetime.timedelta(minutes=90)
+    before = make_report(world, users["admin"], now=NOW,
+                         occurred_at=datetime.datetime(2024, 11, 20, 9, 0, tzinfo=datetime.UTC))
+    assert before.stage_id is None
+    public = Report(election=world.election, category=category("politik_uang"), tps=world.tps_a,
+                    title="Amplop", description="Amplop dibagikan di dekat TPS.",
+                    occurred_at=NOW - H)
+    services.submit_public(public, ip="10.1.2.3", now=NOW)
+    assert public.stage_id == campaign.pk
+

@@ -107,8 +107,12 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         election = self.request.election
         if election is None:
             raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
-        services.active_categories()
         serializer = self.get_serializer(data=request.data)
+        if not serializer.is_valid() and "category" in serializer.errors and \
+                services.install_default_categories():
+            # First use: the default categories are installed, then the code is checked again
+            # (the hot path never asks whether categories exist).
+            serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         if "kecamatan_id" in data:
@@ -200,8 +204,10 @@ class PublicReportView(APIView):
         election = self.request.election
         if election is None:
             raise serializers.ValidationError({"election": [_("There is no active election yet.")]})
-        services.active_categories()  # the default categories exist from the first use
         serializer = PublicReportSerializer(data=request.data)
+        if not serializer.is_valid() and "category" in serializer.errors and \
+                services.install_default_categories():
+            serializer = PublicReportSerializer(data=request.data)  # first use: see above
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         kelurahan = services.kelurahan_choices().filter(code=data["kelurahan"]).first()

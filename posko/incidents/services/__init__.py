@@ -19,6 +19,7 @@ from posko.incidents.services.cases import (  # noqa: F401
 from posko.incidents.services.categories import (  # noqa: F401
     active_categories,
     ensure_categories,
+    install_default_categories,
     settings_for,
     update_settings,
 )

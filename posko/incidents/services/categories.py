@@ -50,9 +50,16 @@ def ensure_categories() -> int:
     return created
 
 
+def install_default_categories() -> bool:
+    """First use: install the default categories when there are none yet (True if it did)."""
+    if Category.objects.exists():
+        return False
+    ensure_categories()
+    return True
+
+
 def active_categories():
-    if not Category.objects.exists():
-        ensure_categories()
+    install_default_categories()
     return Category.objects.filter(is_active=True)
 
 

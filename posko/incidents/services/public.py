@@ -17,7 +17,7 @@ from posko.elections.models import Tps
 from posko.incidents.models import Report, Severity
 from posko.incidents.rules import report_problems
 from posko.incidents.services.categories import settings_for
-from posko.incidents.services.reports import create_new
+from posko.incidents.services.reports import create_new, intake_settings
 from posko.regions.models import Kelurahan, Pemda
 
 
@@ -37,11 +37,11 @@ def client_hash(ip: str | None) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}|incidents|{ip}".encode()).hexdigest()
 
 
-def public_rate_limited(election, hash_: str, now=None) -> bool:
+def public_rate_limited(election, hash_: str, now=None, conf=None) -> bool:
     if not hash_:
         return False
     now = now or timezone.now()
-    conf = settings_for(election)
+    conf = conf or settings_for(election)
     since = now - datetime.timedelta(minutes=conf.public_window_minutes)
     return Report.objects.filter(client_hash=hash_, created_at__gte=since).count() >= conf.public_limit
 
@@ -56,8 +56,9 @@ def submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Repo
     sent ``public_limit`` reports within the window."""
     now = now or timezone.now()
     hash_ = client_hash(ip)
-    if public_rate_limited(report.election, hash_, now):
-        conf = settings_for(report.election)
+    intake = intake_settings(report.election, report.occurred_at)
+    conf = intake[0]
+    if public_rate_limited(report.election, hash_, now, conf=conf):
         raise RateLimited(_(
             "Too many reports were sent from your connection in the last %(minutes)s minutes. "
             "Nothing was saved. Please try again later, or call the Desk Pilkada.") % {
@@ -69,7 +70,7 @@ def submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Repo
     report.severity = Severity.SEDANG
     report.involves_violence = report.intimidation = False
     raise_problems(report_problems(report, now=now))
-    return create_new(report, actor=None, files=files, now=now)
+    return create_new(report, actor=None, files=files, now=now, intake=intake)
 
 
 def public_status(code: str) -> Report | None:

@@ -14,6 +14,7 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -52,10 +53,28 @@ def new_code() -> str:
             return code
 
 
-def stage_for(election, moment) -> Stage | None:
+def _stages_on(election, moment):
     day = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
     return (Stage.objects.filter(election=election, start_date__lte=day, end_date__gte=day)
-            .order_by("end_date", "start_date").first())
+            .order_by("end_date", "start_date"))
+
+
+def stage_for(election, moment) -> Stage | None:
+    return _stages_on(election, moment).first()
+
+
+def intake_settings(election, moment=None) -> tuple[IncidentSettings, int | None]:
+    """The election's settings and, when ``moment`` is given, the id of the election's stage
+    on that day (None if none), in one query: the intake's hot path. On first use (no
+    settings row yet) the row is created with its defaults."""
+    if moment is None:
+        return settings_for(election), None
+    conf = IncidentSettings.objects.filter(election=election).annotate(
+        stage_on_day=Subquery(_stages_on(election, moment).values("pk")[:1])).first()
+    if conf is None:
+        stage = stage_for(election, moment)
+        return settings_for(election), stage.pk if stage else None
+    return conf, conf.stage_on_day
 
 
 def set_targets(report: Report, conf: IncidentSettings | None = None, *, start=None) -> None:
@@ -80,15 +99,20 @@ def create_report(report: Report, *, actor, files=(), now=None) -> Report:
     return create_new(report, actor=actor, files=files, now=now)
 
 
-def create_new(report: Report, *, actor, files, now) -> Report:
+def create_new(report: Report, *, actor, files, now, intake=None) -> Report:
+    """Save a checked new report (``intake``: the ``intake_settings`` already read)."""
     report.state = State.BARU
     report.code = new_code()
     report.created_at = report.updated_at = now
-    if report.stage_id is None and report.occurred_at:
-        report.stage = stage_for(report.election, report.occurred_at)
+    needs_stage = report.stage_id is None and report.occurred_at
+    if intake is None:
+        intake = intake_settings(report.election, report.occurred_at if needs_stage else None)
+    conf, stage_id = intake
+    if needs_stage:
+        report.stage_id = stage_id
     if not report.agency_id and report.category.default_agency_id:
         report.agency_id = report.category.default_agency_id
-    set_targets(report, start=now)
+    set_targets(report, conf, start=now)
     user = actor if getattr(actor, "is_authenticated", False) else None
     report.reported_by = user
     # The keys were resolved by the rules above (place, TPS, category) or set here: checking
