@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit
-from posko.core.views import ObjectEditView, PemdaWideAdminMixin
+from posko.core.views import ObjectDetailView, ObjectEditView, PemdaWideAdminMixin
 from posko.incidents import services, stats
 from posko.incidents.filters import CaseFilter
 from posko.incidents.forms import CaseForm
@@ -44,22 +44,24 @@ class CaseListView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class CaseDetailView(LoginRequiredMixin, TemplateView):
+class CaseDetailView(ObjectDetailView):
+    """A case (404 outside the user's view: region operators see none; an agency operator
+    only the agency's); the Desk admin may edit it."""
+
+    model = NeutralityCase
+    queryset = NeutralityCase.objects.select_related("agency", "report")
     template_name = "incidents/case_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
-        try:
-            case = NeutralityCase.objects.visible_to(user).select_related("agency", "report").get(
-                pk=self.kwargs["pk"])
-        except (NeutralityCase.DoesNotExist, ValueError):
-            raise Http404 from None
-        case.display_name = case_name(case, user)
-        report_visible = bool(case.report_id) and Report.objects.visible_to(user).filter(
-            pk=case.report_id).exists()
-        context.update(case=case, object=case, can_edit=user.is_desk_admin,
-                       report_visible=report_visible, history=audit.history(case)[:50])
+        case = context.get("object")
+        if case is not None:
+            case.display_name = case_name(case, user)
+            report_visible = bool(case.report_id) and Report.objects.visible_to(user).filter(
+                pk=case.report_id).exists()
+            context.update(case=case, report_visible=report_visible,
+                           history=audit.history(case)[:50])
         return context
 
 
