@@ -14,6 +14,7 @@ from posko.incidents.models import (
     NeutralityCase,
     Pledge,
     Report,
+    State,
 )
 from posko.regions.models import Pemda
 
@@ -110,6 +111,23 @@ def report_problems(report: Report, actor=None, now=None) -> list[tuple[str, str
     problems += check_text(report)
     problems += check_time(report, now)
     problems += check_category(report)
+    return problems
+
+
+def transition_problems(report: Report, state: str, *, note: str, agency=None,
+                        forwarded_to: str = "", assignee=None) -> list[tuple[str, str]]:
+    """What a move to ``state`` needs: a reason to reject, a resolution to close, an agency or
+    an outside body to forward to; the person must work for the chosen agency."""
+    problems = []
+    if state == State.DITOLAK and not note:
+        problems.append(("note", _("Say why the report is rejected.")))
+    if state == State.SELESAI and not note:
+        problems.append(("note", _("Say how the report was resolved.")))
+    if state == State.DITERUSKAN and not (agency or forwarded_to or report.agency_id):
+        problems.append(("agency", _("Choose the agency or the outside body the report is "
+                                     "forwarded to.")))
+    if assignee is not None and agency is not None and assignee.agency_id not in (None, agency.pk):
+        problems.append(("assignee", _("This person does not work for the chosen agency.")))
     return problems
 
 

@@ -37,7 +37,7 @@ from posko.incidents.models import (
     Report,
     State,
 )
-from posko.incidents.rules import report_problems
+from posko.incidents.rules import report_problems, transition_problems
 from posko.incidents.services.categories import settings_for
 from posko.incidents.services.evidence import store_evidence
 
@@ -145,17 +145,8 @@ def transition(report: Report, state: str, *, actor, expected_version: int | Non
             "state": State(state).label if state in State.values else state}})
     note = (note or "").strip()
     before = audit.snapshot(report)
-    problems = []
-    if state == State.DITOLAK and not note:
-        problems.append(("note", _("Say why the report is rejected.")))
-    if state == State.SELESAI and not note:
-        problems.append(("note", _("Say how the report was resolved.")))
-    if state == State.DITERUSKAN and not (agency or forwarded_to or report.agency_id):
-        problems.append(("agency", _("Choose the agency or the outside body the report is "
-                                     "forwarded to.")))
-    if assignee is not None and agency is not None and assignee.agency_id not in (None, agency.pk):
-        problems.append(("assignee", _("This person does not work for the chosen agency.")))
-    raise_problems(problems)
+    raise_problems(transition_problems(report, state, note=note, agency=agency,
+                                       forwarded_to=forwarded_to, assignee=assignee))
     report.state = state
     report.state_note = note
     if state == State.DITOLAK:
