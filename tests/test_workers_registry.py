@@ -193,6 +193,17 @@ def test_api_crud_in_scope_and_posting_outside_is_refused(world, personas, users
     response = client.patch(reverse("api:worker-detail", args=[pk]), {"full_name": "Agus S."},
                             content_type="application/json")
     assert response.status_code == 200 and Worker.objects.get(pk=pk).full_name == "Agus S."
+    # With the version it read, a stale PATCH is a 409 naming the current version; nothing
+    # is overwritten. A worker is never deleted through the API (400).
+    detail = reverse("api:worker-detail", args=[pk])
+    stale = client.patch(detail, {"full_name": "Lama", "version": 1},
+                         content_type="application/json")
+    assert stale.status_code == 409 and stale.json()["current_version"] == 2
+    assert Worker.objects.get(pk=pk).full_name == "Agus S."
+    fresh = client.patch(detail, {"full_name": "Agus Salim", "version": 2},
+                         content_type="application/json")
+    assert fresh.status_code == 200 and fresh.json()["version"] == 3
+    assert client.delete(detail).status_code == 400 and Worker.objects.filter(pk=pk).exists()
 
 
 def test_edit_keeps_the_hidden_nik_and_refuses_a_stale_version(world, personas, kpps_a):

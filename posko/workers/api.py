@@ -20,8 +20,6 @@ from posko.core.api import (
     ScopedMixin,
     ScopedServiceViewSet,
     ServiceSerializer,
-    as_drf_error,
-    service_errors_as_400,
 )
 from posko.core.scope import get_visible_or_404
 from posko.elections.models import Tps
@@ -46,6 +44,8 @@ class WorkerSerializer(ServiceSerializer):
     domicile_code = serializers.CharField(required=False, allow_blank=True, max_length=13)
     flags = serializers.ListField(source="flag_list", read_only=True, child=serializers.CharField())
     posting = serializers.CharField(source="posting_label", read_only=True)
+    # An update that sends the version it read is refused when someone saved in between (409).
+    version = serializers.IntegerField(required=False, min_value=1)
 
     class Meta:
         model = Worker
@@ -57,7 +57,7 @@ class WorkerSerializer(ServiceSerializer):
                   "bpjs_funding", "version", "updated_at"]
         read_only_fields = ["election", "replaces", "outside_domicile", "screening_result",
                             "screening_date", "bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number",
-                            "bpjs_start", "bpjs_end", "bpjs_funding", "version", "updated_at"]
+                            "bpjs_start", "bpjs_end", "bpjs_funding", "updated_at"]
         validators = []
 
 
@@ -90,6 +90,7 @@ class WorkerViewSet(ScopedServiceViewSet):
         if election is None:
             raise DjangoValidationError({"election": [_("There is no active election.")]})
         self._posting_in_scope(data)
+        data.pop("version", None)
         worker = Worker(election=election)
         self._fill(worker, data)
         return services.create_worker(worker, actor=self.request.user)
@@ -99,15 +100,15 @@ class WorkerViewSet(ScopedServiceViewSet):
         before = services.snapshot(obj)
         data = dict(serializer.validated_data)
         self._posting_in_scope(data)
+        expected = data.pop("version", None)  # sent: a stale save is a 409
         self._fill(obj, data)
-        with service_errors_as_400():
-            services.update_worker(obj, actor=self.request.user, before=before,
-                                   expected_version=obj.version)
+        services.update_worker(obj, actor=self.request.user, before=before,
+                               expected_version=obj.version if expected is None else expected)
         obj.refresh_from_db()
 
     def delete_object(self, obj):
-        raise as_drf_error(DjangoValidationError(_(
-            "Workers are not deleted: set the status (replaced, resigned, deceased) instead.")))
+        raise DjangoValidationError(_(
+            "Workers are not deleted: set the status (replaced, resigned, deceased) instead."))
 
 
 class ScreeningSerializer(ServiceSerializer):
@@ -154,13 +155,9 @@ class ScreeningViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
         if not reason:
             return None
         if not rules.can_see_health(request.user):
-
             raise PermissionDenied(_("Only Dinas Kesehatan operators and admins with the "
                                      "personal-data permission may see health measurements."))
-        try:
-            return privacy.check_reason(reason)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from None
+        return privacy.check_reason(reason)
 
     @extend_schema(parameters=[OpenApiParameter(
         "reason", str, description="Why the health measurements are needed (audited).")])
@@ -186,8 +183,7 @@ class ScreeningViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMo
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         get_visible_or_404(Worker.objects.all(), self.request.user, pk=data["worker"].pk)
-        with service_errors_as_400():
-            obj = services.record_screening(Screening(**data), actor=self.request.user)
+        obj = services.record_screening(Screening(**data), actor=self.request.user)
         serializer.instance = obj
 
 
@@ -217,10 +213,8 @@ class IncidentViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
         user = self.request.user
         worker = get_visible_or_404(Worker.objects.all(), user, pk=data["worker"].pk)
         if not (rules.can_screen(user) or Worker.objects.editable_by(user).filter(pk=worker.pk).exists()):
-
             raise PermissionDenied
-        with service_errors_as_400():
-            obj = services.record_incident(Incident(**data), actor=user)
+        obj = services.record_incident(Incident(**data), actor=user)
         serializer.instance = obj
 
 
