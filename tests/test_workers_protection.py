@@ -165,6 +165,17 @@ def test_incident_of_uncovered_worker_has_no_claim_and_covered_one_does(world, p
     assert "A JKM claim is for a death" in response.content.decode()
     response = client.post(reverse("workers:claim_add", args=[good.pk]), claim)
     assert response.status_code == 302 and Claim.objects.count() == 1
+    saved = Claim.objects.get()
+    edit = reverse("workers:claim_edit", args=[saved.pk])
+    assert client.get(edit).status_code == 200
+    assert personas["kelurahan_b"].client.get(edit).status_code == 404
+    assert personas["pemantau"].client.get(edit).status_code == 403
+    response = client.post(edit, {**claim, "status": "dibayar"})  # paid without the amount
+    assert response.status_code == 400 and "Fill in the amount paid" in response.content.decode()
+    response = client.post(edit, {**claim, "status": "dibayar", "amount": "1500000"})
+    assert response.status_code == 302 and response["Location"] == good.get_absolute_url()
+    saved.refresh_from_db()
+    assert saved.status == "dibayar" and saved.amount == 1500000
     assert personas["kelurahan_b"].client.get(
         reverse("workers:incident_detail", args=[good.pk])).status_code == 404
 

@@ -2,59 +2,56 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
 
-from posko.core import audit
-from posko.core.scope import get_visible_or_404
+from posko.core.views import ObjectEditView
 from posko.workers import services
 from posko.workers.forms import ClaimForm
 from posko.workers.models import Claim, Worker
 from posko.workers.views.common import incident_or_404
 
 
-class ClaimEditView(LoginRequiredMixin, TemplateView):
-    """/insiden/<incident>/klaim/ adds a claim; /klaim/<claim>/ changes one."""
+class ClaimEditView(ObjectEditView):
+    """/insiden/<incident>/klaim/ adds a claim; /klaim/<claim>/ changes one. The registry
+    editors of the worker's posting only."""
 
+    model = Claim
+    form_class = ClaimForm
     template_name = "workers/form.html"
+    incident = None
 
-    def objects(self):
+    def get_base_queryset(self):
+        return Claim.objects.select_related("incident", "incident__worker")
+
+    def get_editable_object(self):
         user = self.request.user
         if self.request.resolver_match.url_name == "claim_add":
-            incident = incident_or_404(user, self.kwargs["pk"])
-            claim = Claim(incident=incident)
+            self.incident = incident_or_404(user, self.kwargs["pk"])
+            claim = Claim(incident=self.incident)
         else:
-            claim = get_visible_or_404(Claim.objects.select_related("incident", "incident__worker"),
-                                       user, pk=self.kwargs["pk"])
-            incident = claim.incident
+            claim = self.get_object()  # 404 first
+            self.incident = claim.incident
         if not (user.can_edit_registry
-                and Worker.objects.editable_by(user).filter(pk=incident.worker_id).exists()):
+                and Worker.objects.editable_by(user).filter(pk=self.incident.worker_id).exists()):
             raise PermissionDenied
-        return incident, claim
+        return claim
 
-    def context(self, incident, form):
-        return self.get_context_data(form=form, object=incident, title=_(
-            "BPJS claim: %(name)s, %(incident)s") % {"name": incident.worker.full_name,
-                                                     "incident": incident})
+    def create(self, obj, *, actor):
+        return services.save_claim(obj, actor=actor)
 
-    def get(self, request, pk):
-        incident, claim = self.objects()
-        return self.render_to_response(self.context(incident, ClaimForm(instance=claim)))
+    def update(self, obj, *, actor, before):
+        return services.save_claim(obj, actor=actor, before=before)
 
-    def post(self, request, pk):
-        incident, claim = self.objects()
-        before = audit.snapshot(claim) if claim.pk else None
-        form = ClaimForm(data=request.POST, instance=claim)
-        if form.is_valid():
-            try:
-                services.save_claim(form.instance, actor=request.user, before=before)
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-            else:
-                messages.success(request, _("Claim saved."))
-                return HttpResponseRedirect(incident.get_absolute_url())
-        return self.render_to_response(self.context(incident, form), status=400)
+    def success_url(self, obj) -> str:
+        return self.incident.get_absolute_url()
+
+    def success_message(self, obj) -> str:
+        return _("Claim saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(object=self.incident, claim=kwargs.get("object"), title=_(
+            "BPJS claim: %(name)s, %(incident)s") % {"name": self.incident.worker.full_name,
+                                                     "incident": self.incident})
+        return context
