@@ -357,6 +357,15 @@ def test_neutrality_case_rules_masking_and_visibility(world, personas, users):
     assert len(client.get(reverse("incidents:case_list"), {"type": "x"}).context["cases"]) == 2
     api = client.get(reverse("api:incident-case-list"), {"type": "disiplin"}).json()["results"]
     assert [c["asn_name"] for c in api] == ["Tuti"]
+    # An API update sends the version it read: a stale one is the core 409 with the current one.
+    url = reverse("api:incident-case-detail", args=[case.pk])
+    response = client.patch(url, {"asn_position": "Kepala Seksi", "version": case.version},
+                            content_type="application/json")
+    assert response.status_code == 200 and response.json()["version"] == case.version + 1
+    response = client.patch(url, {"asn_position": "Staf", "version": case.version},
+                            content_type="application/json")
+    assert response.status_code == 409 and response.json()["current_version"] == case.version + 1
+    assert NeutralityCase.objects.get(pk=case.pk).asn_position == "Kepala Seksi"
 
 
 def test_case_from_a_neutrality_report(world, personas, users):

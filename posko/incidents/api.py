@@ -270,12 +270,13 @@ class AdminWritePermission(permissions.BasePermission):
 
 class PledgeSerializer(ScopedModelSerializer):
     coverage_percent = serializers.FloatField(read_only=True)
+    # Sent back on an update: a stale one is a 409 with ``current_version``.
+    version = serializers.IntegerField(required=False, min_value=1)
 
     class Meta:
         model = Pledge
         fields = ["id", "agency", "asn_total", "asn_covered", "signed_on", "signatory", "note",
                   "coverage_percent", "version"]
-        read_only_fields = ["version"]
 
 
 class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
@@ -290,27 +291,32 @@ class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
         return qs.filter(election=election) if election else qs.none()
 
     def perform_create(self, serializer):
-        pledge = Pledge(election=self.request.election, **serializer.validated_data)
-        self._save(pledge, None)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        pledge = Pledge(election=self.request.election, **data)
+        services.save_pledge(pledge, actor=self.request.user, before=None)
         serializer.instance = pledge
 
     def perform_update(self, serializer):
         pledge = serializer.instance
         before = audit.snapshot(pledge)
-        for field, value in serializer.validated_data.items():
+        data = dict(serializer.validated_data)
+        expected = data.pop("version", None)
+        for field, value in data.items():
             setattr(pledge, field, value)
-        self._save(pledge, before)
-
-    def _save(self, pledge, before):
-        services.save_pledge(pledge, actor=self.request.user, before=before)
+        services.save_pledge(pledge, actor=self.request.user, before=before,
+                             expected_version=expected)
 class CaseSerializer(ScopedModelSerializer):
+    # Sent back on an update: a stale one is a 409 with ``current_version``.
+    version = serializers.IntegerField(required=False, min_value=1)
+
     class Meta:
         model = NeutralityCase
         fields = ["id", "report", "agency", "asn_name", "asn_position", "act", "occurred_on",
                   "breach_type", "status", "bawaslu_finding", "bawaslu_recommendation",
                   "recommendation_date", "referred_bkn_on", "referred_ppk_on", "sanction",
                   "sanction_date", "version"]
-        read_only_fields = ["status", "version"]
+        read_only_fields = ["status"]
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -332,19 +338,21 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
         return qs.filter(election=election) if election else qs.none()
 
     def perform_create(self, serializer):
-        case = NeutralityCase(election=self.request.election, **serializer.validated_data)
-        self._save(case, None)
+        data = dict(serializer.validated_data)
+        data.pop("version", None)
+        case = NeutralityCase(election=self.request.election, **data)
+        services.save_case(case, actor=self.request.user, before=None)
         serializer.instance = case
 
     def perform_update(self, serializer):
         case = serializer.instance
         before = audit.snapshot(case)
-        for field, value in serializer.validated_data.items():
+        data = dict(serializer.validated_data)
+        expected = data.pop("version", None)
+        for field, value in data.items():
             setattr(case, field, value)
-        self._save(case, before)
-
-    def _save(self, case, before):
-        services.save_case(case, actor=self.request.user, before=before)
+        services.save_case(case, actor=self.request.user, before=before,
+                             expected_version=expected)
 # (prefix, viewset, basename)
 ROUTES: list = [
     ("laporan", ReportViewSet, "incident-report"),
