@@ -6,7 +6,8 @@
   ``/api/v1/laporan-publik/<code>/``: status by tracking code (no names, no notes; a wrong
   code is a plain 404).
 * ``/api/v1/netralitas/pakta/`` and ``/api/v1/netralitas/kasus/``: pledges and cases (read;
-  write for desk admins; cases filter by ``?type=`` as on the page). ASN names are masked unless the caller may see personal data.
+  write for desk admins, an update with the ``version`` last read: stale is a 409; cases
+  filter by ``?type=`` as on the page). ASN names are masked unless the caller may see personal data.
 
 Every queryset is scoped; writes go through ``posko.incidents.services``.
 """
