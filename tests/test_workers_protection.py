@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from posko.core.models import AuditEntry, Job
 from posko.core.reports import registered_sections
-from posko.workers import cards, report
+from posko.workers import cards, report, services
 from posko.workers.models import Claim, DutyLog, Incident, Screening, Worker, WorkerSettings
 from tests.conftest import xlsx_bytes
 from tests.workers_fixtures import make_nik, make_worker
@@ -372,3 +372,27 @@ def test_a_large_bpjs_return_file_is_imported_by_a_background_job(world, persona
     assert done.status == "done", done.error
     assert done.params["params"] == {"election": world.election.pk}
     assert Worker.objects.filter(bpjs_status="aktif", bpjs_number__startswith="2401").count() == 3
+
+
+def test_incident_list_by_kind_in_scope_with_export_and_the_api_filter(world, personas, users):
+    admin = users["admin"]
+    a = make_worker(admin, world.tps_a, name="Di Klojen")
+    b = make_worker(admin, world.tps_b, name="Di Blimbing")
+    for worker, kind in ((a, "sakit"), (a, "kecelakaan"), (b, "sakit")):
+        services.record_incident(Incident(worker=worker, kind=kind, date=datetime.date(2024, 11, 27),
+                                          description="Di TPS"), actor=admin)
+    client = personas["kelurahan_a"].client
+    url = reverse("workers:incident_list")
+    page = client.get(url).content.decode()
+    assert page.count("Di Klojen") == 2 and "Di Blimbing" not in page
+    page = client.get(url + "?kind=kecelakaan").content.decode()
+    assert page.count("Di Klojen") == 1
+    response = client.get(url + "?kind=sakit&export=csv")
+    text = b"".join(response.streaming_content if response.streaming else [response.content]).decode()
+    assert response.status_code == 200 and "Di Klojen" in text and "Di Blimbing" not in text
+    assert len(text.strip().splitlines()) == 2  # the header and the one sakit row
+    api = client.get(reverse("api:worker-incident-list") + "?kind=sakit").json()
+    rows = api.get("results", api) if isinstance(api, dict) else api
+    assert [r["worker"] for r in rows] == [a.pk]
+    # Another region's worker as a filter value is answered like one that does not exist.
+    assert client.get(reverse("api:worker-incident-list") + f"?worker={b.pk}").status_code == 400

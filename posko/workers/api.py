@@ -25,7 +25,7 @@ from posko.core.scope import get_visible_or_404
 from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import privacy, rules, services, stats
-from posko.workers.filters import WorkerFilter
+from posko.workers.filters import IncidentFilter, WorkerFilter
 from posko.workers.models import Claim, Incident, Screening, Worker, WorkerSettings
 
 
@@ -206,7 +206,7 @@ class IncidentViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
     queryset = Incident.objects.select_related("worker")
     serializer_class = IncidentSerializer
     permission_classes = [permissions.IsAuthenticated, CanRecordIncident]
-    filterset_fields = ["worker", "kind", "covered"]
+    filterset_class = IncidentFilter
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -1,4 +1,4 @@
-"""One FilterSet for the worker list page and the API."""
+"""One FilterSet per list, used by its page and the API: workers, incidents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.core.filters import IntegerFilter
 from posko.regions.models import Kecamatan, Kelurahan
-from posko.workers.models import Worker
+from posko.workers.models import Incident, Worker
 
 
 def _user(request):
@@ -75,3 +75,20 @@ class WorkerFilter(django_filters.FilterSet):
 
     def filter_election(self, queryset, name, value):
         return queryset.filter(election_id=value)
+
+
+def worker_choices(request):
+    return Worker.objects.visible_to(_user(request)) if request else Worker.objects.none()
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """The incident list (by kind) and the API (worker, kind, covered)."""
+
+    worker = django_filters.ModelChoiceFilter(queryset=worker_choices, label=_("Worker"))
+    kind = django_filters.ChoiceFilter(choices=Incident.Kind.choices, label=_("Kind"))
+    covered = django_filters.BooleanFilter(label=_("covered by BPJS when it happened"))
+
+    class Meta:
+        model = Incident
+        fields = ["worker", "kind", "covered"]
+

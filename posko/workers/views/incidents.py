@@ -5,14 +5,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit
+from posko.core.views import ObjectListView
 from posko.workers import rules, services
+from posko.workers.filters import IncidentFilter
 from posko.workers.forms import IncidentForm
 from posko.workers.models import Incident, Worker
 from posko.workers.views.common import WorkerRecordFormView, incident_or_404
@@ -40,25 +41,37 @@ class IncidentAddView(WorkerRecordFormView):
         return self.incident.get_absolute_url()
 
 
-class IncidentListView(LoginRequiredMixin, TemplateView):
+class IncidentListView(ObjectListView):
+    """The election's incidents in the user's region, newest first; ``?kind=`` narrows."""
+
+    model = Incident
+    filterset_class = IncidentFilter
     template_name = "workers/incident_list.html"
+    export_name = "insiden-petugas"
+
+    def export_header(self):
+        return [_("Date"), _("Kind"), _("Worker"), _("Posting"), _("Place"), _("on duty"),
+                "BPJS", _("Claims")]
+
+    def export_rows(self, queryset):
+        for i in queryset:
+            yield [i.date, i.get_kind_display(), i.worker.full_name, i.worker.posting_label,
+                   i.place, i.on_duty, _("covered") if i.covered else _("uncovered"), i.n_claims]
+
+    def get_base_queryset(self):
+        return (Incident.objects.filter(worker__election=self.request.election)
+                .select_related("worker", "worker__tps", "worker__kelurahan", "worker__kecamatan")
+                .annotate(n_claims=Count("claims")).order_by("-date", "-pk"))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        user = self.request.user
         election = self.request.election
-        qs = (Incident.objects.visible_to(user).filter(worker__election=election)
-              .select_related("worker", "worker__tps", "worker__kelurahan", "worker__kecamatan")
-              .annotate(n_claims=Count("claims")).order_by("-date", "-pk"))
-        kind = self.request.GET.get("kind", "")
-        if kind in Incident.Kind.values:
-            qs = qs.filter(kind=kind)
-        page = Paginator(qs, 50).get_page(self.request.GET.get("page"))
-        context.update(election=election, page=page, kind=kind, kinds=Incident.Kind.choices,
-                       counts=dict(Incident.objects.visible_to(user).filter(worker__election=election)
-                                   .values("kind").annotate(n=Count("pk")).values_list("kind", "n")),
-                       uncovered=Incident.objects.visible_to(user).filter(
-                           worker__election=election, covered=False).count())
+        visible = Incident.objects.visible_to(self.request.user).filter(worker__election=election)
+        context.update(election=election, kind=self.request.GET.get("kind", ""),
+                       kinds=Incident.Kind.choices,
+                       counts=dict(visible.values("kind").annotate(n=Count("pk"))
+                                   .values_list("kind", "n")),
+                       uncovered=visible.filter(covered=False).count())
         return context
 
 
