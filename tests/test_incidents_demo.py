@@ -12,7 +12,7 @@ from posko.demo.common import bawaslu_tps
 from posko.demo.data import build_demo
 from posko.demo.incidents import PUBLIC_CODES, build_incidents
 from posko.elections.models import Election
-from posko.incidents import services
+from posko.incidents import indicators, services
 from posko.incidents.models import Comment, NeutralityCase, Pledge, Report, State
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_demo_situation_and_idempotence():
     # Reporters of public reports are generated names, never shown unmasked to observers.
     assert services.mask_name("Sri Wahyuningsih") == "S** W" + "*" * 11
     # A verified money-politics report at a TPS feeds the derived indicator.
-    values = list(services._category_source("politik_uang", "x")(election, None))
+    values = list(indicators._category_source("politik_uang", "x")(election, None))
     assert values and {v.tps_id for v in values} <= money
     before = _state()
     second = build_demo()

@@ -9,7 +9,6 @@ from posko.incidents.access import (  # noqa: F401
     can_triage,
     is_follower,
 )
-from posko.incidents.indicators import _category_source  # noqa: F401
 from posko.incidents.services.cases import (  # noqa: F401
     case_from_report,
     case_status,
