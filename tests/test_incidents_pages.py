@@ -17,7 +17,7 @@ from posko.core import schedule
 from posko.core.dashboard import cards_for
 from posko.core.models import AuditEntry, Job
 from posko.core.reports import build_report
-from posko.elections.models import Election
+from posko.elections.models import Election, Stage
 from posko.incidents import services
 from posko.incidents.models import Category, IncidentSettings, NeutralityCase, Pledge, Report, State
 from posko.incidents.services.escalation import escalation_job
@@ -159,6 +159,28 @@ def test_list_filters_and_export(world, personas, reports):
     csv = personas["kelurahan_a"].client.get(reverse("incidents:report_list"), {"export": "csv"})
     text = b"".join(csv.streaming_content).decode()
     assert a.code in text and b.code not in text
+
+
+def test_stage_filter_offers_the_stages_of_the_request_election(world, personas, users):
+    """One FilterSet for the page and the API; its stages are those of ``request.election``."""
+    campaign = Stage.objects.create(election=world.election, name="Kampanye",
+                                    start_date=datetime.date(2024, 11, 1),
+                                    end_date=datetime.date(2024, 11, 30))
+    other = Election.objects.create(name="Pilkada lama", voting_date=datetime.date(2020, 12, 9))
+    old_stage = Stage.objects.create(election=other, name="Lama", start_date=datetime.date(2020, 9, 1),
+                                     end_date=datetime.date(2020, 12, 1))
+    inside = make_report(world, users["admin"], stage=campaign)
+    outside = make_report(world, users["admin"], title="Tanpa tahapan")
+    client = personas["admin"].client
+    response = client.get(reverse("incidents:report_list"), {"stage": campaign.pk})
+    choices = list(response.context["filterset"].form.fields["stage"].queryset)
+    assert choices == [campaign] and old_stage not in choices
+    body = response.content.decode()
+    assert inside.code in body and outside.code not in body
+    api = client.get(reverse("api:incident-report-list"), {"stage": campaign.pk}).json()["results"]
+    assert [r["code"] for r in api] == [inside.code]
+    assert client.get(reverse("api:incident-report-list"),
+                      {"stage": old_stage.pk}).status_code == 400
 
 
 def test_overdue_filter(world, personas, users):
