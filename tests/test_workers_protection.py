@@ -396,3 +396,25 @@ def test_incident_list_by_kind_in_scope_with_export_and_the_api_filter(world, pe
     assert [r["worker"] for r in rows] == [a.pk]
     # Another region's worker as a filter value is answered like one that does not exist.
     assert client.get(reverse("api:worker-incident-list") + f"?worker={b.pk}").status_code == 400
+
+
+def test_coverage_of_a_worker_by_the_bpjs_manager_and_a_stale_save(world, personas, users):
+    worker = make_worker(users["admin"], world.tps_a)
+    url = reverse("workers:coverage_edit", args=[worker.pk])
+    client = personas["admin"].client
+    assert personas["kelurahan_b"].client.get(url).status_code == 404
+    assert personas["pemantau"].client.get(url).status_code == 403
+    assert f'name="version" value="{worker.version}"' in client.get(url).content.decode()
+    data = {"bpjs_status": "aktif", "bpjs_jkk": "on", "bpjs_jkm": "on", "bpjs_number": "",
+            "bpjs_start": "2024-11-01", "bpjs_end": "2024-12-31", "bpjs_funding": "apbd",
+            "version": worker.version}
+    response = client.post(url, data)  # active without the membership number
+    assert response.status_code == 400 and "membership number" in response.content.decode()
+    response = client.post(url, {**data, "bpjs_number": "24010000001"})
+    assert response.status_code == 302 and response["Location"] == worker.get_absolute_url()
+    worker.refresh_from_db()
+    assert worker.bpjs_number == "24010000001" and worker.bpjs_months == 3  # 61 days
+    response = client.post(url, {**data, "bpjs_number": "24010000002"})  # the old version
+    assert response.status_code == 409 and 'data-testid="conflict"' in response.content.decode()
+    worker.refresh_from_db()
+    assert worker.bpjs_number == "24010000001"

@@ -117,6 +117,9 @@ class ScreeningForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
 
 class CoverageForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    # The worker's version the page was loaded with (a stale save is a 409).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
     class Meta:
         model = Worker
         fields = ["bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number", "bpjs_start", "bpjs_end",
@@ -125,6 +128,7 @@ class CoverageForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
 
 
 class IncidentForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

@@ -13,7 +13,9 @@ from posko.workers.services.registry import months_between, snapshot
 
 
 @transaction.atomic
-def set_coverage(worker: Worker, *, actor, before: dict, message: str = "") -> Worker:
+def set_coverage(worker: Worker, *, actor, before: dict, message: str = "",
+                 expected_version: int | None = None) -> Worker:
+    """Save the coverage; ``expected_version`` (the one the editor loaded) refuses a stale save."""
     if worker.bpjs_start and worker.bpjs_end and worker.bpjs_end < worker.bpjs_start:
         raise_problems([("bpjs_end", _("The coverage cannot end before it starts."))])
     if worker.bpjs_status == Worker.Bpjs.AKTIF and not worker.bpjs_number:
@@ -21,7 +23,7 @@ def set_coverage(worker: Worker, *, actor, before: dict, message: str = "") -> W
     if worker.bpjs_status == Worker.Bpjs.AKTIF and not (worker.bpjs_jkk or worker.bpjs_jkm):
         raise_problems([("bpjs_jkk", _("Choose at least one programme (JKK, JKM)."))])
     worker.bpjs_months = months_between(worker.bpjs_start, worker.bpjs_end)
-    bump_version(worker, before.get("version"))
+    bump_version(worker, before.get("version") if expected_version is None else expected_version)
     worker.save()
     after = snapshot(worker)
     audit.record("update", worker, actor=actor, before=before, after=after,

@@ -3,40 +3,56 @@ BPJS returns (the enrolment list leaves through ``views/privacy.py``: it holds f
 
 from __future__ import annotations
 
-from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from posko.core.views import ElectionRequiredMixin, ImportTemplateView, ObjectImportView
+from posko.core.views import (
+    ElectionRequiredMixin,
+    ImportTemplateView,
+    ObjectEditView,
+    ObjectImportView,
+)
 from posko.elections.drilldown import DrillDownView
 from posko.elections.models import Tps
 from posko.workers import rules, services, stats
 from posko.workers.forms import CoverageForm
 from posko.workers.imports import BPJS_COLUMNS, BpjsReturnImporter
 from posko.workers.models import Worker, WorkerSettings
-from posko.workers.views.common import WorkerRecordFormView
 
 UNCOVERED_LIMIT = 200
 UNCOVERED_LIST_MAX = 5000
 
 
-class CoverageEditView(WorkerRecordFormView):
+class CoverageEditView(ObjectEditView):
+    """A worker's BPJS coverage (the BPJS managers who may edit the worker); the version the
+    page was loaded with guards against a stale save (the core 409 page)."""
+
+    model = Worker
     form_class = CoverageForm
+    template_name = "workers/form.html"
 
-    @property
-    def title(self):
-        return _("BPJS Ketenagakerjaan")
+    def get_base_queryset(self):
+        return Worker.objects.select_related("tps", "kelurahan", "kecamatan", "election")
 
-    def allowed(self, user, worker):
-        return rules.can_manage_bpjs(user) and Worker.objects.editable_by(user).filter(pk=worker.pk).exists()
+    def get_editable_object(self):
+        worker = super().get_editable_object()  # 404 outside the scope, 403 not editable
+        if not rules.can_manage_bpjs(self.request.user):
+            raise PermissionDenied
+        return worker
 
-    def make_form(self, worker, data=None):
-        self.before = services.snapshot(worker)
-        return CoverageForm(data=data, instance=worker)
+    def update(self, obj, *, actor, before):
+        return services.set_coverage(obj, actor=actor,
+                                     before=services.snapshot(Worker.objects.get(pk=obj.pk)),
+                                     expected_version=self.expected_version())
 
-    def save(self, worker, form):
-        services.set_coverage(form.instance, actor=self.request.user, before=self.before)
-        messages.success(self.request, _("Coverage saved."))
+    def success_message(self, obj) -> str:
+        return _("Coverage saved.")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = f"{_('BPJS Ketenagakerjaan')}: {context['object'].full_name}"
+        return context
 
 
 class CoverageView(DrillDownView):
