@@ -12,6 +12,7 @@ from posko.workers.views.bpjs import (
 )
 from posko.workers.views.claims import ClaimEditView
 from posko.workers.views.common import (
+    WorkerRecordAddView,
     WorkerRecordFormView,
     editable_worker,
     incident_or_404,
@@ -36,7 +37,7 @@ from posko.workers.views.staffing import StaffingView
 
 __all__ = [
     "UNCOVERED_LIMIT", "UNCOVERED_LIST_MAX", "worker_or_404", "editable_worker",
-    "incident_or_404", "WorkerRecordFormView", "WorkerListView", "WorkerDetailView", "RevealView",
+    "incident_or_404", "WorkerRecordAddView", "WorkerRecordFormView", "WorkerListView", "WorkerDetailView", "RevealView",
     "WorkerEditView", "WorkerReplaceView", "WorkerHistoryView", "WorkerImportView",
     "WorkerTemplateView", "StaffingView", "ScreeningAddView", "ScreeningFollowupView",
     "CoverageEditView", "CoverageView", "BpjsTemplateView", "BpjsImportView", "IncidentAddView",

@@ -1,4 +1,6 @@
-"""What the worker pages share: a worker or incident in scope, the form about one worker."""
+"""What the worker pages share: a worker or incident in scope, the pages adding a record about
+one worker (a screening, an incident: ``WorkerRecordAddView``) and the form about one worker
+that is not one model's row (hours on duty: ``WorkerRecordFormView``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from django.http import HttpResponseRedirect
 from django.views.generic import TemplateView
 
 from posko.core.scope import get_visible_or_404
+from posko.core.views import ObjectEditView
 from posko.workers.models import Incident, Worker
 
 
@@ -70,3 +73,44 @@ class WorkerRecordFormView(LoginRequiredMixin, TemplateView):
 
     def success_url(self, worker):
         return worker.get_absolute_url()
+
+
+class WorkerRecordAddView(ObjectEditView):
+    """A new row about one visible worker (``/<worker pk>/…/``) through the core edit view;
+    ``allowed(user, worker)`` decides (403 otherwise), ``new_record(worker)`` builds the row."""
+
+    template_name = "workers/form.html"
+    title = ""
+    worker = None
+
+    def allowed(self, user, worker) -> bool:
+        raise NotImplementedError
+
+    def new_record(self, worker):
+        raise NotImplementedError
+
+    def initial_values(self, worker) -> dict:
+        return {}
+
+    def get_editable_object(self):
+        # The pk in the URL is the worker's: the row itself is always new.
+        self.worker = worker_or_404(self.request.user, self.kwargs["pk"])
+        if not self.allowed(self.request.user, self.worker):
+            raise PermissionDenied
+        return self.new_record(self.worker)
+
+    def get_form(self, obj, data=None):
+        form = super().get_form(obj, data)
+        if data is None:
+            form.initial.update(self.initial_values(self.worker))
+        return form
+
+    def success_url(self, obj) -> str:
+        return self.worker.get_absolute_url()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(object=self.worker, worker=self.worker,
+                       title=f"{self.title}: {self.worker.full_name}")
+        return context
+

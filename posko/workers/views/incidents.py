@@ -16,10 +16,13 @@ from posko.workers import rules, services
 from posko.workers.filters import IncidentFilter
 from posko.workers.forms import IncidentForm
 from posko.workers.models import Incident, Worker
-from posko.workers.views.common import WorkerRecordFormView, incident_or_404
+from posko.workers.views.common import WorkerRecordAddView, incident_or_404
 
 
-class IncidentAddView(WorkerRecordFormView):
+class IncidentAddView(WorkerRecordAddView):
+    """An incident on duty, by the worker's registry editors or Dinas Kesehatan."""
+
+    model = Incident
     form_class = IncidentForm
 
     @property
@@ -30,15 +33,17 @@ class IncidentAddView(WorkerRecordFormView):
         return rules.can_record_incident(user) and (
             rules.can_screen(user) or Worker.objects.editable_by(user).filter(pk=worker.pk).exists())
 
-    def make_form(self, worker, data=None):
-        self.incident = Incident(worker=worker)
-        return IncidentForm(data=data, instance=self.incident)
+    def new_record(self, worker):
+        return Incident(worker=worker)
 
-    def save(self, worker, form):
-        services.record_incident(form.instance, actor=self.request.user)
+    def create(self, obj, *, actor):
+        return services.record_incident(obj, actor=actor)
 
-    def success_url(self, worker):
-        return self.incident.get_absolute_url()
+    def success_url(self, obj) -> str:
+        return obj.get_absolute_url()
+
+    def success_message(self, obj) -> str:
+        return _("Incident saved.")
 
 
 class IncidentListView(ObjectListView):

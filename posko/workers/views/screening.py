@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.urls import reverse
@@ -14,10 +13,13 @@ from posko.elections.models import Tps
 from posko.workers import rules, services, stats
 from posko.workers.forms import ScreeningForm
 from posko.workers.models import Screening, Worker
-from posko.workers.views.common import WorkerRecordFormView
+from posko.workers.views.common import WorkerRecordAddView
 
 
-class ScreeningAddView(WorkerRecordFormView):
+class ScreeningAddView(WorkerRecordAddView):
+    """A health screening (Dinas Kesehatan operators and admins)."""
+
+    model = Screening
     form_class = ScreeningForm
 
     @property
@@ -27,13 +29,17 @@ class ScreeningAddView(WorkerRecordFormView):
     def allowed(self, user, worker):
         return rules.can_screen(user)
 
-    def make_form(self, worker, data=None):
-        return ScreeningForm(data=data, instance=Screening(worker=worker),
-                             initial={"date": timezone.localdate()})
+    def new_record(self, worker):
+        return Screening(worker=worker)
 
-    def save(self, worker, form):
-        services.record_screening(form.instance, actor=self.request.user)
-        messages.success(self.request, _("Screening recorded."))
+    def initial_values(self, worker) -> dict:
+        return {"date": timezone.localdate()}
+
+    def create(self, obj, *, actor):
+        return services.record_screening(obj, actor=actor)
+
+    def success_message(self, obj) -> str:
+        return _("Screening recorded.")
 
 
 class ScreeningFollowupView(DrillDownView):
