@@ -28,6 +28,8 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     """Birth date and sex may stay empty: they are taken from the NIK."""
 
     tps = TpsChoiceField(queryset=Tps.objects.none(), required=False, label=_("TPS"))
+    # The version the page was loaded with (a stale save is the core 409 page).
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Worker
@@ -38,6 +40,7 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, user, election, reveal=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
         self.fields["tps"].queryset = (Tps.objects.editable_by(user).filter(election=election)
                                        .select_related("kelurahan").order_by("kelurahan__name", "number"))
         # A form without the posting (ReplaceForm: the newcomer takes the old post) has
@@ -93,7 +96,7 @@ class ReplaceForm(WorkerForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in ("tps", "kelurahan", "kecamatan"):
+        for name in ("tps", "kelurahan", "kecamatan", "version"):  # the newcomer is a new row
             self.fields.pop(name, None)
 
     def clean(self):

@@ -151,15 +151,14 @@ class WorkerEditView(ObjectEditView):
         services.create_worker(obj, actor=actor)
 
     def update(self, obj, *, actor, before):
+        expected = self.expected_version()
         services.update_worker(obj, actor=actor, before=services.snapshot(
-            Worker.objects.get(pk=obj.pk)), expected_version=int(
-            self.request.POST.get("version") or obj.version))
+            Worker.objects.get(pk=obj.pk)), expected_version=obj.version if expected is None else expected)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = context.get("object")
         context["title"] = (_("Edit %(object)s") % {"object": obj}) if obj and obj.pk else _("New worker")
-        context["version"] = obj.version if obj and obj.pk else ""
         return context
 
 
