@@ -7,6 +7,7 @@ from django.http import Http404
 from posko.outreach.models import (
     Activity,
 )
+from posko.regions.models import Kecamatan
 
 
 def get_visible(queryset, user, **lookup):
@@ -26,3 +27,11 @@ def bar(value, top) -> float:
     if not value or not top:
         return 0.0
     return round(min(100.0, float(value) * 100 / float(top)), 1)
+
+
+def kecamatan_in_scope(request) -> str | None:
+    """The ``?kecamatan=`` code of a roll-up page, if the user may see it (otherwise 404)."""
+    code = request.GET.get("kecamatan") or None
+    if code and not Kecamatan.objects.visible_to(request.user).filter(code=code).exists():
+        raise Http404
+    return code

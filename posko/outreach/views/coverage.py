@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -21,7 +21,7 @@ from posko.outreach.models import (
     OutreachSettings,
     TargetGroup,
 )
-from posko.outreach.views.common import activities_in_scope, bar, get_visible
+from posko.outreach.views.common import activities_in_scope, bar, get_visible, kecamatan_in_scope
 from posko.regions.models import Kecamatan, Kelurahan
 
 
@@ -32,10 +32,7 @@ class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         election = self.election
-        kecamatan = request.GET.get("kecamatan") or None
-        if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
-                code=kecamatan).exists():
-            raise Http404
+        kecamatan = kecamatan_in_scope(request)
         rows = coverage.kelurahan_coverage(election, request.user, kecamatan_code=kecamatan)
         per_kec = coverage.rollup(rows, "kecamatan")
         total = coverage.rollup(rows, "total")

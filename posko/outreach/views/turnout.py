@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -30,7 +29,7 @@ from posko.outreach.imports import (
 from posko.outreach.models import (
     TpsTurnout,
 )
-from posko.outreach.views.common import bar, get_visible
+from posko.outreach.views.common import bar, get_visible, kecamatan_in_scope
 from posko.regions.models import Kecamatan, Kelurahan
 
 # --- turnout ------------------------------------------------------------------------------
@@ -40,10 +39,7 @@ class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         election = self.election
-        kecamatan = request.GET.get("kecamatan") or None
-        if kecamatan and not Kecamatan.objects.visible_to(request.user).filter(
-                code=kecamatan).exists():
-            raise Http404
+        kecamatan = kecamatan_in_scope(request)
         rows = participation.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
         if request.GET.get("export") in ("xlsx", "csv"):
             return self.export(rows, request.GET["export"])
