@@ -3,7 +3,12 @@
 ``POSKO_EXPORT_BACKGROUND_ROWS`` rows or more to ``core.export`` with the view's dotted path,
 its URL arguments, the query string, the requester's id and the election's id; the worker
 rebuilds the same view for the same user (same scope, same filter), writes the CSV/XLSX with
-progress, and keeps it for the requester to download until it expires."""
+progress, and keeps it for the requester to download until it expires.
+
+What a view needs beyond its URL and query string (a purpose and reason checked from a POSTed
+form) it puts in ``export_options`` before ``export_response``; the job gives the rebuilt view
+the same options. A view whose export is audited differently (personal data) overrides
+``audit_export``; the job calls it too."""
 
 from __future__ import annotations
 
@@ -15,7 +20,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.http import HttpResponseRedirect
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseRedirect
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils.module_loading import import_string
@@ -61,9 +67,22 @@ class TableExportMixin:
     smaller one is answered at once. Both are audited with the row count and the filter."""
 
     exportable_in_background = True
+    # What the export needs beyond the URL and the query string (JSON values), carried to the
+    # background job; a view sets it before calling export_response.
+    export_options: dict = {}
 
     def export_table(self, kind: str) -> Table:
         raise NotImplementedError
+
+    def export_filter(self) -> str:
+        """The request's query string without ``export``: the filter an audit row names."""
+        query = self.request.GET.copy()
+        query.pop("export", None)
+        return query.urlencode()
+
+    def audit_export(self, table: Table, kind: str, job_id: int | None = None) -> None:
+        """The audit row of the export (in the request, or by the job with its id)."""
+        _audit(self.request.user, table, kind, job_id)
 
     def export_response(self, kind: str):
         table = self.export_table(kind)
@@ -72,7 +91,7 @@ class TableExportMixin:
             messages.info(self.request, _("The export is large: it is prepared in the background. "
                                           "Download it from this page when it is ready."))
             return HttpResponseRedirect(reverse("job_detail", args=[job.pk]))
-        _audit(self.request.user, table, kind)
+        self.audit_export(table, kind)
         if kind == "csv":
             return csv_response(f"{table.name}.csv", table.header, table.rows)
         return xlsx_response(f"{table.name}.xlsx", table.sheet or table.name, table.header, table.rows)
@@ -95,11 +114,12 @@ def enqueue_export(view, kind: str, count: int, name: str):
         "name": name, "count": count}, user=view.request.user, params={
         "view": f"{cls.__module__}.{cls.__qualname__}", "kwargs": view.kwargs,
         "path": view.request.path, "query": query.urlencode(), "kind": kind,
-        "user": view.request.user.pk, "election": election.pk if election else None})
+        "user": view.request.user.pk, "election": election.pk if election else None,
+        "options": dict(view.export_options)})
 
 
 def run_export(ctx: jobs.JobContext, *, view: str, kwargs: dict, path: str, query: str, kind: str,
-               user, election) -> str:
+               user, election, options: dict | None = None) -> str:
     cls = import_string(view)
     if not getattr(cls, "exportable_in_background", False) or kind not in CONTENT_TYPES:
         raise jobs.JobError(_("This export is not available on this server."))
@@ -112,7 +132,12 @@ def run_export(ctx: jobs.JobContext, *, view: str, kwargs: dict, path: str, quer
     request.election = request_election.by_pk(election) if election else None
     instance = cls()
     instance.setup(request, **kwargs)
-    table = instance.export_table(kind)
+    instance.export_options = dict(options or {})
+    try:
+        table = instance.export_table(kind)
+    except (PermissionDenied, Http404):  # the account lost the right or the place since
+        raise jobs.JobError(_("This export is no longer allowed for the account that asked "
+                              "for it.")) from None
 
     def counted(rows):
         for number, row in enumerate(rows, start=1):
@@ -125,5 +150,5 @@ def run_export(ctx: jobs.JobContext, *, view: str, kwargs: dict, path: str, quer
                else xlsx_bytes(table.sheet or table.name, table.header, rows))
     ctx.progress(_("writing rows"), done=table.count, total=table.count, force=True)
     ctx.save_file(f"{table.name}.{kind}", content, CONTENT_TYPES[kind])
-    _audit(account, table, kind, ctx.job.pk)
+    instance.audit_export(table, kind, ctx.job.pk)
     return _("%(count)s rows exported.") % {"count": table.count}

@@ -65,7 +65,8 @@ class JobDetailView(LoginRequiredMixin, TemplateView):
 
 
 class JobDownloadView(LoginRequiredMixin, View):
-    """The result file, for the user who asked for it only (others: 404), until it expires."""
+    """The result file, for the user who asked for it only (others: 404), until it expires;
+    never kept by a browser or proxy cache."""
 
     def get(self, request, pk):
         job = job_or_404(request.user, pk)
@@ -80,6 +81,7 @@ class JobDownloadView(LoginRequiredMixin, View):
         response = FileResponse(path.open("rb"), as_attachment=True, filename=job.file_name,
                                 content_type=job.content_type or "application/octet-stream")
         response["X-Content-Type-Options"] = "nosniff"
+        response["Cache-Control"] = "no-store"  # one person's file (personal data in some)
         return response
 
 
