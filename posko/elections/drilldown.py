@@ -2,9 +2,9 @@
 
 Roll-up pages of every module (logistics readiness and requirements, workers' staffing,
 coverage and screening…) show the children of the place the user is at, with crumbs
-back up and CSV/XLSX exports of the same rows. ``?kecamatan=`` / ``?kelurahan=`` pick
-the place; without them a camat starts at their kecamatan and a lurah at their
-kelurahan. A place outside the user's scope is a 404.
+back up and CSV/XLSX exports of the same rows (large ones as background jobs).
+``?kecamatan=`` / ``?kelurahan=`` pick the place; without them a camat starts at their
+kecamatan and a lurah at their kelurahan. A place outside the user's scope is a 404.
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import audit
-from posko.core.exports import csv_response, xlsx_response
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
 
 
@@ -101,10 +100,11 @@ def resolve_level(request) -> Level:
     return Level("pemda", kecamatan_list=list(Kecamatan.objects.visible_to(user).order_by("name")))
 
 
-class DrillDownView(LoginRequiredMixin, TemplateView):
+class DrillDownView(LoginRequiredMixin, TableExportMixin, TemplateView):
     """A roll-up page: subclasses set ``url_name`` and ``export_name`` and implement
     :meth:`fill`, which adds the roll-up (and ``export_header`` and ``export_rows``) to the
-    context; ``?export=csv|xlsx`` then downloads those rows (audited)."""
+    context; ``?export=csv|xlsx`` then downloads those rows (audited; from
+    ``POSKO_EXPORT_BACKGROUND_ROWS`` rows on, prepared by a background job)."""
 
     url_name = ""
     export_name = ""
@@ -140,18 +140,20 @@ class DrillDownView(LoginRequiredMixin, TemplateView):
                 "query": query, "export_query": f"{query}&" if query else "",
                 "child_label": level.child_label}
 
-    def export(self, kind: str, header: list, rows: list[list], level: Level):
-        place = level.kelurahan or level.kecamatan
-        name = f"{self.export_name}-{place.code if place else 'pemda'}"
-        audit.record("export", actor=self.request.user, object_repr=self.export_name,
-                     message=f"{kind}: {len(rows)} rows, {level.query() or 'pemda'}")
-        if kind == "csv":
-            return csv_response(f"{name}.csv", header, rows)
-        return xlsx_response(f"{name}.xlsx", self.export_name, header, rows)
+    def export_table(self, kind: str) -> Table:
+        """The roll-up's rows (``export_header``/``export_rows`` of :meth:`fill`) at the level
+        in the URL; the file is named after the place, e.g. ``kesiapan-logistik-35.73.02``."""
+        context = self.get_context_data(**self.kwargs)
+        if context["election"] is None:
+            raise Http404
+        place = self.level.kelurahan or self.level.kecamatan
+        rows = context["export_rows"]
+        return Table(f"{self.export_name}-{place.code if place else 'pemda'}",
+                     context["export_header"], rows, len(rows), sheet=self.export_name,
+                     filter=self.export_filter() or self.level.query() or "pemda")
 
     def get(self, request, *args, **kwargs):
-        context = self.get_context_data(**kwargs)
         kind = request.GET.get("export")
-        if kind in ("csv", "xlsx") and context.get("election"):
-            return self.export(kind, context["export_header"], context["export_rows"], self.level)
-        return self.render_to_response(context)
+        if kind in ("csv", "xlsx") and request.election is not None:
+            return self.export_response(kind)  # a large one as a background job
+        return self.render_to_response(self.get_context_data(**kwargs))
