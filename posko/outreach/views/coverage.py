@@ -10,7 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import audit, exports, tasks
+from posko.core import tasks
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.views import ElectionRequiredMixin
 from posko.outreach import coverage, participation, services
 from posko.outreach.forms import (
@@ -25,19 +26,20 @@ from posko.outreach.views.common import activities_in_scope, bar, get_visible, k
 from posko.regions.models import Kecamatan, Kelurahan
 
 
-class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
-    """Per kelurahan (least covered first), kecamatan and Pemda roll-ups, media apart."""
+class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, TemplateView):
+    """Per kelurahan (least covered first), kecamatan and Pemda roll-ups, media apart; the
+    per-kelurahan rows as CSV/XLSX (a background job from POSKO_EXPORT_BACKGROUND_ROWS rows)."""
 
     template_name = "outreach/coverage.html"
 
     def get(self, request, *args, **kwargs):
+        if request.GET.get("export") in ("xlsx", "csv"):
+            return self.export_response(request.GET["export"])  # large: a background job
         election = self.election
         kecamatan = kecamatan_in_scope(request)
         rows = coverage.kelurahan_coverage(election, request.user, kecamatan_code=kecamatan)
         per_kec = coverage.rollup(rows, "kecamatan")
         total = coverage.rollup(rows, "total")
-        if request.GET.get("export") in ("xlsx", "csv"):
-            return self.export(rows, request.GET["export"])
         settings = OutreachSettings.for_election(election)
         top = max([r.reach_per_1000 or 0 for r in rows] + [settings.low_reach_per_1000, 1])
         for row in rows:
@@ -51,7 +53,11 @@ class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
                 request.user).order_by("name"), kecamatan=kecamatan,
             groups=TargetGroup.objects.filter(is_active=True)))
 
-    def export(self, rows, kind):
+    def export_table(self, kind: str) -> Table:
+        """cakupan-sosialisasi.csv/xlsx: the per-kelurahan rows of the page (same scope and
+        ``?kecamatan=``)."""
+        rows = coverage.kelurahan_coverage(self.election, self.request.user,
+                                           kecamatan_code=kecamatan_in_scope(self.request))
         header = [_("Kecamatan"), _("Kelurahan"), _("Code"), "DPT", _("Activities held"),
                   _("People reached"), _("Reach per 1,000 voters"), _("Days since last activity"),
                   _("Planned"), _("Groups reached"), _("Groups never reached")]
@@ -59,11 +65,8 @@ class CoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
                  r.reach_per_1000, r.days_since, r.planned,
                  ", ".join(g.name for g in r.groups_reached),
                  ", ".join(g.name for g in r.groups_missing)] for r in rows]
-        audit.record("export", actor=self.request.user, object_repr="cakupan sosialisasi",
-                     message=f"{kind}: {len(data)} rows")
-        if kind == "csv":
-            return exports.csv_response("cakupan-sosialisasi.csv", header, data)
-        return exports.xlsx_response("cakupan-sosialisasi.xlsx", "Cakupan", header, data)
+        return Table("cakupan-sosialisasi", header, data, len(data), filter=self.export_filter(),
+                     sheet="Cakupan")
 
 
 class KelurahanCoverageView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import audit, exports
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.views import (
     ElectionRequiredMixin,
     ImportTemplateView,
@@ -34,15 +34,18 @@ from posko.regions.models import Kecamatan, Kelurahan
 
 # --- turnout ------------------------------------------------------------------------------
 
-class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
+class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, TemplateView):
+    """Turnout per kelurahan with kecamatan and Pemda roll-ups; the per-kelurahan rows as
+    CSV/XLSX (a background job from POSKO_EXPORT_BACKGROUND_ROWS rows)."""
+
     template_name = "outreach/turnout.html"
 
     def get(self, request, *args, **kwargs):
+        if request.GET.get("export") in ("xlsx", "csv"):
+            return self.export_response(request.GET["export"])  # large: a background job
         election = self.election
         kecamatan = kecamatan_in_scope(request)
         rows = participation.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
-        if request.GET.get("export") in ("xlsx", "csv"):
-            return self.export(rows, request.GET["export"])
         per_kec = participation.turnout_rollup(rows, election, "kecamatan")
         total = participation.turnout_rollup(rows, election, "total")
         for row in rows:
@@ -55,7 +58,11 @@ class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
             kecamatan_choices=Kecamatan.objects.visible_to(request.user).order_by("name"),
             can_import=request.user.can_edit_registry))
 
-    def export(self, rows, kind):
+    def export_table(self, kind: str) -> Table:
+        """partisipasi.csv/xlsx: the per-kelurahan rows of the page (same scope and
+        ``?kecamatan=``)."""
+        rows = participation.turnout_by_kelurahan(self.election, self.request.user,
+                                                  kecamatan_code=kecamatan_in_scope(self.request))
         header = [_("Kecamatan"), _("Kelurahan"), _("Code"), _("TPS"), _("TPS reported"), "DPT",
                   _("Registered (DPT+DPTb+DPK)"), _("Voters from the DPT"),
                   _("Voters from the DPTb"), _("Voters from the DPK"), _("Turnout (%)"),
@@ -63,11 +70,8 @@ class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
         data = [[r.kecamatan_name, r.name, r.code, r.tps, r.tps_reported, r.dpt, r.registered,
                  r.voted_dpt, r.voted_dptb, r.voted_dpk, r.turnout, r.target, r.history,
                  r.reach_per_1000] for r in rows]
-        audit.record("export", actor=self.request.user, object_repr="partisipasi",
-                     message=f"{kind}: {len(data)} rows")
-        if kind == "csv":
-            return exports.csv_response("partisipasi.csv", header, data)
-        return exports.xlsx_response("partisipasi.xlsx", "Partisipasi", header, data)
+        return Table("partisipasi", header, data, len(data), filter=self.export_filter(),
+                     sheet="Partisipasi")
 
 
 class TurnoutKelurahanView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
