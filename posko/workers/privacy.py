@@ -109,12 +109,15 @@ def check_export(actor, *, personal: bool, health: bool, purpose: str, purpose_o
 
 
 def record_export(actor, *, name: str, kind: str, rows: int, purpose: str, reason: str,
-                  data: list[str], place: str = "") -> None:
-    """The audit row of an export with personal data: what, how many rows, why."""
+                  data: list[str], place: str = "", job: int | None = None) -> None:
+    """The audit row of an export with personal data: what, how many rows, why (and the
+    background job that wrote the file, if one did)."""
+    after = {"rows": rows, "purpose": purpose, "reason": reason, "data": data,
+             "format": kind, "filter": place or "-"}
+    if job:
+        after["job"] = job
     audit.record(
-        "export", actor=actor, object_repr=name,
-        after={"rows": rows, "purpose": purpose, "reason": reason, "data": data,
-               "format": kind, "filter": place or "-"},
+        "export", actor=actor, object_repr=name, after=after,
         message=_("%(kind)s with personal data (%(data)s): %(rows)s rows. Purpose: %(purpose)s. "
                   "Reason: %(reason)s. Filter: %(filter)s") % {
             "kind": kind, "data": ", ".join(data), "rows": rows, "purpose": purpose,

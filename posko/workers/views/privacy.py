@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.views.generic import TemplateView
 
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.exports import csv_response, xlsx_response
 from posko.core.views import ElectionRequiredMixin
 from posko.regions.models import Kecamatan, Kelurahan
@@ -108,10 +109,12 @@ class ExportView(LoginRequiredMixin, TemplateView):
         return _no_store(xlsx_response(f"{name}.xlsx", "petugas", header, rows))
 
 
-class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
+class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, TemplateView):
     """The XLSX enrolment list for BPJS (full NIK: personal data) of the active workers in
     the user's region not yet covered; ?kecamatan= / ?kelurahan= narrow it. GET the form,
-    POST it with the reason to get the file; the purpose is BPJS enrolment."""
+    POST it with the reason to get the file; the purpose is BPJS enrolment. A list of
+    POSKO_EXPORT_BACKGROUND_ROWS rows or more is written by a background job (the purpose and
+    reason go with it, and its audit row names them) for the requester to download."""
 
     template_name = "workers/bpjs_export.html"
 
@@ -156,17 +159,29 @@ class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TemplateView):
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                return self.export(purpose, reason)
+                self.export_options = {"purpose": purpose, "reason": reason}
+                return _no_store(self.export_response("xlsx"))  # large: a background job
         return self.render_to_response(self.context(form), status=400)
 
-    def export(self, purpose, reason):
+    def export_table(self, kind: str) -> Table:
+        """The list, for a BPJS manager with the checked purpose and reason (in the request,
+        or the job that rebuilds this view for the same user and query)."""
+        if not (rules.can_manage_bpjs(self.request.user) and self.export_options.get("reason")):
+            raise PermissionDenied
         queryset, place = self.queryset()
-        rows = [[w.nik, w.full_name, w.birth_date, w.sex, w.get_role_display(), w.posting_label,
-                 w.term_start, w.term_end, "", "JKK, JKM", "", ""] for w in queryset]
-        privacy.record_export(self.request.user, name="daftar BPJS", kind="xlsx", rows=len(rows),
-                              purpose=purpose, reason=reason, data=["NIK"], place=place)
+        self.place = place
+        rows = ([w.nik, w.full_name, w.birth_date, w.sex, w.get_role_display(), w.posting_label,
+                 w.term_start, w.term_end, "", "JKK, JKM", "", ""]
+                for w in queryset.iterator(chunk_size=2000))
         header = ["nik", "nama", "tanggal_lahir", "jenis_kelamin", "jabatan", "penempatan",
                   "mulai_tugas", "akhir_tugas", "nomor_kepesertaan", "program",
                   "mulai_kepesertaan", "akhir_kepesertaan"]
-        return _no_store(xlsx_response(f"daftar-bpjs-{place or 'semua'}.xlsx", "BPJS", header,
-                                       rows))
+        return Table(f"daftar-bpjs-{place or 'semua'}", header, rows, queryset.count(),
+                     filter=place, sheet="BPJS")
+
+    def audit_export(self, table: Table, kind: str, job_id: int | None = None) -> None:
+        """Personal data: the audit row names the purpose and the reason (privacy.py)."""
+        privacy.record_export(self.request.user, name="daftar BPJS", kind=kind, rows=table.count,
+                              purpose=self.export_options["purpose"],
+                              reason=self.export_options["reason"], data=["NIK"],
+                              place=self.place, job=job_id)
