@@ -17,6 +17,7 @@ import pytest
 from django.test import Client
 
 from posko.accounts.models import Agency, Role, User
+from posko.core import constants
 from posko.elections.models import Election, Tps
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi
 
@@ -24,10 +25,12 @@ PASSWORD = "rahasia-posko-123"
 
 
 @pytest.fixture(autouse=True)
-def _reset_pemda_cache():
-    Pemda.clear_cache()
+def _reset_process_constants():
+    """Each test starts with an empty per-process cache (the last test's rows were rolled
+    back, which no signal announces)."""
+    constants.forget()
     yield
-    Pemda.clear_cache()
+    constants.forget()
 
 
 @dataclass

@@ -24,6 +24,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import ProtectedError, RestrictedError
+from django.utils.encoding import smart_str
 from django.utils.http import is_same_domain
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.settings import spectacular_settings
@@ -168,6 +169,25 @@ class VisiblePrimaryKeyRelatedField(VisibleRelatedMixin, serializers.PrimaryKeyR
 
 class VisibleSlugRelatedField(VisibleRelatedMixin, serializers.SlugRelatedField):
     pass
+
+
+class ConstantSlugRelatedField(serializers.SlugRelatedField):
+    """A slug field over a Pemda-wide catalogue that the process caches
+    (``core.constants``): ``lookup()`` gives ``{slug: row}`` of the valid rows, so the write
+    path asks the database nothing. The queryset is still given for the schema and the
+    browsable API; an unknown slug is answered exactly like SlugRelatedField does."""
+
+    def __init__(self, *, lookup, **kwargs):
+        self.lookup = lookup
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str | int) or isinstance(data, bool):
+            self.fail("invalid")
+        row = self.lookup().get(str(data))
+        if row is None:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return row
 
 
 _VISIBLE_VARIANTS: dict[type, type] = {

@@ -152,3 +152,17 @@ class WorkerBeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+
+class CacheGeneration(models.Model):
+    """One row: bumped whenever a row that processes cache (``core.constants``) changes, so
+    every process drops its cached copies within seconds."""
+
+    value = models.BigIntegerField(_("generation"), default=0)
+
+    class Meta:
+        verbose_name = _("cache generation")
+        verbose_name_plural = _("cache generations")
+
+    def __str__(self):
+        return str(self.value)

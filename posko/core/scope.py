@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.db import models
 from django.http import Http404
 
+from posko.core.constants import WatchedQuerySet
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -92,9 +94,10 @@ class ScopedQuerySet(models.QuerySet):
 ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
 
 
-class PemdaWideQuerySet(models.QuerySet):
+class PemdaWideQuerySet(WatchedQuerySet):
     """Rows that belong to the whole Pemda (elections, meetings, catalogues): every
-    signed-in user sees them; Desk Pilkada admins change them."""
+    signed-in user sees them; Desk Pilkada admins change them. Those a process caches
+    (``core.constants.watch``) invalidate the cache on bulk writes too."""
 
     def visible_to(self, user):
         if user is None or not user.is_authenticated or not user.is_active:

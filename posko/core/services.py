@@ -3,8 +3,10 @@ Domain services call these; views, the API and imports call domain services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -69,15 +71,35 @@ def last_change(obj) -> str:
     return _("%(who)s at %(when)s") % {"who": who, "when": when}
 
 
-def bump_version(obj, expected_version: int | None) -> None:
+def retry_on_collision(write: Callable, collided: Callable[[], bool], attempts: int = 3):
+    """Run ``write()`` in one transaction. A row with a random unique key (a tracking code)
+    is inserted without asking first whether the key is taken, which would cost a query on
+    every insert: the database's unique constraint refuses the rare collision, the
+    transaction rolls back and, when ``collided()`` confirms it was the key, ``write()`` runs
+    again (drawing a new key). Any other integrity error is raised as it is."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                return write()
+        except IntegrityError:
+            if attempt == attempts - 1 or not collided():
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def bump_version(obj, expected_version: int | None, *, locked: bool = False) -> None:
     """Optimistic lock for models with a ``version`` field: claim the next version, or
     raise ConflictError when the row moved on since ``expected_version`` was read."""
     if expected_version is None:
         expected_version = obj.version
-    updated = type(obj)._default_manager.filter(pk=obj.pk, version=expected_version).update(
-        version=F("version") + 1)
+    if locked:  # the caller read ``obj`` with select_for_update(): its version is current
+        updated = obj.version == expected_version
+    else:
+        updated = type(obj)._default_manager.filter(pk=obj.pk, version=expected_version).update(
+            version=F("version") + 1)
     if not updated:
-        current = type(obj)._default_manager.filter(pk=obj.pk).values_list("version", flat=True).first()
+        current = obj.version if locked else type(obj)._default_manager.filter(
+            pk=obj.pk).values_list("version", flat=True).first()
         change = last_change(obj)
         if change:
             message = _(

@@ -1,8 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import constants, shell
 from posko.core import election as request_election
-from posko.core import shell
 
 
 class ElectionsConfig(AppConfig):
@@ -11,15 +11,10 @@ class ElectionsConfig(AppConfig):
     verbose_name = _("Elections")
 
     def ready(self):
-        from posko.elections.models import Election
+        from posko.elections.models import Election, Stage
 
-        def by_pk(pk):
-            try:
-                return Election.objects.filter(pk=int(pk)).first()
-            except (TypeError, ValueError, OverflowError):
-                return None
-
-        request_election.register_provider(Election.active, by_pk)
+        constants.watch(Election, Stage)
+        request_election.register_provider(Election.active, Election.cached)
         shell.register_header("elections.switch", "elections/_election_switch.html", order=5)
         shell.register_nav("regions", _("Regions"), "regions:kecamatan_list", order=20, more=True)
         shell.register_nav("tps", _("TPS"), "elections:tps_list", order=30, more=True)

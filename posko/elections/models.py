@@ -9,6 +9,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import constants
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedManager
 
 
@@ -43,7 +44,25 @@ class Election(models.Model):
 
     @classmethod
     def active(cls) -> Election | None:
-        return cls.objects.filter(is_active=True).first()
+        """The active election (a per-process constant, see ``core.constants``)."""
+        return constants.get(("elections.active",),
+                             lambda: cls.objects.filter(is_active=True).first())
+
+    @classmethod
+    def cached(cls, pk) -> Election | None:
+        """One election by pk (None if absent or not a pk), a per-process constant."""
+        try:
+            pk = int(pk)
+        except (TypeError, ValueError, OverflowError):
+            return None
+        if not -2**63 <= pk < 2**63:
+            return None
+        return constants.get(("elections.election", pk), lambda: cls.objects.filter(pk=pk).first())
+
+    def stages_cached(self) -> list[Stage]:
+        """This election's stages (tahapan) in schedule order, a per-process constant."""
+        return constants.get(("elections.stages", self.pk),
+                             lambda: list(Stage.objects.filter(election_id=self.pk)))
 
     def get_absolute_url(self) -> str:
         return reverse("elections:election_detail", args=[self.pk])

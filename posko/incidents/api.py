@@ -28,6 +28,7 @@ from rest_framework.views import APIView
 from posko.accounts.models import Agency, Role, User
 from posko.core import audit
 from posko.core.api import (
+    ConstantSlugRelatedField,
     ScopedMixin,
     ScopedModelSerializer,
     ScopedSerializer,
@@ -47,8 +48,8 @@ class TooManyReports(APIException):
 
 
 class ReportSerializer(ScopedModelSerializer):
-    category = serializers.SlugRelatedField(slug_field="code", queryset=Category.objects.filter(
-        is_active=True))
+    category = ConstantSlugRelatedField(slug_field="code", lookup=services.categories_by_code,
+                                        queryset=Category.objects.filter(is_active=True))
     kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
     kelurahan = serializers.PrimaryKeyRelatedField(queryset=Kelurahan.objects.all(), required=False,
                                                    allow_null=True)
@@ -147,8 +148,8 @@ class PublicReportSerializer(ScopedSerializer):
 
     scoped_relations = False
 
-    category = serializers.SlugRelatedField(slug_field="code",
-                                            queryset=Category.objects.filter(is_active=True))
+    category = ConstantSlugRelatedField(slug_field="code", lookup=services.categories_by_code,
+                                        queryset=Category.objects.filter(is_active=True))
     kelurahan = serializers.CharField(max_length=13)
     tps_number = serializers.IntegerField(required=False, allow_null=True, min_value=1,
                                           max_value=999)

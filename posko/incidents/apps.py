@@ -22,11 +22,13 @@ class IncidentsConfig(AppConfig):
         shell.register_public_link("public-status", _("Check the status of a report you sent"),
                                    "incidents:public_status", order=20)
 
-        from posko.core import jobs, schedule
+        from posko.core import constants, jobs, schedule
         from posko.core.dashboard import register_card
         from posko.incidents import cards, indicators, report
+        from posko.incidents.models import Category, IncidentSettings
         from posko.incidents.services.escalation import escalation_job
 
+        constants.watch(Category, IncidentSettings)  # read on every report (intake)
         indicators.register_derived_sources()
         jobs.register_job(ESCALATION, escalation_job, retries=2)
         schedule.register_periodic(ESCALATION, timedelta(minutes=1), ESCALATION,

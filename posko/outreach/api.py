@@ -243,14 +243,16 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        tps = data.pop("tps")
-        if not Tps.objects.visible_to(request.user).filter(pk=tps.pk).exists():
-            raise Http404
+        tps = data.pop("tps")  # the field only accepts TPS in the caller's scope
+        election = request.election
+        if election is None or tps.election_id != election.pk:  # an older election's TPS
+            raise serializers.ValidationError({"tps": [serializer.fields["tps"].error_messages[
+                "does_not_exist"].format(pk_value=tps.pk)]})
+        tps.election = election  # the request's: no second query for it
         if not services.may_enter_turnout(request.user, tps):
             return Response(status=status.HTTP_403_FORBIDDEN)
         version = data.pop("version", None)
         turnout = services.save_turnout(tps, data, actor=request.user, expected_version=version)
-        turnout = TpsTurnout.objects.select_related("tps").get(pk=turnout.pk)
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
 
     @action(detail=False, methods=["get"], url_path="kelurahan")

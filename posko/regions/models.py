@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import constants
 from posko.core.scope import Scope, ScopedManager
 
 
@@ -109,7 +110,7 @@ class Pemda(models.Model):
             )
         ]
 
-    _cached: Pemda | None = None
+    objects = constants.WatchedManager()
 
     def __str__(self):
         return self.name
@@ -121,18 +122,16 @@ class Pemda(models.Model):
     def save(self, *args, **kwargs):
         self.pk = 1
         super().save(*args, **kwargs)
-        Pemda._cached = None
 
     @classmethod
     def current(cls) -> Pemda | None:
-        """The instance's Pemda (cached per process; reset when it is saved)."""
-        if cls._cached is None:
-            cls._cached = cls.objects.select_related("kabkota", "provinsi").filter(pk=1).first()
-        return cls._cached
+        """The instance's Pemda (a per-process constant, see ``core.constants``)."""
+        return constants.get(("regions.pemda",), lambda: cls.objects.select_related(
+            "kabkota", "provinsi").filter(pk=1).first())
 
     @classmethod
     def clear_cache(cls):
-        cls._cached = None
+        constants.reset()
 
     @property
     def code(self) -> str:

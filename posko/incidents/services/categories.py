@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from posko.accounts.models import Agency
-from posko.core import services
+from posko.core import constants, services
 from posko.incidents.models import (
     Category,
     IncidentSettings,
@@ -64,7 +64,15 @@ def active_categories():
 
 
 def settings_for(election) -> IncidentSettings:
-    return IncidentSettings.for_election(election)
+    """The election's settings (a per-process constant; created with defaults on first use)."""
+    return constants.get(("incidents.settings", election.pk),
+                         lambda: IncidentSettings.for_election(election))
+
+
+def categories_by_code() -> dict[str, Category]:
+    """The categories in use, by code (a per-process constant): the intake's lookup."""
+    return constants.get(("incidents.categories",), lambda: {
+        c.code: c for c in Category.objects.filter(is_active=True)})
 
 
 @transaction.atomic

@@ -8,16 +8,15 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core.services import raise_problems
+from posko.core.services import raise_problems, retry_on_collision
 from posko.elections.models import Tps
 from posko.incidents.models import Report, Severity
 from posko.incidents.rules import report_problems
 from posko.incidents.services.categories import settings_for
-from posko.incidents.services.reports import create_new, intake_settings
+from posko.incidents.services.reports import code_taken, create_new, intake_settings
 from posko.regions.models import Kelurahan, Pemda
 
 
@@ -50,10 +49,14 @@ class RateLimited(ValidationError):
     pass
 
 
-@transaction.atomic
 def submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Report:
-    """A report from a member of the public (no account). Refused when the same client
-    sent ``public_limit`` reports within the window."""
+    """A report from a member of the public (no account), in one transaction. Refused when
+    the same client sent ``public_limit`` reports within the window."""
+    return retry_on_collision(
+        lambda: _submit_public(report, ip=ip, files=files, now=now), code_taken(report))
+
+
+def _submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Report:
     now = now or timezone.now()
     hash_ = client_hash(ip)
     intake = intake_settings(report.election, report.occurred_at)

@@ -14,13 +14,11 @@ import secrets
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.core import audit, services
 from posko.core.services import raise_problems
-from posko.elections.models import Stage
 from posko.incidents.access import (
     allowed_states,
     can_comment,
@@ -46,35 +44,30 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 # --- helpers ------------------------------------------------------------------------------------
 
 def new_code() -> str:
-    while True:
-        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
-        code = f"LP-{raw[:4]}-{raw[4:]}"
-        if not Report.objects.filter(code=code).exists():
-            return code
+    """A random tracking code (32⁸ ≈ 10¹² of them). It is not looked up before the insert:
+    the unique constraint refuses the rare collision and the write is retried
+    (``core.services.retry_on_collision``)."""
+    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"LP-{raw[:4]}-{raw[4:]}"
 
 
-def _stages_on(election, moment):
-    day = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
-    return (Stage.objects.filter(election=election, start_date__lte=day, end_date__gte=day)
-            .order_by("end_date", "start_date"))
-
-
-def stage_for(election, moment) -> Stage | None:
-    return _stages_on(election, moment).first()
+def code_taken(report: Report):
+    """For ``retry_on_collision``: did the insert fail because the code was taken?"""
+    return lambda: bool(report.code) and Report.objects.filter(code=report.code).exists()
 
 
 def intake_settings(election, moment=None) -> tuple[IncidentSettings, int | None]:
     """The election's settings and, when ``moment`` is given, the id of the election's stage
-    on that day (None if none), in one query: the intake's hot path. On first use (no
-    settings row yet) the row is created with its defaults."""
+    on that day (None if none): the intake's hot path, so both come from the per-process
+    constants (``core.constants``), without a query. On first use (no settings row yet)
+    the row is created with its defaults."""
+    conf = settings_for(election)
     if moment is None:
-        return settings_for(election), None
-    conf = IncidentSettings.objects.filter(election=election).annotate(
-        stage_on_day=Subquery(_stages_on(election, moment).values("pk")[:1])).first()
-    if conf is None:
-        stage = stage_for(election, moment)
-        return settings_for(election), stage.pk if stage else None
-    return conf, conf.stage_on_day
+        return conf, None
+    day = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+    stages = sorted((s for s in election.stages_cached() if s.start_date <= day <= s.end_date),
+                    key=lambda s: (s.end_date, s.start_date))
+    return conf, stages[0].pk if stages else None
 
 
 def set_targets(report: Report, conf: IncidentSettings | None = None, *, start=None) -> None:
@@ -87,16 +80,16 @@ def set_targets(report: Report, conf: IncidentSettings | None = None, *, start=N
 
 # --- writes: reports ------------------------------------------------------------------------------
 
-@transaction.atomic
 def create_report(report: Report, *, actor, files=(), now=None) -> Report:
-    """A report by an official (``actor``), with optional evidence files."""
+    """A report by an official (``actor``), with optional evidence files; one transaction."""
     if not can_report(actor):
         raise PermissionDenied
     now = now or timezone.now()
     if report.source == Report.Source.PUBLIC:
         report.source = Report.Source.PETUGAS
     raise_problems(report_problems(report, actor, now))
-    return create_new(report, actor=actor, files=files, now=now)
+    return services.retry_on_collision(
+        lambda: create_new(report, actor=actor, files=files, now=now), code_taken(report))
 
 
 def create_new(report: Report, *, actor, files, now, intake=None) -> Report:

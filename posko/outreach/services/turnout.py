@@ -32,6 +32,8 @@ def save_turnout(tps, values: dict, *, actor, expected_version: int | None = Non
     with transaction.atomic():
         turnout = TpsTurnout.objects.select_for_update().filter(tps=tps).first()
         is_new = turnout is None
+        if not is_new:
+            turnout.tps = tps
         if is_new:
             turnout = TpsTurnout(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
                                  kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
@@ -46,7 +48,7 @@ def save_turnout(tps, values: dict, *, actor, expected_version: int | None = Non
             audit.record("create", turnout, actor=actor, after=audit.snapshot(turnout))
         else:
             services.bump_version(turnout, expected_version if expected_version is not None
-                                  else before["version"])
+                                  else before["version"], locked=True)
             turnout.save()
             after = audit.snapshot(turnout)
             if {k: v for k, v in after.items() if k not in ("updated_at", "version")} != \
