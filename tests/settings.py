@@ -8,6 +8,9 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-pos
 os.environ.setdefault("POSKO_DATA_DIR", tempfile.mkdtemp(prefix="posko-test-"))
 # Jobs run inside the request unless a test starts a real worker (tests/test_jobs_worker.py).
 os.environ.setdefault("POSKO_JOBS", "immediate")
+# One process: a change is seen through the signals at once, and no query count depends on
+# when the shared counter was last compared (tests/test_constants.py sets its own interval).
+os.environ.setdefault("POSKO_CONSTANTS_CHECK_SECONDS", "3600")
 
 from posko.settings import *  # noqa: E402,F403
 

@@ -27,7 +27,7 @@ Invalidation, correct across processes and machines:
   slow reader cannot put an old value back.
 
 ``POSKO_CONSTANTS_CHECK_SECONDS = 0`` checks the counter on every ``get`` (still one query
-instead of several). Tests empty the cache before each test (``reset()``).
+instead of several). Tests empty the cache before each test (``forget()``).
 """
 
 from __future__ import annotations
@@ -59,20 +59,29 @@ def _shared_generation() -> int:
     return CacheGeneration.objects.filter(pk=1).values_list("value", flat=True).first() or 0
 
 
-def reset() -> None:
-    """Empty this process's cache (tests; after a change committed)."""
+def reset(*, recheck: bool = False) -> None:
+    """Empty this process's cache (after a change here). The shared counter is compared
+    again at the usual time (this process's own bump then empties the cache once more,
+    which is harmless), or on the next read with ``recheck`` (as in a new process)."""
     with _lock:
         _values.clear()
         _state["epoch"] += 1
-        _state["generation"] = None
-        _state["checked"] = 0.0
+        if recheck:
+            _state["generation"] = None
+            _state["checked"] = 0.0
+
+
+_TRUSTED = object()  # forget(): whatever the counter says now, the empty cache is current
 
 
 def forget() -> None:
     """Tests: empty the cache and forget this thread's open change (the test's transaction
-    was rolled back)."""
+    was rolled back). The empty cache counts as just compared with the shared counter."""
     _local.dirty = False
     reset()
+    with _lock:
+        _state["generation"] = _TRUSTED
+        _state["checked"] = time.monotonic()
 
 
 def _fresh(value):
