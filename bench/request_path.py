@@ -2,11 +2,13 @@
 
 ```
 .venv/bin/python bench/request_path.py [--clients 16,64] [--requests 1200] [--rounds 2]
-    [--workers 3] [--keep]
+    [--workers 3] [--conn-max-age 0] [--keep]
 ```
 
 Two gunicorn servers with the same settings as the README's (``--workers`` sync workers,
-DEBUG off), each on a fresh PostgreSQL database of its own:
+DEBUG off; both get the same ``conn_max_age`` in their DATABASE_URL: 0 opens a database
+connection per request, N > 0 keeps it for N seconds), each on a fresh PostgreSQL database
+of its own:
 
 - **bare** (``bench/bare_drf``): Django 5.2 + DRF, one model, token authentication, a
   ModelViewSet — what any API pays. ``POST /items/`` validates and inserts one row;
@@ -108,16 +110,19 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=1200)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--conn-max-age", type=int, default=0)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     pid = os.getpid()
     bare_url = f"{common.POSTGRES_SERVER}/bench_bare_{pid}"
     posko_url = f"{common.POSTGRES_SERVER}/bench_reqpath_{pid}"
+    option = f"?conn_max_age={args.conn_max_age}" if args.conn_max_age else ""
     bare_token = prepare_bare(bare_url)
     with common.timer() as took:
         data = prepare_posko(posko_url)
     print(f"Kota Malang demo on PostgreSQL built in {took():.1f} s; gunicorn --workers "
-          f"{args.workers}, {args.requests} requests per run", flush=True)
+          f"{args.workers}, conn_max_age={args.conn_max_age}, {args.requests} requests per run",
+          flush=True)
     tps = data["tps"]
 
     endpoints = {
@@ -138,9 +143,10 @@ def main() -> int:
             "GET", f"/api/v1/tps/?kelurahan={data['kelurahan']}", None)),
     }
     ports = {"bare": free_port(), "posko": free_port()}
-    servers = [start("bench.bare_drf.wsgi", "bench.bare_drf.settings", bare_url, ports["bare"],
-                     args.workers),
-               start("posko.wsgi", "posko.settings", posko_url, ports["posko"], args.workers)]
+    servers = [start("bench.bare_drf.wsgi", "bench.bare_drf.settings", bare_url + option,
+                     ports["bare"], args.workers),
+               start("posko.wsgi", "posko.settings", posko_url + option, ports["posko"],
+                     args.workers)]
     results: dict[tuple[str, int], list[dict]] = {}
     ok = True
     try:

@@ -143,6 +143,9 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict:
             conn_max_age = int(conn_max_age)
         except ValueError:
             raise ConfigError(f"{name}={url!r}: conn_max_age must be a number of seconds.") from None
+        health = options.pop("conn_health_checks", "false").strip().lower()
+        if health not in _TRUE | _FALSE:
+            raise ConfigError(f"{name}={url!r}: conn_health_checks must be true or false.")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": db_name,
@@ -151,6 +154,7 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(port or ""),
             "CONN_MAX_AGE": conn_max_age,
+            "CONN_HEALTH_CHECKS": health in _TRUE,
             "OPTIONS": options,
         }
     raise ConfigError(

@@ -48,8 +48,14 @@ def test_database_urls():
     assert (pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"], pg["NAME"]) == (
         "posko", "p@ss", "db.local", "5433", "posko")
     assert pg["CONN_MAX_AGE"] == 60 and pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["CONN_HEALTH_CHECKS"] is False
+    kept = parse_database_url("postgres://h/posko?conn_max_age=60&conn_health_checks=true")
+    assert kept["CONN_HEALTH_CHECKS"] is True and kept["OPTIONS"] == {}
     for bad, message in [("mysql://x/y", "unsupported database"), ("postgres://h:5432/", "name is missing"),
-                         ("postgres://h:port/db", "port is not a number")]:
+                         ("postgres://h:port/db", "port is not a number"),
+                         ("postgres://h/db?conn_health_checks=maybe",
+                          "conn_health_checks must be true or false"),
+                         ("postgres://h/db?conn_max_age=lama", "conn_max_age must be a number")]:
         with pytest.raises(ConfigError, match=message):
             parse_database_url(bad)
 
