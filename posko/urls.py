@@ -11,6 +11,8 @@ from posko.elections.browse import HomeView
 
 urlpatterns = [
     path("", HomeView.as_view(), name="home"),
+    # First: the field apps' writes resolve without walking every page's pattern.
+    path("api/v1/", include("posko.api_urls")),
     path("masuk/", LoginView.as_view(), name="login"),
     path("keluar/", LogoutView.as_view(), name="logout"),
     path("akun/", include("posko.accounts.urls")),
@@ -23,6 +25,5 @@ urlpatterns = [
     path("pekerjaan/<int:pk>/", JobDetailView.as_view(), name="job_detail"),
     path("pekerjaan/<int:pk>/unduh/", JobDownloadView.as_view(), name="job_download"),
     path("pekerjaan/<int:pk>/ulang/", JobRetryView.as_view(), name="job_retry"),
-    path("api/v1/", include("posko.api_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -213,3 +213,15 @@ def test_turnout_api_write_and_its_conflict(world, personas):
                         content_type="application/json")
     assert stale.status_code == 409 and stale.json()["current_version"] == 2
     assert TpsTurnout.objects.get().voted_dpt == 120
+
+
+def test_one_category_is_looked_up_without_a_query_and_copied(world):
+    from posko.incidents.services import category_in_use
+
+    Category.objects.create(code="politik_uang", name="Politik uang")
+    first, count = queries(lambda: category_in_use("politik_uang"))
+    assert first.name == "Politik uang" and count == 1
+    first.name = "diubah pemanggil"
+    second, count = queries(lambda: category_in_use("politik_uang"))
+    assert (second.name, count) == ("Politik uang", 0)
+    assert category_in_use("tidak_ada") is None

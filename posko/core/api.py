@@ -173,8 +173,8 @@ class VisibleSlugRelatedField(VisibleRelatedMixin, serializers.SlugRelatedField)
 
 class ConstantSlugRelatedField(serializers.SlugRelatedField):
     """A slug field over a Pemda-wide catalogue that the process caches
-    (``core.constants``): ``lookup()`` gives ``{slug: row}`` of the valid rows, so the write
-    path asks the database nothing. The queryset is still given for the schema and the
+    (``core.constants``): ``lookup(slug)`` gives the valid row with that slug or None, so the
+    write path asks the database nothing. The queryset is still given for the schema and the
     browsable API; an unknown slug is answered exactly like SlugRelatedField does."""
 
     def __init__(self, *, lookup, **kwargs):
@@ -184,7 +184,7 @@ class ConstantSlugRelatedField(serializers.SlugRelatedField):
     def to_internal_value(self, data):
         if not isinstance(data, str | int) or isinstance(data, bool):
             self.fail("invalid")
-        row = self.lookup().get(str(data))
+        row = self.lookup(str(data))
         if row is None:
             self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
         return row

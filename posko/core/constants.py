@@ -125,13 +125,12 @@ def _revalidate() -> None:
         _state["checked"] = now
 
 
-def get(key: Hashable, load: Callable[[], object]):
-    """The value cached under ``key``, loaded with ``load()`` on first use (see module doc)."""
+def _cached(key: Hashable, load: Callable[[], object]):
     if _bypass():
         return load()
     _revalidate()
     try:
-        return _fresh(_values[key])
+        return _values[key]
     except KeyError:
         pass
     epoch = _state["epoch"]
@@ -139,6 +138,17 @@ def get(key: Hashable, load: Callable[[], object]):
     with _lock:
         if _state["epoch"] == epoch:
             _values[key] = value
+    return value
+
+
+def get(key: Hashable, load: Callable[[], object]):
+    """The value cached under ``key``, loaded with ``load()`` on first use (see module doc)."""
+    return _fresh(_cached(key, load))
+
+
+def get_item(key: Hashable, item: Hashable, load: Callable[[], dict], default=None):
+    """One entry of a cached mapping (``load()`` returns a dict): only that entry is copied."""
+    value = _cached(key, load).get(item, default)
     return _fresh(value)
 
 

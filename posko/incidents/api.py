@@ -48,7 +48,7 @@ class TooManyReports(APIException):
 
 
 class ReportSerializer(ScopedModelSerializer):
-    category = ConstantSlugRelatedField(slug_field="code", lookup=services.categories_by_code,
+    category = ConstantSlugRelatedField(slug_field="code", lookup=services.category_in_use,
                                         queryset=Category.objects.filter(is_active=True))
     kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
     kelurahan = serializers.PrimaryKeyRelatedField(queryset=Kelurahan.objects.all(), required=False,
@@ -148,7 +148,7 @@ class PublicReportSerializer(ScopedSerializer):
 
     scoped_relations = False
 
-    category = ConstantSlugRelatedField(slug_field="code", lookup=services.categories_by_code,
+    category = ConstantSlugRelatedField(slug_field="code", lookup=services.category_in_use,
                                         queryset=Category.objects.filter(is_active=True))
     kelurahan = serializers.CharField(max_length=13)
     tps_number = serializers.IntegerField(required=False, allow_null=True, min_value=1,

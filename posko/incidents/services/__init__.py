@@ -17,7 +17,7 @@ from posko.incidents.services.cases import (  # noqa: F401
 )
 from posko.incidents.services.categories import (  # noqa: F401
     active_categories,
-    categories_by_code,
+    category_in_use,
     ensure_categories,
     install_default_categories,
     settings_for,

@@ -69,9 +69,10 @@ def settings_for(election) -> IncidentSettings:
                          lambda: IncidentSettings.for_election(election))
 
 
-def categories_by_code() -> dict[str, Category]:
-    """The categories in use, by code (a per-process constant): the intake's lookup."""
-    return constants.get(("incidents.categories",), lambda: {
+def category_in_use(code: str) -> Category | None:
+    """The category in use with this code, or None (a per-process constant): the intake's
+    lookup."""
+    return constants.get_item(("incidents.categories",), code, lambda: {
         c.code: c for c in Category.objects.filter(is_active=True)})
 
 
