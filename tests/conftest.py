@@ -8,6 +8,7 @@ kelurahan A / B and ask the ``personas`` fixture who should see them.
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 from dataclasses import dataclass
@@ -129,6 +130,19 @@ SEES_OUTSIDE: set[str] = set()
 # Who may change a row placed in each kelurahan.
 EDITS_KEL_A = {"admin", "kecamatan_a", "kelurahan_a"}
 EDITS_KEL_B = {"admin", "kelurahan_b"}
+
+
+def content_of(response) -> bytes:
+    """The body of a download, streamed or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def table(data: bytes, kind: str) -> list[list]:
+    """The rows of an exported CSV (with its BOM) or XLSX (first sheet)."""
+    if kind == "csv":
+        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 def xlsx_bytes(header, rows) -> bytes:

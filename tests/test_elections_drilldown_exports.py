@@ -5,15 +5,11 @@ background job with the same rows, for the requester only. (Jobs run immediately
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from posko.core.models import AuditEntry, Job
-from tests.conftest import client_for
+from tests.conftest import client_for, content_of, table
 from tests.workers_fixtures import make_worker
 
 pytestmark = pytest.mark.django_db
@@ -26,17 +22,6 @@ DRILLDOWNS = {
     "workers:coverage": "cakupan-bpjs",
     "workers:screening_followup": "skrining-petugas",
 }
-
-
-def content_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def table(data: bytes, kind: str) -> list[list]:
-    if kind == "csv":
-        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 @pytest.fixture

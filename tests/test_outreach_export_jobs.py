@@ -5,16 +5,12 @@ tests.)"""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from django.urls import reverse
-from openpyxl import load_workbook
 
 from posko.core.models import AuditEntry, Job
 from posko.outreach.services import turnout
-from tests.conftest import client_for
+from tests.conftest import client_for, content_of, table
 from tests.outreach_fixtures import add_activity
 
 pytestmark = pytest.mark.django_db
@@ -23,17 +19,6 @@ EXPORTS = {  # url name -> (file name without extension, column of the DPT)
     "outreach:coverage": ("cakupan-sosialisasi", 3),
     "outreach:turnout": ("partisipasi", 5),  # DPT of the TPS that reported
 }
-
-
-def content_of(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-def table(data: bytes, kind: str) -> list[list]:
-    if kind == "csv":
-        return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    sheet = load_workbook(io.BytesIO(data)).active
-    return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
 @pytest.mark.parametrize("kind", ["csv", "xlsx"])
