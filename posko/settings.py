@@ -196,6 +196,8 @@ POSKO_IMPORT_BACKGROUND_BYTES = env_int("POSKO_IMPORT_BACKGROUND_BYTES", 1024 * 
 POSKO_EXPORT_BACKGROUND_ROWS = env_int("POSKO_EXPORT_BACKGROUND_ROWS", 20000, minimum=1)
 POSKO_JOB_IMPORT_TIME_LIMIT = env_int("POSKO_JOB_IMPORT_TIME_LIMIT", 3600, minimum=1)
 POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
+# How long field submissions' Idempotency-Keys are kept (an offline phone's outbox).
+POSKO_IDEMPOTENCY_KEEP_DAYS = env_int("POSKO_IDEMPOTENCY_KEEP_DAYS", 14, minimum=1)
 # How often a process asks whether a cached constant changed elsewhere (core.constants).
 POSKO_CONSTANTS_CHECK_SECONDS = env_int("POSKO_CONSTANTS_CHECK_SECONDS", 2, minimum=0)
 # What follows a write (logistics requirements after a DPT change, derived vulnerability

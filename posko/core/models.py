@@ -1,10 +1,12 @@
-"""Core's own models, none of them a domain model: the audit log, and the bookkeeping of
+"""Core's own models, none of them a domain model: the audit log, the bookkeeping of
 background jobs (what was asked, by whom, how far it is), of periodic schedules and of the
-workers seen alive."""
+workers seen alive, the per-process cache's shared counter, and the idempotency keys of
+field submissions."""
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -166,3 +168,26 @@ class CacheGeneration(models.Model):
 
     def __str__(self):
         return str(self.value)
+
+
+class IdempotencyKey(models.Model):
+    """A field submission's ``Idempotency-Key`` and the answer it got: the same key from the
+    same user gets the same answer again, never a second record (``core.idempotency``).
+    Written in the same transaction as the submission itself."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    key = models.UUIDField(_("idempotency key"))
+    endpoint = models.CharField(_("endpoint"), max_length=200)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status"))
+    response = models.TextField(_("response"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_key")]
+
+    def __str__(self):
+        return str(self.key)

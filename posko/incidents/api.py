@@ -34,6 +34,7 @@ from posko.core.api import (
     ScopedSerializer,
     refuse_cross_site,
 )
+from posko.core.idempotency import idempotent_submission
 from posko.core.middleware import client_ip
 from posko.elections.models import Tps
 from posko.incidents import services
@@ -103,6 +104,7 @@ class ReportViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModel
         election = self.request.election
         return qs.filter(election=election) if election else qs.none()
 
+    @idempotent_submission(required=False)
     def create(self, request, *args, **kwargs):
         if not services.can_report(request.user):
             raise PermissionDenied

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from posko.accounts.models import Agency
 from posko.core.api import ScopedModelSerializer
+from posko.core.idempotency import idempotent_submission
 from posko.elections.models import Tps
 from posko.outreach import coverage, participation, services
 from posko.outreach.filters import ActivityFilter
@@ -239,6 +240,7 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             "kelurahan_id", "tps__number")
         return qs.filter(election=election) if election else qs.none()
 
+    @idempotent_submission(required=False)
     def create(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
