@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "posko.workers",
     "posko.incidents",
     "posko.outreach",
+    "posko.voting",
     "posko.demo",
     "django_tasks",
     "django_tasks_db",

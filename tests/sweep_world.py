@@ -49,6 +49,7 @@ from posko.logistics.services import catalogue
 from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
+from posko.voting import services as voting_services
 from posko.vulnerability.instrument import current, ensure_rules
 from posko.vulnerability.models import Assessment, MitigationAction, MitigationRule
 from posko.vulnerability.services import mitigation as vulnerability_services
@@ -218,6 +219,11 @@ def _placed(sw: SweepWorld, side: str) -> dict:
     found["turnout"] = outreach_services.save_turnout(tps, TURNOUT, actor=operator)
     outreach_services.set_target(election, kecamatan=kel.kecamatan, kelurahan=kel,
                                  percent=Decimal("80"), actor=admin)
+    opened = timezone.make_aware(datetime.datetime.combine(election.voting_date,
+                                                           datetime.time(7, 30)))
+    voting_services.record_report(tps, actor=operator, election=election, state="dibuka",
+                                  kpps_present=7, linmas_present=2, happened_at=opened,
+                                  now=opened)
     return found
 
 

@@ -21,6 +21,7 @@ MODULES = {
     "workers": ("workers", 'href="/petugas/', "workers"),
     "incidents": ("incidents", 'href="/laporan/', "reports"),
     "outreach": ("outreach", 'href="/sosialisasi/', "outreach/activities"),
+    "voting": ("voting", 'href="/pemungutan/', "voting/tps"),
 }
 
 

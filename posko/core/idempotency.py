@@ -140,13 +140,20 @@ def idempotent(request, respond, *, required: bool = True):
     return response
 
 
+def header_parameter(*, required: bool = True) -> OpenApiParameter:
+    """The header in the OpenAPI schema."""
+    return OpenApiParameter("Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER,
+                            required=required,
+                            description="A new UUID per submission; the same one when retrying it.")
+
+
 def idempotent_submission(*, required: bool = True):
-    """Decorator for a viewset's write method (``create`` or an action)."""
+    """Decorator for a viewset's write method (``create`` or an action). A method that must
+    answer 404 for an object outside the caller's scope before anything else calls
+    :func:`idempotent` itself after that check."""
 
     def decorate(method):
-        @extend_schema(parameters=[OpenApiParameter(
-            "Idempotency-Key", OpenApiTypes.UUID, OpenApiParameter.HEADER, required=required,
-            description="A new UUID per submission; the same one when retrying it.")])
+        @extend_schema(parameters=[header_parameter(required=required)])
         @functools.wraps(method)
         def wrapper(self, request, *args, **kwargs):
             return idempotent(request, lambda: method(self, request, *args, **kwargs),

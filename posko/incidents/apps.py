@@ -29,6 +29,10 @@ class IncidentsConfig(AppConfig):
         from posko.incidents.services.escalation import escalation_job
 
         constants.watch(Category, IncidentSettings)  # read on every report (intake)
+        from posko.core import incident_reports
+        from posko.incidents.services.problems import open_problem_report
+
+        incident_reports.register_provider(open_problem_report)
         indicators.register_derived_sources()
         jobs.register_job(ESCALATION, escalation_job, retries=2)
         schedule.register_periodic(ESCALATION, timedelta(minutes=1), ESCALATION,

@@ -1,0 +1,112 @@
+"""Voting-day API for field apps.
+
+* ``voting-tps``: ``GET /api/v1/voting/tps/`` the TPS days in scope (``?kelurahan=``,
+  ``?state=``); ``GET …/tps/<tps id>/`` one TPS's day with its latest reports;
+  ``POST …/tps/<tps id>/report/`` a report (state, officers present, problem), with a
+  required ``Idempotency-Key``. A TPS outside the caller's scope is a 404.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from posko.core.api import ScopedSerializer
+from posko.core.idempotency import header_parameter, idempotent
+from posko.elections.models import Tps
+from posko.voting import services
+from posko.voting.models import Problem, State, StatusEvent, TpsDay
+
+
+class EventSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = StatusEvent
+        fields = ["id", "state", "problem", "note", "kpps_present", "linmas_present",
+                  "happened_at", "recorded_at", "recorded_by", "incident_url"]
+
+
+class DaySerializer(serializers.ModelSerializer):
+    tps_number = serializers.IntegerField(source="tps.number", read_only=True)
+
+    class Meta:
+        model = TpsDay
+        fields = ["tps", "tps_number", "kecamatan", "kelurahan", "state", "state_at", "opened_at",
+                  "closed_at", "kpps_present", "linmas_present", "open_problems",
+                  "last_report_at", "version"]
+
+
+class ReportSerializer(ScopedSerializer):
+    state = serializers.ChoiceField(choices=[("", "—"), *State.choices], required=False,
+                                    default="")
+    problem = serializers.ChoiceField(choices=[("", "—"), *Problem.choices], required=False,
+                                      default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    kpps_present = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                            min_value=0, max_value=50)
+    linmas_present = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                              min_value=0, max_value=50)
+    happened_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    serializer_class = DaySerializer
+    permission_classes = [permissions.IsAuthenticated]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        election = self.request.election
+        if getattr(self, "swagger_fake_view", False) or election is None:
+            return TpsDay.objects.none()
+        qs = TpsDay.objects.visible_to(self.request.user).filter(election=election) \
+            .select_related("tps").order_by("kelurahan_id", "tps__number")
+        if self.request.query_params.get("kelurahan"):
+            qs = qs.filter(kelurahan_id=self.request.query_params["kelurahan"])
+        if self.request.query_params.get("state") in State.values:
+            qs = qs.filter(state=self.request.query_params["state"])
+        return qs
+
+    def tps(self, pk) -> Tps:
+        election = self.request.election
+        tps = Tps.objects.visible_to(self.request.user).filter(election=election, pk=pk).first() \
+            if election is not None else None
+        if tps is None:
+            raise Http404
+        tps.election = election
+        return tps
+
+    def retrieve(self, request, pk=None):
+        day = services.day_of(self.tps(pk))
+        events = StatusEvent.objects.filter(day=day).select_related("recorded_by")[:50] \
+            if day.pk else []
+        return Response({**DaySerializer(day).data, "tps": int(pk),
+                         "events": EventSerializer(events, many=True).data})
+
+    @extend_schema(parameters=[header_parameter(required=True)])
+    @action(detail=True, methods=["post"], serializer_class=ReportSerializer)
+    def report(self, request, pk=None):
+        tps = self.tps(pk)  # another region's TPS: 404 before anything else
+        return idempotent(request, lambda: self._report(request, tps), required=True)
+
+    def _report(self, request, tps):
+        serializer = ReportSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.record_report(tps, actor=request.user, election=request.election,
+                                   **serializer.validated_data)
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        day = TpsDay.objects.select_related("tps").get(tps=tps)
+        return Response(DaySerializer(day).data, status=status.HTTP_201_CREATED)
+
+
+ROUTES: list = [
+    ("voting/tps", VotingTpsViewSet, "voting-tps"),
+]

@@ -1,0 +1,20 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+from posko.core import shell
+
+
+class VotingConfig(AppConfig):
+    name = "posko.voting"
+    label = "voting"
+    verbose_name = _("Voting day")
+
+    def ready(self):
+        shell.register_urls("pemungutan/", "posko.voting.urls", order=55)
+        shell.register_api("posko.voting.api")
+        shell.register_nav("voting", _("Voting day"), "voting:board", order=65)
+
+        from posko.core import constants
+        from posko.voting.models import VotingSettings
+
+        constants.watch(VotingSettings)  # read on every report

@@ -1,0 +1,83 @@
+"""A TPS's voting-day reports: state, officers present, problems (opened as incident
+reports when the incidents module is installed)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from posko.core import audit, constants, incident_reports
+from posko.core.services import raise_problems
+from posko.voting.access import may_report
+from posko.voting.models import Problem, State, StatusEvent, TpsDay, VotingSettings
+from posko.voting.rules import report_problems
+
+
+def settings_for(election) -> VotingSettings:
+    """The election's voting-day settings (a per-process constant; created on first use)."""
+    return constants.get(("voting.settings", election.pk),
+                         lambda: VotingSettings.for_election(election))
+
+
+def day_of(tps) -> TpsDay:
+    """The TPS's voting day as stored, or a blank one (not saved) before its first report."""
+    day = TpsDay.objects.filter(tps=tps).first()
+    return day or TpsDay(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
+                         kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
+
+
+def record_report(tps, *, actor, election, state: str = "", problem: str = "", note: str = "",
+                  kpps_present: int | None = None, linmas_present: int | None = None,
+                  happened_at=None, now=None) -> StatusEvent:
+    """Record one report from ``tps`` (see rules.py); all or nothing."""
+    if not may_report(actor, tps):
+        raise PermissionDenied
+    now = now or timezone.now()
+    happened_at = happened_at or now
+    note = (note or "").strip()
+    conf = settings_for(election)
+    with transaction.atomic():
+        day = TpsDay.objects.select_for_update().filter(tps=tps).first()
+        if day is None:
+            day = TpsDay(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
+                         kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
+        day.tps = tps
+        raise_problems(report_problems(day, state=state, problem=problem, note=note,
+                                       kpps=kpps_present, linmas=linmas_present,
+                                       happened_at=happened_at, election=election, conf=conf,
+                                       now=now))
+        before = audit.snapshot(day) if day.pk else None
+        if state:
+            day.state, day.state_at = state, happened_at
+            if state == State.DIBUKA or (state != State.SIAP and day.opened_at is None):
+                day.opened_at = day.opened_at or happened_at
+            if state == State.DITUTUP:
+                day.closed_at = happened_at
+        if kpps_present is not None:
+            day.kpps_present = kpps_present
+        if linmas_present is not None:
+            day.linmas_present = linmas_present
+        if problem:
+            day.open_problems += 1
+        day.last_report_at = now
+        if day.pk:
+            day.version += 1
+        day.save()
+        event = StatusEvent.objects.create(
+            day=day, state=state, problem=problem, note=note, kpps_present=kpps_present,
+            linmas_present=linmas_present, happened_at=happened_at, recorded_at=now,
+            recorded_by=actor)
+        if problem:
+            ref = incident_reports.open_report(incident_reports.ProblemReport(
+                election=election, tps=tps, kind=problem,
+                title=_("%(tps)s: %(problem)s problem") % {
+                    "tps": tps, "problem": Problem(problem).label},
+                description=note, occurred_at=happened_at), actor=actor)
+            if ref is not None:
+                event.incident_url = ref.url
+                event.save(update_fields=["incident_url"])
+        audit.record("create" if before is None else "update", day, actor=actor, before=before,
+                     after=audit.snapshot(day), message=str(event))
+    return event

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from posko.voting import views
+
+app_name = "voting"
+
+urlpatterns = [
+    path("", views.BoardView.as_view(), name="board"),
+    path("tps/<int:pk>/", views.TpsDayView.as_view(), name="tps"),
+]

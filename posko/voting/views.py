@@ -1,0 +1,145 @@
+"""Voting-day pages: the board (drill-down, refreshed with conditional GET) and one TPS's
+day with its report form."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views import View
+
+from posko.core.scope import get_visible_or_404
+from posko.core.views import ElectionRequiredMixin
+from posko.elections.drilldown import DrillDownView, resolve_level
+from posko.elections.models import Tps
+from posko.voting import board, services
+from posko.voting.access import may_report
+from posko.voting.forms import ReportForm
+from posko.voting.models import ORDER, State, StatusEvent, TpsDay
+
+
+class BoardView(DrillDownView):
+    """Per child region: TPS per state, late to open, silent, done. The page polls itself
+    every 30 s; an unchanged board answers 304 after two cheap queries."""
+
+    template_name = "voting/board.html"
+    url_name = "voting:board"
+    export_name = "hari-pemungutan"
+
+    def get(self, request, *args, **kwargs):
+        election = request.election
+        etag = None
+        if election is not None and "export" not in request.GET:
+            level = resolve_level(request)
+            days = level.narrow(TpsDay.objects.visible_to(request.user).filter(election=election))
+            count, versions, last = board.version(days)
+            minute = timezone.now().strftime("%Y%m%d%H%M")  # late and silent move with the clock
+            raw = "|".join(str(part) for part in (
+                request.user.pk, election.pk, request.get_full_path(), count, versions, last,
+                minute, translation.get_language()))
+            etag = f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
+            if request.headers.get("If-None-Match") == etag:
+                response = HttpResponse(status=304)
+                response["ETag"] = etag
+                return response
+        response = super().get(request, *args, **kwargs)
+        if etag:
+            response["ETag"] = etag
+            response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def fill(self, context, election, level) -> None:
+        user = self.request.user
+        conf = services.settings_for(election)
+        now = timezone.now()
+        data = board.rollup(election, user, level, conf, now)
+        base = reverse(self.url_name)
+        rows = []
+        if level.name == "kelurahan":
+            days = {d.tps_id: d for d in level.narrow(
+                TpsDay.objects.visible_to(user).filter(election=election))}
+            silent = board.silent_since(conf, now)
+            for tps in level.narrow(Tps.objects.visible_to(user).filter(election=election)) \
+                    .order_by("number"):
+                day = days.get(tps.pk)
+                rows.append({"code": f"TPS {tps.number:03d}", "name": "", "tps": tps, "day": day,
+                             "url": reverse("voting:tps", args=[tps.pk]),
+                             "late": bool(day and day.opened_at and day.opened_at > data["deadline"]),
+                             "silent": data["live"] and now > data["deadline"] and (
+                                 day is None or (day.state != State.SELESAI
+                                                 and day.last_report_at < silent))})
+        else:
+            for code, name, link in level.children(user):
+                rows.append({"code": code, "name": name, "entry": data["groups"].get(code) or _empty(),
+                             "url": f"{base}?{link}"})
+        states = [(state, State(state).label) for state in ORDER]
+        context.update(rows=rows, total=data["total"], states=states, conf=conf,
+                       deadline=data["deadline"], live=data["live"], now=now)
+        if level.name == "kelurahan":
+            header = ["TPS", _("State"), _("Opened at"), _("KPPS present"), _("Linmas present"),
+                      _("Problems"), _("Late"), _("Silent")]
+            export = [[r["code"], r["day"].get_state_display() if r["day"] else _("Not reported"),
+                       timezone.localtime(r["day"].opened_at).strftime("%H.%M")
+                       if r["day"] and r["day"].opened_at else "",
+                       r["day"].kpps_present if r["day"] else None,
+                       r["day"].linmas_present if r["day"] else None,
+                       r["day"].open_problems if r["day"] else 0,
+                       _("yes") if r["late"] else "", _("yes") if r["silent"] else ""] for r in rows]
+        else:
+            header = [_("Code"), _("Name"), "TPS", *[label for _state, label in states],
+                      _("Not reported"), _("Late"), _("Silent"), _("Done (%)")]
+            export = [[r["code"], r["name"], r["entry"]["tps"], *r["entry"]["cells"],
+                       r["entry"]["not_reported"], r["entry"]["late"], r["entry"]["silent"],
+                       r["entry"]["done_percent"]] for r in rows]
+        context.update(export_header=header, export_rows=export)
+
+
+def _empty() -> dict:
+    return {"tps": 0, "cells": [0] * len(ORDER), "not_reported": 0, "late": 0, "silent": 0,
+            "not_open": 0, "done": 0, "done_percent": None}
+
+
+class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
+    """One TPS's voting day: where it stands, its reports, and the form to add one."""
+
+    def tps(self) -> Tps:
+        return get_visible_or_404(Tps.objects.select_related("kelurahan", "kecamatan").filter(
+            election=self.election), self.request.user, pk=self.kwargs["pk"])
+
+    def render_page(self, tps, form, status=200):
+        day = services.day_of(tps)
+        events = StatusEvent.objects.filter(day=day).select_related("recorded_by")[:50] \
+            if day.pk else []
+        return render(self.request, "voting/tps.html", {
+            "tps": tps, "day": day, "events": events, "form": form,
+            "may_report": may_report(self.request.user, tps), "election": self.election,
+            "states": [(state, State(state).label) for state in ORDER]}, status=status)
+
+    def get(self, request, pk):
+        tps = self.tps()
+        return self.render_page(tps, ReportForm(day=services.day_of(tps)))
+
+    def post(self, request, pk):
+        tps = self.tps()
+        if not may_report(request.user, tps):
+            raise PermissionDenied
+        form = ReportForm(request.POST, day=services.day_of(tps))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_report(
+                    tps, actor=request.user, election=self.election, state=data["state"],
+                    problem=data["problem"], note=data["note"],
+                    kpps_present=data["kpps_present"], linmas_present=data["linmas_present"],
+                    happened_at=data["happened_at"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return HttpResponseRedirect(reverse("voting:tps", args=[tps.pk]))
+        return self.render_page(tps, form, status=400)
