@@ -11,7 +11,6 @@ from django.http import Http404
 from django.views.generic import TemplateView
 
 from posko.core.export_jobs import Table, TableExportMixin
-from posko.core.exports import csv_response, xlsx_response
 from posko.core.views import ElectionRequiredMixin
 from posko.regions.models import Kecamatan, Kelurahan
 from posko.workers import privacy, rules
@@ -51,9 +50,12 @@ class HealthRevealView(WorkerDetailView):
         return self.render_to_response(self.get_context_data(pk=pk, health_form=form), status=400)
 
 
-class ExportView(LoginRequiredMixin, TemplateView):
+class ExportView(LoginRequiredMixin, TableExportMixin, TemplateView):
     """The worker list (the list page's filters, from the query string) with full NIK and
-    phone and/or health measurements: GET the form, POST it to get the file."""
+    phone and/or health measurements: GET the form, POST it to get the file. A list of
+    POSKO_EXPORT_BACKGROUND_ROWS rows or more is written by a background job (the data kinds,
+    purpose and reason go with it, and its audit row names them) for the requester to
+    download."""
 
     template_name = "workers/export.html"
 
@@ -91,22 +93,37 @@ class ExportView(LoginRequiredMixin, TemplateView):
             except ValidationError as exc:
                 form.add_service_errors(exc)
             else:
-                return self.export(data["format"], personal, health, purpose, reason)
+                self.export_options = {"personal": personal, "health": health,
+                                       "purpose": purpose, "reason": reason}
+                return _no_store(self.export_response(data["format"]))  # large: a job
         return self.render_to_response(self.context(form), status=400)
 
-    def export(self, kind, personal, health, purpose, reason):
+    def export_table(self, kind: str) -> Table:
+        """The list with the checked data kinds, purpose and reason, for a user who may still
+        see those kinds (in the request, or the job that rebuilds this view for the same user
+        and query)."""
+        user, options = self.request.user, self.export_options
+        personal, health = bool(options.get("personal")), bool(options.get("health"))
+        if not ((personal or health) and options.get("reason")):
+            raise PermissionDenied
+        if personal and not user.can_see_personal_data:
+            raise PermissionDenied
+        if health and not rules.can_see_health(user):
+            raise PermissionDenied
         queryset, _filterset = self.queryset()
         queryset = queryset.order_by("kecamatan_id", "kelurahan_id", "tps_id", "role", "full_name")
-        data = (["NIK", "telepon"] if personal else []) + (["kesehatan"] if health else [])
-        name = "petugas-ad-hoc-data-pribadi"
-        privacy.record_export(self.request.user, name=name, kind=kind, rows=queryset.count(),
-                              purpose=purpose, reason=reason, data=data,
-                              place=self.request.GET.urlencode())
-        header = worker_export_header(personal, health)
-        rows = worker_export_rows(queryset, personal, health)
-        if kind == "csv":
-            return _no_store(csv_response(f"{name}.csv", header, rows))
-        return _no_store(xlsx_response(f"{name}.xlsx", "petugas", header, rows))
+        return Table("petugas-ad-hoc-data-pribadi", worker_export_header(personal, health),
+                     worker_export_rows(queryset, personal, health), queryset.count(),
+                     filter=self.export_filter(), sheet="petugas")
+
+    def audit_export(self, table: Table, kind: str, job_id: int | None = None) -> None:
+        """Personal data: the audit row names the data kinds, the purpose and the reason."""
+        options = self.export_options
+        data = ((["NIK", "telepon"] if options.get("personal") else [])
+                + (["kesehatan"] if options.get("health") else []))
+        privacy.record_export(self.request.user, name=table.name, kind=kind, rows=table.count,
+                              purpose=options["purpose"], reason=options["reason"], data=data,
+                              place=table.filter, job=job_id)
 
 
 class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, TemplateView):
