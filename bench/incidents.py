@@ -83,7 +83,8 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
 
 
 def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
-    """``total`` requests from ``clients`` threads (keep-alive): latencies and statuses."""
+    """``total`` requests from ``clients`` threads (keep-alive): latencies and statuses.
+    ``make_request(i)`` gives (method, path, body) or (method, path, body, extra headers)."""
     work: queue.Queue = queue.Queue()
     for i in range(total):
         work.put(i)
@@ -100,10 +101,12 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
                 i = work.get_nowait()
             except queue.Empty:
                 break
-            method, path, body = make_request(i)
+            request = make_request(i)
+            method, path, body = request[:3]
+            extra = request[3] if len(request) > 3 else {}
             start = time.perf_counter()
             try:
-                conn.request(method, path, body=body, headers=headers)
+                conn.request(method, path, body=body, headers={**headers, **extra})
                 response = conn.getresponse()
                 response.read()
                 status = response.status
@@ -127,7 +130,8 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
         t.join()
     elapsed = time.perf_counter() - start
     return {"elapsed": elapsed, "rate": total / elapsed, "p50": percentile(latencies, 50),
-            "p99": percentile(latencies, 99), "statuses": statuses, "latencies": latencies}
+            "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
+            "statuses": statuses, "latencies": latencies}
 
 
 def intake(database_url: str, args) -> bool:

@@ -13,8 +13,10 @@ of its own:
 - **bare** (``bench/bare_drf``): Django 5.2 + DRF, one model, token authentication, a
   ModelViewSet — what any API pays. ``POST /items/`` validates and inserts one row;
   ``GET /items/`` lists 50.
-- **Posko** with the Kota Malang demo (1,188 TPS): ``POST /api/v1/laporan/`` and
-  ``POST /api/v1/outreach/turnout/`` as a lurah (validate, scope, save, audit),
+- **Posko** with the Kota Malang demo (1,188 TPS): ``POST /api/v1/laporan/``,
+  ``POST /api/v1/outreach/turnout/`` and a voting-day report
+  ``POST /api/v1/voting/tps/<id>/report/`` with a fresh ``Idempotency-Key`` each (officers
+  present; the key is stored with the report) as a lurah (validate, scope, save, audit),
   ``GET /api/v1/elections/`` as the admin, ``GET /api/v1/tps/?kelurahan=`` as the lurah.
 
 A bounded load generator in this process (``--clients`` threads with keep-alive
@@ -35,6 +37,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 if __package__ in (None, ""):
@@ -136,6 +139,10 @@ def main() -> int:
         "Posko POST /api/v1/outreach/turnout/ (lurah)": ("posko", data["lurah"], lambda i: (
             "POST", "/api/v1/outreach/turnout/", json.dumps({
                 "tps": tps[i % len(tps)][0], "voted_dpt": (i * 7) % max(1, tps[i % len(tps)][1])}))),
+        "Posko POST voting report + Idempotency-Key (lurah)": ("posko", data["lurah"], lambda i: (
+            "POST", f"/api/v1/voting/tps/{tps[i % len(tps)][0]}/report/",
+            json.dumps({"kpps_present": 7, "linmas_present": i % 3}),
+            {"Idempotency-Key": str(uuid.uuid4())})),
         "bare GET /items/": ("bare", bare_token, lambda i: ("GET", "/items/", None)),
         "Posko GET /api/v1/elections/ (admin)": ("posko", data["admin"],
                                                  lambda i: ("GET", "/api/v1/elections/", None)),
@@ -161,7 +168,8 @@ def main() -> int:
                     bad = {k: v for k, v in result["statuses"].items() if k not in (200, 201)}
                     ok = ok and not bad
                     print(f"  r{round_no + 1} {name:48} {result['rate']:6.0f} req/s  p50 "
-                          f"{result['p50'] * 1000:6.0f} ms  p99 {result['p99'] * 1000:6.0f} ms  "
+                          f"{result['p50'] * 1000:6.0f} ms  p95 {result['p95'] * 1000:6.0f} ms  "
+                          f"p99 {result['p99'] * 1000:6.0f} ms  "
                           f"load {os.getloadavg()[0]:4.1f}  {result['statuses']}", flush=True)
         print("\nSummary (best round of each):")
         for clients in [int(c) for c in args.clients.split(",")]:

@@ -17,14 +17,14 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from posko.core.api import ScopedSerializer
+from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
 from posko.elections.models import Tps
 from posko.voting import services
 from posko.voting.models import Problem, State, StatusEvent, TpsDay
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ScopedModelSerializer):
     recorded_by = serializers.CharField(source="recorded_by.username", default=None, read_only=True)
 
     class Meta:
@@ -33,7 +33,7 @@ class EventSerializer(serializers.ModelSerializer):
                   "happened_at", "recorded_at", "recorded_by", "incident_url"]
 
 
-class DaySerializer(serializers.ModelSerializer):
+class DaySerializer(ScopedModelSerializer):
     tps_number = serializers.IntegerField(source="tps.number", read_only=True)
 
     class Meta:
@@ -99,12 +99,11 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = ReportSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
-            services.record_report(tps, actor=request.user, election=request.election,
-                                   **serializer.validated_data)
+            event = services.record_report(tps, actor=request.user, election=request.election,
+                                           **serializer.validated_data)
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
-        day = TpsDay.objects.select_related("tps").get(tps=tps)
-        return Response(DaySerializer(day).data, status=status.HTTP_201_CREATED)
+        return Response(DaySerializer(event.day).data, status=status.HTTP_201_CREATED)
 
 
 ROUTES: list = [
