@@ -4,6 +4,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
+from posko.core.schema import register_enum
 
 ESCALATION = "incidents.escalate"
 
@@ -29,6 +30,8 @@ class IncidentsConfig(AppConfig):
         from posko.incidents.services.escalation import escalation_job
 
         constants.watch(Category, IncidentSettings)  # read on every report (intake)
+        # The report states keep the schema name they had before other modules' "state".
+        register_enum("StateEnum", "posko.incidents.models.State")
         from posko.core import incident_reports
         from posko.incidents.services.problems import open_problem_report
 

@@ -43,10 +43,10 @@ class DaySerializer(ScopedModelSerializer):
                   "last_report_at", "version"]
 
 
-class ReportSerializer(ScopedSerializer):
-    state = serializers.ChoiceField(choices=[("", "—"), *State.choices], required=False,
+class TpsReportSerializer(ScopedSerializer):
+    state = serializers.ChoiceField(choices=State.choices, required=False, allow_blank=True,
                                     default="")
-    problem = serializers.ChoiceField(choices=[("", "—"), *Problem.choices], required=False,
+    problem = serializers.ChoiceField(choices=Problem.choices, required=False, allow_blank=True,
                                       default="")
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     kpps_present = serializers.IntegerField(required=False, allow_null=True, default=None,
@@ -62,8 +62,10 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return TpsDay.objects.none()
         election = self.request.election
-        if getattr(self, "swagger_fake_view", False) or election is None:
+        if election is None:
             return TpsDay.objects.none()
         qs = TpsDay.objects.visible_to(self.request.user).filter(election=election) \
             .select_related("tps").order_by("kelurahan_id", "tps__number")
@@ -90,13 +92,13 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                          "events": EventSerializer(events, many=True).data})
 
     @extend_schema(parameters=[header_parameter(required=True)])
-    @action(detail=True, methods=["post"], serializer_class=ReportSerializer)
+    @action(detail=True, methods=["post"], serializer_class=TpsReportSerializer)
     def report(self, request, pk=None):
         tps = self.tps(pk)  # another region's TPS: 404 before anything else
         return idempotent(request, lambda: self._report(request, tps), required=True)
 
     def _report(self, request, tps):
-        serializer = ReportSerializer(data=request.data, context={"request": request})
+        serializer = TpsReportSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
             event = services.record_report(tps, actor=request.user, election=request.election,

@@ -2,6 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import shell
+from posko.core.schema import register_enum
 
 
 class VotingConfig(AppConfig):
@@ -13,6 +14,8 @@ class VotingConfig(AppConfig):
         shell.register_urls("pemungutan/", "posko.voting.urls", order=55)
         shell.register_api("posko.voting.api")
         shell.register_nav("voting", _("Voting day"), "voting:board", order=65)
+        register_enum("VotingStateEnum", "posko.voting.models.State")
+        register_enum("VotingProblemEnum", "posko.voting.models.Problem")
 
         from posko.core import constants
         from posko.voting.models import VotingSettings
