@@ -26,6 +26,7 @@ from posko.demo.logistics import build_logistics
 from posko.demo.outreach import build_outreach
 from posko.demo.places import DEFAULT_SEED, KABKOTA_CODE, MAX_VOTERS_PER_TPS, generate_tps_rows
 from posko.demo.saving import save_if_changed
+from posko.demo.voting import build_voting
 from posko.demo.vulnerability import build_vulnerability
 from posko.demo.workers import build_workers
 from posko.elections.models import CandidatePair, Contest, Election, Stage, Tps, place_codes
@@ -304,6 +305,7 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     build_workers(result)
     build_incidents(result)
     build_outreach(result)
+    build_voting(result)
     build_vulnerability(result)
 
     tps = Tps.objects.filter(election=election)
