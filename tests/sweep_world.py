@@ -224,6 +224,11 @@ def _placed(sw: SweepWorld, side: str) -> dict:
     voting_services.record_report(tps, actor=operator, election=election, state="dibuka",
                                   kpps_present=7, linmas_present=2, happened_at=opened,
                                   now=opened)
+    voting_services.submit_result(
+        tps, Contest.objects.get(election=election, name="Wali Kota Malang"), actor=operator,
+        election=election, votes={1: 200}, now=opened + datetime.timedelta(hours=7),
+        values={"voters_dpt": 205, "valid": 200, "invalid": 5, "ballots_received": 420,
+                "ballots_used": 205, "ballots_unused": 215})
     return found
 
 

@@ -117,6 +117,8 @@ ROUTE_KINDS = {
     "outreach:turnout_tps": {"pk": "tps"},
     "outreach:turnout_kelurahan": {"code": "kelurahan"},
     "voting:tps": {"pk": "tps"},
+    "voting:tps_result": {"pk": "tps", "contest_pk": "contest"},
+    "api:voting-tps-results": {"pk": "tps"},
     "api:voting-tps-detail": {"pk": "tps"},
     "api:voting-tps-report": {"pk": "tps"},
     "audit_entry": {"pk": "audit_entry"},

@@ -1,9 +1,12 @@
 """Voting-day API for field apps.
 
 * ``voting-tps``: ``GET /api/v1/voting/tps/`` the TPS days in scope (``?kelurahan=``,
-  ``?state=``); ``GET …/tps/<tps id>/`` one TPS's day with its latest reports;
-  ``POST …/tps/<tps id>/report/`` a report (state, officers present, problem), with a
-  required ``Idempotency-Key``. A TPS outside the caller's scope is a 404.
+  ``?state=``); ``GET …/tps/<tps id>/`` one TPS's day with its latest reports and current
+  results; ``POST …/tps/<tps id>/report/`` a report (state, officers present, problem);
+  ``POST …/tps/<tps id>/results/`` a C.Hasil entry for a contest (stored with its failed
+  checks and flags; a second entry from the same source is a correction and needs a
+  ``reason``). Both POSTs need an ``Idempotency-Key``. A TPS outside the caller's scope is
+  a 404.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from rest_framework.response import Response
 
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
-from posko.elections.models import Tps
+from posko.elections.models import Contest, Tps
 from posko.voting import services
-from posko.voting.models import Problem, State, StatusEvent, TpsDay
+from posko.voting.models import Problem, Source, State, StatusEvent, TpsDay, TpsResult
+from posko.voting.services.results import FIELDS
 
 
 class EventSerializer(ScopedModelSerializer):
@@ -54,6 +58,43 @@ class TpsReportSerializer(ScopedSerializer):
     linmas_present = serializers.IntegerField(required=False, allow_null=True, default=None,
                                               min_value=0, max_value=50)
     happened_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ResultSerializer(ScopedModelSerializer):
+    entered_by = serializers.CharField(source="entered_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = TpsResult
+        fields = ["id", "tps", "contest", "source", "version", "is_current", *FIELDS, "votes",
+                  "status", "checks", "flags", "reason", "entered_at", "entered_by"]
+        read_only_fields = fields
+
+
+class ResultEntrySerializer(ScopedSerializer):
+    """A C.Hasil entry: counts are whole numbers ≥ 0 (text like "12" is read as 12);
+    ``votes`` maps each pair's ballot number to its votes."""
+
+    scoped_relations = False  # the contest is a Pemda-wide row, checked by the service
+
+    contest = serializers.PrimaryKeyRelatedField(queryset=Contest.objects.all())
+    source = serializers.ChoiceField(choices=[Source.PEMDA, Source.SAKSI], default=Source.PEMDA)
+    voters_dpt = serializers.IntegerField(min_value=0, max_value=100_000)
+    voters_dptb = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    voters_dpk = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    valid = serializers.IntegerField(min_value=0, max_value=100_000)
+    invalid = serializers.IntegerField(min_value=0, max_value=100_000)
+    ballots_received = serializers.IntegerField(min_value=0, max_value=100_000)
+    ballots_used = serializers.IntegerField(min_value=0, max_value=100_000)
+    ballots_unused = serializers.IntegerField(min_value=0, max_value=100_000)
+    ballots_damaged = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    votes = serializers.DictField(child=serializers.IntegerField(min_value=0, max_value=100_000),
+                                  allow_empty=False)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+    def validate_votes(self, value):
+        if not all(str(key).isdigit() for key in value):
+            raise serializers.ValidationError(_("Give each pair's votes under its ballot number."))
+        return {int(key): count for key, count in value.items()}
 
 
 class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -89,7 +130,29 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         events = StatusEvent.objects.filter(day=day).select_related("recorded_by")[:50] \
             if day.pk else []
         return Response({**DaySerializer(day).data, "tps": int(pk),
-                         "events": EventSerializer(events, many=True).data})
+                         "events": EventSerializer(events, many=True).data,
+                         "results": ResultSerializer(services.current_results(day.tps),
+                                                     many=True).data})
+
+    @extend_schema(parameters=[header_parameter(required=True)])
+    @action(detail=True, methods=["post"], serializer_class=ResultEntrySerializer)
+    def results(self, request, pk=None):
+        tps = self.tps(pk)  # another region's TPS: 404 before anything else
+        return idempotent(request, lambda: self._result(request, tps), required=True)
+
+    def _result(self, request, tps):
+        serializer = ResultEntrySerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        contest, votes = data.pop("contest"), data.pop("votes")
+        source, reason = data.pop("source"), data.pop("reason")
+        try:
+            result = services.submit_result(tps, contest, actor=request.user,
+                                            election=request.election, values=data, votes=votes,
+                                            source=source, reason=reason)
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        return Response(ResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[header_parameter(required=True)])
     @action(detail=True, methods=["post"], serializer_class=TpsReportSerializer)

@@ -18,6 +18,7 @@ class VotingConfig(AppConfig):
         register_enum("VotingProblemEnum", "posko.voting.models.Problem")
 
         from posko.core import constants
+        from posko.elections.models import CandidatePair, Contest
         from posko.voting.models import VotingSettings
 
-        constants.watch(VotingSettings)  # read on every report
+        constants.watch(VotingSettings, Contest, CandidatePair)  # read on every report

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
-from posko.voting.models import ORDER, Problem, State
+from posko.voting.models import ORDER, Problem, Source, State
 
 
 class ReportForm(ServiceFormMixin, StyledFormMixin, forms.Form):
@@ -33,3 +33,45 @@ class ReportForm(ServiceFormMixin, StyledFormMixin, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("happened_at", timezone.localtime().replace(second=0,
                                                                                 microsecond=0))
+
+
+class ResultForm(ServiceFormMixin, StyledFormMixin, forms.Form):
+    """A C.Hasil entry for one contest: the counts, each pair's votes, the source, and the
+    reason when it corrects an earlier entry."""
+
+    source = forms.ChoiceField(label=_("Source"), choices=[
+        (Source.PEMDA, Source.PEMDA.label), (Source.SAKSI, Source.SAKSI.label)])
+    voters_dpt = forms.IntegerField(label=_("Voters from the DPT"), min_value=0, max_value=100_000)
+    voters_dptb = forms.IntegerField(label=_("Voters from the DPTb"), min_value=0,
+                                     max_value=100_000, initial=0)
+    voters_dpk = forms.IntegerField(label=_("Voters from the DPK"), min_value=0,
+                                    max_value=100_000, initial=0)
+    valid = forms.IntegerField(label=_("Valid votes"), min_value=0, max_value=100_000)
+    invalid = forms.IntegerField(label=_("Invalid votes"), min_value=0, max_value=100_000)
+    ballots_received = forms.IntegerField(label=_("Ballots received"), min_value=0,
+                                          max_value=100_000)
+    ballots_used = forms.IntegerField(label=_("Ballots used"), min_value=0, max_value=100_000)
+    ballots_unused = forms.IntegerField(label=_("Ballots unused"), min_value=0, max_value=100_000)
+    ballots_damaged = forms.IntegerField(label=_("Ballots damaged or returned"), min_value=0,
+                                         max_value=100_000, initial=0)
+    reason = forms.CharField(label=_("Reason for the correction"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+    def __init__(self, *args, pairs: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pairs = pairs
+        for number, name in sorted(pairs.items()):
+            self.fields[f"votes_{number}"] = forms.IntegerField(
+                label=_("Votes for %(pair)s") % {"pair": name}, min_value=0, max_value=100_000,
+                widget=forms.NumberInput(attrs={"class": "input"}))
+        for field in self.fields.values():
+            if isinstance(field, forms.IntegerField):
+                field.widget.attrs.update(inputmode="numeric")
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] or 0 for name in (
+            "voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
+            "ballots_used", "ballots_unused", "ballots_damaged")}
+
+    def votes(self) -> dict[int, int]:
+        return {number: self.cleaned_data[f"votes_{number}"] for number in self.pairs}

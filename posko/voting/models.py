@@ -118,3 +118,83 @@ class StatusEvent(models.Model):
 
     def __str__(self):
         return f"{self.day} {self.get_state_display() or self.get_problem_display()}"
+
+
+class Source(models.TextChoices):
+    """Who entered a C.Hasil: the three sources compared per TPS."""
+
+    PEMDA = "pemda", _("Pemda (lurah / PPS operator)")
+    SAKSI = "saksi", _("Witness or observer")
+    KPU = "kpu", _("KPU published data")
+
+
+class ResultStatus(models.TextChoices):
+    TERCATAT = "tercatat", _("Recorded")
+    PERLU_VERIFIKASI = "perlu_verifikasi", _("Needs verification")
+
+
+class TpsResult(models.Model):
+    """One version of the C.Hasil of a TPS for a contest from one source. A correction adds
+    a version (with its reason) and the old one stays; the latest is ``is_current``. An entry
+    whose arithmetic does not add up is kept too, as "perlu verifikasi" with the failed
+    checks listed — never refused into the void, never silently accepted."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.PROTECT,
+                                 related_name="+", db_index=False, verbose_name=_("election"))
+    tps = models.ForeignKey("elections.Tps", on_delete=models.CASCADE, related_name="results",
+                            verbose_name=_("TPS"))
+    contest = models.ForeignKey("elections.Contest", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("contest"))
+    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="+",
+                                db_constraint=False, db_index=False)
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="+",
+                                  db_constraint=False, db_index=False)
+    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="+",
+                                  db_constraint=False, db_index=False)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    voters_dpt = models.PositiveIntegerField(_("voters from the DPT"))
+    voters_dptb = models.PositiveIntegerField(_("voters from the DPTb"), default=0)
+    voters_dpk = models.PositiveIntegerField(_("voters from the DPK"), default=0)
+    valid = models.PositiveIntegerField(_("valid votes"))
+    invalid = models.PositiveIntegerField(_("invalid votes"))
+    ballots_received = models.PositiveIntegerField(_("ballots received"))
+    ballots_used = models.PositiveIntegerField(_("ballots used"))
+    ballots_unused = models.PositiveIntegerField(_("ballots unused"))
+    ballots_damaged = models.PositiveIntegerField(_("ballots damaged or returned"), default=0)
+    votes = models.JSONField(_("votes per pair"), default=dict,
+                             help_text=_("Ballot number → votes."))
+    status = models.CharField(_("status"), max_length=20, choices=ResultStatus.choices)
+    checks = models.JSONField(_("failed checks"), default=list, blank=True)
+    flags = models.JSONField(_("anomaly flags"), default=list, blank=True)
+    reason = models.TextField(_("reason for the correction"), blank=True)
+    entered_at = models.DateTimeField(_("entered at"))
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("entered by"))
+
+    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["tps_id", "contest_id", "source", "-version"]
+        verbose_name = _("TPS result")
+        verbose_name_plural = _("TPS results")
+        constraints = [
+            models.UniqueConstraint(fields=["tps", "contest", "source", "version"],
+                                    name="one_result_version"),
+            models.UniqueConstraint(fields=["tps", "contest", "source"],
+                                    condition=models.Q(is_current=True), name="one_current_result"),
+        ]
+        indexes = [models.Index(fields=["election", "contest", "kecamatan", "kelurahan"],
+                                condition=models.Q(is_current=True), name="voting_result_current")]
+
+    def __str__(self):
+        return f"{self.tps} {self.contest} ({self.get_source_display()} v{self.version})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("voting:tps", args=[self.tps_id])
+
+    @property
+    def voters(self) -> int:
+        return self.voters_dpt + self.voters_dptb + self.voters_dpk

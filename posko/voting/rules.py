@@ -83,3 +83,104 @@ def report_problems(day, *, state, problem, note, kpps, linmas, happened_at, ele
                     now) -> list[tuple[str, str]]:
     return (content_problems(state, problem, note, kpps, linmas) + state_problems(day, state)
             + time_problems(day, state, happened_at, election, conf, now))
+
+
+# --- results (C.Hasil) --------------------------------------------------------------------------
+
+#: KawalPemilu's rule: the pairs' sum above the DPT by more than this share is flagged.
+OVER_DPT = 1.02
+ONE_PAIR_SHARE = 0.95
+
+
+def _check(code: str, message: str) -> dict:
+    return {"code": code, "message": message}
+
+
+def result_refusals(*, contest, election, tps, ballot_numbers: dict, votes: dict, reason: str,
+                    current, entered_at, conf) -> list[tuple[str, str]]:
+    """What makes an entry unusable (refused, nothing saved): another election's or region's
+    contest, a missing or unknown pair, an entry before the TPS could open, a correction
+    without a reason."""
+    problems = []
+    if contest.election_id != election.pk or not (
+            contest.provinsi_id == tps.kabkota_id.split(".")[0]
+            and (contest.kabkota_id is None or contest.kabkota_id == tps.kabkota_id)):
+        return [("contest", _("%(contest)s is not voted at %(tps)s.") % {
+            "contest": contest, "tps": tps})]
+    for number in sorted(set(votes) - set(ballot_numbers)):
+        problems.append(("votes", _("There is no pair number %(number)s in %(contest)s.") % {
+            "number": number, "contest": contest}))
+    for number in sorted(set(ballot_numbers) - set(votes)):
+        problems.append(("votes", _("The votes of pair %(number)s (%(pair)s) are missing.") % {
+            "number": number, "pair": ballot_numbers[number]}))
+    opening = timezone.make_aware(datetime.datetime.combine(election.voting_date,
+                                                            conf.opening_time))
+    if entered_at < opening:
+        problems.append(("__all__", _(
+            "Results cannot be entered before the TPS open on voting day (%(time)s).") % {
+            "time": _local(opening).strftime("%d-%m-%Y %H.%M")}))
+    if current is not None and not reason.strip():
+        who = current.entered_by
+        problems.append(("reason", _(
+            "Say why the result is corrected: it replaces version %(version)s entered by "
+            "%(who)s.") % {"version": current.version,
+                          "who": (who.get_full_name() or who.username) if who else _("the system")}))
+    return problems
+
+
+def result_checks(values: dict, votes: dict, dpt: int) -> list[dict]:
+    """The C.Hasil's arithmetic, each failure named with its numbers. A failed check does not
+    refuse the entry: it is stored as "perlu verifikasi" with these listed."""
+    checks = []
+    pairs = sum(votes.values())
+    voters = values["voters_dpt"] + values["voters_dptb"] + values["voters_dpk"]
+    if pairs != values["valid"]:
+        checks.append(_check("pairs_valid", _(
+            "The pairs' votes add up to %(pairs)s, not to the %(valid)s valid votes.") % {
+            "pairs": pairs, "valid": values["valid"]}))
+    used = values["valid"] + values["invalid"]
+    if used != values["ballots_used"]:
+        checks.append(_check("valid_invalid_used", _(
+            "Valid + invalid votes = %(sum)s, but %(used)s ballots were used.") % {
+            "sum": used, "used": values["ballots_used"]}))
+    if values["ballots_used"] != voters:
+        checks.append(_check("used_voters", _(
+            "%(used)s ballots were used by %(voters)s voters (DPT + DPTb + DPK).") % {
+            "used": values["ballots_used"], "voters": voters}))
+    balance = values["ballots_used"] + values["ballots_unused"] + values["ballots_damaged"]
+    if balance != values["ballots_received"]:
+        checks.append(_check("ballots_balance", _(
+            "Used + unused + damaged ballots = %(sum)s, but %(received)s were received.") % {
+            "sum": balance, "received": values["ballots_received"]}))
+    if values["voters_dpt"] > dpt:
+        checks.append(_check("voters_dpt", _(
+            "%(voters)s voters from the DPT, but the TPS's DPT has %(dpt)s.") % {
+            "voters": values["voters_dpt"], "dpt": dpt}))
+    for number, count in sorted(votes.items()):
+        if count > values["valid"]:
+            checks.append(_check("pair_over_valid", _(
+                "Pair %(number)s has %(votes)s votes, more than the %(valid)s valid votes.") % {
+                "number": number, "votes": count, "valid": values["valid"]}))
+    return checks
+
+
+def result_flags(values: dict, votes: dict, dpt: int, *, closed_at, entered_at) -> list[dict]:
+    """Anomalies beyond the arithmetic, each with its reason (shown, not refused)."""
+    flags = []
+    pairs = sum(votes.values())
+    if pairs > dpt * OVER_DPT:
+        flags.append(_check("over_dpt", _(
+            "The pairs' votes (%(pairs)s) exceed the DPT (%(dpt)s) by more than 2%%.") % {
+            "pairs": pairs, "dpt": dpt}))
+    if values["valid"]:
+        for number, count in sorted(votes.items()):
+            if ONE_PAIR_SHARE * values["valid"] <= count <= values["valid"]:
+                flags.append(_check("one_pair", _(
+                    "Pair %(number)s has %(share)s%% of the valid votes.") % {
+                    "number": number, "share": round(100 * count / values["valid"], 1)}))
+    if closed_at is not None and entered_at < closed_at:
+        flags.append(_check("before_close", _(
+            "Entered at %(entered)s, before the TPS closed (%(closed)s).") % {
+            "entered": _local(entered_at).strftime("%H.%M"),
+            "closed": _local(closed_at).strftime("%H.%M")}))
+    return flags

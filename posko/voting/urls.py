@@ -7,4 +7,6 @@ app_name = "voting"
 urlpatterns = [
     path("", views.BoardView.as_view(), name="board"),
     path("tps/<int:pk>/", views.TpsDayView.as_view(), name="tps"),
+    path("tps/<int:pk>/hasil/<int:contest_pk>/", views.ResultEntryView.as_view(),
+         name="tps_result"),
 ]

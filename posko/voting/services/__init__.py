@@ -1,3 +1,9 @@
 """Voting-day writes: validated, saved and audited in one transaction."""
 
+from posko.voting.services.results import (  # noqa: F401
+    ballot_numbers,
+    contests_at,
+    current_results,
+    submit_result,
+)
 from posko.voting.services.status import day_of, record_report, settings_for  # noqa: F401

@@ -1,0 +1,82 @@
+"""C.Hasil entries per TPS and contest: refused only when unusable (rules.result_refusals),
+otherwise stored with their failed checks and anomaly flags; a correction adds a version."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from posko.core import audit, constants
+from posko.core.services import raise_problems
+from posko.elections.models import CandidatePair, Contest
+from posko.voting.access import may_report
+from posko.voting.models import ResultStatus, Source, TpsDay, TpsResult
+from posko.voting.rules import result_checks, result_flags, result_refusals
+from posko.voting.services.status import settings_for
+
+FIELDS = ("voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
+          "ballots_used", "ballots_unused", "ballots_damaged")
+
+
+def contests_of(election) -> list[Contest]:
+    """The election's contests (a per-process constant)."""
+    return constants.get(("voting.contests", election.pk), lambda: list(
+        Contest.objects.filter(election=election).order_by("level", "name")))
+
+
+def ballot_numbers(contest) -> dict[int, str]:
+    """Ballot number → pair, for a contest (a per-process constant)."""
+    return constants.get(("voting.pairs", contest.pk), lambda: {
+        p.ballot_number: str(p) for p in CandidatePair.objects.filter(contest=contest)})
+
+
+def contests_at(election, tps) -> list[Contest]:
+    """The contests voted at ``tps`` (a governor's across the province, a mayor's in the city)."""
+    province = tps.kabkota_id.split(".")[0]
+    return [c for c in contests_of(election)
+            if c.provinsi_id == province and c.kabkota_id in (None, tps.kabkota_id)]
+
+
+def current_results(tps) -> list[TpsResult]:
+    return list(TpsResult.objects.filter(tps=tps, is_current=True).select_related(
+        "contest", "entered_by").order_by("contest__level", "source"))
+
+
+def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
+                  source: str = Source.PEMDA, reason: str = "", now=None) -> TpsResult:
+    """Store one C.Hasil entry (see the module doc); all or nothing."""
+    if not may_report(actor, tps):
+        raise PermissionDenied
+    now = now or timezone.now()
+    conf = settings_for(election)
+    votes = {int(number): int(count) for number, count in votes.items()}
+    values = {field: int(values.get(field) or 0) for field in FIELDS}
+    with transaction.atomic():
+        current = TpsResult.objects.select_for_update().filter(
+            tps=tps, contest=contest, source=source, is_current=True).select_related(
+            "entered_by").first()
+        raise_problems(result_refusals(
+            contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
+            votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
+        day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
+        closed_at = (day.closed_at if day else None) or timezone.make_aware(
+            datetime.datetime.combine(election.voting_date, conf.closing_time))
+        checks = result_checks(values, votes, tps.dpt_total)
+        flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
+        if current is not None:
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+        result = TpsResult.objects.create(
+            election_id=election.pk, tps=tps, contest=contest, kabkota_id=tps.kabkota_id,
+            kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id, source=source,
+            version=current.version + 1 if current else 1, is_current=True,
+            votes={str(k): v for k, v in sorted(votes.items())}, checks=checks, flags=flags,
+            status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
+            reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
+        audit.record("create" if current is None else "update", result, actor=actor,
+                     before=audit.snapshot(current) if current else None,
+                     after=audit.snapshot(result), message=reason or "")
+    return result
