@@ -209,3 +209,33 @@ def test_a_lurah_enters_results_on_the_tps_page(world, personas, contests, monke
     batu = reverse("voting:tps_result", args=[world.tps_a.pk, contests[2].pk])
     assert lurah.post(batu, form).status_code == 404
     assert personas["kelurahan_b"].client.post(url, form).status_code == 404
+
+
+# --- tallies ---------------------------------------------------------------------------------------
+
+def test_the_tally_sums_the_pemdas_current_entries_per_region(world, users, contests, personas):
+    walikota = contests[0]
+    submit(world, users, walikota, votes={1: 817, 2: 100, 3: 80})  # needs verification
+    submit(world, users, walikota, now=at(15), reason="Salah ketik 817 → 120.")  # corrected
+    submit(world, users, walikota, source="saksi", votes={1: 100, 2: 120, 3: 80})  # not counted
+    b = {**GOOD, "voters_dpt": 200, "valid": 200, "invalid": 0, "ballots_used": 200,
+         "ballots_unused": 218}
+    services.submit_result(world.tps_b, walikota, actor=users["admin"], election=world.election,
+                           values=b, votes={1: 50, 2: 50, 3: 90}, now=at(14))  # 190 ≠ 200
+    admin = personas["admin"].client
+    page = admin.get(reverse("voting:tally") + f"?contest={walikota.pk}")
+    total = page.context["total"]
+    assert (total["tps"], total["reported"], total["to_verify"]) == (3, 2, 1)
+    assert total["votes"] == {1: 170, 2: 150, 3: 170} and total["valid"] == 500
+    assert total["turnout"] == round(100 * (308 + 208) / (410 + 410), 2)
+    rows = {r["code"]: r["entry"] for r in page.context["rows"]}
+    assert rows[world.kec_a.code]["votes"] == {1: 120, 2: 100, 3: 80}
+    assert rows[world.kec_a.code]["shares"][1] == 40.0
+    lurah = personas["kelurahan_a"].client.get(reverse("voting:tally") + f"?contest={walikota.pk}")
+    assert lurah.context["total"]["votes"] == {1: 120, 2: 100, 3: 80}
+    assert personas["kelurahan_a"].client.get(
+        reverse("voting:tally") + f"?contest={walikota.pk}&kelurahan={world.kel_b.code}"
+    ).status_code == 404
+    assert admin.get(reverse("voting:tally") + "?contest=999999").status_code == 404
+    export = admin.get(reverse("voting:tally") + f"?contest={walikota.pk}&export=csv")
+    assert export.status_code == 200

@@ -3,6 +3,7 @@
 from posko.voting.services.results import (  # noqa: F401
     ballot_numbers,
     contests_at,
+    contests_of,
     current_results,
     submit_result,
 )
