@@ -50,3 +50,28 @@ def test_second_build_changes_nothing():
     build_voting(result)
     assert result.other_changes == 0
     assert list(TpsDay.objects.order_by("tps_id").values_list("tps_id", "opened_at")) == before
+
+
+def test_demo_results_are_calibrated_to_the_city_turnout_with_a_few_flagged():
+    from django.db.models import Sum
+
+    from posko.voting.models import TpsResult
+
+    result = build_demo()
+    current = TpsResult.objects.filter(election_id=result.election_id, is_current=True)
+    assert current.count() == 2 * 1188
+    walikota = current.filter(contest__level="walikota")
+    voters = sum(r.voters for r in walikota.only("voters_dpt", "voters_dptb", "voters_dpk"))
+    dpt = Tps.objects.filter(election_id=result.election_id).aggregate(t=Sum("dpt_total"))["t"]
+    assert (voters, dpt) == (428_294, 660_744)  # 64.82 %
+    assert current.filter(status="perlu_verifikasi").count() == 2 * (14 - 4)
+    assert TpsResult.objects.filter(is_current=False).count() == 2 * 4
+    assert TpsResult.objects.filter(version=2).exclude(reason="").count() == 2 * 4
+    for row in walikota.filter(status="tercatat")[:100]:
+        assert sum(row.votes.values()) == row.valid and row.voters == row.ballots_used
+        assert row.voters <= row.tps.dpt_total
+    # the tally page shows every TPS in
+    total = client_for(result.users[0].__class__.objects.get(username="admin")).get(
+        reverse("voting:tally")).context["total"]
+    assert (total["reported"], total["tps"], total["to_verify"]) == (1188, 1188, 10)
+    assert total["turnout"] == 64.82

@@ -1,12 +1,20 @@
 """Demo data of the voting-day module (Kota Malang, 27 Nov 2024): a finished day at every
-TPS, **generated** (not what happened).
+TPS and its C.Hasil for both contests, **generated** (not what happened, not the official
+result).
 
 Every TPS reports set-up on H-1 (16.00–20.30), opening (most between 06.50 and 07.14, about
 one in twelve late, up to 08.10), voting, closing at 13.00–13.10, counting and the C.Hasil
 photographed between 15.00 and 20.30, with 6–7 KPPS and 2 Linmas present (a few with 1).
-From a seeded random generator: every run builds the same rows. Days are created for the
-TPS that have none and then left as users change them, so a second run changes nothing.
-Bulk writes.
+Results (source Pemda): voters per TPS around the city's official turnout, calibrated so
+that the city total is exactly 64.82 % of the DPT (428,294 of 660,744); DPTb and DPK
+voters 0–6 each; 1–4 % invalid votes; ballots received = DPT + 2.5 % reserve. Generated
+shares per pair (not the official ones). ``MISREAD`` TPS per contest carry a typing error
+(a pair's 17 entered as 817, say) and are "perlu verifikasi"; ``CORRECTED`` of them were
+corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo.
+
+From a seeded random generator: every run builds the same rows. Days and results are
+created for the TPS that have none and then left as users change them, so a second run
+changes nothing. Bulk writes.
 """
 
 from __future__ import annotations
@@ -16,8 +24,9 @@ import random
 from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
-from posko.elections.models import Election, Tps
-from posko.voting.models import State, StatusEvent, TpsDay
+from posko.elections.models import Contest, Election, Tps
+from posko.voting.models import ResultStatus, Source, State, StatusEvent, TpsDay, TpsResult
+from posko.voting.rules import result_checks, result_flags
 
 WIB = ZoneInfo("Asia/Jakarta")
 SEED = 2024_11_27_07
@@ -63,8 +72,12 @@ def build_voting(result) -> None:
             opened_at=opened, closed_at=closed, kpps_present=kpps, linmas_present=linmas,
             last_report_at=timeline[-1][1], version=len(timeline)))
         timelines.append((timeline, kpps, linmas, operators.get(tps.kelurahan_id, admin)))
-    if not days:
-        return
+    if days:
+        _save_days(result, days, timelines)
+    build_results(result)
+
+
+def _save_days(result, days, timelines) -> None:
     TpsDay.objects.bulk_create(days, batch_size=500)
     events = []
     for day, (timeline, kpps, linmas, who) in zip(days, timelines, strict=True):
@@ -75,3 +88,93 @@ def build_voting(result) -> None:
                 kpps_present=kpps if opening else None, linmas_present=linmas if opening else None))
     StatusEvent.objects.bulk_create(events, batch_size=2000)
     result.other_changes += len(days) + len(events)
+
+
+CITY_TURNOUT = (64_82, 100_00)  # 64.82 % (KPU Kota Malang, Pilkada 2024)
+#: Generated shares per ballot number (not the official result).
+SHARES = {"walikota": {1: 0.46, 2: 0.24, 3: 0.30}, "gubernur": {1: 0.09, 2: 0.55, 3: 0.36}}
+MISREAD = 14  # per contest
+CORRECTED = 4  # of those, per contest
+
+
+def _voters(rng: random.Random, dpts: list[int]) -> list[int]:
+    """Voters per TPS around the city's turnout, summing exactly to it."""
+    target = sum(dpts) * CITY_TURNOUT[0] // CITY_TURNOUT[1]
+    voters = [min(dpt, max(0, round(dpt * rng.gauss(0.6482, 0.07)))) for dpt in dpts]
+    step = 1 if sum(voters) < target else -1
+    i = 0
+    while sum(voters) != target:  # spread the difference one voter at a time
+        j = i % len(voters)
+        if 0 <= voters[j] + step <= dpts[j]:
+            voters[j] += step
+        i += 1
+    return voters
+
+
+def _split(rng: random.Random, total: int, shares: dict[int, float]) -> dict[int, int]:
+    weights = {n: max(0.01, share * rng.uniform(0.7, 1.3)) for n, share in shares.items()}
+    scale = sum(weights.values())
+    votes = {n: int(total * w / scale) for n, w in weights.items()}
+    votes[max(votes, key=votes.get)] += total - sum(votes.values())
+    return votes
+
+
+def _misread(votes: dict[int, int]) -> dict[int, int]:
+    """A typing error on the form: a leading 8 on the smallest count (17 → 817)."""
+    number = min(votes, key=votes.get)
+    return {**votes, number: int(f"8{votes[number]}")}
+
+
+def build_results(result) -> None:
+    """Idempotent: results for the TPS and contests without one; a second run changes
+    nothing."""
+    election = Election.objects.get(pk=result.election_id)
+    contests = list(Contest.objects.filter(election=election).order_by("level"))
+    tps_list = list(Tps.objects.filter(election=election).order_by("kelurahan_id", "number"))
+    if not contests or not tps_list:
+        return
+    have = set(TpsResult.objects.filter(election=election).values_list("tps_id", "contest_id"))
+    operators = {u.kelurahan_id: u for u in User.objects.filter(kelurahan__isnull=False)}
+    admin = User.objects.filter(username="admin").first()
+    rng = random.Random(SEED + 1)
+    voters = _voters(rng, [t.dpt_total for t in tps_list])
+    rows = []
+    for contest in contests:
+        shares = SHARES.get(contest.level, {1: 0.4, 2: 0.35, 3: 0.25})
+        misread = set(rng.sample(range(len(tps_list)), MISREAD))
+        corrected = set(sorted(misread)[:CORRECTED])
+        for index, (tps, total) in enumerate(zip(tps_list, voters, strict=True)):
+            dptb, dpk = rng.randint(0, 6), rng.randint(0, 6)
+            dptb, dpk = min(dptb, total // 3), min(dpk, total // 3)
+            invalid = round(total * rng.uniform(0.01, 0.04))
+            valid = total - invalid
+            received = tps.dpt_total + -(-tps.dpt_total * 25 // 1000)
+            damaged = rng.randint(0, 2) if received - total > 2 else 0
+            values = {"voters_dpt": total - dptb - dpk, "voters_dptb": dptb, "voters_dpk": dpk,
+                      "valid": valid, "invalid": invalid, "ballots_received": received,
+                      "ballots_used": total, "ballots_unused": received - total - damaged,
+                      "ballots_damaged": damaged}
+            votes = _split(rng, valid, shares)
+            entered = _at(election.voting_date, rng.randint(15 * 60, 21 * 60))
+            if (tps.pk, contest.pk) in have:
+                continue
+            who = operators.get(tps.kelurahan_id, admin)
+            versions = [votes]
+            if index in misread:
+                versions = [_misread(votes), votes] if index in corrected else [_misread(votes)]
+            for number, entry in enumerate(versions, start=1):
+                checks = result_checks(values, entry, tps.dpt_total)
+                rows.append(TpsResult(
+                    election=election, tps=tps, contest=contest, kabkota_id=tps.kabkota_id,
+                    kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id,
+                    source=Source.PEMDA, version=number, is_current=number == len(versions),
+                    votes={str(k): v for k, v in sorted(entry.items())}, checks=checks,
+                    flags=result_flags(values, entry, tps.dpt_total, closed_at=None,
+                                       entered_at=entered),
+                    status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
+                    reason="Salah ketik pada isian pertama; dibetulkan sesuai foto C.Hasil."
+                    if number > 1 else "",
+                    entered_at=entered + datetime.timedelta(minutes=40 * (number - 1)),
+                    entered_by=who, **values))
+    TpsResult.objects.bulk_create(rows, batch_size=1000)
+    result.other_changes += len(rows)
