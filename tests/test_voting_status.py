@@ -245,3 +245,14 @@ def test_the_api_needs_a_key_refuses_bad_input_and_hides_other_regions(world, pe
     assert api_report(personas["pemantau"].client, world.tps_a,
                       {"state": "dibuka"}).status_code == 403
     assert not StatusEvent.objects.exists()
+
+
+def test_the_beranda_shows_the_voting_day_from_h_minus_1(busy, personas, monkeypatch):
+    admin = personas["admin"].client
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    cards = {c.label: c for c in admin.get(reverse("home")).context["module_cards"]}
+    assert cards["TPS opened"].value == "2 / 3" and cards["TPS opened"].note == "1 opened late"
+    lurah = {c.label: c for c in personas["kelurahan_a"].client.get(reverse("home")).context["module_cards"]}
+    assert lurah["TPS opened"].value == "1 / 1"
+    monkeypatch.setattr(timezone, "localdate", lambda *a: datetime.date(2024, 11, 20))
+    assert "TPS opened" not in {c.label for c in admin.get(reverse("home")).context["module_cards"]}

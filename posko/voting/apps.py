@@ -22,3 +22,8 @@ class VotingConfig(AppConfig):
         from posko.voting.models import VotingSettings
 
         constants.watch(VotingSettings, Contest, CandidatePair)  # read on every report
+
+        from posko.core.dashboard import register_card
+        from posko.voting.cards import voting_cards
+
+        register_card("voting", voting_cards, order=50)
