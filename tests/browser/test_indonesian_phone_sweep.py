@@ -44,6 +44,8 @@ def module_pages(world, *, admin: bool) -> list[str]:
         reverse("incidents:report_list"), reverse("incidents:situation"), reverse("incidents:map"),
         reverse("outreach:activity_list"), reverse("outreach:coverage"),
         reverse("outreach:turnout"), reverse("outreach:early_warning"),
+        reverse("voting:board"), reverse("voting:tally"),
+        reverse("voting:tps", args=[world.tps_a.pk]),
         reverse("api:docs"), reverse("accounts:profile"),
     ]
     if admin:
