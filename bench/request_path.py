@@ -14,9 +14,11 @@ of its own:
   ModelViewSet — what any API pays. ``POST /items/`` validates and inserts one row;
   ``GET /items/`` lists 50.
 - **Posko** with the Kota Malang demo (1,188 TPS): ``POST /api/v1/laporan/``,
-  ``POST /api/v1/outreach/turnout/`` and a voting-day report
-  ``POST /api/v1/voting/tps/<id>/report/`` with a fresh ``Idempotency-Key`` each (officers
-  present; the key is stored with the report) as a lurah (validate, scope, save, audit),
+  ``POST /api/v1/outreach/turnout/``, a voting-day report
+  ``POST /api/v1/voting/tps/<id>/report/`` and a witness's C.Hasil
+  ``POST /api/v1/voting/tps/<id>/results/`` (checked, flagged, a new version each time) with
+  a fresh ``Idempotency-Key`` each (the key is stored with the write) as a lurah (validate,
+  scope, save, audit),
   ``GET /api/v1/elections/`` as the admin, ``GET /api/v1/tps/?kelurahan=`` as the lurah.
 
 A bounded load generator in this process (``--clients`` threads with keep-alive
@@ -92,17 +94,19 @@ def prepare_posko(url: str) -> dict:
 
     from posko.accounts.models import User
     from posko.demo.data import build_demo
-    from posko.elections.models import Election, Tps
+    from posko.elections.models import Contest, Election, Tps
 
     build_demo()
     lurah = User.objects.get(username="lurah.kauman")
     election = Election.objects.get(is_active=True)
     tps = list(Tps.objects.filter(election=election, kelurahan=lurah.kelurahan)
                .values_list("pk", "dpt_total"))
+    contest = Contest.objects.get(election=election, level="walikota").pk
     from django.db import connections
 
     connections.close_all()
-    return {"admin": Token.objects.get_or_create(user=User.objects.get(username="admin"))[0].key,
+    return {"contest": contest,
+            "admin": Token.objects.get_or_create(user=User.objects.get(username="admin"))[0].key,
             "lurah": Token.objects.get_or_create(user=lurah)[0].key,
             "kelurahan": lurah.kelurahan_id, "tps": tps}
 
@@ -142,6 +146,13 @@ def main() -> int:
         "Posko POST voting report + Idempotency-Key (lurah)": ("posko", data["lurah"], lambda i: (
             "POST", f"/api/v1/voting/tps/{tps[i % len(tps)][0]}/report/",
             json.dumps({"kpps_present": 7, "linmas_present": i % 3}),
+            {"Idempotency-Key": str(uuid.uuid4())})),
+        "Posko POST C.Hasil + Idempotency-Key (lurah)": ("posko", data["lurah"], lambda i: (
+            "POST", f"/api/v1/voting/tps/{tps[i % len(tps)][0]}/results/", json.dumps({
+                "contest": data["contest"], "source": "saksi", "reason": "uji beban",
+                "voters_dpt": 200, "valid": 196, "invalid": 4, "ballots_received": 420,
+                "ballots_used": 200, "ballots_unused": 220,
+                "votes": {"1": 90, "2": 60, "3": 46}}),
             {"Idempotency-Key": str(uuid.uuid4())})),
         "bare GET /items/": ("bare", bare_token, lambda i: ("GET", "/items/", None)),
         "Posko GET /api/v1/elections/ (admin)": ("posko", data["admin"],
