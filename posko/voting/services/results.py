@@ -55,9 +55,9 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     votes = {int(number): int(count) for number, count in votes.items()}
     values = {field: int(values.get(field) or 0) for field in FIELDS}
     with transaction.atomic():
+        # No join here: PostgreSQL cannot lock the nullable side of an outer join.
         current = TpsResult.objects.select_for_update().filter(
-            tps=tps, contest=contest, source=source, is_current=True).select_related(
-            "entered_by").first()
+            tps=tps, contest=contest, source=source, is_current=True).first()
         raise_problems(result_refusals(
             contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
             votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
