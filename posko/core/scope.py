@@ -108,6 +108,22 @@ class PemdaWideQuerySet(WatchedQuerySet):
         return self if user is not None and getattr(user, "is_desk_admin", False) else self.none()
 
 
+def may_edit_at(user, place) -> bool:
+    """May ``user`` write rows at ``place`` (anything with ``kecamatan_id`` and
+    ``kelurahan_id``, such as a TPS)? Registry editors inside their region: a Desk admin
+    anywhere, a camat's office in its kecamatan, a lurah's office in its kelurahan."""
+    if not (user is not None and user.is_authenticated and getattr(user, "can_edit_registry",
+                                                                   False)):
+        return False
+    if getattr(user, "is_desk_admin", False):
+        return True
+    kelurahan = getattr(user, "scope_kelurahan_id", None)
+    if kelurahan:
+        return place.kelurahan_id == kelurahan
+    kecamatan = getattr(user, "scope_kecamatan_id", None)
+    return bool(kecamatan) and place.kecamatan_id == kecamatan
+
+
 def get_visible_or_404(queryset, user, **lookup):
     """Fetch one object the user may see, or raise 404 (never 403)."""
     try:

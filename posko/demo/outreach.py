@@ -224,8 +224,7 @@ def _turnout(election, admin) -> int:
         assert voted_dpt + voted_dptb + voted_dpk <= dpt + registered_dptb + registered_dpk
         if tps.pk in done:
             continue
-        rows.append(TpsTurnout(election=election, tps=tps, kabkota_id=tps.kabkota_id,
-                               kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id,
+        rows.append(TpsTurnout.for_tps(tps,
                                registered_dptb=registered_dptb, registered_dpk=registered_dpk,
                                voted_dpt=voted_dpt, voted_dptb=voted_dptb, voted_dpk=voted_dpk,
                                recorded_by=admin))

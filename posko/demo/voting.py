@@ -66,9 +66,8 @@ def build_voting(result) -> None:
         if tps.pk in have:
             continue
         opened, closed = timeline[1][1], timeline[3][1]
-        days.append(TpsDay(
-            election=election, tps=tps, kabkota_id=tps.kabkota_id, kecamatan_id=tps.kecamatan_id,
-            kelurahan_id=tps.kelurahan_id, state=State.SELESAI, state_at=timeline[-1][1],
+        days.append(TpsDay.for_tps(
+            tps, state=State.SELESAI, state_at=timeline[-1][1],
             opened_at=opened, closed_at=closed, kpps_present=kpps, linmas_present=linmas,
             last_report_at=timeline[-1][1], version=len(timeline)))
         timelines.append((timeline, kpps, linmas, operators.get(tps.kelurahan_id, admin)))
@@ -164,10 +163,8 @@ def build_results(result) -> None:
                 versions = [_misread(votes), votes] if index in corrected else [_misread(votes)]
             for number, entry in enumerate(versions, start=1):
                 checks = result_checks(values, entry, tps.dpt_total)
-                rows.append(TpsResult(
-                    election=election, tps=tps, contest=contest, kabkota_id=tps.kabkota_id,
-                    kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id,
-                    source=Source.PEMDA, version=number, is_current=number == len(versions),
+                rows.append(TpsResult.for_tps(
+                    tps, contest=contest, source=Source.PEMDA, version=number, is_current=number == len(versions),
                     votes={str(k): v for k, v in sorted(entry.items())}, checks=checks,
                     flags=result_flags(values, entry, tps.dpt_total, closed_at=None,
                                        entered_at=entered),

@@ -260,6 +260,32 @@ def place_codes(kelurahan_code: str) -> tuple[str, str]:
     return kecamatan, kecamatan.rsplit(".", 1)[0]
 
 
+class TpsRow(models.Model):
+    """Base of a row about one TPS (its turnout, its voting day, its results): copies of the
+    TPS's kab/kota, kecamatan and kelurahan codes, so scoped queries need no join (no
+    constraint or index of their own: the TPS's foreign key keeps them right), and the scope
+    over them. Build one with ``for_tps(tps, **fields)``."""
+
+    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="+",
+                                db_constraint=False, db_index=False)
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="+",
+                                  db_constraint=False, db_index=False)
+    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="+",
+                                  db_constraint=False, db_index=False)
+
+    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def for_tps(cls, tps, **fields):
+        """A new (unsaved) row of ``tps``'s election and place."""
+        return cls(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
+                   kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id, **fields)
+
+
 class ElectionSettings(models.Model):
     """Base of a module's per-election settings: one row per election, created with the
     defaults on first use (``for_election``), readable Pemda-wide, edited by the Desk admin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from posko.accounts.models import Role
+from posko.core.scope import may_edit_at
 from posko.outreach.models import Activity
 
 Organiser = Activity.OrganiserKind
@@ -36,10 +37,4 @@ def may_edit(user, activity: Activity) -> bool:
 
 
 def may_enter_turnout(user, tps) -> bool:
-    if not (_active(user) and user.can_edit_registry):
-        return False
-    if user.is_desk_admin:
-        return True
-    if user.effective_role == Role.KECAMATAN:
-        return tps.kecamatan_id == user.kecamatan_id
-    return tps.kelurahan_id == user.kelurahan_id
+    return may_edit_at(user, tps)

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
-from posko.elections.models import ElectionSettings
+from posko.elections.models import ElectionSettings, TpsRow
 
 #: The Pemda's default turnout target (KPU Kota Malang aimed for 83 % in 2024).
 DEFAULT_TARGET = Decimal("83.00")
@@ -305,7 +305,7 @@ class HistoricalTurnout(models.Model):
         return reverse("outreach:turnout")
 
 
-class TpsTurnout(models.Model):
+class TpsTurnout(TpsRow):
     """Voting-day turnout of one TPS: voters who used their right, by list (DPT, DPTb, DPK).
     The DPT comes from the TPS registry; DPTb and DPK registered counts are entered here."""
 
@@ -313,12 +313,6 @@ class TpsTurnout(models.Model):
                                  related_name="+", db_index=False, verbose_name=_("election"))
     tps = models.OneToOneField("elections.Tps", on_delete=models.CASCADE, related_name="turnout",
                                verbose_name=_("TPS"))
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="+",
-                                db_constraint=False, db_index=False)
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
     registered_dptb = models.PositiveIntegerField(_("DPTb registered"), default=0)
     registered_dpk = models.PositiveIntegerField(_("DPK registered"), default=0)
     voted_dpt = models.PositiveIntegerField(_("voters from the DPT"))
@@ -330,8 +324,6 @@ class TpsTurnout(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["kelurahan_id", "tps_id"]

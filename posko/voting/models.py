@@ -11,8 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from posko.core.scope import Scope, ScopedQuerySet
-from posko.elections.models import ElectionSettings
+from posko.elections.models import ElectionSettings, TpsRow
 
 
 class State(models.TextChoices):
@@ -56,19 +55,13 @@ class VotingSettings(ElectionSettings):
         verbose_name_plural = _("voting-day settings")
 
 
-class TpsDay(models.Model):
+class TpsDay(TpsRow):
     """The voting day of one TPS: where it stands now (its events are the history)."""
 
     election = models.ForeignKey("elections.Election", on_delete=models.PROTECT,
                                  related_name="+", db_index=False, verbose_name=_("election"))
     tps = models.OneToOneField("elections.Tps", on_delete=models.CASCADE, related_name="day",
                                verbose_name=_("TPS"))
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="+",
-                                db_constraint=False, db_index=False)
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, blank=True)
     state_at = models.DateTimeField(_("state since"), null=True, blank=True)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
@@ -79,8 +72,6 @@ class TpsDay(models.Model):
     last_report_at = models.DateTimeField(_("last report"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
-    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("TPS voting day")
@@ -133,7 +124,7 @@ class ResultStatus(models.TextChoices):
     PERLU_VERIFIKASI = "perlu_verifikasi", _("Needs verification")
 
 
-class TpsResult(models.Model):
+class TpsResult(TpsRow):
     """One version of the C.Hasil of a TPS for a contest from one source. A correction adds
     a version (with its reason) and the old one stays; the latest is ``is_current``. An entry
     whose arithmetic does not add up is kept too, as "perlu verifikasi" with the failed
@@ -145,12 +136,6 @@ class TpsResult(models.Model):
                             verbose_name=_("TPS"))
     contest = models.ForeignKey("elections.Contest", on_delete=models.PROTECT, related_name="+",
                                 verbose_name=_("contest"))
-    kabkota = models.ForeignKey("regions.KabKota", on_delete=models.PROTECT, related_name="+",
-                                db_constraint=False, db_index=False)
-    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
-    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.PROTECT, related_name="+",
-                                  db_constraint=False, db_index=False)
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
     version = models.PositiveIntegerField(_("version"), default=1)
     is_current = models.BooleanField(_("current"), default=True)
@@ -173,8 +158,6 @@ class TpsResult(models.Model):
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("entered by"))
 
-    scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
-    objects = ScopedQuerySet.as_manager()
 
     class Meta:
         ordering = ["tps_id", "contest_id", "source", "-version"]

@@ -35,8 +35,7 @@ def save_turnout(tps, values: dict, *, actor, expected_version: int | None = Non
         if not is_new:
             turnout.tps = tps
         if is_new:
-            turnout = TpsTurnout(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
-                                 kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
+            turnout = TpsTurnout.for_tps(tps)
             before = None
         else:
             before = audit.snapshot(turnout)

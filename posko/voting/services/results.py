@@ -69,13 +69,13 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         if current is not None:
             current.is_current = False
             current.save(update_fields=["is_current"])
-        result = TpsResult.objects.create(
-            election_id=election.pk, tps=tps, contest=contest, kabkota_id=tps.kabkota_id,
-            kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id, source=source,
+        result = TpsResult.for_tps(
+            tps, contest=contest, source=source,
             version=current.version + 1 if current else 1, is_current=True,
             votes={str(k): v for k, v in sorted(votes.items())}, checks=checks, flags=flags,
             status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
             reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
+        result.save()
         audit.record("create" if current is None else "update", result, actor=actor,
                      before=audit.snapshot(current) if current else None,
                      after=audit.snapshot(result), message=reason or "")

@@ -24,8 +24,7 @@ def settings_for(election) -> VotingSettings:
 def day_of(tps) -> TpsDay:
     """The TPS's voting day as stored, or a blank one (not saved) before its first report."""
     day = TpsDay.objects.filter(tps=tps).first()
-    return day or TpsDay(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
-                         kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
+    return day or TpsDay.for_tps(tps)
 
 
 def record_report(tps, *, actor, election, state: str = "", problem: str = "", note: str = "",
@@ -41,8 +40,7 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
     with transaction.atomic():
         day = TpsDay.objects.select_for_update().filter(tps=tps).first()
         if day is None:
-            day = TpsDay(election_id=tps.election_id, tps=tps, kabkota_id=tps.kabkota_id,
-                         kecamatan_id=tps.kecamatan_id, kelurahan_id=tps.kelurahan_id)
+            day = TpsDay.for_tps(tps)
         day.tps = tps
         raise_problems(report_problems(day, state=state, problem=problem, note=note,
                                        kpps=kpps_present, linmas=linmas_present,
