@@ -239,3 +239,25 @@ def test_the_tally_sums_the_pemdas_current_entries_per_region(world, users, cont
     assert admin.get(reverse("voting:tally") + "?contest=999999").status_code == 404
     export = admin.get(reverse("voting:tally") + f"?contest={walikota.pk}&export=csv")
     assert export.status_code == 200
+
+
+def test_the_tally_runs_a_fixed_number_of_queries(world, users, contests, personas):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from posko.elections.models import Tps
+
+    admin, walikota = personas["admin"].client, contests[0]
+    url = reverse("voting:tally") + f"?contest={walikota.pk}"
+    submit(world, users, walikota)
+    admin.get(url)  # loads the per-process constants
+    with CaptureQueriesContext(connection) as few:
+        admin.get(url)
+    for number in range(2, 8):
+        tps = Tps.objects.create(election=world.election, kelurahan=world.kel_b, number=number,
+                                 dpt_men=200, dpt_women=210)
+        services.submit_result(tps, walikota, actor=users["admin"], election=world.election,
+                               values=GOOD, votes=VOTES, now=at(14))
+    with CaptureQueriesContext(connection) as many:
+        admin.get(url)
+    assert len(many) == len(few)
