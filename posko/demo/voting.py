@@ -165,6 +165,7 @@ def build_results(result) -> None:
                 checks = result_checks(values, entry, tps.dpt_total)
                 rows.append(TpsResult.for_tps(
                     tps, contest=contest, source=Source.PEMDA, version=number, is_current=number == len(versions),
+                    is_counted=number == len(versions),
                     votes={str(k): v for k, v in sorted(entry.items())}, checks=checks,
                     flags=result_flags(values, entry, tps.dpt_total, closed_at=None,
                                        entered_at=entered),

@@ -11,6 +11,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings, TpsRow
 
 
@@ -142,17 +143,32 @@ class TpsResult(TpsRow):
     voters_dpt = models.PositiveIntegerField(_("voters from the DPT"))
     voters_dptb = models.PositiveIntegerField(_("voters from the DPTb"), default=0)
     voters_dpk = models.PositiveIntegerField(_("voters from the DPK"), default=0)
+    voters_men = models.PositiveIntegerField(_("voters, men"), null=True, blank=True)
+    voters_women = models.PositiveIntegerField(_("voters, women"), null=True, blank=True)
+    registered_dptb = models.PositiveIntegerField(_("registered in the DPTb"), null=True,
+                                                  blank=True)
+    registered_dpk = models.PositiveIntegerField(_("registered in the DPK"), null=True, blank=True)
     valid = models.PositiveIntegerField(_("valid votes"))
     invalid = models.PositiveIntegerField(_("invalid votes"))
-    ballots_received = models.PositiveIntegerField(_("ballots received"))
-    ballots_used = models.PositiveIntegerField(_("ballots used"))
-    ballots_unused = models.PositiveIntegerField(_("ballots unused"))
-    ballots_damaged = models.PositiveIntegerField(_("ballots damaged or returned"), default=0)
+    ballots_received = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("ballots received"))
+    ballots_used = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("ballots used"))
+    ballots_unused = models.PositiveIntegerField(null=True, blank=True, verbose_name=_("ballots unused"))
+    ballots_damaged = models.PositiveIntegerField(_("ballots damaged or returned"), null=True,
+                                                  blank=True, default=0)
     votes = models.JSONField(_("votes per pair"), default=dict,
                              help_text=_("Ballot number → votes."))
     status = models.CharField(_("status"), max_length=20, choices=ResultStatus.choices)
     checks = models.JSONField(_("failed checks"), default=list, blank=True)
     flags = models.JSONField(_("anomaly flags"), default=list, blank=True)
+    #: Flags that compare TPS with each other (robust z-score, identical results, last digits),
+    #: recomputed by a background job, not per entry.
+    stat_flags = models.JSONField(_("statistical flags"), default=list, blank=True)
+    #: The entry the tallies count for this TPS and contest (at most one): the Pemda's current
+    #: entry unless a verifier chose or corrected another.
+    is_counted = models.BooleanField(_("counted"), default=False)
+    external_ref = models.CharField(_("reference at the source"), max_length=300, blank=True,
+                                    help_text=_("E.g. the KPU file the entry was imported from."))
+    device = models.CharField(_("device"), max_length=200, blank=True)
     reason = models.TextField(_("reason for the correction"), blank=True)
     entered_at = models.DateTimeField(_("entered at"))
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
@@ -168,9 +184,13 @@ class TpsResult(TpsRow):
                                     name="one_result_version"),
             models.UniqueConstraint(fields=["tps", "contest", "source"],
                                     condition=models.Q(is_current=True), name="one_current_result"),
+            models.UniqueConstraint(fields=["tps", "contest"], condition=models.Q(is_counted=True),
+                                    name="one_counted_result"),
         ]
         indexes = [models.Index(fields=["election", "contest", "kecamatan", "kelurahan"],
-                                condition=models.Q(is_current=True), name="voting_result_current")]
+                                condition=models.Q(is_current=True), name="voting_result_current"),
+                   models.Index(fields=["election", "contest", "kecamatan", "kelurahan"],
+                                condition=models.Q(is_counted=True), name="voting_result_counted")]
 
     def __str__(self):
         return f"{self.tps} {self.contest} ({self.get_source_display()} v{self.version})"
@@ -181,3 +201,210 @@ class TpsResult(TpsRow):
     @property
     def voters(self) -> int:
         return self.voters_dpt + self.voters_dptb + self.voters_dpk
+
+
+class NistStatus(models.TextChoices):
+    """The status of a TPS × contest result, in NIST SP 1500-100's vocabulary."""
+
+    UNOFFICIAL_PARTIAL = "unofficial_partial", _("Unofficial, partial")
+    UNOFFICIAL_COMPLETE = "unofficial_complete", _("Unofficial, complete")
+    CORRECTION = "correction", _("Correction")
+    RECOUNT = "recount", _("Recount")
+
+
+class Agreement(models.TextChoices):
+    SINGLE = "single", _("One source")
+    AGREE = "agree", _("Sources agree")
+    DISAGREE = "disagree", _("Sources disagree")
+    VERIFIED = "verified", _("Verified")
+
+
+class Reconciliation(TpsRow):
+    """The three sources (Pemda, witness, KPU) of one TPS × contest side by side: whether
+    they agree, the differences, which entry is counted and who decided it."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.PROTECT,
+                                 related_name="+", db_index=False, verbose_name=_("election"))
+    tps = models.ForeignKey("elections.Tps", on_delete=models.CASCADE,
+                            related_name="reconciliations", verbose_name=_("TPS"))
+    contest = models.ForeignKey("elections.Contest", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("contest"))
+    agreement = models.CharField(_("agreement"), max_length=10, choices=Agreement.choices,
+                                 default=Agreement.SINGLE)
+    status = models.CharField(_("status"), max_length=20, choices=NistStatus.choices,
+                              default=NistStatus.UNOFFICIAL_PARTIAL)
+    differences = models.JSONField(_("differences"), default=list, blank=True)
+    counted = models.ForeignKey(TpsResult, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+", verbose_name=_("counted entry"))
+    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("verified by"))
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    class Meta:
+        verbose_name = _("reconciliation")
+        verbose_name_plural = _("reconciliations")
+        constraints = [models.UniqueConstraint(fields=["tps", "contest"],
+                                               name="one_reconciliation")]
+        indexes = [models.Index(fields=["election", "contest", "agreement"],
+                                name="voting_recon_agreement")]
+
+    def __str__(self):
+        return f"{self.tps} {self.contest}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("voting:tps", args=[self.tps_id])
+
+
+def photo_path(instance, filename: str) -> str:
+    return f"voting/chasil/{instance.election_id}/{instance.tps_id}/{filename}"
+
+
+class ResultPhoto(TpsRow):
+    """A photo of a C.Hasil page. The original is kept as uploaded (not served); what is
+    served is a copy without metadata (no GPS). A corrected photo adds a version of the same
+    page; nothing is replaced."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.PROTECT,
+                                 related_name="+", db_index=False, verbose_name=_("election"))
+    tps = models.ForeignKey("elections.Tps", on_delete=models.CASCADE,
+                            related_name="result_photos", verbose_name=_("TPS"))
+    contest = models.ForeignKey("elections.Contest", on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("contest"))
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    page = models.PositiveSmallIntegerField(_("page"), default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    is_current = models.BooleanField(_("current"), default=True)
+    original = models.FileField(_("original"), upload_to=photo_path, max_length=300)
+    image = models.FileField(_("served copy"), upload_to=photo_path, max_length=300)
+    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    reason = models.TextField(_("reason for the new version"), blank=True)
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    device = models.CharField(_("device"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["tps_id", "contest_id", "source", "page", "-version"]
+        verbose_name = _("C.Hasil photo")
+        verbose_name_plural = _("C.Hasil photos")
+        constraints = [
+            models.UniqueConstraint(fields=["tps", "contest", "source", "page", "version"],
+                                    name="one_photo_version"),
+        ]
+
+    def __str__(self):
+        return f"{self.tps} {self.contest} p{self.page} v{self.version}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("voting:tps", args=[self.tps_id])
+
+
+class TallyCounter(models.Model):
+    """The running sums of the counted entries of one kelurahan × contest, kept up to date
+    with each change (deltas), so tallies never re-read every TPS."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE,
+                                 related_name="+", db_index=False, verbose_name=_("election"))
+    contest = models.ForeignKey("elections.Contest", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("contest"))
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING,
+                                  related_name="+", db_constraint=False, db_index=False,
+                                  verbose_name=_("kecamatan"))
+    kelurahan = models.ForeignKey("regions.Kelurahan", on_delete=models.DO_NOTHING,
+                                  related_name="+", db_constraint=False, db_index=False,
+                                  verbose_name=_("kelurahan"))
+    reported = models.PositiveIntegerField(default=0)
+    to_verify = models.PositiveIntegerField(default=0)
+    dpt_reported = models.PositiveIntegerField(default=0)
+    voters = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    votes = models.JSONField(default=dict)
+
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id",
+                  kelurahan="kelurahan_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("tally counter")
+        verbose_name_plural = _("tally counters")
+        constraints = [models.UniqueConstraint(fields=["contest", "kelurahan"],
+                                               name="one_tally_counter")]
+        indexes = [models.Index(fields=["election", "contest", "kecamatan"],
+                                name="voting_tally_place")]
+
+    def __str__(self):
+        return f"{self.kelurahan_id} {self.contest_id}"
+
+
+class Strata(models.TextChoices):
+    KECAMATAN = "kecamatan", _("Kecamatan")
+    KELURAHAN = "kelurahan", _("Kelurahan")
+
+
+class QuickCountDesign(models.Model):
+    """A quick-count sample design for one contest: strata, size, seed. Drawn and locked
+    before voting day; the hash of the sample list proves later it was not changed."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE,
+                                 related_name="+", verbose_name=_("election"))
+    contest = models.OneToOneField("elections.Contest", on_delete=models.CASCADE,
+                                   related_name="quick_count", verbose_name=_("contest"))
+    strata = models.CharField(_("strata"), max_length=10, choices=Strata.choices,
+                              default=Strata.KECAMATAN)
+    target_moe = models.DecimalField(_("target margin of error (percentage points)"),
+                                     max_digits=4, decimal_places=2, null=True, blank=True)
+    sample_size = models.PositiveIntegerField(_("sample size (TPS)"), null=True, blank=True)
+    min_per_stratum = models.PositiveSmallIntegerField(_("minimum TPS per stratum"), default=2)
+    seed = models.BigIntegerField(_("seed"))
+    show_after_percent = models.PositiveSmallIntegerField(
+        _("show estimates after this share of the sample has arrived (%)"), default=50,
+        validators=[MaxValueValidator(100)])
+    drawn_at = models.DateTimeField(_("drawn at"), null=True, blank=True)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("locked by"))
+    sample_hash = models.CharField(_("SHA-256 of the sample list"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = PemdaWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("quick-count design")
+        verbose_name_plural = _("quick-count designs")
+
+    def __str__(self):
+        return f"{self.contest}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("voting:quick_count", args=[self.contest_id])
+
+
+class QuickCountTps(models.Model):
+    """A TPS in a quick-count sample, with its stratum."""
+
+    design = models.ForeignKey(QuickCountDesign, on_delete=models.CASCADE, related_name="sample",
+                               verbose_name=_("design"))
+    tps = models.ForeignKey("elections.Tps", on_delete=models.CASCADE, related_name="+",
+                            verbose_name=_("TPS"))
+    stratum = models.CharField(_("stratum"), max_length=20)
+    order = models.PositiveIntegerField(_("order"))
+
+    class Meta:
+        ordering = ["design", "order"]
+        verbose_name = _("quick-count TPS")
+        verbose_name_plural = _("quick-count TPS")
+        constraints = [models.UniqueConstraint(fields=["design", "tps"],
+                                               name="one_quick_count_tps")]
+
+    def __str__(self):
+        return f"{self.design_id} {self.stratum} {self.tps_id}"

@@ -10,7 +10,7 @@ from collections import defaultdict
 from django.db.models import Count, Sum
 
 from posko.elections.models import Tps
-from posko.voting.models import ResultStatus, Source, TpsResult
+from posko.voting.models import ResultStatus, TpsResult
 
 
 def empty_entry(numbers) -> dict:
@@ -35,7 +35,7 @@ def tally(election, contest, user, level, numbers: list[int]) -> dict:
     tps_key = "pk" if key == "tps_id" else key
     tps = level.narrow(Tps.objects.visible_to(user).filter(election=election))
     results = level.narrow(TpsResult.objects.visible_to(user).filter(
-        election=election, contest=contest, source=Source.PEMDA, is_current=True))
+        election=election, contest=contest, is_counted=True))
     groups: dict = defaultdict(lambda: _empty(numbers))
     for code, n, dpt in tps.order_by().values(tps_key).annotate(
             n=Count("pk"), dpt=Sum("dpt_total")).values_list(tps_key, "n", "dpt"):

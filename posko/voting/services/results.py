@@ -66,12 +66,14 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
             datetime.datetime.combine(election.voting_date, conf.closing_time))
         checks = result_checks(values, votes, tps.dpt_total)
         flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
+        # The Pemda's entry is counted unless a verifier chose another (reconciliation).
+        counted = source == Source.PEMDA and (current is None or current.is_counted)
         if current is not None:
-            current.is_current = False
-            current.save(update_fields=["is_current"])
+            current.is_current = current.is_counted = False
+            current.save(update_fields=["is_current", "is_counted"])
         result = TpsResult.for_tps(
             tps, contest=contest, source=source,
-            version=current.version + 1 if current else 1, is_current=True,
+            version=current.version + 1 if current else 1, is_current=True, is_counted=counted,
             votes={str(k): v for k, v in sorted(votes.items())}, checks=checks, flags=flags,
             status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
             reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)

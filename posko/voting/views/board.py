@@ -1,0 +1,96 @@
+"""The voting-day board: counts per state per region, refreshed with conditional GET."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from posko.elections.drilldown import DrillDownView, resolve_level
+from posko.elections.models import Tps
+from posko.voting import board, services
+from posko.voting.models import ORDER, State, TpsDay
+
+
+class BoardView(DrillDownView):
+    """Per child region: TPS per state, late to open, silent, done. The page polls itself
+    every 30 s; an unchanged board answers 304 after two cheap queries."""
+
+    template_name = "voting/board.html"
+    url_name = "voting:board"
+    export_name = "hari-pemungutan"
+
+    def get(self, request, *args, **kwargs):
+        election = request.election
+        etag = None
+        if election is not None and "export" not in request.GET:
+            level = resolve_level(request)
+            days = level.narrow(TpsDay.objects.visible_to(request.user).filter(election=election))
+            count, versions, last = board.version(days)
+            minute = timezone.now().strftime("%Y%m%d%H%M")  # late and silent move with the clock
+            raw = "|".join(str(part) for part in (
+                request.user.pk, election.pk, request.get_full_path(), count, versions, last,
+                minute, translation.get_language()))
+            etag = f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
+            if request.headers.get("If-None-Match") == etag:
+                response = HttpResponse(status=304)
+                response["ETag"] = etag
+                return response
+        response = super().get(request, *args, **kwargs)
+        if etag:
+            response["ETag"] = etag
+            response["Cache-Control"] = "private, no-cache"
+        return response
+
+    def fill(self, context, election, level) -> None:
+        user = self.request.user
+        conf = services.settings_for(election)
+        now = timezone.now()
+        data = board.rollup(election, user, level, conf, now)
+        base = reverse(self.url_name)
+        rows = []
+        if level.name == "kelurahan":
+            days = {d.tps_id: d for d in level.narrow(
+                TpsDay.objects.visible_to(user).filter(election=election))}
+            silent = board.silent_since(conf, now)
+            for tps in level.narrow(Tps.objects.visible_to(user).filter(election=election)) \
+                    .order_by("number"):
+                day = days.get(tps.pk)
+                rows.append({"code": f"TPS {tps.number:03d}", "name": "", "tps": tps, "day": day,
+                             "url": reverse("voting:tps", args=[tps.pk]),
+                             "late": bool(day and day.opened_at and day.opened_at > data["deadline"]),
+                             "silent": data["live"] and now > data["deadline"] and (
+                                 day is None or (day.state != State.SELESAI
+                                                 and day.last_report_at < silent))})
+        else:
+            for code, name, link in level.children(user):
+                rows.append({"code": code, "name": name, "entry": data["groups"].get(code) or _empty(),
+                             "url": f"{base}?{link}"})
+        states = [(state, State(state).label) for state in ORDER]
+        context.update(rows=rows, total=data["total"], states=states, conf=conf,
+                       deadline=data["deadline"], live=data["live"], now=now)
+        if level.name == "kelurahan":
+            header = ["TPS", _("State"), _("Opened at"), _("KPPS present"), _("Linmas present"),
+                      _("Problems"), _("Late"), _("Silent")]
+            export = [[r["code"], r["day"].get_state_display() if r["day"] else _("Not reported"),
+                       timezone.localtime(r["day"].opened_at).strftime("%H.%M")
+                       if r["day"] and r["day"].opened_at else "",
+                       r["day"].kpps_present if r["day"] else None,
+                       r["day"].linmas_present if r["day"] else None,
+                       r["day"].open_problems if r["day"] else 0,
+                       _("yes") if r["late"] else "", _("yes") if r["silent"] else ""] for r in rows]
+        else:
+            header = [_("Code"), _("Name"), "TPS", *[label for _state, label in states],
+                      _("Not reported"), _("Late"), _("Silent"), _("Done (%)")]
+            export = [[r["code"], r["name"], r["entry"]["tps"], *r["entry"]["cells"],
+                       r["entry"]["not_reported"], r["entry"]["late"], r["entry"]["silent"],
+                       r["entry"]["done_percent"]] for r in rows]
+        context.update(export_header=header, export_rows=export)
+
+
+def _empty() -> dict:
+    return {"tps": 0, "cells": [0] * len(ORDER), "not_reported": 0, "late": 0, "silent": 0,
+            "not_open": 0, "done": 0, "done_percent": None}

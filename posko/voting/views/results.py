@@ -1,0 +1,98 @@
+"""One TPS's voting day: its reports, the report form and the C.Hasil entry per contest."""
+
+from __future__ import annotations
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views import View
+
+from posko.core.scope import get_visible_or_404
+from posko.core.views import ElectionRequiredMixin
+from posko.elections.models import Tps
+from posko.voting import services
+from posko.voting.access import may_report
+from posko.voting.forms import ReportForm, ResultForm
+from posko.voting.models import ORDER, State, StatusEvent
+
+
+class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
+    """One TPS's voting day: where it stands, its reports, and the form to add one."""
+
+    def tps(self) -> Tps:
+        return get_visible_or_404(Tps.objects.select_related("kelurahan", "kecamatan").filter(
+            election=self.election), self.request.user, pk=self.kwargs["pk"])
+
+    def render_page(self, tps, form, status=200, result_form=None):
+        """``result_form``: (contest pk, a bound ResultForm with errors) to show again."""
+        day = services.day_of(tps)
+        events = StatusEvent.objects.filter(day=day).select_related("recorded_by")[:50] \
+            if day.pk else []
+        results = services.current_results(tps)
+        contests = []
+        for contest in services.contests_at(self.election, tps):
+            failed = result_form[1] if result_form and result_form[0] == contest.pk else None
+            contests.append({
+                "contest": contest,
+                "results": [r for r in results if r.contest_id == contest.pk],
+                "form": failed or ResultForm(pairs=services.ballot_numbers(contest),
+                                             prefix=f"c{contest.pk}")})
+        return render(self.request, "voting/tps.html", {
+            "tps": tps, "day": day, "events": events, "form": form, "contests": contests,
+            "may_report": may_report(self.request.user, tps), "election": self.election,
+            "states": [(state, State(state).label) for state in ORDER]}, status=status)
+
+    def get(self, request, pk):
+        tps = self.tps()
+        return self.render_page(tps, ReportForm(day=services.day_of(tps)))
+
+    def post(self, request, pk):
+        tps = self.tps()
+        if not may_report(request.user, tps):
+            raise PermissionDenied
+        form = ReportForm(request.POST, day=services.day_of(tps))
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.record_report(
+                    tps, actor=request.user, election=self.election, state=data["state"],
+                    problem=data["problem"], note=data["note"],
+                    kpps_present=data["kpps_present"], linmas_present=data["linmas_present"],
+                    happened_at=data["happened_at"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return HttpResponseRedirect(reverse("voting:tps", args=[tps.pk]))
+        return self.render_page(tps, form, status=400)
+
+
+class ResultEntryView(TpsDayView):
+    """POST of one contest's C.Hasil from the TPS page."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, contest_pk):
+        tps = self.tps()
+        if not may_report(request.user, tps):
+            raise PermissionDenied
+        contest = next((c for c in services.contests_at(self.election, tps)
+                        if c.pk == contest_pk), None)
+        if contest is None:
+            raise Http404
+        form = ResultForm(request.POST, pairs=services.ballot_numbers(contest),
+                          prefix=f"c{contest.pk}")
+        if form.is_valid():
+            try:
+                services.submit_result(tps, contest, actor=request.user, election=self.election,
+                                       values=form.values(), votes=form.votes(),
+                                       source=form.cleaned_data["source"],
+                                       reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                form.add_service_errors(error)
+            else:
+                return HttpResponseRedirect(
+                    reverse("voting:tps", args=[tps.pk]) + f"#contest-{contest.pk}")
+        return self.render_page(tps, ReportForm(day=services.day_of(tps)), status=400,
+                                result_form=(contest.pk, form))
