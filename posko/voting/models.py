@@ -50,6 +50,11 @@ class VotingSettings(ElectionSettings):
     silent_minutes = models.PositiveSmallIntegerField(
         _("silent after (minutes without a report)"), default=60,
         validators=[MinValueValidator(5), MaxValueValidator(24 * 60)])
+    z_threshold = models.DecimalField(
+        _("flag a TPS at this robust z-score"), max_digits=4, decimal_places=2, default=3.5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Turnout or a pair's share this many robust standard deviations from the "
+                    "kelurahan/kecamatan median is flagged."))
 
     class Meta:
         verbose_name = _("voting-day settings")
@@ -408,3 +413,33 @@ class QuickCountTps(models.Model):
 
     def __str__(self):
         return f"{self.design_id} {self.stratum} {self.tps_id}"
+
+
+class AreaFlag(models.Model):
+    """A statistical finding about a whole area (e.g. a kecamatan's last digits far from
+    uniform), recomputed by the background job with the TPS flags."""
+
+    election = models.ForeignKey("elections.Election", on_delete=models.CASCADE,
+                                 related_name="+", db_index=False, verbose_name=_("election"))
+    contest = models.ForeignKey("elections.Contest", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("contest"))
+    kecamatan = models.ForeignKey("regions.Kecamatan", on_delete=models.DO_NOTHING,
+                                  related_name="+", db_constraint=False, db_index=False,
+                                  verbose_name=_("kecamatan"))
+    code = models.CharField(_("code"), max_length=30)
+    message = models.TextField(_("message"))
+    statistic = models.FloatField(_("statistic"), null=True, blank=True)
+    p_value = models.FloatField(_("p-value"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("area flag")
+        verbose_name_plural = _("area flags")
+        indexes = [models.Index(fields=["election", "contest", "kecamatan"],
+                                name="voting_area_flag")]
+
+    def __str__(self):
+        return f"{self.kecamatan_id} {self.code}"
