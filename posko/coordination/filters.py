@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
 from posko.coordination.models import Task
+from posko.core.filters import LabelledFilterSet
 from posko.elections.models import Stage
 from posko.regions.models import Kecamatan, Kelurahan
 
@@ -47,9 +48,11 @@ class KelurahanFilter(django_filters.ModelChoiceFilter):
     field_class = KelurahanFilterField
 
 
-class TaskFilter(django_filters.FilterSet):
+class TaskFilter(LabelledFilterSet):
     """Filters of the task list and the board (also prefilled by links from elsewhere:
     ``?agency=3``, ``?stage=7``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1001``)."""
+
+    search_placeholder = _("Search title or description")
 
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=Task.Status.choices, label=_("Status"),
@@ -75,14 +78,6 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields = ["search", "status", "agency", "stage", "kecamatan", "kelurahan", "priority",
                   "overdue", "due_soon", "mine"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        self.form.fields["search"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Search title or description")})
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -27,3 +27,29 @@ class IntegerFilter(django_filters.NumberFilter):
     """An id or a count in a filter: a whole number in the 64-bit range, else a form error."""
 
     field_class = BoundedIntegerField
+
+
+class LabelledFilterSet(django_filters.FilterSet):
+    """A list's filters as the pages show them: every field carries an ``aria-label`` (the
+    filter bar has no visible labels), the ``search`` field is a search box with
+    ``search_placeholder``, and with ``hide_single_place`` a kecamatan/kelurahan choice that
+    offers one place or none (a lurah's operator) is left out."""
+
+    search_placeholder = None
+    hide_single_place = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.form.fields.values():
+            if not isinstance(field.widget, forms.CheckboxInput):
+                field.widget.attrs.setdefault("aria-label", str(field.label))
+        search = self.form.fields.get("search")
+        if search is not None:
+            search.widget.input_type = "search"
+            if self.search_placeholder:
+                search.widget.attrs["placeholder"] = str(self.search_placeholder)
+        if self.hide_single_place:
+            for name in ("kecamatan", "kelurahan"):
+                field = self.form.fields.get(name)
+                if field is not None and not self.data.get(name) and field.queryset.count() < 2:
+                    del self.form.fields[name]

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
-from posko.core.filters import IntegerFilter
+from posko.core.filters import IntegerFilter, LabelledFilterSet
 from posko.elections.models import Stage
 from posko.incidents.models import Category, NeutralityCase, Report, Severity, State
 from posko.regions.models import Kecamatan
@@ -25,7 +25,9 @@ def _election_stages(request):
     return Stage.objects.filter(election=election) if election else Stage.objects.none()
 
 
-class ReportFilter(django_filters.FilterSet):
+class ReportFilter(LabelledFilterSet):
+    search_placeholder = _("Code, title or description")
+
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     category = django_filters.ModelChoiceFilter(queryset=Category.objects.all(),
                                                 label=_("Category"), empty_label=_("All categories"))
@@ -50,15 +52,6 @@ class ReportFilter(django_filters.FilterSet):
         model = Report
         fields = ["search", "category", "severity", "state", "kecamatan", "stage", "agency", "tps",
                   "open", "overdue"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        search = self.form.fields["search"].widget
-        search.input_type = "search"
-        search.attrs["placeholder"] = _("Code, title or description")
 
     def filter_search(self, queryset, name, value):
         value = value.strip()

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
+from posko.core.filters import LabelledFilterSet
 from posko.logistics.forms.fields import kelurahan_label
 from posko.logistics.models import (
     Item,
@@ -52,18 +53,10 @@ class KelurahanFilter(django_filters.ModelChoiceFilter):
             return kelurahan_label(obj)
 
 
-def _label_filters(filterset):
-    for field in filterset.form.fields.values():
-        if not isinstance(field.widget, forms.CheckboxInput):
-            field.widget.attrs.setdefault("aria-label", str(field.label))
-    # A lurah's operator has one kecamatan and one kelurahan: no choice, no dropdown.
-    for name in ("kecamatan", "kelurahan"):
-        field = filterset.form.fields.get(name)
-        if field is not None and not filterset.data.get(name) and field.queryset.count() < 2:
-            del filterset.form.fields[name]
+class ShipmentFilter(LabelledFilterSet):
+    search_placeholder = _("Seal, vehicle, driver, receiver, place or #")
+    hide_single_place = True
 
-
-class ShipmentFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     level = django_filters.ChoiceFilter(field_name="to_level", choices=Level.choices,
                                         label=_("To"), empty_label=_("Every level"))
@@ -80,12 +73,6 @@ class ShipmentFilter(django_filters.FilterSet):
         model = Shipment
         fields = ["search", "level", "status", "is_return", "kecamatan", "kelurahan"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _label_filters(self)
-        self.form.fields["search"].widget.attrs.update(
-            {"type": "search", "placeholder": _("Seal, vehicle, driver, receiver, place or #")})
-
     def filter_search(self, queryset, name, value):
         value = value.strip()
         if not value:
@@ -99,7 +86,9 @@ class ShipmentFilter(django_filters.FilterSet):
         return queryset.filter(q)
 
 
-class ShortfallFilter(django_filters.FilterSet):
+class ShortfallFilter(LabelledFilterSet):
+    hide_single_place = True
+
     kind = django_filters.ChoiceFilter(choices=Shortfall.Kind.choices, label=_("Kind"),
                                        empty_label=_("Every kind"))
     status = django_filters.ChoiceFilter(method="filter_status", label=_("Status"),
@@ -115,17 +104,15 @@ class ShortfallFilter(django_filters.FilterSet):
         model = Shortfall
         fields = ["kind", "status", "kecamatan", "kelurahan"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _label_filters(self)
-
     def filter_status(self, queryset, name, value):
         if value == "unresolved":
             return queryset.open()
         return queryset.filter(status=value)
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(LabelledFilterSet):
+    hide_single_place = True
+
     kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
                                                  label=_("Kecamatan"), empty_label=_("All kecamatan"))
     kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
@@ -138,14 +125,12 @@ class PlanFilter(django_filters.FilterSet):
         model = PlannedDistribution
         fields = ["kecamatan", "kelurahan", "item"]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _label_filters(self)
 
-
-class SupportFilter(django_filters.FilterSet):
+class SupportFilter(LabelledFilterSet):
     """Filters of the support list (links may prefill them: ``?kind=ambulans``,
     ``?agency=3``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1007``, ``?soon=on``)."""
+
+    search_placeholder = _("Search description or note")
 
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=SupportRequest.Kind.choices, label=_("Kind"),
@@ -165,15 +150,6 @@ class SupportFilter(django_filters.FilterSet):
     class Meta:
         model = SupportRequest
         fields = ["search", "kind", "status", "agency", "kecamatan", "kelurahan", "soon"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.form.fields.values():
-            if not isinstance(field.widget, forms.CheckboxInput):
-                field.widget.attrs.setdefault("aria-label", str(field.label))
-        search = self.form.fields["search"].widget
-        search.input_type = "search"
-        search.attrs["placeholder"] = _("Search description or note")
 
     def filter_search(self, queryset, name, value):
         value = value.strip()
