@@ -36,3 +36,11 @@ class LogisticsConfig(AppConfig):
         from posko.logistics import indicators
 
         indicators.register()  # derived vulnerability indicators (logistik_*)
+
+        from posko.core import constants
+        from posko.core import requirements as core_requirements
+        from posko.logistics.ballots import ballots_for_contest
+        from posko.logistics.models import Item
+
+        constants.watch(Item)  # whether the catalogue plans ballots, read on every C.Hasil
+        core_requirements.register_ballot_provider(ballots_for_contest)

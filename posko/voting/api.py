@@ -81,6 +81,14 @@ class ResultEntrySerializer(ScopedSerializer):
     voters_dpt = serializers.IntegerField(min_value=0, max_value=100_000)
     voters_dptb = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
     voters_dpk = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+    voters_men = serializers.IntegerField(min_value=0, max_value=100_000, required=False,
+                                          allow_null=True, default=None)
+    voters_women = serializers.IntegerField(min_value=0, max_value=100_000, required=False,
+                                            allow_null=True, default=None)
+    registered_dptb = serializers.IntegerField(min_value=0, max_value=100_000, required=False,
+                                               allow_null=True, default=None)
+    registered_dpk = serializers.IntegerField(min_value=0, max_value=100_000, required=False,
+                                              allow_null=True, default=None)
     valid = serializers.IntegerField(min_value=0, max_value=100_000)
     invalid = serializers.IntegerField(min_value=0, max_value=100_000)
     ballots_received = serializers.IntegerField(min_value=0, max_value=100_000)

@@ -46,6 +46,16 @@ class ResultForm(ServiceFormMixin, StyledFormMixin, forms.Form):
                                      max_value=100_000, initial=0)
     voters_dpk = forms.IntegerField(label=_("Voters from the DPK"), min_value=0,
                                     max_value=100_000, initial=0)
+    voters_men = forms.IntegerField(label=_("Voters, men"), min_value=0, max_value=100_000,
+                                    required=False, help_text=_("Optional."))
+    voters_women = forms.IntegerField(label=_("Voters, women"), min_value=0, max_value=100_000,
+                                      required=False, help_text=_("Optional."))
+    registered_dptb = forms.IntegerField(label=_("Registered in the DPTb"), min_value=0,
+                                         max_value=100_000, required=False,
+                                         help_text=_("Optional."))
+    registered_dpk = forms.IntegerField(label=_("Registered in the DPK"), min_value=0,
+                                        max_value=100_000, required=False,
+                                        help_text=_("Optional."))
     valid = forms.IntegerField(label=_("Valid votes"), min_value=0, max_value=100_000)
     invalid = forms.IntegerField(label=_("Invalid votes"), min_value=0, max_value=100_000)
     ballots_received = forms.IntegerField(label=_("Ballots received"), min_value=0,
@@ -69,9 +79,13 @@ class ResultForm(ServiceFormMixin, StyledFormMixin, forms.Form):
                 field.widget.attrs.update(inputmode="numeric")
 
     def values(self) -> dict:
-        return {name: self.cleaned_data[name] or 0 for name in (
+        values = {name: self.cleaned_data[name] or 0 for name in (
             "voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
             "ballots_used", "ballots_unused", "ballots_damaged")}
+        # Left empty: unknown (None), and the checks that need them are skipped.
+        values.update({name: self.cleaned_data[name] for name in (
+            "voters_men", "voters_women", "registered_dptb", "registered_dpk")})
+        return values
 
     def votes(self) -> dict[int, int]:
         return {number: self.cleaned_data[f"votes_{number}"] for number in self.pairs}

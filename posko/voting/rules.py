@@ -128,39 +128,81 @@ def result_refusals(*, contest, election, tps, ballot_numbers: dict, votes: dict
     return problems
 
 
-def result_checks(values: dict, votes: dict, dpt: int) -> list[dict]:
+def _given(*numbers) -> bool:
+    """Every number is known: a check with a missing operand (None, e.g. a KPU record without
+    the ballot counts, or a C.Hasil without men/women) is skipped, not failed."""
+    return all(number is not None for number in numbers)
+
+
+def _sum(*numbers) -> int | None:
+    return sum(numbers) if _given(*numbers) else None
+
+
+def result_checks(values: dict, votes: dict, dpt: int, *,
+                  ballots_required: int | None = None) -> list[dict]:
     """The C.Hasil's arithmetic, each failure named with its numbers. A failed check does not
-    refuse the entry: it is stored as "perlu verifikasi" with these listed."""
+    refuse the entry: it is stored as "perlu verifikasi" with these listed. A check whose
+    numbers are missing (None) is skipped. ``ballots_required``: the logistics requirement
+    of this contest at the TPS (DPT + reserve), None without a logistics module."""
     checks = []
+    get = values.get
     pairs = sum(votes.values())
-    voters = values["voters_dpt"] + values["voters_dptb"] + values["voters_dpk"]
-    if pairs != values["valid"]:
+    valid, used = get("valid"), get("ballots_used")
+    voters = _sum(get("voters_dpt"), get("voters_dptb"), get("voters_dpk"))
+    if _given(valid) and pairs != valid:
         checks.append(_check("pairs_valid", _(
             "The pairs' votes add up to %(pairs)s, not to the %(valid)s valid votes.") % {
-            "pairs": pairs, "valid": values["valid"]}))
-    used = values["valid"] + values["invalid"]
-    if used != values["ballots_used"]:
+            "pairs": pairs, "valid": valid}))
+    valid_invalid = _sum(valid, get("invalid"))
+    if _given(valid_invalid, used) and valid_invalid != used:
         checks.append(_check("valid_invalid_used", _(
             "Valid + invalid votes = %(sum)s, but %(used)s ballots were used.") % {
-            "sum": used, "used": values["ballots_used"]}))
-    if values["ballots_used"] != voters:
+            "sum": valid_invalid, "used": used}))
+    if _given(used, voters) and used != voters:
         checks.append(_check("used_voters", _(
             "%(used)s ballots were used by %(voters)s voters (DPT + DPTb + DPK).") % {
-            "used": values["ballots_used"], "voters": voters}))
-    balance = values["ballots_used"] + values["ballots_unused"] + values["ballots_damaged"]
-    if balance != values["ballots_received"]:
+            "used": used, "voters": voters}))
+    balance = _sum(used, get("ballots_unused"), get("ballots_damaged"))
+    received = get("ballots_received")
+    if _given(balance, received) and balance != received:
         checks.append(_check("ballots_balance", _(
             "Used + unused + damaged ballots = %(sum)s, but %(received)s were received.") % {
-            "sum": balance, "received": values["ballots_received"]}))
-    if values["voters_dpt"] > dpt:
+            "sum": balance, "received": received}))
+    if _given(received, ballots_required) and received != ballots_required:
+        checks.append(_check("ballots_requirement", _(
+            "%(received)s ballots were received, but the logistics requirement of this contest "
+            "at the TPS is %(required)s (DPT + reserve).") % {
+            "received": received, "required": ballots_required}))
+    if _given(get("voters_dpt")) and get("voters_dpt") > dpt:
         checks.append(_check("voters_dpt", _(
             "%(voters)s voters from the DPT, but the TPS's DPT has %(dpt)s.") % {
-            "voters": values["voters_dpt"], "dpt": dpt}))
+            "voters": get("voters_dpt"), "dpt": dpt}))
+    for field, registered_field, code, label in (
+            ("voters_dptb", "registered_dptb", "voters_dptb", "DPTb"),
+            ("voters_dpk", "registered_dpk", "voters_dpk", "DPK")):
+        if _given(get(field), get(registered_field)) and get(field) > get(registered_field):
+            checks.append(_check(code, _(
+                "%(voters)s voters from the %(list)s, but only %(registered)s are registered in "
+                "the %(list)s.") % {"voters": get(field), "registered": get(registered_field),
+                                    "list": label}))
+    registered = _sum(dpt, get("registered_dptb"), get("registered_dpk"))
+    if _given(voters, registered) and voters > registered:
+        checks.append(_check("voters_registered", _(
+            "%(voters)s voters (DPT + DPTb + DPK), more than the %(registered)s registered at "
+            "the TPS (DPT %(dpt)s + DPTb %(dptb)s + DPK %(dpk)s).") % {
+            "voters": voters, "registered": registered, "dpt": dpt,
+            "dptb": get("registered_dptb"), "dpk": get("registered_dpk")}))
+    men_women = _sum(get("voters_men"), get("voters_women"))
+    if _given(men_women, voters) and men_women != voters:
+        checks.append(_check("men_women", _(
+            "Men + women voters = %(sum)s (%(men)s + %(women)s), but there were %(voters)s "
+            "voters (DPT + DPTb + DPK).") % {"sum": men_women, "men": get("voters_men"),
+                                            "women": get("voters_women"), "voters": voters}))
     for number, count in sorted(votes.items()):
-        if count > values["valid"]:
+        if _given(valid) and count > valid:
             checks.append(_check("pair_over_valid", _(
                 "Pair %(number)s has %(votes)s votes, more than the %(valid)s valid votes.") % {
-                "number": number, "votes": count, "valid": values["valid"]}))
+                "number": number, "votes": count, "valid": valid}))
     return checks
 
 
@@ -172,7 +214,7 @@ def result_flags(values: dict, votes: dict, dpt: int, *, closed_at, entered_at) 
         flags.append(_check("over_dpt", _(
             "The pairs' votes (%(pairs)s) exceed the DPT (%(dpt)s) by more than 2%%.") % {
             "pairs": pairs, "dpt": dpt}))
-    if values["valid"]:
+    if values.get("valid"):
         for number, count in sorted(votes.items()):
             if ONE_PAIR_SHARE * values["valid"] <= count <= values["valid"]:
                 flags.append(_check("one_pair", _(

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from posko.core import audit, constants
+from posko.core import audit, constants, requirements
 from posko.core.services import raise_problems
 from posko.elections.models import CandidatePair, Contest
 from posko.voting.access import may_report
@@ -18,7 +18,12 @@ from posko.voting.rules import result_checks, result_flags, result_refusals
 from posko.voting.services.status import settings_for
 
 FIELDS = ("voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
-          "ballots_used", "ballots_unused", "ballots_damaged")
+          "ballots_used", "ballots_unused", "ballots_damaged", "voters_men", "voters_women",
+          "registered_dptb", "registered_dpk")
+#: Numbers a C.Hasil may leave out (None stays None, and the checks that need them are
+#: skipped): men/women and registered DPTb/DPK, and the ballot counts (a KPU record has none).
+OPTIONAL = frozenset(("voters_men", "voters_women", "registered_dptb", "registered_dpk",
+                      "ballots_received", "ballots_used", "ballots_unused", "ballots_damaged"))
 
 
 def contests_of(election) -> list[Contest]:
@@ -53,7 +58,8 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     now = now or timezone.now()
     conf = settings_for(election)
     votes = {int(number): int(count) for number, count in votes.items()}
-    values = {field: int(values.get(field) or 0) for field in FIELDS}
+    values = {field: None if field in OPTIONAL and values.get(field) is None
+              else int(values.get(field) or 0) for field in FIELDS}
     with transaction.atomic():
         # No join here: PostgreSQL cannot lock the nullable side of an outer join.
         current = TpsResult.objects.select_for_update().filter(
@@ -64,7 +70,9 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
         closed_at = (day.closed_at if day else None) or timezone.make_aware(
             datetime.datetime.combine(election.voting_date, conf.closing_time))
-        checks = result_checks(values, votes, tps.dpt_total)
+        checks = result_checks(values, votes, tps.dpt_total,
+                               ballots_required=requirements.ballots_required(
+                                   election, tps, contest))
         flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
         # The Pemda's entry is counted unless a verifier chose another (reconciliation).
         counted = source == Source.PEMDA and (current is None or current.is_counted)
