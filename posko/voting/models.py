@@ -173,6 +173,8 @@ class TpsResult(TpsRow):
     is_counted = models.BooleanField(_("counted"), default=False)
     external_ref = models.CharField(_("reference at the source"), max_length=300, blank=True,
                                     help_text=_("E.g. the KPU file the entry was imported from."))
+    #: What the source published beside the numbers (KPU: image links, ts, status flags).
+    evidence = models.JSONField(_("evidence at the source"), default=dict, blank=True)
     device = models.CharField(_("device"), max_length=200, blank=True)
     reason = models.TextField(_("reason for the correction"), blank=True)
     entered_at = models.DateTimeField(_("entered at"))

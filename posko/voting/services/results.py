@@ -12,9 +12,11 @@ from django.utils import timezone
 from posko.core import audit, constants, requirements
 from posko.core.services import raise_problems
 from posko.elections.models import CandidatePair, Contest
+from posko.voting import rollup
 from posko.voting.access import may_report
 from posko.voting.models import ResultStatus, Source, TpsDay, TpsResult
 from posko.voting.rules import result_checks, result_flags, result_refusals
+from posko.voting.services.reconcile import refresh
 from posko.voting.services.status import settings_for
 
 FIELDS = ("voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
@@ -76,6 +78,9 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
         # The Pemda's entry is counted unless a verifier chose another (reconciliation).
         counted = source == Source.PEMDA and (current is None or current.is_counted)
+        was_counted = current if current is not None and current.is_counted else None
+        if was_counted is not None:
+            was_counted.tps = tps  # rollup reads its DPT: no second query
         if current is not None:
             current.is_current = current.is_counted = False
             current.save(update_fields=["is_current", "is_counted"])
@@ -86,6 +91,8 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
             status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
             reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
         result.save()
+        rollup.apply(was_counted, result if result.is_counted else None)
+        refresh(tps, contest)  # the three sources side by side
         audit.record("create" if current is None else "update", result, actor=actor,
                      before=audit.snapshot(current) if current else None,
                      after=audit.snapshot(result), message=reason or "")
