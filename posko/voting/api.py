@@ -7,24 +7,41 @@
   checks and flags; a second entry from the same source is a correction and needs a
   ``reason``). Both POSTs need an ``Idempotency-Key``. A TPS outside the caller's scope is
   a 404.
+* ``POST …/tps/<tps id>/photos/`` (multipart: ``contest``, ``source``, ``page``, ``reason``,
+  ``device``, ``image``) a photo of a C.Hasil page, with an ``Idempotency-Key`` (its
+  fingerprint includes the file's bytes). A second photo of the same page is a new version
+  and needs a ``reason``. The TPS detail lists every photo with its ``sha256`` and the ``url``
+  of the served copy (no metadata).
 """
 
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
 from posko.elections.models import Contest, Tps
 from posko.voting import services
-from posko.voting.models import Problem, Source, State, StatusEvent, TpsDay, TpsResult
+from posko.voting.models import (
+    Problem,
+    Reconciliation,
+    ResultPhoto,
+    Source,
+    State,
+    StatusEvent,
+    TpsDay,
+    TpsResult,
+)
+from posko.voting.services import evidence
 from posko.voting.services.results import FIELDS
 
 
@@ -70,6 +87,17 @@ class ResultSerializer(ScopedModelSerializer):
         read_only_fields = fields
 
 
+class ReconciliationSerializer(ScopedModelSerializer):
+    """The three sources of a TPS × contest: agreement, NIST status, differences (field →
+    each source's number), the counted entry's id."""
+
+    class Meta:
+        model = Reconciliation
+        fields = ["contest", "agreement", "status", "differences", "counted", "verified_at",
+                  "reason", "version"]
+        read_only_fields = fields
+
+
 class ResultEntrySerializer(ScopedSerializer):
     """A C.Hasil entry: counts are whole numbers ≥ 0 (text like "12" is read as 12);
     ``votes`` maps each pair's ballot number to its votes."""
@@ -103,6 +131,42 @@ class ResultEntrySerializer(ScopedSerializer):
         if not all(str(key).isdigit() for key in value):
             raise serializers.ValidationError(_("Give each pair's votes under its ballot number."))
         return {int(key): count for key, count in value.items()}
+
+
+#: The sources a field app sends (KPU's data is imported, not posted).
+FIELD_SOURCES = [Source.PEMDA, Source.SAKSI]
+
+
+class PhotoSerializer(ScopedModelSerializer):
+    """A C.Hasil photo: ``sha256`` of the original as uploaded, ``url`` of the served copy."""
+
+    uploaded_by = serializers.CharField(source="uploaded_by.username", default=None,
+                                        read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResultPhoto
+        fields = ["id", "tps", "contest", "source", "page", "version", "is_current", "sha256",
+                  "content_type", "size", "reason", "uploaded_at", "uploaded_by", "device", "url"]
+        read_only_fields = fields
+
+    def get_url(self, photo) -> str:
+        path = reverse("voting:photo", args=[photo.pk])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class PhotoUploadSerializer(ScopedSerializer):
+    """A photo of one C.Hasil page (multipart). The file is checked by its content."""
+
+    scoped_relations = False  # the contest is a Pemda-wide row, checked by the service
+
+    contest = serializers.PrimaryKeyRelatedField(queryset=Contest.objects.all())
+    source = serializers.ChoiceField(choices=FIELD_SOURCES, default=Source.PEMDA)
+    page = serializers.IntegerField(min_value=1, max_value=evidence.MAX_PAGE, default=1)
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    device = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    image = serializers.FileField()
 
 
 class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -140,7 +204,12 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return Response({**DaySerializer(day).data, "tps": int(pk),
                          "events": EventSerializer(events, many=True).data,
                          "results": ResultSerializer(services.current_results(day.tps),
-                                                     many=True).data})
+                                                     many=True).data,
+                         "reconciliations": ReconciliationSerializer(
+                             Reconciliation.objects.filter(tps=day.tps).order_by("contest_id"),
+                             many=True).data,
+                         "photos": PhotoSerializer(evidence.photos_of(day.tps), many=True,
+                                                   context={"request": request}).data})
 
     @extend_schema(parameters=[header_parameter(required=True)])
     @action(detail=True, methods=["post"], serializer_class=ResultEntrySerializer)
@@ -161,6 +230,33 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
         return Response(ResultSerializer(result).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(parameters=[header_parameter(required=True)],
+                   request={"multipart/form-data": PhotoUploadSerializer},
+                   responses={201: PhotoSerializer})
+    @action(detail=True, methods=["post"], serializer_class=PhotoUploadSerializer,
+            parser_classes=[MultiPartParser, FormParser])
+    def photos(self, request, pk=None):
+        tps = self.tps(pk)  # another region's TPS: 404 before anything else
+        # Files written for a photo whose row did not commit (a twin request won the key,
+        # the transaction failed) are removed when the request ends.
+        with evidence.files_kept_if_saved():
+            return idempotent(request, lambda: self._photo(request, tps), required=True)
+
+    def _photo(self, request, tps):
+        serializer = PhotoUploadSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            photo = evidence.add_photo(
+                tps, data["contest"], actor=request.user, election=request.election,
+                source=data["source"], page=data["page"], upload=data["image"],
+                reason=data["reason"],
+                device=data["device"] or request.META.get("HTTP_USER_AGENT", ""))
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        return Response(PhotoSerializer(photo, context={"request": request}).data,
+                        status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[header_parameter(required=True)])
     @action(detail=True, methods=["post"], serializer_class=TpsReportSerializer)

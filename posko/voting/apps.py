@@ -16,6 +16,10 @@ class VotingConfig(AppConfig):
         shell.register_nav("voting", _("Voting day"), "voting:board", order=65)
         register_enum("VotingStateEnum", "posko.voting.models.State")
         register_enum("VotingProblemEnum", "posko.voting.models.Problem")
+        register_enum("ReconciliationAgreementEnum", "posko.voting.models.Agreement")
+        register_enum("NistStatusEnum", "posko.voting.models.NistStatus")
+        register_enum("VotingSourceEnum", "posko.voting.models.Source")
+        register_enum("VotingFieldSourceEnum", "posko.voting.api.FIELD_SOURCES")
 
         from posko.core import constants
         from posko.elections.models import CandidatePair, Contest
@@ -27,3 +31,18 @@ class VotingConfig(AppConfig):
         from posko.voting.cards import voting_cards
 
         register_card("voting", voting_cards, order=50)
+
+        from posko.voting import report
+
+        report.register()  # the daily report's voting-day section
+
+        from posko.core import turnout
+        from posko.voting.turnout import PROVIDER
+
+        turnout.register_provider(PROVIDER)  # outreach's turnout reads the C.Hasil
+
+        from posko.core import jobs, schedule
+        from posko.voting.services.anomalies import EVERY, JOB, anomalies_job
+
+        jobs.register_job(JOB, anomalies_job)  # statistical flags: every 5 min around voting day
+        schedule.register_periodic(JOB, EVERY, JOB, _("Statistical anomaly flags"))

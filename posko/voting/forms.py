@@ -35,6 +35,26 @@ class ReportForm(ServiceFormMixin, StyledFormMixin, forms.Form):
                                                                                 microsecond=0))
 
 
+class PhotoInput(forms.FileInput):
+    """A phone opens its camera (back side) straight away."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"accept": "image/*", "capture": "environment", **(attrs or {})})
+
+
+class PhotoForm(ServiceFormMixin, StyledFormMixin, forms.Form):
+    """A photo of one C.Hasil page (voting.services.evidence.add_photo checks the file)."""
+
+    source = forms.ChoiceField(label=_("Source"), choices=[
+        (Source.PEMDA, Source.PEMDA.label), (Source.SAKSI, Source.SAKSI.label)])
+    page = forms.IntegerField(label=_("Page"), min_value=1, max_value=20, initial=1,
+                              widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    image = forms.FileField(label=_("Photo"), widget=PhotoInput())
+    reason = forms.CharField(label=_("Reason for the new version"), required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                             help_text=_("Needed when this page already has a photo."))
+
+
 class ResultForm(ServiceFormMixin, StyledFormMixin, forms.Form):
     """A C.Hasil entry for one contest: the counts, each pair's votes, the source, and the
     reason when it corrects an earlier entry."""
@@ -66,6 +86,12 @@ class ResultForm(ServiceFormMixin, StyledFormMixin, forms.Form):
                                          max_value=100_000, initial=0)
     reason = forms.CharField(label=_("Reason for the correction"), required=False,
                              widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    photo = forms.FileField(label=_("Photo of the C.Hasil (optional)"), required=False,
+                            widget=PhotoInput(), help_text=_(
+                                "Saved with the result (both or neither). A second photo of "
+                                "the same page is a new version and uses the reason above."))
+    photo_page = forms.IntegerField(label=_("Page of the photo"), min_value=1, max_value=20,
+                                    initial=1, required=False)
 
     def __init__(self, *args, pairs: dict[int, str], **kwargs):
         super().__init__(*args, **kwargs)

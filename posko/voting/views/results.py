@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,8 +15,9 @@ from posko.core.views import ElectionRequiredMixin
 from posko.elections.models import Tps
 from posko.voting import services
 from posko.voting.access import may_report
-from posko.voting.forms import ReportForm, ResultForm
+from posko.voting.forms import PhotoForm, ReportForm, ResultForm
 from posko.voting.models import ORDER, State, StatusEvent
+from posko.voting.services import evidence
 
 
 class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
@@ -25,12 +27,14 @@ class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
         return get_visible_or_404(Tps.objects.select_related("kelurahan", "kecamatan").filter(
             election=self.election), self.request.user, pk=self.kwargs["pk"])
 
-    def render_page(self, tps, form, status=200, result_form=None):
-        """``result_form``: (contest pk, a bound ResultForm with errors) to show again."""
+    def render_page(self, tps, form, status=200, result_form=None, photo_form=None):
+        """``result_form`` / ``photo_form``: (contest pk, a bound form with errors) to show
+        again."""
         day = services.day_of(tps)
         events = StatusEvent.objects.filter(day=day).select_related("recorded_by")[:50] \
             if day.pk else []
         results = services.current_results(tps)
+        photos = evidence.photos_of(tps)
         contests = []
         for contest in services.contests_at(self.election, tps):
             failed = result_form[1] if result_form and result_form[0] == contest.pk else None
@@ -38,7 +42,10 @@ class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
                 "contest": contest,
                 "results": [r for r in results if r.contest_id == contest.pk],
                 "form": failed or ResultForm(pairs=services.ballot_numbers(contest),
-                                             prefix=f"c{contest.pk}")})
+                                             prefix=f"c{contest.pk}"),
+                "photos": evidence.photo_groups([p for p in photos if p.contest_id == contest.pk]),
+                "photo_form": photo_form[1] if photo_form and photo_form[0] == contest.pk
+                else PhotoForm(prefix=f"f{contest.pk}")})
         return render(self.request, "voting/tps.html", {
             "tps": tps, "day": day, "events": events, "form": form, "contests": contests,
             "may_report": may_report(self.request.user, tps), "election": self.election,
@@ -81,15 +88,28 @@ class ResultEntryView(TpsDayView):
                         if c.pk == contest_pk), None)
         if contest is None:
             raise Http404
-        form = ResultForm(request.POST, pairs=services.ballot_numbers(contest),
+        form = ResultForm(request.POST, request.FILES, pairs=services.ballot_numbers(contest),
                           prefix=f"c{contest.pk}")
         if form.is_valid():
+            data = form.cleaned_data
             try:
-                services.submit_result(tps, contest, actor=request.user, election=self.election,
-                                       values=form.values(), votes=form.votes(),
-                                       source=form.cleaned_data["source"],
-                                       reason=form.cleaned_data["reason"])
+                # The result and its photo: both or neither (files of a failed save removed).
+                with evidence.files_kept_if_saved(), transaction.atomic():
+                    services.submit_result(tps, contest, actor=request.user,
+                                           election=self.election, values=form.values(),
+                                           votes=form.votes(), source=data["source"],
+                                           reason=data["reason"])
+                    if data.get("photo"):
+                        evidence.add_photo(
+                            tps, contest, actor=request.user, election=self.election,
+                            source=data["source"], page=data.get("photo_page") or 1,
+                            upload=data["photo"], reason=data["reason"],
+                            device=request.META.get("HTTP_USER_AGENT", ""))
             except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    renamed = {"image": "photo", "page": "photo_page"}
+                    error = ValidationError({renamed.get(field, field): messages
+                                             for field, messages in error.error_dict.items()})
                 form.add_service_errors(error)
             else:
                 return HttpResponseRedirect(
