@@ -6,8 +6,10 @@ from __future__ import annotations
 import datetime
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, FloatField, Max, Q, Sum
+from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from posko.elections.models import Tps
 from posko.voting.models import ORDER, State, TpsDay
@@ -82,3 +84,48 @@ def rollup(election, user, level, conf, now) -> dict:
     total["done_percent"] = round(100 * total["done"] / total["tps"], 1) if total["tps"] else None
     total["cells"] = [total["states"][state] for state in ORDER]
     return {"groups": groups, "total": total, "deadline": deadline, "live": live}
+
+
+# --- the map -------------------------------------------------------------------------------------
+
+#: The map's classes: "not reported" first, then the states in order (a point's class index).
+MAP_COLOURS = {"": "#9ca3af", State.SIAP: "#6366f1", State.DIBUKA: "#0ea5e9",
+               State.PEMUNGUTAN: "#f59e0b", State.DITUTUP: "#a855f7",
+               State.PENGHITUNGAN: "#ea580c", State.SELESAI: "#16a34a"}
+MAP_STATES = ["", *ORDER]
+
+
+def map_classes() -> list[dict]:
+    return [{"code": code or "none", "label": str(State(code).label) if code else
+             _("Not reported"), "colour": MAP_COLOURS[code]} for code in MAP_STATES]
+
+
+def map_tps(election, user, level):
+    return level.narrow(Tps.objects.visible_to(user).filter(election=election))
+
+
+def without_coordinates(election, user, level) -> int:
+    return map_tps(election, user, level).filter(
+        Q(latitude__isnull=True) | Q(longitude__isnull=True)).count()
+
+
+def map_stamp(election, user, level) -> tuple:
+    """What the map's data depends on: the reports (``version``) and the TPS rows (moved,
+    added), plus how many TPS have no coordinates (two aggregate queries)."""
+    days = level.narrow(TpsDay.objects.visible_to(user).filter(election=election))
+    tps = map_tps(election, user, level).aggregate(
+        n=Count("pk"), moved=Max("updated_at"),
+        missing=Count("pk", filter=Q(latitude__isnull=True) | Q(longitude__isnull=True)))
+    return version(days), (tps["n"], tps["moved"], tps["missing"])
+
+
+def map_points(election, user, level) -> list[list]:
+    """[[tps_id, lat, lon, class index, TPS number]] of the TPS with coordinates (one
+    query: the TPS with their day joined)."""
+    index = {code: i for i, code in enumerate(MAP_STATES)}
+    rows = map_tps(election, user, level).filter(
+        latitude__isnull=False, longitude__isnull=False).order_by("pk").values_list(
+        "pk", Cast("latitude", FloatField()), Cast("longitude", FloatField()), "day__state",
+        "number")
+    return [[pk, round(lat, 6), round(lon, 6), index.get(state or "", 0), number]
+            for pk, lat, lon, state, number in rows.iterator(chunk_size=5000)]

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 
+from django.conf import settings as django_settings
+from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.gzip import gzip_page
 
+from posko.core import etags
+from posko.core.scope import get_visible_or_404
+from posko.core.views import ElectionRequiredMixin
 from posko.elections.drilldown import DrillDownView, resolve_level
 from posko.elections.models import Tps
 from posko.voting import board, services
@@ -31,14 +40,10 @@ class BoardView(DrillDownView):
             days = level.narrow(TpsDay.objects.visible_to(request.user).filter(election=election))
             count, versions, last = board.version(days)
             minute = timezone.now().strftime("%Y%m%d%H%M")  # late and silent move with the clock
-            raw = "|".join(str(part) for part in (
-                request.user.pk, election.pk, request.get_full_path(), count, versions, last,
-                minute, translation.get_language()))
-            etag = f'"{hashlib.sha256(raw.encode()).hexdigest()[:32]}"'
-            if request.headers.get("If-None-Match") == etag:
-                response = HttpResponse(status=304)
-                response["ETag"] = etag
-                return response
+            etag = etags.etag(request.user.pk, election.pk, request.get_full_path(), count,
+                              versions, last, minute, translation.get_language())
+            if etags.matches(request, etag):
+                return etags.not_modified(etag)
         response = super().get(request, *args, **kwargs)
         if etag:
             response["ETag"] = etag
@@ -71,7 +76,9 @@ class BoardView(DrillDownView):
                              "url": f"{base}?{link}"})
         states = [(state, State(state).label) for state in ORDER]
         context.update(rows=rows, total=data["total"], states=states, conf=conf,
-                       deadline=data["deadline"], live=data["live"], now=now)
+                       deadline=data["deadline"], live=data["live"], now=now,
+                       map_config=_map_config(), map_legend=board.map_classes(),
+                       without_coordinates=board.without_coordinates(election, user, level))
         if level.name == "kelurahan":
             header = ["TPS", _("State"), _("Opened at"), _("KPPS present"), _("Linmas present"),
                       _("Problems"), _("Late"), _("Silent")]
@@ -94,3 +101,60 @@ class BoardView(DrillDownView):
 def _empty() -> dict:
     return {"tps": 0, "cells": [0] * len(ORDER), "not_reported": 0, "late": 0, "silent": 0,
             "not_open": 0, "done": 0, "done_percent": None}
+
+
+def _map_config() -> dict:
+    return {
+        "dataUrl": reverse("voting:board_map"),
+        "tpsUrl": reverse("voting:board_map_tps", args=[0]),
+        "tileUrl": getattr(django_settings, "POSKO_MAP_TILE_URL", "") or "",
+        "tileAttribution": getattr(django_settings, "POSKO_MAP_TILE_ATTRIBUTION", "") or "",
+        "states": board.map_classes(),
+        "text": {"loading": _("Loading…"), "failed": _("The map data could not be loaded. "
+                                                       "Reload the page."),
+                 "none": _("No TPS with coordinates in this area."),
+                 "points": _("%(count)s TPS on the map")},
+    }
+
+
+@method_decorator(gzip_page, name="dispatch")
+class BoardMapDataView(LoginRequiredMixin, ElectionRequiredMixin, View):
+    """The board's map data at the place in the URL (``?kecamatan=`` / ``?kelurahan=``;
+    another area: 404): ``{"points": [[tps_id, lat, lon, state, number]], "states": [...],
+    "count", "without_coordinates"}``. An unchanged map answers 304 after two aggregate
+    queries (the ETag covers the reports, the TPS rows, the place, the user, the language)."""
+
+    def get(self, request, *args, **kwargs):
+        user, election = request.user, self.election
+        level = resolve_level(request)
+        stamp = board.map_stamp(election, user, level)
+        etag = etags.etag(user.pk, getattr(user, "effective_role", ""), election.pk,
+                          level.query(), stamp, translation.get_language())
+        if etags.matches(request, etag):
+            return etags.not_modified(etag)
+        points = board.map_points(election, user, level)
+        payload = {"fields": ["tps", "lat", "lon", "state", "number"],
+                   "states": board.map_classes(), "count": stamp[1][0],
+                   "without_coordinates": stamp[1][2], "points": points}
+        response = HttpResponse(json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+                                content_type="application/json")
+        response["ETag"] = etag
+        response["Cache-Control"] = "private, no-cache"
+        return response
+
+
+class BoardMapTpsView(LoginRequiredMixin, ElectionRequiredMixin, View):
+    """The map's popup of one TPS (an HTML fragment): its state, opening, link to its page;
+    another area's TPS: 404."""
+
+    def get(self, request, pk, *args, **kwargs):
+        tps = get_visible_or_404(Tps.objects.select_related("kelurahan").filter(
+            election=self.election), request.user, pk=pk)
+        day = TpsDay.objects.filter(tps=tps).first()
+        state = day.get_state_display() if day and day.state else _("Not reported")
+        opened = timezone.localtime(day.opened_at).strftime("%H.%M") \
+            if day and day.opened_at else "—"
+        return HttpResponse(format_html(
+            '<div class="tps-popup"><strong>TPS {}</strong> · {}<br>{}: {}<br>{}: {}<br>'
+            '<a href="{}">{}</a></div>', f"{tps.number:03d}", tps.kelurahan.name, _("State"), state,
+            _("Opened at"), opened, reverse("voting:tps", args=[tps.pk]), _("Open the TPS")))

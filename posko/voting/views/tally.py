@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import View
 
+from posko.core import audit
+from posko.core.reports import current_letterhead, render_pdf
+from posko.core.views import ElectionRequiredMixin
 from posko.elections.drilldown import DrillDownView
 from posko.elections.models import Tps
 from posko.voting import services, tally
+from posko.voting.report import tally_report
 
 
 class TallyView(DrillDownView):
@@ -52,10 +59,32 @@ class TallyView(DrillDownView):
         context.update(
             rows=rows, total=total, pairs=[(n, pairs[n]) for n in numbers],
             total_cells=[(total["votes"][n], total["shares"][n]) for n in numbers],
-            export_header=[_("Code"), _("Name"), "TPS", _("TPS in"), _("To verify"), "DPT",
+            pdf_url=f"{reverse('voting:tally_pdf')}?contest={contest.pk}",
+            export_header=[_("Code"), _("Name"), "TPS", _("TPS in"), _("Verified"), _("To verify"), "DPT",
                            _("Voters"), _("Turnout (%)"), _("Valid votes"), _("Invalid votes"),
                            *[pairs[n] for n in numbers]],
             export_rows=[[r["code"], r["name"], r["entry"]["tps"], r["entry"]["reported"],
-                          r["entry"]["to_verify"], r["entry"]["dpt"], r["entry"]["voters"],
+                          r["entry"]["verified"], r["entry"]["to_verify"], r["entry"]["dpt"], r["entry"]["voters"],
                           r["entry"]["turnout"], r["entry"]["valid"], r["entry"]["invalid"],
                           *[r["entry"]["votes"][n] for n in numbers]] for r in rows])
+
+
+class TallyPdfView(LoginRequiredMixin, ElectionRequiredMixin, View):
+    """The tally as a PDF with the letterhead (for the Wali Kota): every contest, or the one
+    in ``?contest=``; limited to what the user may see."""
+
+    def get(self, request, *args, **kwargs):
+        contests = services.contests_of(self.election)
+        chosen = request.GET.get("contest", "")
+        if chosen:
+            contests = [c for c in contests if str(c.pk) == chosen]
+            if not contests:
+                raise Http404
+        report = tally_report(request.user, self.election, contests)
+        audit.record("export", actor=request.user, object_repr="rekap-hasil",
+                     message=f"pdf: {chosen or 'semua pemilihan'}")
+        response = HttpResponse(render_pdf(report, current_letterhead()),
+                                content_type="application/pdf")
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="rekap-hasil-{stamp}.pdf"'
+        return response
