@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
 from posko.elections.models import Contest, Election, Tps
+from posko.voting import rollup
 from posko.voting.models import ResultStatus, Source, State, StatusEvent, TpsDay, TpsResult
 from posko.voting.rules import result_checks, result_flags
 
@@ -74,6 +75,7 @@ def build_voting(result) -> None:
     if days:
         _save_days(result, days, timelines)
     build_results(result)
+    rollup.rebuild(election)  # the running tallies of the bulk-created entries
 
 
 def _save_days(result, days, timelines) -> None:

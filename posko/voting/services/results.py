@@ -77,7 +77,10 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
                                    election, tps, contest))
         flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
         # The Pemda's entry is counted unless a verifier chose another (reconciliation).
-        counted = source == Source.PEMDA and (current is None or current.is_counted)
+        counted = source == Source.PEMDA and (current.is_counted if current is not None else
+                                              not TpsResult.objects.filter(
+                                                  tps=tps, contest=contest,
+                                                  is_counted=True).exists())
         was_counted = current if current is not None and current.is_counted else None
         if was_counted is not None:
             was_counted.tps = tps  # rollup reads its DPT: no second query
