@@ -11,6 +11,7 @@ from itertools import combinations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from posko.voting.models import Agreement, NistStatus, Reconciliation, Source, TpsResult
@@ -26,7 +27,7 @@ SHORT = {Source.PEMDA: "Pemda", Source.SAKSI: "saksi", Source.KPU: "KPU"}
 def field_label(field: str) -> str:
     if field.startswith("votes."):
         return _("Pair %(number)s") % {"number": field.split(".", 1)[1]}
-    return str(TpsResult._meta.get_field(field).verbose_name)
+    return capfirst(TpsResult._meta.get_field(field).verbose_name)
 
 
 def _values(entry: TpsResult) -> dict[str, int | None]:
@@ -55,9 +56,9 @@ def differences(entries: dict[str, TpsResult]) -> list[dict]:
 
 def describe(difference: dict) -> str:
     """"Pair 2: Pemda 117, saksi 171, KPU 117" (a missing number shown as —)."""
-    numbers = ", ".join(f"{SHORT.get(source, source)} "
-                        f"{'—' if value is None else value}"
-                        for source, value in difference["values"].items())
+    values = difference["values"]  # a JSON object: PostgreSQL does not keep its order
+    numbers = ", ".join(f"{SHORT[source]} {'—' if values[source] is None else values[source]}"
+                        for source in SOURCES if source in values)
     return f"{field_label(difference['field'])}: {numbers}"
 
 

@@ -62,6 +62,7 @@ def _count(tps, contest, entry: TpsResult) -> None:
 def _decided(rec, tps, contest, actor, reason, now, message, before) -> Reconciliation:
     rec.verified_by, rec.verified_at, rec.reason = actor, now, reason.strip()
     current, counted = _entries(tps, contest)
+    rec.counted = counted  # the entry this decision counts
     compute(rec, current, counted, keep_recount=False)  # a decision ends a recount
     rec.version += 1
     rec.save()
