@@ -5,7 +5,9 @@
 * ``outreach-coverage``: coverage per kelurahan (``?kecamatan=``), read-only;
 * ``outreach-targets``: the election's target and the kecamatan/kelurahan overrides;
 * ``outreach-turnout``: turnout per TPS, list/retrieve, create or replace (POST with
-  ``tps``), per-kelurahan roll-up at ``outreach-turnout/kelurahan/``.
+  ``tps``), per-kelurahan roll-up at ``outreach-turnout/kelurahan/`` (``?contest=``: the
+  C.Hasil of that contest where a TPS has one, ``tps_results`` of the ``tps_reported``;
+  the own entries elsewhere).
 
 Same scope as the pages: reads through ``visible_to(user)``; a kelurahan outside the
 caller's scope is a 404; a service's ValidationError is a 400 with the same messages,
@@ -260,11 +262,14 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
         election = _election_or_404(request)
+        contest = participation.chosen_contest(election, request.query_params.get("contest"))
         rows = participation.turnout_by_kelurahan(
-            election, request.user, kecamatan_code=request.query_params.get("kecamatan"))
-        return Response({"results": [{
+            election, request.user, kecamatan_code=request.query_params.get("kecamatan"),
+            contest=contest)
+        return Response({"contest": contest.pk if contest else None, "results": [{
             "code": r.code, "name": r.name, "kecamatan_code": r.kecamatan_code,
-            "tps": r.tps, "tps_reported": r.tps_reported, "registered": r.registered,
+            "tps": r.tps, "tps_reported": r.tps_reported, "tps_results": r.tps_results,
+            "registered": r.registered,
             "voted_dpt": r.voted_dpt, "voted_dptb": r.voted_dptb, "voted_dpk": r.voted_dpk,
             "turnout": str(r.turnout) if r.turnout is not None else None,
             "target": str(r.target) if r.target is not None else None,

@@ -32,3 +32,8 @@ class OutreachConfig(AppConfig):
         from posko.outreach.cards import outreach_card
 
         register_card("outreach_warning", outreach_card, order=40)
+
+        from posko.core import constants
+        from posko.elections.models import Contest
+
+        constants.watch(Contest)  # the contests of the turnout pages (participation.py)

@@ -5,6 +5,12 @@ Turnout (KPU's definition): ``voted = voted_dpt + voted_dptb + voted_dpk`` over
 ``registered = DPT + DPTb + DPK registered``, × 100, rounded half-up to two decimals,
 summed per kelurahan/kecamatan before dividing. Historical turnout: ``voted /
 registered`` of the imported rows of one label, summed per kelurahan.
+
+Source, per contest (one truth): a TPS with a counted C.Hasil for the contest counts with the
+C.Hasil's numbers (``core.turnout``, provided by the voting module), so the Pilwali and the
+Pilgub may differ; a TPS without one counts with outreach's own entry (``TpsTurnout``, one
+number for every contest: an estimate before the results are in). Without the voting module
+only the own entries count.
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ from decimal import Decimal
 
 from django.db.models import Count, Sum
 
-from posko.elections.models import Tps
+from posko.core import constants
+from posko.core import turnout as results_turnout
+from posko.elections.models import Contest, Tps
 from posko.outreach.coverage import Row, kelurahan_coverage, kelurahan_queryset, percent
 from posko.outreach.models import HistoricalTurnout, OutreachSettings, TpsTurnout, TurnoutTarget
+from posko.regions.models import Pemda
 
 
 def targets(election) -> tuple[Decimal, dict[str, Decimal], dict[str, Decimal]]:
@@ -62,6 +71,33 @@ def history_by_kelurahan(label: str, user, codes=None) -> dict[str, tuple[int, i
         v=Sum("voted"), r=Sum("registered")).order_by()}
 
 
+def turnout_contests(election) -> list[Contest]:
+    """The contests whose turnout can be read from the C.Hasil (voting module present): the
+    ones voted in the Pemda, its own first (a per-process constant)."""
+    if not results_turnout.available():
+        return []
+
+    def load():
+        pemda = Pemda.current()
+        contests = Contest.objects.filter(election=election).order_by("level", "name")
+        if pemda is None:
+            return list(contests)
+        province = pemda.provinsi_id or pemda.kabkota_id.split(".")[0]
+        contests = contests.filter(provinsi_id=province)
+        if pemda.kabkota_id:
+            contests = [c for c in contests if c.kabkota_id in (None, pemda.kabkota_id)]
+        return sorted(contests, key=lambda c: c.kabkota_id != pemda.kabkota_id)
+
+    return constants.get(("outreach.turnout_contests", election.pk), load)
+
+
+def chosen_contest(election, value) -> Contest | None:
+    """The contest named by ``?contest=`` (its id), else the first; None without results."""
+    contests = turnout_contests(election)
+    return next((c for c in contests if str(c.pk) == str(value or "")),
+                contests[0] if contests else None)
+
+
 @dataclass
 class TurnoutRow:
     code: str
@@ -70,6 +106,7 @@ class TurnoutRow:
     kecamatan_name: str = ""
     tps: int = 0
     tps_reported: int = 0
+    tps_results: int = 0  # of which from the C.Hasil (the rest: outreach's own entries)
     dpt: int = 0  # DPT of the TPS that reported
     registered: int = 0
     voted_dpt: int = 0
@@ -83,6 +120,11 @@ class TurnoutRow:
     @property
     def voted(self) -> int:
         return self.voted_dpt + self.voted_dptb + self.voted_dpk
+
+    @property
+    def tps_own(self) -> int:
+        """TPS counted with outreach's own entry (no C.Hasil for the contest)."""
+        return self.tps_reported - self.tps_results
 
     @property
     def turnout(self) -> Decimal | None:
@@ -110,7 +152,10 @@ class TurnoutRow:
         return self.gap is not None and self.gap < 0
 
 
-def turnout_by_kelurahan(election, user, *, kecamatan_code=None) -> list[TurnoutRow]:
+def turnout_by_kelurahan(election, user, *, kecamatan_code=None,
+                         contest=None) -> list[TurnoutRow]:
+    """Per kelurahan in the user's scope; ``contest``: read the C.Hasil of that contest where
+    a TPS has one (see the module doc), else outreach's own entries only."""
     kel_qs = kelurahan_queryset(user, kecamatan_code)
     rows = {code: TurnoutRow(code, name, kec, kec_name) for code, name, kec, kec_name in
             kel_qs.values_list("code", "name", "kecamatan_id", "kecamatan__name")}
@@ -121,8 +166,11 @@ def turnout_by_kelurahan(election, user, *, kecamatan_code=None) -> list[Turnout
                     .values_list("kelurahan_id").annotate(n=Count("pk")).order_by()):
         if code in rows:
             rows[code].tps = n
-    agg = (TpsTurnout.objects.visible_to(user).filter(election=election, **place)
-           .values_list("kelurahan_id").annotate(
+    own = TpsTurnout.objects.visible_to(user).filter(election=election, **place)
+    counted = results_turnout.counted_tps(election, contest)
+    if counted is not None:  # the C.Hasil wins where there is one
+        own = own.exclude(tps_id__in=counted)
+    agg = (own.values_list("kelurahan_id").annotate(
                n=Count("pk"), dpt=Sum("tps__dpt_total"), dptb=Sum("registered_dptb"),
                dpk=Sum("registered_dpk"), v1=Sum("voted_dpt"), v2=Sum("voted_dptb"),
                v3=Sum("voted_dpk")).order_by())
@@ -133,6 +181,18 @@ def turnout_by_kelurahan(election, user, *, kecamatan_code=None) -> list[Turnout
         row.tps_reported, row.dpt = n, dpt or 0
         row.registered = (dpt or 0) + (dptb or 0) + (dpk or 0)
         row.voted_dpt, row.voted_dptb, row.voted_dpk = v1 or 0, v2 or 0, v3 or 0
+    for code, t in results_turnout.by_kelurahan(election, contest, user,
+                                                kecamatan_code=kecamatan_code).items():
+        row = rows.get(code)
+        if row is None:
+            continue
+        row.tps_reported += t.tps
+        row.tps_results = t.tps
+        row.dpt += t.dpt
+        row.registered += t.registered
+        row.voted_dpt += t.voted_dpt
+        row.voted_dptb += t.voted_dptb
+        row.voted_dpk += t.voted_dpk
     default, kec_t, kel_t = targets(election)
     label = chosen_history_label(election)
     history = history_by_kelurahan(label, user, rows.keys())
@@ -153,8 +213,8 @@ def turnout_rollup(rows: list[TurnoutRow], election, by: str = "kecamatan") -> l
         key = row.kecamatan_code if by == "kecamatan" else ""
         name = row.kecamatan_name if by == "kecamatan" else ""
         t = result.setdefault(key, TurnoutRow(key, name, key, name))
-        for attr in ("tps", "tps_reported", "dpt", "registered", "voted_dpt", "voted_dptb",
-                     "voted_dpk", "history_voted", "history_registered"):
+        for attr in ("tps", "tps_reported", "tps_results", "dpt", "registered", "voted_dpt",
+                     "voted_dptb", "voted_dpk", "history_voted", "history_registered"):
             setattr(t, attr, getattr(t, attr) + getattr(row, attr))
     for key, t in result.items():
         t.target = kec_t.get(key, default) if by == "kecamatan" else default

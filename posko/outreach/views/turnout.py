@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from posko.core import turnout as results_turnout
 from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.views import (
     ElectionRequiredMixin,
@@ -45,7 +46,9 @@ class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, T
             return self.export_response(request.GET["export"])  # large: a background job
         election = self.election
         kecamatan = kecamatan_in_scope(request)
-        rows = participation.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan)
+        contest = participation.chosen_contest(election, request.GET.get("contest"))
+        rows = participation.turnout_by_kelurahan(election, request.user, kecamatan_code=kecamatan,
+                                                  contest=contest)
         per_kec = participation.turnout_rollup(rows, election, "kecamatan")
         total = participation.turnout_rollup(rows, election, "total")
         for row in rows:
@@ -54,22 +57,27 @@ class TurnoutView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, T
         return self.render_to_response(self.get_context_data(
             election=election, rows=rows, per_kec=per_kec, total=total[0] if total else None,
             chart=charts.scatter(rows), label=participation.chosen_history_label(election),
-            kecamatan=kecamatan,
+            kecamatan=kecamatan, contest=contest,
+            contest_choices=participation.turnout_contests(election),
             kecamatan_choices=Kecamatan.objects.visible_to(request.user).order_by("name"),
             can_import=request.user.can_edit_registry))
 
     def export_table(self, kind: str) -> Table:
         """partisipasi.csv/xlsx: the per-kelurahan rows of the page (same scope and
         ``?kecamatan=``)."""
+        contest = participation.chosen_contest(self.election, self.request.GET.get("contest"))
         rows = participation.turnout_by_kelurahan(self.election, self.request.user,
-                                                  kecamatan_code=kecamatan_in_scope(self.request))
+                                                  kecamatan_code=kecamatan_in_scope(self.request),
+                                                  contest=contest)
         header = [_("Kecamatan"), _("Kelurahan"), _("Code"), _("TPS"), _("TPS reported"), "DPT",
                   _("Registered (DPT+DPTb+DPK)"), _("Voters from the DPT"),
                   _("Voters from the DPTb"), _("Voters from the DPK"), _("Turnout (%)"),
-                  _("Target (%)"), _("Historical turnout (%)"), _("Reach per 1,000 voters")]
+                  _("Target (%)"), _("Historical turnout (%)"), _("Reach per 1,000 voters"),
+                  _("Contest"), _("TPS from the C.Hasil"), _("TPS from outreach entries")]
         data = [[r.kecamatan_name, r.name, r.code, r.tps, r.tps_reported, r.dpt, r.registered,
                  r.voted_dpt, r.voted_dptb, r.voted_dpk, r.turnout, r.target, r.history,
-                 r.reach_per_1000] for r in rows]
+                 r.reach_per_1000, str(contest) if contest else "", r.tps_results,
+                 r.tps_own] for r in rows]
         return Table("partisipasi", header, data, len(data), filter=self.export_filter(),
                      sheet="Partisipasi")
 
@@ -88,15 +96,21 @@ class TurnoutKelurahanView(ElectionRequiredMixin, LoginRequiredMixin, TemplateVi
         tps = list(Tps.objects.visible_to(user).filter(election=election, kelurahan=kelurahan)
                    .order_by("number"))
         found = {t.tps_id: t for t in TpsTurnout.objects.filter(tps__in=tps)}
+        contest = participation.chosen_contest(election, self.request.GET.get("contest"))
+        results = results_turnout.by_tps(election, contest, [t.pk for t in tps]) if tps else {}
         rows = []
         for t in tps:
-            turnout = found.get(t.pk)
-            registered = t.dpt_total + (turnout.registered_dptb + turnout.registered_dpk
-                                        if turnout else 0)
-            rows.append({"tps": t, "turnout": turnout,
-                         "percent": coverage.percent(turnout.voted, registered) if turnout
-                         else None})
-        context.update(election=election, kelurahan=kelurahan, rows=rows,
+            turnout, result = found.get(t.pk), results.get(t.pk)
+            if result is not None:  # the C.Hasil wins
+                percent = coverage.percent(result.voted, result.registered)
+            elif turnout is not None:
+                percent = coverage.percent(turnout.voted, t.dpt_total + turnout.registered_dptb
+                                           + turnout.registered_dpk)
+            else:
+                percent = None
+            rows.append({"tps": t, "turnout": turnout, "result": result, "percent": percent})
+        context.update(election=election, kelurahan=kelurahan, rows=rows, contest=contest,
+                       contest_choices=participation.turnout_contests(election),
                        can_enter=bool(tps) and services.may_enter_turnout(user, tps[0]))
         return context
 
@@ -137,7 +151,16 @@ class TurnoutTpsView(ObjectEditView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         obj = context.get("object")
-        context.update(tps=self.tps, turnout=obj if obj is not None and obj.pk else None)
+        results = []  # the C.Hasil that wins over this entry, per contest
+        for contest in participation.turnout_contests(self.tps.election):
+            found = results_turnout.by_tps(self.tps.election, contest, [self.tps.pk])
+            if self.tps.pk in found:
+                result = found[self.tps.pk]
+                results.append({"contest": contest, "voted": result.voted,
+                                "registered": result.registered,
+                                "percent": coverage.percent(result.voted, result.registered)})
+        context.update(tps=self.tps, turnout=obj if obj is not None and obj.pk else None,
+                       results=results)
         return context
 
 
