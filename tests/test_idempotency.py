@@ -166,13 +166,12 @@ def test_the_same_key_while_the_first_is_being_written_is_a_409(world, users, ca
     key = uuid.uuid4()
     inside, release = threading.Event(), threading.Event()
     results = {}
-    original = idempotency.IdempotencyKey.objects.create
+    original = idempotency._store
 
-    def slow_create(**kwargs):
-        row = original(**kwargs)
+    def slow_store(row_id, response):
+        original(row_id, response)
         inside.set()
         release.wait(10)  # the first request holds its transaction open
-        return row
 
     def first():
         try:
@@ -181,17 +180,17 @@ def test_the_same_key_while_the_first_is_being_written_is_a_409(world, users, ca
         finally:
             connection.close()
 
-    idempotency.IdempotencyKey.objects.create = slow_create
+    idempotency._store = slow_store
     try:
         thread = threading.Thread(target=first)
         thread.start()
         assert inside.wait(10)
-        idempotency.IdempotencyKey.objects.create = original
+        idempotency._store = original
         second = post(client_for(users["kelurahan_a"]), reverse(REPORTS), body(world), key)
         release.set()
         thread.join(10)
     finally:
-        idempotency.IdempotencyKey.objects.create = original
+        idempotency._store = original
         release.set()
     assert second.status_code == 409 and "Idempotency-Key" in second.json()["detail"]
     assert results["first"] == 201

@@ -10,9 +10,10 @@ again when it retries that submission. Per user and key (:class:`~posko.core.mod
 * the same key with the same request again gets the stored answer (same status and body,
   header ``Idempotent-Replayed: true``) and writes nothing;
 * the same key with another request (other body, files or URL) is refused with 422;
-* the same key while the first is still being written gets 409 (PostgreSQL: the key's
-  row is locked by the first transaction; SQLite runs one write at a time, so the second
-  waits and then gets the stored answer);
+* the same key while the first is still being written gets 409 (PostgreSQL: the first
+  transaction holds an advisory lock on the user and key, taken without waiting in the same
+  statement that inserts the key's row before the work; SQLite runs one write at a time, so
+  the second waits and then gets the stored answer);
 * a request that failed (4xx, an error) stores nothing: a retry runs again;
 * no header: 400 where the endpoint requires one, else it runs without the guarantee.
 
@@ -35,7 +36,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -47,7 +48,6 @@ from posko.core.models import IdempotencyKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 REPLAYED = "Idempotent-Replayed"
-LOCK_NOT_AVAILABLE = "55P03"
 
 
 def fingerprint(request) -> str:
@@ -88,17 +88,68 @@ def _stored(user, key):
     return IdempotencyKey.objects.filter(user=user, key=key).first()
 
 
-def _lock_timeout() -> None:
-    """PostgreSQL: do not wait for another transaction holding the same key (it is the
-    first request, still being written): fail at once with 55P03, answered 409."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL lock_timeout = '200ms'")
+class _Refused(Exception):
+    """The view answered with an error: the transaction (and the claimed key) is rolled back."""
+
+    def __init__(self, response):
+        super().__init__(response.status_code)
+        self.response = response
+
+
+BUSY, TAKEN = "busy", "taken"
+#: The first number of the PostgreSQL advisory lock per user and key (a namespace of its own).
+LOCK_CLASS = 0x1D3
+
+
+def _claim(user, key, endpoint: str, print_: str):
+    """Claim the key in the current transaction with one statement, before the work: the
+    key's row is inserted (its answer is filled in by :func:`_store`), and on PostgreSQL a
+    transaction-level advisory lock on (user, key) is taken without waiting. Returns the new
+    row's id; ``BUSY`` when another transaction holds the key (it is being written: 409);
+    ``TAKEN`` when the key is already stored (replay). SQLite writes one transaction at a
+    time: a twin waits for the first and then finds the key ``TAKEN``."""
+    field = IdempotencyKey._meta.get_field("key")
+    values = [user.pk, field.get_db_prep_value(key, connection), endpoint, print_, 0, "",
+              IdempotencyKey._meta.get_field("created_at").get_db_prep_value(
+                  timezone.now(), connection)]
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    columns = '"user_id", "key", "endpoint", "fingerprint", "status_code", "response", "created_at"'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            lock = int.from_bytes(hashlib.blake2b(f"{user.pk}:{key}".encode(), digest_size=4)
+                                  .digest(), "big", signed=True)
+            cursor.execute(
+                f"WITH lock AS (SELECT pg_try_advisory_xact_lock(%s, %s) AS got), "
+                f"ins AS (INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s, %s, %s, %s "
+                f"FROM lock WHERE got ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id) "
+                f"SELECT (SELECT got FROM lock), (SELECT id FROM ins)", [LOCK_CLASS, lock, *values])
+            got, row_id = cursor.fetchone()
+            if not got:
+                return BUSY
+        else:
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                           f"ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id", values)
+            row = cursor.fetchone()
+            row_id = row[0] if row else None
+    return TAKEN if row_id is None else row_id
+
+
+def _store(row_id: int, response) -> None:
+    """The answer, in the same transaction as what the view wrote."""
+    IdempotencyKey.objects.filter(pk=row_id).update(
+        status_code=response.status_code, response=json.dumps(response.data, cls=JSONEncoder))
+
+
+def _busy() -> Response:
+    return _problem(409, _("A submission with this Idempotency-Key is still being "
+                           "processed. Try again in a moment."))
 
 
 def idempotent(request, respond, *, required: bool = True):
     """Run ``respond()`` (the view's work, returning a DRF Response) at most once per user
-    and Idempotency-Key (see the module's docstring)."""
+    and Idempotency-Key (see the module's docstring). Round trips on the way to a 201:
+    BEGIN, the claim (lock + key row, one statement), the view's own, the answer's UPDATE,
+    COMMIT; no lookup before, no savepoint around the view."""
     raw = request.META.get(HEADER)
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
@@ -115,28 +166,29 @@ def idempotent(request, respond, *, required: bool = True):
         return _problem(400, _("The Idempotency-Key header must be a UUID, for example "
                                "3f2b8c1e-5d4a-4c9b-9e7f-2a6d8b0c1e4f."))
     print_ = fingerprint(request)
-    row = _stored(user, key)
-    if row is not None:
-        return _replay(row, print_)
     try:
         with transaction.atomic():
-            response = respond()
-            if 200 <= response.status_code < 300:
-                _lock_timeout()
-                IdempotencyKey.objects.create(
-                    user=user, key=key, endpoint=f"{request.method} {request.path}"[:200],
-                    fingerprint=print_, status_code=response.status_code,
-                    response=json.dumps(response.data, cls=JSONEncoder))
-    except IntegrityError:
-        row = _stored(user, key)
-        if row is None:
-            raise  # not the key: the view's own error
-        return _replay(row, print_)  # a twin finished first: its answer, nothing written here
+            claim = _claim(user, key, f"{request.method} {request.path}"[:200], print_)
+            if claim in (BUSY, TAKEN):
+                response = None
+            else:
+                response = respond()
+                if not 200 <= response.status_code < 300:
+                    raise _Refused(response)  # nothing kept, the key neither: a retry runs again
+                _store(claim, response)
+    except _Refused as refused:
+        return refused.response
     except OperationalError as error:
-        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+        # SQLite: the twin held the database past the busy timeout (PostgreSQL never waits
+        # for the key: the advisory lock is tried, not awaited).
+        if connection.vendor != "sqlite" or "locked" not in str(error):
             raise
-        return _problem(409, _("A submission with this Idempotency-Key is still being "
-                               "processed. Try again in a moment."))
+        return _busy()
+    if claim == BUSY:
+        return _busy()
+    if claim == TAKEN:
+        row = _stored(user, key)
+        return _replay(row, print_) if row is not None else _busy()
     return response
 
 
