@@ -13,7 +13,10 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from posko.accounts.models import User
 from posko.core.models import Job
+from posko.demo.data import build_demo
+from posko.demo.voting import build_voting
 from posko.elections.models import CandidatePair, Contest, Tps
 from posko.regions.models import Kelurahan
 from posko.voting import anomalies as stats
@@ -373,3 +376,28 @@ def test_the_page_runs_a_fixed_number_of_queries(users, contest, flagged_world, 
         admin.get(url)
     with django_assert_num_queries(QUERIES_LURAH):
         lurah.get(url)
+
+
+def test_the_demo_has_a_few_dozen_flagged_tps_and_the_misread_ones_among_them():
+    result = build_demo()
+    admin = client_for(User.objects.get(username="admin"))
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    flagged_tps = set()
+    for contest in Contest.objects.filter(election_id=result.election_id):
+        response = admin.get(reverse("voting:anomalies"), {"contest": contest.pk})
+        rows = response.context["rows"]
+        assert 20 <= len(rows) <= 60, (contest, len(rows))
+        shown = {r["tps"].pk for r in rows}
+        misread = set(TpsResult.objects.filter(
+            contest=contest, is_counted=True, status=ResultStatus.PERLU_VERIFIKASI)
+            .values_list("tps_id", flat=True))
+        assert len(misread) == 10 and misread <= shown
+        found = {f["code"] for r in rows for f in r["findings"] if f["source"] == "stat_flags"}
+        assert {"z_turnout", "z_share"} <= found
+        assert len(response.context["areas"]) == 5  # every kecamatan's digits tested
+        flagged_tps |= shown
+    assert 40 <= len(flagged_tps) <= 100
+    # a second build recomputes nothing new
+    result.other_changes = 0
+    build_voting(result)
+    assert result.other_changes == 0

@@ -10,7 +10,10 @@ that the city total is exactly 64.82 % of the DPT (428,294 of 660,744); DPTb and
 voters 0–6 each; 1–4 % invalid votes; ballots received = DPT + 2.5 % reserve. Generated
 shares per pair (not the official ones). ``MISREAD`` TPS per contest carry a typing error
 (a pair's 17 entered as 817, say) and are "perlu verifikasi"; ``CORRECTED`` of them were
-corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo.
+corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo. The
+statistical flags (``voting.services.anomalies``) are computed at the end: the generated
+data has its own outliers (about 30 TPS per contest far from their kelurahan's median, two
+TPS with the same result), and the misread TPS are flagged again there.
 
 From a seeded random generator: every run builds the same rows. Days and results are
 created for the TPS that have none and then left as users change them, so a second run
@@ -28,6 +31,7 @@ from posko.elections.models import Contest, Election, Tps
 from posko.voting import rollup
 from posko.voting.models import ResultStatus, Source, State, StatusEvent, TpsDay, TpsResult
 from posko.voting.rules import result_checks, result_flags
+from posko.voting.services import anomalies
 
 WIB = ZoneInfo("Asia/Jakarta")
 SEED = 2024_11_27_07
@@ -76,6 +80,9 @@ def build_voting(result) -> None:
         _save_days(result, days, timelines)
     build_results(result)
     rollup.rebuild(election)  # the running tallies of the bulk-created entries
+    for contest in Contest.objects.filter(election=election).order_by("level"):
+        # The statistical flags (the job's work, run here at once); unchanged on a second run.
+        result.other_changes += anomalies.recompute(contest)["changed"]
 
 
 def _save_days(result, days, timelines) -> None:
