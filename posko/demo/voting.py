@@ -27,6 +27,7 @@ import random
 from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
+from posko.demo.voting_sources import build_sources
 from posko.elections.models import Contest, Election, Tps
 from posko.voting import rollup
 from posko.voting.models import ResultStatus, Source, State, StatusEvent, TpsDay, TpsResult
@@ -79,6 +80,7 @@ def build_voting(result) -> None:
     if days:
         _save_days(result, days, timelines)
     build_results(result)
+    build_sources(result, election, _at)  # witness and KPU entries, reconciliations
     rollup.rebuild(election)  # the running tallies of the bulk-created entries
     for contest in Contest.objects.filter(election=election).order_by("level"):
         # The statistical flags (the job's work, run here at once); unchanged on a second run.
