@@ -11,11 +11,13 @@ object has itself as its twin.
 from __future__ import annotations
 
 import datetime
+import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from posko.accounts.models import Agency
 from posko.coordination.models import (
@@ -50,6 +52,7 @@ from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
 from posko.voting import services as voting_services
+from posko.voting.services import evidence as voting_evidence
 from posko.vulnerability.instrument import current, ensure_rules
 from posko.vulnerability.models import Assessment, MitigationAction, MitigationRule
 from posko.vulnerability.services import mitigation as vulnerability_services
@@ -229,7 +232,17 @@ def _placed(sw: SweepWorld, side: str) -> dict:
         election=election, votes={1: 200}, now=opened + datetime.timedelta(hours=7),
         values={"voters_dpt": 205, "valid": 200, "invalid": 5, "ballots_received": 420,
                 "ballots_used": 205, "ballots_unused": 215})
+    found["photo"] = voting_evidence.add_photo(
+        tps, Contest.objects.get(election=election, name="Wali Kota Malang"), actor=operator,
+        election=election, source="pemda", page=1, upload=_chasil_png())
     return found
+
+
+def _chasil_png() -> SimpleUploadedFile:
+    """A real (decodable) PNG: C.Hasil photos are opened by Pillow."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (220, 220, 220)).save(out, "PNG")
+    return SimpleUploadedFile("chasil.png", out.getvalue(), content_type="image/png")
 
 
 def build(world: World, users: dict) -> SweepWorld:
