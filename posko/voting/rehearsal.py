@@ -39,6 +39,7 @@ from rest_framework.authtoken.models import Token
 
 from posko.accounts.models import Role, User
 from posko.core.models import IdempotencyKey
+from posko.core.scope import _pemda_filter
 from posko.elections.models import Tps
 from posko.voting import rollup
 from posko.voting.models import (
@@ -148,7 +149,9 @@ def reset(election) -> dict[str, int]:
 
 
 def device_tokens(kelurahan_ids) -> dict[str, str]:
-    """A rehearsal user per kelurahan (created once, re-activated) with a new token."""
+    """A rehearsal user per kelurahan (created once, re-activated) with a new token. The
+    keys of earlier runs are deleted: the same seed draws the same keys again."""
+    IdempotencyKey.objects.filter(user__username__startswith=USER_PREFIX).delete()
     tokens = {}
     for kelurahan_id in sorted(set(kelurahan_ids)):
         user, created = User.objects.get_or_create(
@@ -477,5 +480,7 @@ def misreads_left(election, since) -> int:
 
 
 def tps_for(election, limit=None) -> list[Tps]:
-    qs = Tps.objects.filter(election=election).order_by("kelurahan_id", "number")
+    """The election's TPS inside the Pemda (the API answers 404 for the others)."""
+    qs = Tps.objects.filter(election=election).filter(_pemda_filter(Tps.scope)) \
+        .order_by("kelurahan_id", "number")
     return list(qs[:limit] if limit else qs)
