@@ -53,6 +53,7 @@ from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
 from posko.voting import services as voting_services
 from posko.voting.services import evidence as voting_evidence
+from posko.voting.services import quickcount as quick_count_services
 from posko.vulnerability.instrument import current, ensure_rules
 from posko.vulnerability.models import Assessment, MitigationAction, MitigationRule
 from posko.vulnerability.services import mitigation as vulnerability_services
@@ -251,6 +252,22 @@ def build(world: World, users: dict) -> SweepWorld:
     a, b = _placed(sw, "a"), _placed(sw, "b")
     for kind in a:
         sw.add(kind, a[kind], b[kind])
+    _quick_count(sw)
     sw.add("audit_entry", AuditEntry.objects.order_by("pk").first())
     return sw
+
+
+def _quick_count(sw: SweepWorld) -> None:
+    """A locked quick-count sample of every TPS (drawn a week before voting day), so the
+    estimate page shows its estimate from the two C.Hasil above."""
+    admin, election = sw.users["admin"], sw.world.election
+    week_before = timezone.make_aware(datetime.datetime.combine(
+        election.voting_date - datetime.timedelta(days=7), datetime.time(10, 0)))
+    contest = Contest.objects.get(election=election, name="Wali Kota Malang")
+    design = quick_count_services.save_design(
+        contest, {"strata": "kecamatan", "sample_size": 3, "min_per_stratum": 1, "seed": 1,
+                  "show_after_percent": 0}, actor=admin, election=election, now=week_before)
+    design = quick_count_services.draw_sample(design, actor=admin, election=election,
+                                              now=week_before)
+    quick_count_services.lock_sample(design, actor=admin, election=election, now=week_before)
 
