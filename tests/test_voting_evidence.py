@@ -360,3 +360,24 @@ def test_the_tps_page_runs_a_fixed_number_of_queries_however_many_photos(
     with django_assert_num_queries(len(one)):
         response = lurah.get(url)
     assert response.content.decode().count('data-testid="photo"') == 4
+
+
+def test_the_demo_adds_a_few_deterministic_photos(world, users, contests):
+    from types import SimpleNamespace
+
+    from posko.demo.voting_photos import _sheet, build_photos
+    from posko.voting import services
+    from tests.test_voting_results import VOTES
+
+    entry = services.submit_result(world.tps_a, contests[0], actor=users["kelurahan_a"],
+                                   election=world.election, values=GOOD, votes=VOTES, now=at(14))
+    result = SimpleNamespace(election_id=world.election.pk, other_changes=0)
+    build_photos(result)
+    photos = list(ResultPhoto.objects.order_by("version"))
+    assert [(p.version, p.is_current, p.uploaded_by) for p in photos] == [
+        (1, False, users["kelurahan_a"]), (2, True, users["kelurahan_a"])]
+    assert photos[0].sha256 == hashlib.sha256(_sheet(entry, shade=240)).hexdigest()
+    assert _sheet(entry, shade=240) == _sheet(entry, shade=240)  # same bytes every run
+    result.other_changes = 0
+    build_photos(result)
+    assert result.other_changes == 0 and ResultPhoto.objects.count() == 2

@@ -27,6 +27,8 @@ import random
 from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
+from posko.demo.voting_photos import build_photos
+from posko.demo.voting_quickcount import build_quick_count
 from posko.demo.voting_sources import build_sources
 from posko.elections.models import Contest, Election, Tps
 from posko.voting import rollup
@@ -80,7 +82,9 @@ def build_voting(result) -> None:
     if days:
         _save_days(result, days, timelines)
     build_results(result)
+    build_photos(result)  # a handful of generated C.Hasil photos (not one per TPS)
     build_sources(result, election, _at)  # witness and KPU entries, reconciliations
+    build_quick_count(result, election)  # a locked sample per contest, drawn on H-3
     rollup.rebuild(election)  # the running tallies of the bulk-created entries
     for contest in Contest.objects.filter(election=election).order_by("level"):
         # The statistical flags (the job's work, run here at once); unchanged on a second run.
@@ -163,7 +167,11 @@ def build_results(result) -> None:
             values = {"voters_dpt": total - dptb - dpk, "voters_dptb": dptb, "voters_dpk": dpk,
                       "valid": valid, "invalid": invalid, "ballots_received": received,
                       "ballots_used": total, "ballots_unused": received - total - damaged,
-                      "ballots_damaged": damaged}
+                      "ballots_damaged": damaged,
+                      # Men and women in the DPT's proportion; DPTb/DPK registered = voted.
+                      "voters_men": total * tps.dpt_men // max(tps.dpt_total, 1),
+                      "registered_dptb": dptb, "registered_dpk": dpk}
+            values["voters_women"] = total - values["voters_men"]
             votes = _split(rng, valid, shares)
             entered = _at(election.voting_date, rng.randint(15 * 60, 21 * 60))
             if (tps.pk, contest.pk) in have:
