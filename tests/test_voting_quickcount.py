@@ -17,7 +17,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from posko.accounts.models import User
 from posko.core.models import AuditEntry
+from posko.demo.data import build_demo
+from posko.demo.voting_quickcount import build_quick_count
 from posko.elections.models import CandidatePair, Contest, Election, Tps
 from posko.voting.models import QuickCountDesign, QuickCountTps, ResultStatus, Source, TpsResult
 from posko.voting.quickcount import design as qc
@@ -489,3 +492,27 @@ def test_the_estimate_page_runs_a_fixed_number_of_queries(world, users, city, mo
     arrive(design, city, 12)  # more arrivals: the same queries
     with django_assert_num_queries(8):
         client.get(url)
+
+
+@pytestmark_db
+def test_demo_has_a_locked_sample_per_contest_whose_estimate_shows(monkeypatch):
+    result = build_demo()
+    admin = User.objects.get(username="admin")
+    for design in QuickCountDesign.objects.filter(election_id=result.election_id):
+        rows = list(QuickCountTps.objects.filter(design=design).select_related("tps"))
+        assert len(rows) == 300 and design.locked_at.date() == datetime.date(2024, 11, 24)
+        lines = sorted(f"{r.stratum},{r.tps.kelurahan_id},{r.tps.number}" for r in rows)
+        assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == design.sample_hash
+        page = english(admin).get(reverse("voting:quick_count", args=[design.contest_id]))
+        state = page.context["state"]
+        assert state.arrived == 300 and state.result.collapsed == []
+        counted = TpsResult.objects.filter(contest_id=design.contest_id, is_counted=True)
+        valid = sum(counted.values_list("valid", flat=True))
+        for number, ratio in state.result.pairs.items():
+            true = sum(r.get(str(number), 0) for r in counted.values_list("votes", flat=True))
+            assert ratio.low <= 100 * true / valid <= ratio.high, (design.contest, number)
+    assert QuickCountDesign.objects.filter(election_id=result.election_id).count() == 2
+    before = QuickCountTps.objects.count()
+    result.other_changes = 0
+    build_quick_count(result, Election.objects.get(pk=result.election_id))
+    assert result.other_changes == 0 and QuickCountTps.objects.count() == before

@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from posko.elections.models import Tps
+from posko.regions.models import KabKota
 from posko.voting.models import QuickCountTps, ResultStatus, Strata, TpsResult
 from posko.voting.quickcount import design as qc_design
 from posko.voting.quickcount.estimate import Estimate, Unit, estimate
@@ -23,7 +24,8 @@ def population(contest):
     tps = Tps.objects.filter(election_id=contest.election_id)
     if contest.kabkota_id:
         return tps.filter(kabkota_id=contest.kabkota_id)
-    return tps.filter(kabkota_id__startswith=f"{contest.provinsi_id}.")
+    return tps.filter(kabkota_id__in=KabKota.objects.filter(provinsi_id=contest.provinsi_id)
+                      .values("code"))
 
 
 def stratum_field(strata: str) -> str:
