@@ -381,3 +381,15 @@ def test_the_demo_adds_a_few_deterministic_photos(world, users, contests):
     result.other_changes = 0
     build_photos(result)
     assert result.other_changes == 0 and ResultPhoto.objects.count() == 2
+
+
+def test_a_twin_upload_of_the_same_page_is_refused_without_files(world, users, contests, media):
+    add(world, users, contests[0])
+    # As if a second upload had read "no current photo" just before the first committed.
+    ResultPhoto.objects.update(is_current=False)
+    with pytest.raises(ValidationError) as error:
+        add(world, users, contests[0])
+    assert error.value.message_dict == {"image": [
+        "Another photo of page 1 was saved at the same moment. Reload the page and, if this "
+        "photo is still needed, send it as a new version."]}
+    assert ResultPhoto.objects.count() == 1 and len(stored_files(media)) == 2

@@ -30,7 +30,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -208,7 +208,14 @@ def add_photo(tps, contest, *, actor, election, source, page, upload, reason="",
             written.append(photo.image.name)
             if pending is not None:
                 pending.append(photo.image.name)
-            photo.save()
+            try:
+                with transaction.atomic():
+                    photo.save()
+            except IntegrityError:  # a twin upload of this page took the version first
+                raise ValidationError({"image": [_(
+                    "Another photo of page %(page)s was saved at the same moment. Reload the "
+                    "page and, if this photo is still needed, send it as a new version.") % {
+                    "page": page}]}) from None
             audit.record("create" if current is None else "update", photo, actor=actor,
                          before=audit.snapshot(current) if current else None,
                          after=audit.snapshot(photo), message=reason)
