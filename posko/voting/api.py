@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -98,13 +99,28 @@ class ReconciliationSerializer(ScopedModelSerializer):
         read_only_fields = fields
 
 
+class ContestField(serializers.PrimaryKeyRelatedField):
+    """A contest by id, from the election's per-process list (no query per submission);
+    another election's contest is still read from the database (the service refuses it by
+    name)."""
+
+    def to_internal_value(self, data):
+        request = self.context.get("request")
+        election = getattr(request, "election", None)
+        if election is not None and not isinstance(data, bool):
+            for contest in services.contests_of(election):
+                if str(contest.pk) == str(data):
+                    return contest
+        return super().to_internal_value(data)
+
+
 class ResultEntrySerializer(ScopedSerializer):
     """A C.Hasil entry: counts are whole numbers ≥ 0 (text like "12" is read as 12);
     ``votes`` maps each pair's ballot number to its votes."""
 
     scoped_relations = False  # the contest is a Pemda-wide row, checked by the service
 
-    contest = serializers.PrimaryKeyRelatedField(queryset=Contest.objects.all())
+    contest = ContestField(queryset=Contest.objects.all())
     source = serializers.ChoiceField(choices=[Source.PEMDA, Source.SAKSI], default=Source.PEMDA)
     voters_dpt = serializers.IntegerField(min_value=0, max_value=100_000)
     voters_dptb = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
@@ -161,7 +177,7 @@ class PhotoUploadSerializer(ScopedSerializer):
 
     scoped_relations = False  # the contest is a Pemda-wide row, checked by the service
 
-    contest = serializers.PrimaryKeyRelatedField(queryset=Contest.objects.all())
+    contest = ContestField(queryset=Contest.objects.all())
     source = serializers.ChoiceField(choices=FIELD_SOURCES, default=Source.PEMDA)
     page = serializers.IntegerField(min_value=1, max_value=evidence.MAX_PAGE, default=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -190,7 +206,10 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def tps(self, pk) -> Tps:
         election = self.request.election
-        tps = Tps.objects.visible_to(self.request.user).filter(election=election, pk=pk).first() \
+        # The day's closing time along (NULL before its first report): submit_result's flag
+        # "entered before closing" needs no query of its own.
+        tps = Tps.objects.visible_to(self.request.user).filter(election=election, pk=pk) \
+            .annotate(voting_closed_at=F("day__closed_at")).first() \
             if election is not None else None
         if tps is None:
             raise Http404

@@ -28,6 +28,9 @@ OPTIONAL = frozenset(("voters_men", "voters_women", "registered_dptb", "register
                       "ballots_received", "ballots_used", "ballots_unused", "ballots_damaged"))
 
 
+UNREAD = object()
+
+
 def contests_of(election) -> list[Contest]:
     """The election's contests (a per-process constant)."""
     return constants.get(("voting.contests", election.pk), lambda: list(
@@ -69,8 +72,11 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         raise_problems(result_refusals(
             contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
             votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
-        day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
-        closed_at = (day.closed_at if day else None) or timezone.make_aware(
+        closed_at = getattr(tps, "voting_closed_at", UNREAD)  # the API reads it with the TPS
+        if closed_at is UNREAD:
+            day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
+            closed_at = day.closed_at if day else None
+        closed_at = closed_at or timezone.make_aware(
             datetime.datetime.combine(election.voting_date, conf.closing_time))
         checks = result_checks(values, votes, tps.dpt_total,
                                ballots_required=requirements.ballots_required(
