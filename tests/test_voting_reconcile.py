@@ -208,6 +208,7 @@ def test_csv_import_one_row_per_tps_and_contest(world, users, contests):
            b"35.73.02.1001,1,gubernur,100,100,100,300,8,300,5,3\n")
     result = run_import(world, users, csv, name="kpu.csv")
     assert result.ok and result.created == 2
+    assert TpsResult.objects.get(source="kpu", contest=contests[0]).external_ref == "kpu.csv#2"
     bad = (b"kode_kelurahan,nomor_tps,kontes,suara_1,suara_2,suara_sah,suara_tidak_sah,"
            b"pengguna_dpt\n35.73.02.1001,1,walikota,120,100,300,8,300\n"
            b"35.73.02.1001,7,walikota,120,100,300,8,300\n")
@@ -429,3 +430,38 @@ def test_the_queue_lists_what_needs_attention_scoped_with_a_fixed_number_of_quer
     rows = table(b"".join(export.streaming_content), "csv")
     assert rows[1][0] == "35.73.01" and rows[1][-1] == "Pair 3: Pemda 80, KPU 81"
     assert admin.get("/pemungutan/verifikasi/?contest=999999").status_code == 404
+
+
+def test_a_witness_new_version_keeps_the_verified_count_until_a_verifier_decides(world, users,
+                                                                               contests):
+    walikota = contests[0]
+    submit(world, users, walikota, votes={1: 120, 2: 100, 3: 880})
+    witness = submit(world, users, walikota, source="saksi")
+    verify.choose(world.tps_a, walikota, witness.pk, actor=users["admin"], reason="Foto saksi.")
+    newer = submit(world, users, walikota, source="saksi", votes={1: 121, 2: 99, 3: 80},
+                   reason="Salah tulis.", now=timezone.now())
+    counted = TpsResult.objects.get(tps=world.tps_a, contest=walikota, is_counted=True)
+    assert (counted.pk, counted.is_current, newer.is_counted) == (witness.pk, False, False)
+    rec = rec_of(world, walikota)
+    assert rec.agreement == "disagree" and rec.counted_id == witness.pk  # back in the queue
+    verify.choose(world.tps_a, walikota, newer.pk, actor=users["admin"], reason="Versi baru.",
+                  now=timezone.now())
+    assert TpsResult.objects.get(is_counted=True).pk == newer.pk
+
+
+def test_refresh_runs_a_fixed_number_of_queries(world, users, contests,
+                                                django_assert_num_queries):
+    from posko.voting.services.reconcile import refresh
+
+    walikota = contests[0]
+    submit(world, users, walikota)
+    refresh(world.tps_a, walikota)
+    with CaptureQueriesContext(connection) as first:
+        refresh(world.tps_a, walikota)
+    for hour in (15, 16, 17):
+        submit(world, users, walikota, reason="Koreksi.", now=at(hour))
+        submit(world, users, walikota, source="saksi", reason="Koreksi." if hour > 15 else "",
+               now=at(hour))
+    with django_assert_num_queries(len(first.captured_queries)):
+        rec = refresh(world.tps_a, walikota)
+    assert rec.agreement == "agree"

@@ -233,7 +233,8 @@ class KpuImporter(ElectionImporter):
             return self._entry(code=values["kode_kelurahan"], number=values["nomor_tps"],
                                contest_text=values.get("kontes") or "", level="",
                                numbers=numbers, votes_of=votes_of,
-                               ref=_("row %(row)s") % {"row": row}, evidence={"ts": ts}, ts=ts)
+                               ref=_("row %(row)s") % {"row": row},
+                               evidence={"file": self.filename, "row": row, "ts": ts}, ts=ts)
         except ValueError as exc:
             error(None, str(exc))
             return None
@@ -324,7 +325,9 @@ class KpuImporter(ElectionImporter):
                 continue
             entered = self._entered_at(ts)
             checks = result_checks(values, votes, tps.dpt_total)
-            label = ref.rsplit("/", 1)[-1]
+            label = evidence.get("file", ref).rsplit("/", 1)[-1][:200]
+            if "row" in evidence:
+                label += f"#{evidence['row']}"  # a CSV/XLSX row
             row = TpsResult.for_tps(
                 tps, contest=contest, source=Source.KPU, version=old.version + 1 if old else 1,
                 is_current=True, is_counted=False, votes=stored, checks=checks,

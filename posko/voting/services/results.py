@@ -87,11 +87,15 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
                                               not TpsResult.objects.filter(
                                                   tps=tps, contest=contest,
                                                   is_counted=True).exists())
-        was_counted = current if current is not None and current.is_counted else None
+        # A witness's new version does not take over the count a verifier gave its earlier
+        # one: that stays counted until a verifier decides again (as with KPU's updates).
+        keep = current is not None and current.is_counted and source != Source.PEMDA
+        was_counted = current if current is not None and current.is_counted and not keep \
+            else None
         if was_counted is not None:
             was_counted.tps = tps  # rollup reads its DPT: no second query
         if current is not None:
-            current.is_current = current.is_counted = False
+            current.is_current, current.is_counted = False, keep
             current.save(update_fields=["is_current", "is_counted"])
         result = TpsResult.for_tps(
             tps, contest=contest, source=source,
