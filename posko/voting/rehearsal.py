@@ -431,7 +431,7 @@ def run(url: str, devices: list[Device], options: Options, *, progress=None) -> 
                     heapq.heappush(heap, (max(device.due(), at), index))
                 wake.notify_all()
             if progress is not None:
-                progress(stats)
+                progress(stats, at)
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(options.clients)]
     for thread in threads:

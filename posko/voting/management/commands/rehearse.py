@@ -140,12 +140,26 @@ class Command(BaseCommand):
                 f"Rehearsal of {election}: {len(tps)} TPS, {len(devices)} devices, {total} "
                 f"submissions, speed {options.speed:g}x, {options.clients} clients, "
                 f"seed {options.seed}, server {url}")
-            stats = rehearsal.run(url, devices, options)
+            stats = rehearsal.run(url, devices, options, progress=self.progress(total))
         finally:
             if server is not None:
                 stop_server(server)
             rehearsal.retire_devices()
         return self.report(election, since, stats)
+
+    def progress(self, total: int):
+        """A line every 30 s: the simulated time reached and how much is sent."""
+        last = [time.monotonic()]
+
+        def show(stats, at: float) -> None:
+            if time.monotonic() - last[0] < 30:
+                return
+            last[0] = time.monotonic()
+            sent = sum(stats.sent.values())
+            self.stdout.write(f"  {int(at) // 60:02d}.{int(at) % 60:02d}  sent {sent}/{total}, "
+                              f"acknowledged {stats.acknowledged}, replays {stats.replays}")
+
+        return show
 
     def options(self, opts) -> rehearsal.Options:
         if opts["speed"] < 0:
