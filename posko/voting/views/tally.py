@@ -49,9 +49,11 @@ class TallyView(DrillDownView):
                      "url": reverse("voting:tps", args=[pk])}
                     for pk, t in sorted(tps.items(), key=lambda item: item[1].number)]
         else:
+            # Only the places where the contest is voted (a mayor's: the city's kecamatan).
+            area = f"{contest.kabkota_id or contest.provinsi_id}."
             rows = [{"code": code, "name": name, "entry": data["groups"].get(code),
                      "url": f"{base}?{link}&contest={contest.pk}"}
-                    for code, name, link in level.children(user)]
+                    for code, name, link in level.children(user) if code.startswith(area)]
         for row in rows:
             row["entry"] = row["entry"] or tally.empty_entry(numbers)
             row["cells"] = [(row["entry"]["votes"][n], row["entry"]["shares"][n]) for n in numbers]
