@@ -114,21 +114,28 @@ def collapse(sizes: Mapping[str, int], units: Sequence[Unit]) -> list[Group]:
 def combined_ratio(groups: Sequence[Group], y: Callable[[Unit], float],
                    x: Callable[[Unit], float]) -> Ratio:
     """R̂ = Ŷ / X̂ and its linearised standard error with the finite-population correction."""
+    return _ratio([(g.population, [y(u) for u in g.units], [x(u) for u in g.units])
+                   for g in groups])
+
+
+def _ratio(columns: Sequence[tuple[int, list, list]]) -> Ratio:
+    """``columns``: per group (N, y values, x values) — the arithmetic of combined_ratio."""
     y_hat = x_hat = 0.0
-    for g in groups:
-        weight = g.population / g.n
-        y_hat += weight * math.fsum(y(u) for u in g.units)
-        x_hat += weight * math.fsum(x(u) for u in g.units)
-    if not groups or x_hat <= 0:
+    for population, ys, xs in columns:
+        weight = population / len(ys)
+        y_hat += weight * sum(ys)
+        x_hat += weight * sum(xs)
+    if not columns or x_hat <= 0:
         return Ratio(None, None)
     r = y_hat / x_hat
     variance = 0.0
-    for g in groups:
-        d = [y(u) - r * x(u) for u in g.units]
-        mean = math.fsum(d) / g.n
-        s2 = math.fsum((di - mean) ** 2 for di in d) / (g.n - 1)
-        fpc = max(0.0, 1 - g.n / g.population) if g.population else 0.0
-        variance += g.population ** 2 * fpc * s2 / g.n
+    for population, ys, xs in columns:
+        n = len(ys)
+        d = [yi - r * xi for yi, xi in zip(ys, xs, strict=True)]
+        mean = math.fsum(d) / n
+        s2 = math.fsum([(di - mean) ** 2 for di in d]) / (n - 1)
+        fpc = max(0.0, 1 - n / population) if population else 0.0
+        variance += population ** 2 * fpc * s2 / n
     return Ratio(r, math.sqrt(variance / (x_hat * x_hat)))
 
 
@@ -146,7 +153,10 @@ class Estimate:
 def estimate(sizes: Mapping[str, int], units: Sequence[Unit], numbers: Sequence[int]) -> Estimate:
     """Each pair's share of the valid votes and the turnout (voters over DPT)."""
     groups = collapse(sizes, units)
-    pairs = {number: combined_ratio(groups, lambda u, n=number: u.votes.get(n, 0),
-                                    lambda u: u.valid) for number in numbers}
-    turnout = combined_ratio(groups, lambda u: u.voters, lambda u: u.dpt)
+    valid = [[u.valid for u in g.units] for g in groups]
+    pairs = {number: _ratio([(g.population, [u.votes.get(number, 0) for u in g.units], xs)
+                             for g, xs in zip(groups, valid, strict=True)])
+             for number in numbers}
+    turnout = _ratio([(g.population, [u.voters for u in g.units], [u.dpt for u in g.units])
+                      for g in groups])
     return Estimate(groups, pairs, turnout)

@@ -48,18 +48,23 @@ def sizes(tps_queryset, strata: str) -> dict[str, int]:
 
 
 def sample_rows(design) -> list[tuple]:
-    """(tps pk, stratum, kelurahan code, TPS number, DPT) of the sample, in its order."""
-    return list(QuickCountTps.objects.filter(design=design).order_by("order").values_list(
-        "tps_id", "stratum", "tps__kelurahan_id", "tps__number", "tps__dpt_total"))
+    """(tps pk, stratum, kelurahan code, TPS number, DPT) of the sample, in its order. Two
+    queries by key (the sample, then its TPS by primary key): a join would let the planner
+    scan every TPS of a national registry."""
+    sample = list(QuickCountTps.objects.filter(design=design).order_by("order").values_list(
+        "tps_id", "stratum"))
+    tps = {pk: rest for pk, *rest in Tps.objects.filter(pk__in=[pk for pk, _s in sample])
+           .order_by().values_list("pk", "kelurahan_id", "number", "dpt_total")}
+    return [(pk, stratum, *tps.get(pk, ("", 0, 0))) for pk, stratum in sample]
 
 
-def units(design, contest, rows) -> list[Unit]:
-    """The sampled TPS whose counted C.Hasil arrived."""
+def units(contest, rows) -> list[Unit]:
+    """The sampled TPS (``rows`` from sample_rows) whose counted C.Hasil arrived, read by
+    (TPS, contest) key."""
     dpt = {pk: (stratum, total) for pk, stratum, _kel, _number, total in rows}
     found = []
     for tps_id, valid, v_dpt, v_dptb, v_dpk, votes, status in TpsResult.objects.filter(
-            contest=contest, is_counted=True,
-            tps_id__in=QuickCountTps.objects.filter(design=design).values("tps_id")).values_list(
+            tps_id__in=list(dpt), contest=contest, is_counted=True).order_by().values_list(
             "tps_id", "valid", "voters_dpt", "voters_dptb", "voters_dpk", "votes", "status"):
         stratum, total = dpt[tps_id]
         found.append(Unit(stratum=stratum, valid=valid,
@@ -105,7 +110,7 @@ def quick_count(design, contest, election, conf, numbers, now, population_qs=Non
         planned[stratum] = planned.get(stratum, 0) + 1
     state = QuickCount(planned=len(rows), closing=closing_moment(election, conf))
     state.after_close = now >= state.closing
-    arrived = units(design, contest, rows) if rows and state.after_close else []
+    arrived = units(contest, rows) if rows and state.after_close else []
     per = {}
     for unit in arrived:
         per[unit.stratum] = per.get(unit.stratum, 0) + 1
