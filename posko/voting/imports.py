@@ -38,7 +38,7 @@ from posko.elections.models import Tps
 from posko.voting import kpu
 from posko.voting.models import ResultStatus, Source, TpsResult
 from posko.voting.rules import result_checks, result_flags
-from posko.voting.services.reconcile import refresh
+from posko.voting.services.reconcile import refresh_many
 from posko.voting.services.results import ballot_numbers, contests_at, contests_of
 
 MAX_PAIRS = 12
@@ -347,8 +347,7 @@ class KpuImporter(ElectionImporter):
         if changed:
             TpsResult.objects.bulk_update(changed, ["is_current"], batch_size=500)
         TpsResult.objects.bulk_create(new, batch_size=500)
-        for row in new:
-            refresh(row.tps, row.contest)
+        refresh_many((row.tps, row.contest) for row in new)
         return written
 
 def check_mapping(text: str) -> str | None:

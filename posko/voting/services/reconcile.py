@@ -11,6 +11,7 @@ from itertools import combinations
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
@@ -126,3 +127,46 @@ def refresh(tps, contest, *, keep_recount: bool = True) -> Reconciliation:
             rec.save()
     rec.entries = current
     return rec
+
+
+def refresh_many(pairs) -> int:
+    """``refresh`` for many ``(tps, contest)`` at once (an import): a fixed number of queries
+    per 500 TPS — create the missing rows, lock them, read the entries, update what
+    changed. Returns the number of rows changed."""
+    changed, now = 0, timezone.now()
+    pairs = list({(tps.pk, contest.pk): (tps, contest) for tps, contest in pairs}.values())
+    for start in range(0, len(pairs), 500):
+        chunk = pairs[start:start + 500]
+        keys = {(tps.pk, contest.pk) for tps, contest in chunk}
+        tps_ids = {k[0] for k in keys}
+        contest_ids = {k[1] for k in keys}
+        with transaction.atomic():
+            Reconciliation.objects.bulk_create(
+                [Reconciliation.for_tps(tps, contest=contest) for tps, contest in chunk],
+                ignore_conflicts=True)
+            recs = {(r.tps_id, r.contest_id): r for r in Reconciliation.objects
+                    .select_for_update().filter(tps_id__in=tps_ids, contest_id__in=contest_ids)
+                    .order_by("pk")}
+            current: dict[tuple, dict] = {}
+            counted: dict[tuple, TpsResult] = {}
+            for entry in TpsResult.objects.filter(tps_id__in=tps_ids, contest_id__in=contest_ids) \
+                    .filter(Q(is_current=True) | Q(is_counted=True)).select_related("entered_by"):
+                key = (entry.tps_id, entry.contest_id)
+                if entry.is_current:
+                    current.setdefault(key, {})[entry.source] = entry
+                if entry.is_counted:
+                    counted[key] = entry
+            dirty = []
+            for key in keys:
+                rec = recs[key]
+                before = tuple(getattr(rec, f) for f in _STATE)
+                compute(rec, current.get(key, {}), counted.get(key))
+                if tuple(getattr(rec, f) for f in _STATE) != before:
+                    rec.version += 1
+                    rec.updated_at = now
+                    dirty.append(rec)
+            Reconciliation.objects.bulk_update(
+                dirty, ["agreement", "status", "differences", "counted", "version",
+                        "updated_at"], batch_size=500)
+            changed += len(dirty)
+    return changed
