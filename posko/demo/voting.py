@@ -10,10 +10,11 @@ that the city total is exactly 64.82 % of the DPT (428,294 of 660,744); DPTb and
 voters 0–6 each; 1–4 % invalid votes; ballots received = DPT + 2.5 % reserve. Generated
 shares per pair (not the official ones). ``MISREAD`` TPS per contest carry a typing error
 (a pair's 17 entered as 817, say) and are "perlu verifikasi"; ``CORRECTED`` of them were
-corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo. The
-statistical flags (``voting.services.anomalies``) are computed at the end: the generated
-data has its own outliers (about 30 TPS per contest far from their kelurahan's median, two
-TPS with the same result), and the misread TPS are flagged again there.
+corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo. Planted
+for the statistical flags (``_plant``): ``HIGH`` TPS at 97 % turnout, ``COPIES`` TPS with
+the same result as the TPS before them, ``LOPSIDED`` TPS where the smallest pair got 70 %;
+the flags (``voting.services.anomalies``) are computed at the end, and the misread TPS
+are flagged there too.
 
 From a seeded random generator: every run builds the same rows. Days and results are
 created for the TPS that have none and then left as users change them, so a second run
@@ -133,6 +134,56 @@ def _split(rng: random.Random, total: int, shares: dict[int, float]) -> dict[int
     return votes
 
 
+#: Planted for the statistical flags (deterministic, their own generator): TPS at 97 %
+#: turnout, TPS with the same result as the TPS before them, TPS where the smallest pair
+#: got 70 % of the valid votes.
+HIGH_TURNOUT, HIGH, COPIES, LOPSIDED = 0.97, 6, 3, 5
+
+
+def _plant(tps_list, voters: list[int]) -> tuple[dict[int, int], set[int]]:
+    """Plant the anomalies into ``voters`` (the city total kept: the difference is spread
+    over the other TPS one voter at a time); returns the copies {index: index copied} and
+    the lopsided indexes."""
+    rng = random.Random(SEED + 2)
+    dpts = [t.dpt_total for t in tps_list]
+    candidates = rng.sample(range(len(tps_list) - 1), 60)
+    high = candidates[:HIGH]
+    copies: dict[int, int] = {}
+    for k in candidates[HIGH:]:
+        used = set(high) | set(copies) | set(copies.values())
+        if len(copies) < COPIES and not {k, k + 1} & used and voters[k] <= dpts[k + 1] \
+                and tps_list[k].kelurahan_id == tps_list[k + 1].kelurahan_id:
+            copies[k + 1] = k
+    fixed = set(high) | set(copies) | set(copies.values())
+    lopsided = [k for k in candidates[-20:] if k not in fixed][:LOPSIDED]
+    before = sum(voters)
+    for k in high:
+        voters[k] = round(dpts[k] * HIGH_TURNOUT)
+    for j, i in copies.items():
+        voters[j] = voters[i]
+    difference, index = sum(voters) - before, 0
+    while difference:
+        j = index % len(voters)
+        step = -1 if difference > 0 else 1
+        if j not in fixed and 0 <= voters[j] + step <= dpts[j]:
+            voters[j] += step
+            difference += step
+        index += 1
+    return copies, set(lopsided)
+
+
+def _lopsided(votes: dict[int, int]) -> dict[int, int]:
+    """The smallest pair gets 70 % of the valid votes; the others share the rest."""
+    total = sum(votes.values())
+    small = min(votes, key=votes.get)
+    others = {n: c for n, c in votes.items() if n != small}
+    rest = total - round(total * 0.7)
+    scale = sum(others.values()) or 1
+    result = {n: rest * c // scale for n, c in others.items()}
+    result[small] = total - sum(result.values())
+    return dict(sorted(result.items()))
+
+
 def _misread(votes: dict[int, int]) -> dict[int, int]:
     """A typing error on the form: a leading 8 on the smallest count (17 → 817)."""
     number = min(votes, key=votes.get)
@@ -152,8 +203,10 @@ def build_results(result) -> None:
     admin = User.objects.filter(username="admin").first()
     rng = random.Random(SEED + 1)
     voters = _voters(rng, [t.dpt_total for t in tps_list])
+    copies, lopsided = _plant(tps_list, voters)
     rows = []
     for contest in contests:
+        kept = {}
         shares = SHARES.get(contest.level, {1: 0.4, 2: 0.35, 3: 0.25})
         misread = set(rng.sample(range(len(tps_list)), MISREAD))
         corrected = set(sorted(misread)[:CORRECTED])
@@ -174,6 +227,12 @@ def build_results(result) -> None:
             values["voters_women"] = total - values["voters_men"]
             votes = _split(rng, valid, shares)
             entered = _at(election.voting_date, rng.randint(15 * 60, 21 * 60))
+            kept[index] = (invalid, votes)
+            if index in copies:  # planted: the same result as the TPS before it
+                invalid, votes = kept[copies[index]]
+                values.update(valid=total - invalid, invalid=invalid)
+            elif index in lopsided:
+                votes = _lopsided(votes)
             if (tps.pk, contest.pk) in have:
                 continue
             who = operators.get(tps.kelurahan_id, admin)
