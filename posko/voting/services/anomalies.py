@@ -7,12 +7,13 @@ now" (with the contest's id). At national scale a contest is read **per kab/kota
 rows streamed (``values_list().iterator()``) and kept as small tuples, so memory is bounded
 by the largest kab/kota, not by the country. Each kab/kota is written in one transaction:
 ``TpsResult.stat_flags`` of the rows whose flags changed (``bulk_update``), the flags of
-entries no longer counted cleared, and the contest's ``AreaFlag`` rows of its kecamatan
+current entries no longer counted cleared (older versions keep theirs), and the contest's ``AreaFlag`` rows of its kecamatan
 replaced. Running it twice gives the same rows (idempotent)."""
 
 from __future__ import annotations
 
 import datetime
+import gc
 from collections import defaultdict
 
 from django.db import transaction
@@ -80,6 +81,18 @@ def recompute(contest, *, now=None, progress=None) -> dict:
 
 
 def _recompute_kabkota(contest, kabkota: str, threshold: float, now) -> dict:
+    # Only tuples, lists and dicts without cycles are made here: the cyclic collector would
+    # walk every object of the process again and again (half the time at 4,000 TPS).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _recompute_rows(contest, kabkota, threshold, now)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _recompute_rows(contest, kabkota: str, threshold: float, now) -> dict:
     kecamatan = list(Kecamatan.objects.filter(kabkota_id=kabkota).values_list("code", flat=True))
     rows = []
     for (pk, tps, kec, kel, dpt, v_dpt, v_dptb, v_dpk, valid, invalid, votes,
@@ -95,9 +108,11 @@ def _recompute_kabkota(contest, kabkota: str, threshold: float, now) -> dict:
                if row[9] != flags[row[0]]]
     with transaction.atomic():
         TpsResult.objects.bulk_update(changed, ["stat_flags"], batch_size=1000)
+        # A current entry no longer counted (a verifier counted another source) loses its
+        # flags; older versions keep theirs, as they were when counted (the history).
         TpsResult.objects.filter(election_id=contest.election_id, contest=contest,
-                                 kecamatan_id__in=kecamatan, is_counted=False).exclude(
-            stat_flags=[]).update(stat_flags=[])
+                                 kecamatan_id__in=kecamatan, is_current=True,
+                                 is_counted=False).exclude(stat_flags=[]).update(stat_flags=[])
         AreaFlag.objects.filter(election_id=contest.election_id, contest=contest,
                                 kecamatan_id__in=kecamatan).delete()
         AreaFlag.objects.bulk_create(areas)
@@ -119,26 +134,45 @@ def _metrics(row) -> list[tuple[str, object, float]]:
 
 def _z_flags(rows, kabkota: str, threshold: float, flags: dict) -> None:
     values = defaultdict(list)  # (code, pair, region code) → values
+    metrics = []
     for row in rows:
-        for code, pair, value in _metrics(row):
+        found = _metrics(row)
+        metrics.append(found)
+        for code, pair, value in found:
             for region in (row[3], row[2], kabkota):
                 values[(code, pair, region)].append(value)
+    sizes = {key: len(v) for key, v in values.items()}
     spread = {key: stats.robust_spread(v) for key, v in values.items()}
-    for row in rows:
-        for code, pair, value in _metrics(row):
-            sizes = {region: len(values[(code, pair, region)])
-                     for region in (row[3], row[2], kabkota)}
-            worst = None
-            for level in ("kelurahan", "kecamatan"):
-                group = stats.group_for(sizes, row[3], row[2], kabkota, level)
-                if group is None:
-                    continue
-                center, scale = spread[(code, pair, group[1])]
-                z = stats.robust_z(value, center, scale)
-                if z is not None and (worst is None or abs(z) > abs(worst[0])):
-                    worst = (z, group[0], center)
-            if worst and abs(worst[0]) >= threshold:
-                flags[row[0]].append(_z_message(code, pair, value, *worst))
+    compare = {}  # (code, pair, kelurahan) → [(level, center, spread)], once per kelurahan
+    for row, found in zip(rows, metrics, strict=True):
+        for code, pair, value in found:
+            key = (code, pair, row[3])
+            groups = compare.get(key)
+            if groups is None:
+                groups = compare[key] = _groups(sizes, code, pair, row, kabkota, spread)
+            if not groups:
+                continue
+            # Far from the kelurahan's median AND from the kecamatan's: one small group's
+            # noisy MAD alone does not flag a TPS. The closest comparison is named.
+            if all(scale is not None and abs(value - center) >= threshold * scale
+                   for _level, center, scale in groups):
+                level, center, scale = groups[0]
+                flags[row[0]].append(_z_message(code, pair, value, (value - center) / scale,
+                                                level, center))
+
+
+def _groups(sizes, code, pair, row, kabkota, spread) -> list[tuple[str, float, float | None]]:
+    """The distinct groups a TPS's metric is compared with (kelurahan level, kecamatan
+    level, each moved up when too small), as (level, median, spread)."""
+    counts = {region: sizes.get((code, pair, region), 0) for region in (row[3], row[2], kabkota)}
+    groups, seen = [], set()
+    for level in ("kelurahan", "kecamatan"):
+        group = stats.group_for(counts, row[3], row[2], kabkota, level)
+        if group is None or group[1] in seen:
+            continue
+        seen.add(group[1])
+        groups.append((group[0], *spread[(code, pair, group[1])]))
+    return groups
 
 
 def _z_message(code, pair, value, z, level, center) -> dict:
