@@ -328,6 +328,11 @@ def test_the_turnout_pages_show_the_contest_and_the_source(world, personas, day)
         "61.72", 1)
     walikota_api = admin.get(reverse("api:outreach-turnout-kelurahan")).json()
     assert {r["code"]: r["turnout"] for r in walikota_api["results"]}[world.kel_a.code] == "73.68"
+    # Another region's kelurahan: 404, and no number of it in the lurah's roll-up.
+    lurah_b = personas["kelurahan_b"].client
+    assert lurah_b.get(reverse("outreach:turnout_kelurahan", args=[world.kel_a.code]),
+                       {"contest": walikota.pk}).status_code == 404
+    assert world.kel_a.code not in lurah_b.get(url, {"contest": walikota.pk}).content.decode()
 
 
 def test_without_the_voting_provider_outreach_shows_its_own_entries(world, personas, day,
