@@ -6,8 +6,9 @@ reconciliation of every TPS × contest.
 KPU's numbers are the true ones (the Pemda's, its typing errors undone) except at
 ``KPU_MISREAD`` TPS per contest, where KPU read a pair's count wrongly (117 as 171, 17 as
 817 …), as Sirekap did in 2024; ``WITNESS_WRONG`` witness entries per contest differ by a
-few votes. ``VERIFIED`` of the disagreements per contest were decided by the Desk with a
-reason (the Pemda's entry kept, or KPU's counted where the Pemda's was misread).
+few votes. ``VERIFIED`` of KPU's misreads per contest were decided by the Desk with a reason
+(the Pemda's entry kept, as its photo shows); the Pemda's own misread entries are left "perlu
+verifikasi" for the verifier (the counted entries, hence the tallies, are the Pemda's).
 
 Seeded: every run builds the same rows; a second run changes nothing (nothing is added
 once KPU's rows exist; missing reconciliations are added). Bulk writes."""
@@ -26,7 +27,7 @@ SEED = 2024_11_27_21
 WITNESS_SHARE = 0.10
 KPU_MISREAD = 12  # per contest
 WITNESS_WRONG = 4  # per contest
-VERIFIED = 3  # decisions per contest
+VERIFIED = 6  # decisions per contest
 NUMBERS = ("voters_dpt", "voters_dptb", "voters_dpk", "valid", "invalid", "ballots_received",
            "ballots_used", "ballots_unused", "ballots_damaged")
 
@@ -83,7 +84,7 @@ def _generate(result, election, pemda, at) -> dict:
     admin = User.objects.filter(username="admin").first()
     operators = {u.kelurahan_id: u for u in User.objects.filter(kelurahan__isnull=False)}
     day = election.voting_date
-    rows, uncount, decisions = [], [], {}
+    rows, decisions = [], {}
     by_contest: dict[int, list[TpsResult]] = {}
     for entry in pemda:
         by_contest.setdefault(entry.contest_id, []).append(entry)
@@ -91,9 +92,8 @@ def _generate(result, election, pemda, at) -> dict:
         kpu_wrong = set(rng.sample(range(len(entries)), min(KPU_MISREAD, len(entries))))
         witnessed = [i for i in range(len(entries)) if rng.random() < WITNESS_SHARE]
         witness_wrong = set(witnessed[:: max(1, len(witnessed) // WITNESS_WRONG)][:WITNESS_WRONG])
-        misread_pemda = [i for i, e in enumerate(entries) if e.checks and not e.reason]
-        kpu_counted = set([i for i in misread_pemda if i not in kpu_wrong][:VERIFIED])
-        kept = set(sorted(kpu_wrong - set(misread_pemda))[:VERIFIED])  # Pemda's kept
+        misread_pemda = {i for i, e in enumerate(entries) if e.checks}
+        kept = set(sorted(kpu_wrong - misread_pemda)[:VERIFIED])  # the Pemda's entry kept
         for index, entry in enumerate(entries):
             tps, truth = entry.tps, _truth(entry)
             values = {f: getattr(entry, f) for f in NUMBERS}
@@ -105,15 +105,11 @@ def _generate(result, election, pemda, at) -> dict:
             ts = at(day, minutes)
             code = tps.kelurahan_id.replace(".", "") + f"{tps.number:03d}"
             stamp = ts.strftime("%Y-%m-%d %H:%M:%S")
-            counted = index in kpu_counted
             rows.append(_entry(
                 tps, entry.contest, Source.KPU, kpu_values, kpu_votes, entered=ts, who=admin,
-                is_counted=counted, external_ref=f"{code}.json@{stamp}", device="impor KPU",
+                external_ref=f"{code}.json@{stamp}", device="impor KPU",
                 evidence={"file": f"{code}.json", "ts": stamp, "images": [],
                           "status_suara": True, "status_adm": True}))
-            if counted:
-                entry.is_counted = False
-                uncount.append(entry)
             if index in witnessed:
                 votes = dict(truth)
                 if index in witness_wrong:
@@ -125,12 +121,10 @@ def _generate(result, election, pemda, at) -> dict:
                                    entered=at(day, rng.randint(14 * 60, 17 * 60)),
                                    who=operators.get(tps.kelurahan_id, admin),
                                    device="aplikasi saksi"))
-            if counted or index in kept:
-                decisions[(tps.pk, entry.contest_id)] = (admin, at(day + datetime.timedelta(
-                    days=1), 9 * 60 + len(decisions)), (
-                    "Data KPU sesuai foto C.Hasil; isian Pemda salah ketik." if counted else
-                    "Foto C.Hasil cocok dengan isian Pemda; angka KPU salah baca (Sirekap)."))
-    TpsResult.objects.bulk_update(uncount, ["is_counted"], batch_size=1000)
+            if index in kept:
+                decisions[(tps.pk, entry.contest_id)] = (
+                    admin, at(day + datetime.timedelta(days=1), 9 * 60 + len(decisions)),
+                    "Foto C.Hasil cocok dengan isian Pemda; angka KPU salah baca (Sirekap).")
     TpsResult.objects.bulk_create(rows, batch_size=1000)
     result.other_changes += len(rows)
     return decisions
