@@ -14,6 +14,19 @@ from django.utils.translation import gettext as _
 from posko.elections.models import Tps
 from posko.voting.models import ORDER, State, TpsDay
 
+#: Up to this many kecamatan, a Pemda-level query names them, so the (election, kecamatan, …)
+#: indexes of the TPS rows apply (a city's board reads its own rows, not the table).
+NAMED_KECAMATAN = 1000
+
+
+def narrow(level, queryset):
+    """``level.narrow(queryset)``; at the Pemda level also by the visible kecamatan."""
+    queryset = level.narrow(queryset)
+    codes = level.kecamatan_list
+    if level.name == "pemda" and codes is not None and len(codes) <= NAMED_KECAMATAN:
+        queryset = queryset.filter(kecamatan_id__in=[k.code for k in codes])
+    return queryset
+
 
 def opening_deadline(election, conf) -> datetime.datetime:
     """After this moment an opening is late (local time of the Pemda)."""
@@ -40,8 +53,8 @@ def rollup(election, user, level, conf, now) -> dict:
     """``{"groups": {key: {...}}, "total": {...}}`` with, per group: tps, per state,
     not_reported, late, not_open (past the deadline), silent, done."""
     key = level.key
-    tps = level.narrow(Tps.objects.visible_to(user).filter(election=election))
-    days = level.narrow(TpsDay.objects.visible_to(user).filter(election=election))
+    tps = narrow(level, Tps.objects.visible_to(user).filter(election=election))
+    days = narrow(level, TpsDay.objects.visible_to(user).filter(election=election))
     deadline = opening_deadline(election, conf)
     live = is_voting_day(election, now)
     groups: dict = defaultdict(lambda: {"tps": 0, "states": Counter(), "late": 0, "opened": 0,
@@ -101,7 +114,7 @@ def map_classes() -> list[dict]:
 
 
 def map_tps(election, user, level):
-    return level.narrow(Tps.objects.visible_to(user).filter(election=election))
+    return narrow(level, Tps.objects.visible_to(user).filter(election=election))
 
 
 def without_coordinates(election, user, level) -> int:
@@ -112,7 +125,7 @@ def without_coordinates(election, user, level) -> int:
 def map_stamp(election, user, level) -> tuple:
     """What the map's data depends on: the reports (``version``) and the TPS rows (moved,
     added), plus how many TPS have no coordinates (two aggregate queries)."""
-    days = level.narrow(TpsDay.objects.visible_to(user).filter(election=election))
+    days = narrow(level, TpsDay.objects.visible_to(user).filter(election=election))
     tps = map_tps(election, user, level).aggregate(
         n=Count("pk"), moved=Max("updated_at"),
         missing=Count("pk", filter=Q(latitude__isnull=True) | Q(longitude__isnull=True)))

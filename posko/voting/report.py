@@ -52,7 +52,7 @@ def _pair_table(contest, total, pairs) -> Table:
 def contest_figures(user, election, contest, level=None) -> tuple[dict, dict, dict]:
     """(tally data, pairs, total) of ``contest`` at ``level`` (the Pemda by default)."""
     pairs = services.ballot_numbers(contest)
-    level = level or Level("pemda", kecamatan_list=[])
+    level = level or Level("pemda")
     data = tally.tally(election, contest, user, level, sorted(pairs))
     return data, pairs, data["total"]
 

@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from posko.elections.models import Tps
+from posko.voting.board import narrow
 from posko.voting.models import ResultStatus, TallyCounter, TpsResult
 
 FIELDS = ("tps", "dpt", "dpt_reported", "reported", "to_verify", "voters", "valid", "invalid")
@@ -50,7 +51,7 @@ def tally(election, contest, user, level, numbers: list[int]) -> dict:
     key = level.key
     groups: dict = defaultdict(lambda: _empty(numbers))
     tps_key = "pk" if key == "tps_id" else key
-    for code, n, dpt in level.narrow(contest_tps(election, contest, user)).order_by().values(
+    for code, n, dpt in narrow(level, contest_tps(election, contest, user)).order_by().values(
             tps_key).annotate(n=Count("pk"), dpt=Sum("dpt_total")).values_list(tps_key, "n", "dpt"):
         groups[code]["tps"], groups[code]["dpt"] = n, dpt or 0
     if key == "tps_id":
@@ -71,7 +72,7 @@ def tally(election, contest, user, level, numbers: list[int]) -> dict:
 def counters(election, contest, user, level=None):
     """The visible counter rows of ``contest`` (inside ``level`` when given)."""
     rows = TallyCounter.objects.visible_to(user).filter(election=election, contest=contest)
-    return level.narrow(rows) if level is not None else rows
+    return narrow(level, rows) if level is not None else rows
 
 
 def _from_counters(groups, election, contest, user, level, numbers) -> None:

@@ -37,7 +37,8 @@ class BoardView(DrillDownView):
         etag = None
         if election is not None and "export" not in request.GET:
             level = resolve_level(request)
-            days = level.narrow(TpsDay.objects.visible_to(request.user).filter(election=election))
+            days = board.narrow(level, TpsDay.objects.visible_to(request.user).filter(
+                election=election))
             count, versions, last = board.version(days)
             minute = timezone.now().strftime("%Y%m%d%H%M")  # late and silent move with the clock
             etag = etags.etag(request.user.pk, election.pk, request.get_full_path(), count,
