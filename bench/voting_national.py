@@ -232,16 +232,12 @@ def quantiles(times):
 
 
 def measure(label, client, url, requests, target, results):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     first = client.get(url)
     if first.status_code != 200:
         common.figure(label, f"HTTP {first.status_code} {url}")
         results.append((label, float("inf"), target))
         return
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
+    client.get(url)  # warm
     times = []
     for _ in range(requests):
         with common.timer() as elapsed:
@@ -249,7 +245,7 @@ def measure(label, client, url, requests, target, results):
         times.append(elapsed())
     p50, p95 = quantiles(times)
     results.append((label, p95, target))
-    common.figure(label, f"{p50 * 1000:7.1f} /{p95 * 1000:7.1f} ms  {len(captured)} queries")
+    common.figure(label, f"{p50 * 1000:7.1f} /{p95 * 1000:7.1f} ms")
 
 
 def sql_baseline(sql, params, repeat=15):
