@@ -505,8 +505,12 @@ def test_demo_has_a_locked_sample_per_contest_whose_estimate_shows(monkeypatch):
         assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == design.sample_hash
         page = english(admin).get(reverse("voting:quick_count", args=[design.contest_id]))
         state = page.context["state"]
-        assert state.arrived == 300 and state.result.collapsed == []
-        counted = TpsResult.objects.filter(contest_id=design.contest_id, is_counted=True)
+        # The few misread entries in the sample are left out until corrected.
+        assert state.arrived + state.left_out == 300 and state.result.collapsed == []
+        # The truth: every counted entry that adds up (the demo's misread "perlu verifikasi"
+        # entries carry 800 extra votes for one pair, a few points of the city's total).
+        counted = TpsResult.objects.filter(contest_id=design.contest_id, is_counted=True,
+                                           status=ResultStatus.TERCATAT)
         valid = sum(counted.values_list("valid", flat=True))
         for number, ratio in state.result.pairs.items():
             true = sum(r.get(str(number), 0) for r in counted.values_list("votes", flat=True))
@@ -516,3 +520,26 @@ def test_demo_has_a_locked_sample_per_contest_whose_estimate_shows(monkeypatch):
     result.other_changes = 0
     build_quick_count(result, Election.objects.get(pk=result.election_id))
     assert result.other_changes == 0 and QuickCountTps.objects.count() == before
+
+
+@pytestmark_db
+def test_an_entry_that_does_not_add_up_is_left_out_until_corrected(world, users, city,
+                                                                   monkeypatch):
+    design = locked(world, users, city)
+    monkeypatch.setattr(timezone, "now", lambda: at(20))
+    arrive(design, city, 12)
+    misread = TpsResult.objects.order_by("pk").first()
+    misread.votes = {**misread.votes, "3": 880}  # 80 read as 880: pairs ≠ valid
+    misread.status = ResultStatus.PERLU_VERIFIKASI
+    misread.save()
+    page = english(users["admin"]).get(reverse("voting:quick_count", args=[city.pk]))
+    state = page.context["state"]
+    assert (state.arrived, state.left_out) == (11, 1)
+    assert ("1 sampled TPS left out until corrected: their pairs' votes do not add up to the "
+            "valid votes.") in page.content.decode()
+    units = [Unit(r.kecamatan_id, r.valid, {int(k): v for k, v in r.votes.items()}, r.voters,
+                  r.tps.dpt_total)
+             for r in TpsResult.objects.exclude(pk=misread.pk).select_related("tps")]
+    expected = estimate({"35.73.01": 10, "35.73.02": 20}, units, [1, 2, 3])
+    assert state.result.pairs[3].value == pytest.approx(expected.pairs[3].value)
+    assert state.result.pairs[3].se == pytest.approx(expected.pairs[3].se)

@@ -16,8 +16,8 @@ stratum ``h`` (divisor ``n_h − 1``)::
 **Turnout** is the same estimator with ``y_i`` = voters (DPT + DPTb + DPK) and ``x_i`` =
 the TPS's DPT.
 
-``n_h`` is the number of sampled TPS **that arrived** (a counted C.Hasil), not the
-planned number. A stratum with fewer than 2 arrivals has no variance of its own: it is
+``n_h`` is the number of sampled TPS **that arrived** (a counted C.Hasil whose pairs' votes
+add up to its valid votes), not the planned number. A stratum with fewer than 2 arrivals has no variance of its own: it is
 **collapsed** with the next stratum in code order (the last one with the one before it),
 repeatedly, until every group has at least 2 arrivals; a group's ``N`` and ``n`` are the
 sums of its strata's. The result lists the collapsed groups.

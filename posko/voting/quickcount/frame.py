@@ -58,20 +58,25 @@ def sample_rows(design) -> list[tuple]:
     return [(pk, stratum, *tps.get(pk, ("", 0, 0))) for pk, stratum in sample]
 
 
-def units(contest, rows) -> list[Unit]:
+def units(contest, rows) -> tuple[list[Unit], int]:
     """The sampled TPS (``rows`` from sample_rows) whose counted C.Hasil arrived, read by
-    (TPS, contest) key."""
+    (TPS, contest) key, and how many were left out: an entry whose pairs' votes do not add
+    up to its valid votes (a misread "17 → 817") would bias the ratio; it counts once it is
+    corrected."""
     dpt = {pk: (stratum, total) for pk, stratum, _kel, _number, total in rows}
-    found = []
+    found, left_out = [], 0
     for tps_id, valid, v_dpt, v_dptb, v_dpk, votes, status in TpsResult.objects.filter(
             tps_id__in=list(dpt), contest=contest, is_counted=True).order_by().values_list(
             "tps_id", "valid", "voters_dpt", "voters_dptb", "voters_dpk", "votes", "status"):
+        votes = {int(k): int(v) for k, v in (votes or {}).items()}
+        if sum(votes.values()) != valid:
+            left_out += 1
+            continue
         stratum, total = dpt[tps_id]
-        found.append(Unit(stratum=stratum, valid=valid,
-                          votes={int(k): int(v) for k, v in (votes or {}).items()},
+        found.append(Unit(stratum=stratum, valid=valid, votes=votes,
                           voters=v_dpt + v_dptb + v_dpk, dpt=total or 0,
                           to_verify=status == ResultStatus.PERLU_VERIFIKASI))
-    return found
+    return found, left_out
 
 
 def closing_moment(election, conf) -> datetime.datetime:
@@ -86,6 +91,7 @@ class QuickCount:
     planned: int = 0
     arrived: int = 0
     to_verify: int = 0
+    left_out: int = 0
     after_close: bool = False
     enough: bool = False
     result: Estimate | None = None
@@ -110,7 +116,7 @@ def quick_count(design, contest, election, conf, numbers, now, population_qs=Non
         planned[stratum] = planned.get(stratum, 0) + 1
     state = QuickCount(planned=len(rows), closing=closing_moment(election, conf))
     state.after_close = now >= state.closing
-    arrived = units(contest, rows) if rows and state.after_close else []
+    arrived, state.left_out = units(contest, rows) if rows and state.after_close else ([], 0)
     per = {}
     for unit in arrived:
         per[unit.stratum] = per.get(unit.stratum, 0) + 1
