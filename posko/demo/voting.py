@@ -11,8 +11,7 @@ voters 0–6 each; 1–4 % invalid votes; ballots received = DPT + 2.5 % reserve
 shares per pair (not the official ones). ``MISREAD`` TPS per contest carry a typing error
 (a pair's 17 entered as 817, say) and are "perlu verifikasi"; ``CORRECTED`` of them were
 corrected (version 2 with a reason), so a few dozen TPS are flagged in the demo. Planted
-for the statistical flags (``_plant``): ``HIGH`` TPS at 97 % turnout, ``COPIES`` TPS with
-the same result as the TPS before them, ``LOPSIDED`` TPS where the smallest pair got 70 %;
+for the statistical flags (``_plant``): ``LOPSIDED`` TPS where the smallest pair got 70 %;
 the flags (``voting.services.anomalies``) are computed at the end, and the misread TPS
 are flagged there too.
 
@@ -134,10 +133,12 @@ def _split(rng: random.Random, total: int, shares: dict[int, float]) -> dict[int
     return votes
 
 
-#: Planted for the statistical flags (deterministic, their own generator): TPS at 97 %
-#: turnout, TPS with the same result as the TPS before them, TPS where the smallest pair
-#: got 70 % of the valid votes.
-HIGH_TURNOUT, HIGH, COPIES, LOPSIDED = 0.97, 6, 3, 5
+#: Planted for the statistical flags (deterministic, their own generator): TPS where the
+#: smallest pair got 70 % of the valid votes. TPS at 97 % turnout and TPS with the same
+#: result as the TPS before them can be planted too (``HIGH``, ``COPIES``), but they move
+#: voters between TPS (the city total is kept), which changes the other demo figures
+#: (the quick-count sample's estimate): off; the generated data has its own such outliers.
+HIGH_TURNOUT, HIGH, COPIES, LOPSIDED = 0.97, 0, 0, 8
 
 
 def _plant(tps_list, voters: list[int]) -> tuple[dict[int, int], set[int]]:
