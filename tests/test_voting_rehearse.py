@@ -88,7 +88,7 @@ def test_a_short_rehearsal_stores_every_submission_once(world, users, contests, 
 
 def test_a_lost_submission_fails_the_command_with_exit_code_1(world, users, contests,
                                                               live_server, monkeypatch):
-    send = rehearsal._send
+    send = rehearsal.http._send
     dropped = []
 
     def lossy(client, device, sub, stats):
@@ -97,7 +97,7 @@ def test_a_lost_submission_fails_the_command_with_exit_code_1(world, users, cont
             return
         send(client, device, sub, stats)
 
-    monkeypatch.setattr(rehearsal, "_send", lossy)
+    monkeypatch.setattr(rehearsal.http, "_send", lossy)
     with pytest.raises(CommandError, match="Not every submission was stored exactly once") as info:
         rehearse(url=live_server.url, **{**BUSY, "witness": 1})
     assert info.value.returncode == 1 and dropped
