@@ -19,16 +19,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from PIL import ExifTags, Image
 
 from posko.core import audit
 from posko.core.models import AuditEntry
 from posko.core.uploads import jpeg_gps
-from posko.elections.models import CandidatePair, Contest
 from posko.voting.models import ResultPhoto, TpsResult
 from posko.voting.services import evidence
-from tests.test_voting_results import GOOD, at
+from tests.voting_fixtures import (
+    GOOD,
+    VOTES,
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,23 +44,10 @@ def media(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
-
 
 @pytest.fixture
 def contests(world):
-    walikota = Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
-    batu = Contest.objects.create(election=world.election, name="Wali Kota Batu",
-                                  level="walikota", provinsi_id="35", kabkota_id="35.79")
-    for contest in (walikota, batu):
-        for n in (1, 2, 3):
-            CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
-                                         deputy_name=f"Wakil {n}")
-    return walikota, batu
+    return make_contests(world, "walikota", "batu")
 
 
 def english(client):
@@ -367,7 +359,6 @@ def test_the_demo_adds_a_few_deterministic_photos(world, users, contests):
 
     from posko.demo.voting_photos import _sheet, build_photos
     from posko.voting import services
-    from tests.test_voting_results import VOTES
 
     entry = services.submit_result(world.tps_a, contests[0], actor=users["kelurahan_a"],
                                    election=world.election, values=GOOD, votes=VOTES, now=at(14))

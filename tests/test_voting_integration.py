@@ -7,7 +7,6 @@ is in; a fixed number of queries; Posko without voting or logistics still works.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import subprocess
@@ -22,10 +21,10 @@ from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from posko.core import requirements, turnout
-from posko.elections.models import CandidatePair, Contest, Tps
+from posko.elections.models import Tps
 from posko.logistics.models import Item
 from posko.outreach import participation
 from posko.outreach import services as outreach_services
@@ -33,36 +32,22 @@ from posko.voting import services
 from posko.voting.models import TpsResult
 from posko.voting.rules import result_checks, result_flags
 from tests.conftest import content_of, table
+from tests.voting_fixtures import (
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-VOTING_DAY = datetime.date(2024, 11, 27)
 
 
-def at(hour, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(VOTING_DAY, datetime.time(hour, minute)))
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
 def contests(world):
-    walikota = Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
-    gubernur = Contest.objects.create(election=world.election, name="Gubernur Jawa Timur",
-                                      level="gubernur", provinsi_id="35")
-    batu = Contest.objects.create(election=world.election, name="Wali Kota Batu",
-                                  level="walikota", provinsi_id="35", kabkota_id="35.79")
-    for contest in (walikota, gubernur, batu):
-        for n in (1, 2, 3):
-            CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
-                                         deputy_name=f"Wakil {n}")
-    return walikota, gubernur
+    return make_contests(world, "walikota", "gubernur", "batu")[:2]
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ locking, the counted entry moved with rollup.apply; who may verify; the queue.""
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
 import zipfile
@@ -14,47 +13,33 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from posko.core.models import Job
-from posko.elections.models import CandidatePair, Contest
 from posko.voting import rollup, services
 from posko.voting.imports import KpuImporter
 from posko.voting.models import Reconciliation, TpsResult
 from posko.voting.services import verify
 from tests.conftest import client_for, table
+from tests.voting_fixtures import (
+    GOOD,
+    VOTES,
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
 
 pytestmark = pytest.mark.django_db
 
-VOTING_DAY = datetime.date(2024, 11, 27)
 
 
-def at(hour, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(VOTING_DAY, datetime.time(hour, minute)))
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
 def contests(world):
-    walikota = Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
-    gubernur = Contest.objects.create(election=world.election, name="Gubernur Jawa Timur",
-                                      level="gubernur", provinsi_id="35")
-    for contest in (walikota, gubernur):
-        for n in (1, 2, 3):
-            CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
-                                         deputy_name=f"Wakil {n}")
-    return walikota, gubernur
+    return make_contests(world, "walikota", "gubernur")
 
 
-GOOD = {"voters_dpt": 300, "voters_dptb": 5, "voters_dpk": 3, "valid": 300, "invalid": 8,
-        "ballots_received": 420, "ballots_used": 308, "ballots_unused": 110, "ballots_damaged": 2}
-VOTES = {1: 120, 2: 100, 3: 80}
 
 
 def submit(world, users, contest, votes=None, who="kelurahan_a", source="pemda", tps=None,

@@ -6,53 +6,36 @@ Idempotency-Key and hides other regions' TPS."""
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from posko.core.models import AuditEntry
-from posko.elections.models import CandidatePair, Contest
 from posko.voting import services
 from posko.voting.models import TpsResult
+from tests.voting_fixtures import (
+    GOOD,
+    VOTES,
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
 
 pytestmark = pytest.mark.django_db
 
-VOTING_DAY = datetime.date(2024, 11, 27)
 
 
-def at(hour, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(VOTING_DAY, datetime.time(hour, minute)))
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
 def contests(world):
-    walikota = Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
-    gubernur = Contest.objects.create(election=world.election, name="Gubernur Jawa Timur",
-                                      level="gubernur", provinsi_id="35")
-    batu = Contest.objects.create(election=world.election, name="Wali Kota Batu",
-                                  level="walikota", provinsi_id="35", kabkota_id="35.79")
-    for contest in (walikota, gubernur, batu):
-        for n in (1, 2, 3):
-            CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
-                                         deputy_name=f"Wakil {n}")
-    return walikota, gubernur, batu
+    return make_contests(world, "walikota", "gubernur", "batu")
 
 
 # TPS A has 410 voters in its DPT.
-GOOD = {"voters_dpt": 300, "voters_dptb": 5, "voters_dpk": 3, "valid": 300, "invalid": 8,
-        "ballots_received": 420, "ballots_used": 308, "ballots_unused": 110, "ballots_damaged": 2}
-VOTES = {1: 120, 2: 100, 3: 80}
 
 
 def submit(world, users, contest, values=None, votes=None, who="kelurahan_a", now=None, **extra):

@@ -18,42 +18,30 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
 
 from posko.core.reports import build_report, registered_sections
-from posko.elections.models import CandidatePair, Contest, Tps
+from posko.elections.models import Tps
 from posko.voting import rollup, services
 from posko.voting.models import TallyCounter, TpsResult
 from posko.voting.report import voting_section
 from posko.voting.services import verify
 from tests.test_reports import pdf_text
+from tests.voting_fixtures import (
+    VOTING_DAY,
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
 
 pytestmark = pytest.mark.django_db
 
-VOTING_DAY = datetime.date(2024, 11, 27)
 
 
-def at(hour, minute=0):
-    return timezone.make_aware(datetime.datetime.combine(VOTING_DAY, datetime.time(hour, minute)))
-
-
-@pytest.fixture(autouse=True)
-def _english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
 def contests(world):
-    walikota = Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
-    gubernur = Contest.objects.create(election=world.election, name="Gubernur Jawa Timur",
-                                      level="gubernur", provinsi_id="35")
-    for contest in (walikota, gubernur):
-        for n in (1, 2, 3):
-            CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
-                                         deputy_name=f"Wakil {n}")
-    return walikota, gubernur
+    return make_contests(world, "walikota", "gubernur")
 
 
 def entry(rng, dpt=410, bad=False):
