@@ -45,11 +45,14 @@ def module_pages(world, *, admin: bool) -> list[str]:
         reverse("outreach:activity_list"), reverse("outreach:coverage"),
         reverse("outreach:turnout"), reverse("outreach:early_warning"),
         reverse("voting:board"), reverse("voting:tally"),
-        reverse("voting:tps", args=[world.tps_a.pk]),
+        reverse("voting:tps", args=[world.tps_a.pk]), reverse("voting:reconcile_queue"),
+        reverse("voting:anomalies"), reverse("voting:quick_count_index"),
+        reverse("voting:photos"),
         reverse("api:docs"), reverse("accounts:profile"),
     ]
     if admin:
-        pages += [reverse("audit_log"), reverse("accounts:user_list")]
+        pages += [reverse("audit_log"), reverse("accounts:user_list"),
+                  reverse("voting:kpu_import")]
     return pages
 
 
