@@ -54,7 +54,9 @@ def apply(removed, added) -> None:
             delta[field] += sign * side[field]
         for number, count in side["votes"].items():
             delta["votes"][number] += sign * count
-    with transaction.atomic():
+    # Part of the caller's transaction when there is one (no savepoint: a failure here fails
+    # the whole submission anyway); its own otherwise.
+    with transaction.atomic(savepoint=False):
         for key in sorted(deltas):  # one order everywhere: no deadlock between two TPS
             _move(key, deltas[key])
 

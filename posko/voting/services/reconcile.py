@@ -116,8 +116,9 @@ _STATE = ("agreement", "status", "differences", "counted_id")
 def refresh(tps, contest, *, keep_recount: bool = True) -> Reconciliation:
     """Recompute the TPS × contest's reconciliation from the current entries (call it in the
     transaction that changed them). The version moves only when something changed, so a
-    verifier looking at older numbers is refused."""
-    with transaction.atomic():
+    verifier looking at older numbers is refused. No savepoint of its own: a failure here
+    fails the caller's transaction."""
+    with transaction.atomic(savepoint=False):
         rec = _locked(tps, contest)
         before = tuple(getattr(rec, f) for f in _STATE)
         current, counted = _entries(tps, contest)
