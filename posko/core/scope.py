@@ -47,7 +47,9 @@ def register_pemda_provider(provider) -> None:
     _pemda_provider = provider
 
 
-def _pemda_filter(scope: Scope) -> models.Q:
+def pemda_filter(scope: Scope) -> models.Q:
+    """The Q object restricting rows with ``scope`` to the Pemda's region (nothing without a
+    Pemda)."""
     pemda = _pemda_provider() if _pemda_provider else None
     if pemda is None:
         return models.Q(pk__in=[])
@@ -65,7 +67,7 @@ def region_filter(scope: Scope, user) -> models.Q:
     """The Q object restricting rows with ``scope`` to what ``user`` may see."""
     if user is None or not user.is_authenticated or not user.is_active:
         return models.Q(pk__in=[])
-    q = _pemda_filter(scope)
+    q = pemda_filter(scope)
     kelurahan = getattr(user, "scope_kelurahan_id", None)
     kecamatan = getattr(user, "scope_kecamatan_id", None)
     if kelurahan and scope.kelurahan:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from posko.core.scope import _pemda_filter
+from posko.core.scope import pemda_filter
 from posko.elections.models import Tps
 from posko.voting.models import (
     Problem,
@@ -205,6 +205,6 @@ def plan(election, tps_list, tokens, options: Options) -> list[Device]:
 
 def tps_for(election, limit=None) -> list[Tps]:
     """The election's TPS inside the Pemda (the API answers 404 for the others)."""
-    qs = Tps.objects.filter(election=election).filter(_pemda_filter(Tps.scope)) \
+    qs = Tps.objects.filter(election=election).filter(pemda_filter(Tps.scope)) \
         .order_by("kelurahan_id", "number")
     return list(qs[:limit] if limit else qs)
