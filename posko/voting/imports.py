@@ -180,15 +180,7 @@ class KpuImporter(ElectionImporter):
             votes = {n: chart[cid] for n, cid in enumerate(sorted(chart, key=int), start=1)}
         if len(votes) != len(chart):
             raise ValueError(_("Two candidate ids map to the same ballot number."))
-        wrong = sorted(set(votes) - set(pairs))
-        if wrong:
-            raise ValueError(_("There is no pair number %(number)s in %(contest)s.") % {
-                "number": ", ".join(map(str, wrong)), "contest": contest})
-        missing = sorted(set(pairs) - set(votes))
-        if missing:
-            raise ValueError(_("The votes of pair %(number)s are missing.") % {
-                "number": ", ".join(map(str, missing))})
-        return votes
+        return _every_pair(votes, pairs, contest)
 
     def _entry(self, *, code, number, contest_text, level, numbers, votes_of, ref, evidence,
                ts, mapping=None):
@@ -217,16 +209,7 @@ class KpuImporter(ElectionImporter):
                    "ballots_used": values.get("suara_total")}
 
         def votes_of(contest, _mapping):
-            pairs = ballot_numbers(contest)
-            wrong = sorted(set(votes) - set(pairs))
-            if wrong:
-                raise ValueError(_("There is no pair number %(number)s in %(contest)s.") % {
-                    "number": ", ".join(map(str, wrong)), "contest": contest})
-            missing = sorted(set(pairs) - set(votes))
-            if missing:
-                raise ValueError(_("The votes of pair %(number)s are missing.") % {
-                    "number": ", ".join(map(str, missing))})
-            return votes
+            return _every_pair(votes, ballot_numbers(contest), contest)
 
         ts = values.get("ts") or ""
         try:
@@ -357,3 +340,16 @@ def check_mapping(text: str) -> str | None:
     except ValueError as exc:
         return str(exc)
     return None
+
+
+def _every_pair(votes: dict, pairs, contest) -> dict:
+    """``votes`` when it has exactly the contest's pairs; ValueError naming the others."""
+    wrong = sorted(set(votes) - set(pairs))
+    if wrong:
+        raise ValueError(_("There is no pair number %(number)s in %(contest)s.") % {
+            "number": ", ".join(map(str, wrong)), "contest": contest})
+    missing = sorted(set(pairs) - set(votes))
+    if missing:
+        raise ValueError(_("The votes of pair %(number)s are missing.") % {
+            "number": ", ".join(map(str, missing))})
+    return votes
