@@ -305,6 +305,11 @@ class Importer:
 
     def _write(self, objects: list, result: ImportResult) -> None:
         written = self.write(objects)
+        # Out of time already: stop before the next statement rather than interrupt it (an
+        # interrupted INSERT makes SQLite roll back the whole transaction, outer ones too).
+        budget = getattr(self, "_budget", None)
+        if budget is not None:
+            budget.check()
         result.created, result.updated, result.unchanged = (
             written.created, written.updated, written.unchanged)
         audit.record(
