@@ -123,3 +123,28 @@ def ratio(value: float, baseline: float) -> str:
 
 def figure(label: str, value: str) -> None:
     print(f"  {label:<48} {value}", flush=True)
+
+
+def run_on_fresh_postgres(argv, description: str, tag: str, title: str, run) -> int:
+    """The main of a bench on its own PostgreSQL database: ``--database-url`` (default one
+    per ``tag``) and ``--keep``; a fresh database, Django set up and migrated, ``run()``, the
+    database dropped afterwards unless kept."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--database-url", default=default_postgres_url(tag))
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args(argv)
+    url = args.database_url
+    fresh_postgres(url)
+    setup_django(url)
+    print(f"{title} on {url}", flush=True)
+    figure("migrate", f"{migrate():.1f} s")
+    try:
+        return run()
+    finally:
+        if not args.keep:
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres(url)

@@ -25,7 +25,6 @@ changes nothing."""
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import sys
@@ -169,23 +168,7 @@ def baseline_read(contest) -> tuple[float, int]:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=common.default_postgres_url("anomalies"))
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args(argv)
-    url = args.database_url
-    common.fresh_postgres(url)
-    common.setup_django(url)
-    print(f"voting anomalies on {url}", flush=True)
-    common.figure("migrate", f"{common.migrate():.1f} s")
-    try:
-        return run()
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            common.drop_postgres(url)
+    return common.run_on_fresh_postgres(argv, __doc__.split("\n")[0], "anomalies", "voting anomalies", run)
 
 
 def run() -> int:

@@ -18,7 +18,6 @@ and the 120 changed files, 12 of them both)."""
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import statistics
@@ -162,23 +161,7 @@ def ratio(value: float, baseline: float) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--database-url", default=common.default_postgres_url("kpu"))
-    parser.add_argument("--keep", action="store_true")
-    args = parser.parse_args(argv)
-    url = args.database_url
-    common.fresh_postgres(url)
-    common.setup_django(url)
-    print(f"KPU import on {url}", flush=True)
-    common.figure("migrate", f"{common.migrate():.1f} s")
-    try:
-        return run()
-    finally:
-        if not args.keep:
-            from django.db import connections
-
-            connections.close_all()
-            common.drop_postgres(url)
+    return common.run_on_fresh_postgres(argv, __doc__.split("\n")[0], "kpu", "KPU import", run)
 
 
 if __name__ == "__main__":
