@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 
 from posko.accounts.models import Agency, Role, User
-from posko.core import constants
+from posko.core import clock, constants
 from posko.elections.models import Election, Tps
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi
 
@@ -30,6 +30,7 @@ def _reset_process_constants():
     """Each test starts with an empty per-process cache (the last test's rows were rolled
     back, which no signal announces)."""
     constants.forget()
+    clock.assume_real()
     yield
     constants.forget()
 

@@ -232,7 +232,7 @@ def test_admin_sets_up_the_desk_on_one_page(personas, desk_rows):
 # --- the stage calendar ---------------------------------------------------------------------
 
 def _calendar(client, day):
-    with mock.patch("posko.coordination.views.desk.timezone.localdate", return_value=day):
+    with mock.patch("posko.core.clock.today", return_value=day):
         return client.get(reverse("coordination:calendar"))
 
 

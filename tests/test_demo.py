@@ -305,7 +305,7 @@ def test_demo_has_the_pkpu_schedule_and_home_shows_the_stage(db):
     client = Client()
     client.force_login(User.objects.get(username="camat.klojen"))
     # The day of the Pemkot's readiness meeting (seed article): H-49, campaign running.
-    with mock.patch("posko.elections.browse.timezone.localdate", return_value=datetime.date(2024, 10, 9)):
+    with mock.patch("posko.core.clock.today", return_value=datetime.date(2024, 10, 9)):
         page = client.get(reverse("home")).content.decode()
     assert "H-49" in page and "Kampanye" in page
     assert ">141<" in page  # Klojen's TPS only

@@ -10,11 +10,10 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.models import AuditEntry
 
 
@@ -65,7 +64,7 @@ def user_sessions(user):
     if settings.SESSION_ENGINE != "django.contrib.sessions.backends.db":
         return []
     pk = str(user.pk)
-    sessions = Session.objects.filter(expire_date__gt=timezone.now()).iterator(chunk_size=500)
+    sessions = Session.objects.filter(expire_date__gt=clock.real_now()).iterator(chunk_size=500)
     return [s for s in sessions if _session_user_id(s) == pk]
 
 
@@ -84,7 +83,7 @@ def revoke_access(user, *, actor, why: str, keep_session_key: str | None = None)
 
 def login_blocked(username: str, ip: str | None) -> bool:
     """Too many failed logins for this username, or from this address, lately."""
-    since = timezone.now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    since = clock.real_now() - timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
     recent = AuditEntry.objects.filter(action=AuditEntry.Action.LOGIN_FAILED, timestamp__gte=since)
     limit = settings.LOGIN_MAX_FAILURES
     if username and recent.filter(username=username[:150]).count() >= limit:

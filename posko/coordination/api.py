@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Prefetch
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -34,6 +33,7 @@ from posko.coordination.models import (
     TaskNote,
 )
 from posko.coordination.services import tasks as services
+from posko.core import clock
 from posko.core.api import (
     EditableInScope,
     ScopedMixin,
@@ -93,7 +93,7 @@ class StageSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_status(self, stage) -> str:
-        today = self.context.get("today") or timezone.localdate()
+        today = self.context.get("today") or clock.today()
         return stage.status(today)
 
 
@@ -111,7 +111,7 @@ class StageViewSet(ScopedReadOnlyViewSet):
     filterset_class = StageFilter
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
+        return {**super().get_serializer_context(), "today": clock.today()}
 
 
 # --- tasks ---------------------------------------------------------------------------------------

@@ -1,17 +1,17 @@
 """The coordination cards on the beranda: my open tasks, and what is late in my scope."""
 
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.coordination.models import Notification, Task
+from posko.core import clock
 from posko.core.dashboard import Card
 
 
 def cards(user, election):
     if not user.is_authenticated:
         return None
-    now = timezone.now()
+    now = clock.now()
     mine = Task.objects.filter(election__is_active=True, assignees=user).exclude(
         status=Task.Status.SELESAI)
     overdue_mine = mine.filter(due_at__lt=now).count()

@@ -9,9 +9,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from posko.coordination.models import Notification
+from posko.core import clock
 
 
 def notify(user, kind: str, title: str, *, key: str, url: str = "", body: str = "", task=None,
@@ -40,4 +40,4 @@ def send_email(notification_id: int) -> None:
     link = f"{settings.POSKO_BASE_URL.rstrip('/')}{note.url}" if note.url else ""
     send_mail(f"[Posko] {note.title}", "\n\n".join(p for p in (note.body, link) if p),
               settings.DEFAULT_FROM_EMAIL, [note.user.email], fail_silently=True)
-    Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+    Notification.objects.filter(pk=note.pk).update(emailed_at=clock.now())

@@ -56,6 +56,7 @@ from django.utils.translation import ngettext
 
 from posko.accounts.models import Role, User
 from posko.coordination.models import Notification, Task
+from posko.core import clock
 from posko.core import election as request_election
 from posko.core.bulk import insert_rows
 
@@ -112,7 +113,7 @@ def notify_many(items: Iterable[Outgoing], *, known_keys: set[str] | None = None
     new = [item for key, item in fresh.items() if key not in known_keys]
     if not new:
         return []
-    now = timezone.now()
+    now = clock.now()
     rows = [(item.user.pk, item.kind, item.title[:250], item.body, item.url, item.task_id,
              item.key, now) for item in new]
     try:
@@ -146,7 +147,7 @@ def send_emails(keys: list[str]) -> int:
     with mail.get_connection(fail_silently=True) as connection:
         for start in range(0, len(keys), KEY_CHUNK):
             chunk = keys[start:start + KEY_CHUNK]
-            stamp = timezone.now()
+            stamp = clock.now()
             claimed = Notification.objects.filter(key__in=chunk, emailed_at__isnull=True).update(
                 emailed_at=stamp)
             if not claimed:
@@ -271,7 +272,7 @@ def send_reminders(election, now: datetime.datetime | None = None, *,
     tasks one fetch of the task rows and one of their assignees, plus the inserts
     (``bulk_create``) and the e-mail chunks. Tasks are read as plain values, not model
     instances: at 50,000 tasks that is most of the time saved."""
-    now = now or timezone.now()
+    now = now or clock.now()
     result = ReminderResult(now=now)
     if election is None:
         return result

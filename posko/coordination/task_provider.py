@@ -6,12 +6,11 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.coordination.models import Task
 from posko.coordination.services import tasks as services
-from posko.core import tasks
+from posko.core import clock, tasks
 
 PRIORITIES = {"low": Task.Priority.RENDAH, "normal": Task.Priority.SEDANG,
               "high": Task.Priority.TINGGI, "urgent": Task.Priority.MENDESAK}
@@ -34,7 +33,7 @@ class CoordinationTaskProvider(tasks.TaskProvider):
             election=request.election, title=request.title[:200],
             description=request.description, agency=request.agency,
             kecamatan=request.kecamatan, kelurahan=request.kelurahan, tps=request.tps,
-            due_at=request.due_at or timezone.now() + DEFAULT_DUE,
+            due_at=request.due_at or clock.now() + DEFAULT_DUE,
             priority=PRIORITIES.get(request.priority, Task.Priority.SEDANG),
             source=request.source[:80])
         task.set_place()

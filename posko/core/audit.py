@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection, models
 from django.db.models.fields.files import FieldFile
-from django.utils import timezone
 
+from posko.core import clock
 from posko.core.bulk import insert_rows
 from posko.core.context import client_ip_var, request_id_var
 from posko.core.models import AuditEntry
@@ -87,7 +87,7 @@ def insert_many(model: type[models.Model], action: str, items: Iterable[tuple], 
     """
 
 
-    now = timezone.now()
+    now = clock.now()
     user_id = actor.pk if actor is not None and getattr(actor, "is_authenticated", False) else None
     username = actor.get_username() if user_id else ""
     content_type_id = ContentType.objects.get_for_model(model).pk
@@ -116,7 +116,7 @@ def insert_select(model: type[models.Model], action: str, *, actor, message: str
            f"SELECT %s, %s, %s, %s, %s, {object_id}, left({object_repr}, 200), NULL, {after}, "
            f"%s, %s, %s, coalesce({kecamatan}, ''), coalesce({kelurahan}, '') {source}")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [timezone.now(), user_id, username, action,
+        cursor.execute(sql, [clock.now(), user_id, username, action,
                              ContentType.objects.get_for_model(model).pk, message,
                              request_id_var.get(), client_ip_var.get(), *params])
 

@@ -146,6 +146,12 @@ def get(key: Hashable, load: Callable[[], object]):
     return _fresh(_cached(key, load))
 
 
+def prime(key: Hashable, value) -> None:
+    """Put a value in this process's cache as if it had been loaded (tests)."""
+    with _lock:
+        _values[key] = value
+
+
 def get_item(key: Hashable, item: Hashable, load: Callable[[], dict], default=None):
     """One entry of a cached mapping (``load()`` returns a dict): only that entry is copied."""
     value = _cached(key, load).get(item, default)

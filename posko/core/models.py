@@ -170,6 +170,22 @@ class CacheGeneration(models.Model):
         return str(self.value)
 
 
+class SimulatedClock(models.Model):
+    """At most one row: a demo or training instance runs on a simulated time, the real time
+    plus this offset (``core.clock``). No row: the real time (production)."""
+
+    offset_seconds = models.BigIntegerField(_("offset (seconds)"))
+    as_of = models.DateTimeField(_("simulated time when set"))
+    set_at = models.DateTimeField(_("real time when set"))
+
+    class Meta:
+        verbose_name = _("simulated clock")
+        verbose_name_plural = _("simulated clocks")
+
+    def __str__(self):
+        return str(self.as_of)
+
+
 class IdempotencyKey(models.Model):
     """A field submission's ``Idempotency-Key`` and the answer it got: the same key from the
     same user gets the same answer again, never a second record (``core.idempotency``).

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from posko.core import clock
 from posko.core.election import is_read_only
 
 
@@ -139,7 +140,8 @@ def context(request) -> dict:
     """Context processor: the nav, the header widgets and every module's context."""
     data = {"posko_nav": _Nav(request), "posko_header_templates": header_templates(),
             "posko_public_links": public_links,
-            "election_read_only": is_read_only(request)}
+            "election_read_only": is_read_only(request),
+            "posko_simulated_now": clock.now() if clock.is_simulated() else None}
     for builder in _contexts.values():
         data.update(builder(request))
     return data

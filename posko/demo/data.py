@@ -16,10 +16,9 @@ from django.contrib.auth.hashers import check_password, make_password
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import ProtectedError, Sum
-from django.utils import timezone
 
 from posko.accounts.models import Agency, User
-from posko.core import audit
+from posko.core import audit, clock
 from posko.demo.coordination import build_coordination
 from posko.demo.incidents import build_incidents
 from posko.demo.logistics import build_logistics
@@ -255,7 +254,7 @@ def _sync_tps(result: DemoResult, election, rows: list[dict]) -> None:
     existing = {(tps.kelurahan_id, tps.number): tps
                 for tps in Tps.objects.filter(election=election)}
     to_create, to_update = [], []
-    now = timezone.now()
+    now = clock.now()
     for row in rows:
         current = existing.pop((row["kelurahan_id"], row["number"]), None)
         if current is None:

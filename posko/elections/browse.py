@@ -5,9 +5,9 @@ its TPS count and DPT sums), scoped to what the user may see. They live here, no
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Q, Sum
 from django.http import Http404
-from django.utils import timezone
 from django.views.generic import TemplateView
 
+from posko.core import clock
 from posko.core.dashboard import cards_for
 from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan
@@ -113,7 +113,7 @@ class HomeView(LoginRequiredMixin, TemplateView):
         user = self.request.user
         context = super().get_context_data(**kwargs)
         election = self.request.election
-        today = timezone.localdate()
+        today = clock.today()
         tps = Tps.objects.visible_to(user).filter(election=election).aggregate(
             count=Count("pk"), dpt=Sum("dpt_total"), men=Sum("dpt_men"), women=Sum("dpt_women"))
         context.update(

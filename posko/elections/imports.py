@@ -12,11 +12,10 @@ import unicodedata
 from decimal import Decimal
 
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.bulk import insert_rows
 from posko.core.importer import (
     CellError,
@@ -281,7 +280,7 @@ class TpsImporter(ExampleRowMixin, ElectionImporter):
         to_create, to_update, before_after = [], [], []
         changed_fields: set[str] = set()
         election_id = self.election.pk
-        now = timezone.now()
+        now = clock.now()
         for current, code, number, merged in objects:
             kec, kab = place_codes(code)
             if current is None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, User
+from posko.core import clock
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
@@ -100,7 +101,7 @@ class ReportForm(PlaceFieldsMixin, ServiceFormMixin, StyledFormMixin, forms.Mode
             del fields["files"]
             self.initial.setdefault("version", self.instance.version)
         elif not self.is_bound:
-            self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("occurred_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
         self.setup_place_fields(user, election.pk)
         fields["tps"].empty_label = _("— not at a TPS —")
         fields["kelurahan"].empty_label = _("— the whole kecamatan —")
@@ -193,7 +194,7 @@ class PublicReportForm(forms.Form):
         self.fields["category"].queryset = services.active_categories()
         self.fields["kelurahan"].queryset = services.kelurahan_choices()
         if not self.is_bound:
-            self.initial.setdefault("occurred_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+            self.initial.setdefault("occurred_at", timezone.localtime(clock.now()).strftime("%Y-%m-%dT%H:%M"))
         for name, field in self.fields.items():
             if name != "website":
                 field.widget.attrs.setdefault("class", "input")

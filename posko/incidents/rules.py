@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Role
+from posko.core import clock
 from posko.elections.models import place_codes
 from posko.incidents.models import (
     NeutralityCase,
@@ -86,7 +86,7 @@ def check_text(report: Report) -> list[tuple[str, str]]:
 
 
 def check_time(report: Report, now=None) -> list[tuple[str, str]]:
-    now = now or timezone.now()
+    now = now or clock.now()
     if report.occurred_at and report.occurred_at > now + datetime.timedelta(minutes=10):
         return [("occurred_at", _("The time it happened cannot be in the future."))]
     return []
@@ -145,7 +145,7 @@ def pledge_problems(pledge: Pledge) -> list[tuple[str, str]]:
         problems.append(("signatory", _("Say who signed the pledge.")))
     if pledge.asn_covered and not pledge.signed_on:
         problems.append(("signed_on", _("Give the date the pledge was signed.")))
-    if pledge.signed_on and pledge.signed_on > timezone.localdate():
+    if pledge.signed_on and pledge.signed_on > clock.today():
         problems.append(("signed_on", _("The signing date cannot be in the future.")))
     return problems
 
@@ -180,6 +180,6 @@ def case_problems(case: NeutralityCase) -> list[tuple[str, str]]:
         problems.append(("referred_bkn_on", _("The referral cannot be before the recommendation.")))
     if case.sanction_date and case.sanction_date < case.occurred_on:
         problems.append(("sanction_date", _("The sanction cannot be before the act.")))
-    if case.occurred_on and case.occurred_on > timezone.localdate():
+    if case.occurred_on and case.occurred_on > clock.today():
         problems.append(("occurred_on", _("The date cannot be in the future.")))
     return problems

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
-from django.utils import timezone
 
+from posko.core import clock
 from posko.incidents.models import Category, NeutralityCase, Report, State
 from posko.regions.models import Kecamatan
 
@@ -19,7 +19,7 @@ def visible_reports(user, election):
 def counts(queryset) -> dict:
     """Per category, per kecamatan and per day (of receipt, Asia/Jakarta), with open and
     overdue numbers: one grouped scan, names joined in Python from the small tables."""
-    now = timezone.now()
+    now = clock.now()
     open_q = Q(state__in=[State.BARU, State.DIVERIFIKASI, State.DITERUSKAN, State.DITINDAKLANJUTI])
     overdue_q = (Q(state=State.BARU, response_due_at__lt=now)
                  | (open_q & Q(resolve_due_at__lt=now)))

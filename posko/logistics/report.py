@@ -21,6 +21,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from posko.core import clock
 from posko.core.reports import Section, Table, register_section
 from posko.core.scope import Scope, region_filter
 from posko.logistics.models import Item, LogisticsSettings, Shortfall, TpsReadiness
@@ -89,7 +90,7 @@ def logistics_section(day: datetime.date, user, election) -> Section | None:
     """None when the active election has no logistics catalogue (the module is not used)."""
     if election is None or not Item.objects.filter(election=election).exists():
         return None
-    now = timezone.now()
+    now = clock.now()
     start, end = _day_bounds(day)
     deadline = LogisticsSettings.for_election(election).tps_deadline()
     readiness = visible_readiness(user, election)

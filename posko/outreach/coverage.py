@@ -35,6 +35,7 @@ from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.formats import number_format
 
+from posko.core import clock
 from posko.core.scope import Scope, region_filter
 from posko.elections.models import Tps
 from posko.outreach.models import (
@@ -124,7 +125,7 @@ def kelurahan_coverage(election, user, *, kecamatan_code=None, kelurahan_code=No
                        with_groups=True) -> list[Row]:
     """One row per kelurahan the user may see (optionally of one kecamatan), least
     covered first (no DPT last)."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     kelurahan = list(kelurahan_queryset(user, kecamatan_code, kelurahan_code)
                      .values_list("code", "name", "kecamatan_id", "kecamatan__name"))
     rows = {code: Row(code, name, kec, kec_name) for code, name, kec, kec_name in kelurahan}

@@ -5,11 +5,10 @@ the importing user may edit, every created or changed row audited."""
 from __future__ import annotations
 
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.importer import (
     CellError,
     Column,
@@ -169,7 +168,7 @@ class TurnoutImporter(ExampleRowMixin, ElectionImporter):
                         "dpt_women").iterator(chunk_size=5000)}
         self.existing = {row[1]: row for row in TpsTurnout.objects.filter(
             election=self.election).values_list("pk", "tps_id", *self.fields)}
-        self.today = timezone.localdate()
+        self.today = clock.today()
         self.seen: dict[int, int] = {}
 
     def build(self, row, values, error):
@@ -224,7 +223,7 @@ class TurnoutImporter(ExampleRowMixin, ElectionImporter):
         TpsTurnout.objects.bulk_create(create, batch_size=2000)
         if update:
             for obj in update:
-                obj.updated_at = timezone.now()
+                obj.updated_at = clock.now()
             TpsTurnout.objects.bulk_update(update, [*self.fields, "recorded_by", "updated_at"],
                                            batch_size=2000)
             TpsTurnout.objects.filter(pk__in=[o.pk for o in update]).update(

@@ -6,10 +6,10 @@ import datetime
 import re
 
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Role
+from posko.core import clock
 from posko.elections.models import place_codes
 from posko.outreach.models import (
     Activity,
@@ -69,7 +69,7 @@ def _number_problem(value, label: str) -> str:
 def activity_problems(activity: Activity, groups, *, actor=None, confirm_large=False,
                       now=None) -> dict[str, list[str]]:
     """Every rule of an activity: ``{field: [message]}`` (empty when it may be saved)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     errors: dict[str, list[str]] = {}
 
     def add(field, message):

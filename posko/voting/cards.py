@@ -7,10 +7,10 @@ import datetime
 
 from django.db.models import Count, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from posko.core import clock
 from posko.core.dashboard import Card
 from posko.elections.models import Tps
 from posko.voting import board, services
@@ -25,7 +25,7 @@ def voting_cards(user, election):
     """None before H-1 (or without an election): until then the day has nothing to show."""
     if not user.is_authenticated or election is None:
         return None
-    if timezone.localdate() < election.voting_date - datetime.timedelta(days=1):
+    if clock.today() < election.voting_date - datetime.timedelta(days=1):
         return None
     tps = Tps.objects.visible_to(user).filter(election=election).count()
     conf = services.settings_for(election)

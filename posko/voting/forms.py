@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.voting.models import ORDER, Problem, Source, State
 
@@ -31,7 +32,7 @@ class ReportForm(ServiceFormMixin, StyledFormMixin, forms.Form):
         self.fields["state"].choices = [("", _("(no change)"))] + [
             (value, State(value).label) for value in ORDER[current + 1:]]
         if not self.is_bound:
-            self.initial.setdefault("happened_at", timezone.localtime().replace(second=0,
+            self.initial.setdefault("happened_at", timezone.localtime(clock.now()).replace(second=0,
                                                                                 microsecond=0))
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from posko.core import clock
 from posko.core.import_files import ImportFileError
 from posko.core.importer import (
     Column,
@@ -141,7 +142,7 @@ class KpuImporter(ElectionImporter):
         self.current = {(r.tps_id, r.contest_id): r for r in TpsResult.objects.filter(
             election=self.election, source=Source.KPU, is_current=True)}
         self.seen: dict[tuple[int, int], str] = {}
-        self.now = timezone.now()
+        self.now = clock.now()
 
     def _find_contest(self, text: str, level: str, tps):
         if text:

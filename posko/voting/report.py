@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from posko.core import clock
 from posko.core.reports import Report, Section, Table, register_section
 from posko.elections.drilldown import Level
 from posko.elections.models import Tps
@@ -74,7 +75,7 @@ def voting_section(day: datetime.date, user, election) -> Section | None:
     if election is None or day < election.voting_date - datetime.timedelta(days=1):
         return None
     paragraphs = [str(LABEL), _("Figures as recorded at %(time)s.") % {
-        "time": date_format(timezone.localtime(), "j F Y H.i")}]
+        "time": date_format(timezone.localtime(clock.now()), "j F Y H.i")}]
     tables = [state_table(user, election)]
     for contest in services.contests_of(election):
         _data, pairs, total = contest_figures(user, election, contest)
@@ -85,7 +86,7 @@ def voting_section(day: datetime.date, user, election) -> Section | None:
 
 def tally_report(user, election, contests) -> Report:
     """The tally of each of ``contests`` for the Pemda (or the user's area), per kecamatan."""
-    now = timezone.localtime()
+    now = timezone.localtime(clock.now())
     report = Report(title=_("Results tally"), subtitle=f"{election} · {LABEL}",
                     date=now.date())
     kecamatan = list(Kecamatan.objects.visible_to(user).order_by("name"))

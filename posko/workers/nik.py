@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from posko.core import clock
 from posko.regions.importer import DATA_DIR
 from posko.regions.models import Kecamatan
 
@@ -84,7 +85,7 @@ def check_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str | N
     lists (field, message) for every failure, the NIK's own ones first, then those where
     the entered birth date or sex disagrees with it. ``field`` is "nik", "birth_date" or
     "sex"."""
-    today = today or datetime.date.today()
+    today = today or clock.today()
     raw = "" if nik is None else str(nik)
     text = raw.strip().replace(" ", "").replace(".", "")
     problems: list[tuple[str, str]] = []

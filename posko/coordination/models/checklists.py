@@ -6,11 +6,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.coordination.models.meetings import MeetingQuerySet
 from posko.coordination.models.tasks import Task
+from posko.core import clock
 from posko.core.scope import Scope, ScopedQuerySet
 
 # --- supervision checklists per stage ------------------------------------------------------
@@ -61,7 +61,7 @@ class SupervisionItem(models.Model):
 
 
 def finding_photo_path(instance, filename: str) -> str:
-    return f"findings/{timezone.now():%Y/%m}/{instance.photo_token}{instance.photo_extension}"
+    return f"findings/{clock.now():%Y/%m}/{instance.photo_token}{instance.photo_extension}"
 
 
 class SupervisionResponse(models.Model):
@@ -87,7 +87,7 @@ class SupervisionResponse(models.Model):
                                 related_name="supervision_response", verbose_name=_("task"))
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                      related_name="+", verbose_name=_("answered by"))
-    responded_at = models.DateTimeField(_("answered"), default=timezone.now)
+    responded_at = models.DateTimeField(_("answered"), default=clock.now)
 
     scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()

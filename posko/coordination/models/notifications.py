@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.coordination.models.tasks import Task
+from posko.core import clock
 
 # --- notifications -----------------------------------------------------------------------
 
@@ -41,7 +41,7 @@ class Notification(models.Model):
                              related_name="+", verbose_name=_("task"))
     # What makes a notification unique, so that sending twice sends nothing twice.
     key = models.CharField(max_length=120, unique=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    created_at = models.DateTimeField(_("time"), default=clock.now)
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     emailed_at = models.DateTimeField(_("e-mailed"), null=True, blank=True)
 

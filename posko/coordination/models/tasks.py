@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Role
+from posko.core import clock
 from posko.core.scope import Scope, ScopedQuerySet
 
 # --- tasks -------------------------------------------------------------------------------
@@ -52,11 +53,11 @@ class TaskQuerySet(ScopedQuerySet):
         return self.filter(self._assigned(user))
 
     def overdue(self, now=None):
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(due_at__lt=now).exclude(status=Task.Status.SELESAI)
 
     def due_within(self, hours: int, now=None):
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(due_at__gte=now, due_at__lt=now + timezone.timedelta(hours=hours)).exclude(
             status=Task.Status.SELESAI)
 
@@ -105,7 +106,7 @@ class Task(models.Model):
                                    verbose_name=_("created by"))
     # Set when another module created the task through core.tasks ("vulnerability.action:42").
     source = models.CharField(_("created from"), max_length=80, blank=True, db_index=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     # Optimistic locking: a save must name the version it was edited from.
@@ -162,10 +163,10 @@ class Task(models.Model):
         return ""
 
     def is_overdue(self, now=None) -> bool:
-        return self.status != self.Status.SELESAI and self.due_at < (now or timezone.now())
+        return self.status != self.Status.SELESAI and self.due_at < (now or clock.now())
 
     def is_due_soon(self, now=None, hours: int = 48) -> bool:
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.status != self.Status.SELESAI and now <= self.due_at < now + timezone.timedelta(
             hours=hours)
 
@@ -196,7 +197,7 @@ class TaskNote(models.Model):
     text = models.TextField(_("note"), blank=True)
     status_from = models.CharField(_("status before"), max_length=15, blank=True)
     status_to = models.CharField(_("status after"), max_length=15, blank=True)
-    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    created_at = models.DateTimeField(_("time"), default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -208,7 +209,7 @@ class TaskNote(models.Model):
 
 
 def attachment_path(instance, filename: str) -> str:
-    return f"attachments/{timezone.now():%Y/%m}/{instance.token}{instance.extension}"
+    return f"attachments/{clock.now():%Y/%m}/{instance.token}{instance.extension}"
 
 
 class Attachment(models.Model):
@@ -227,7 +228,7 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField(_("size"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                     related_name="+", verbose_name=_("uploaded by"))
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=clock.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]

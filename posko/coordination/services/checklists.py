@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Agency, Role, User
@@ -30,7 +29,7 @@ from posko.coordination.models import (
     Task,
 )
 from posko.coordination.services.tasks import create_task
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.regions.models import Kecamatan, Kelurahan
 
@@ -122,7 +121,7 @@ def save_answers(checklist: SupervisionChecklist, region, answers: list[Answer],
     errors = _problems(answers)
     if errors:
         raise ValidationError(errors)
-    now = now or timezone.now()
+    now = now or clock.now()
     kecamatan_id, kelurahan_id = region_place(region)
     existing = {r.item_id: r for r in responses_for(checklist, region).select_for_update()}
     changed = 0
@@ -200,7 +199,7 @@ def answer_to_task(response: SupervisionResponse, *, actor, agency_id=None,
     item = response.item
     checklist = item.checklist
     agency = task_agency(item, agency_id)
-    now = now or timezone.now()
+    now = now or clock.now()
     place = response.kelurahan.name if response.kelurahan_id else f"Kec. {response.kecamatan.name}"
     description = "\n".join(line for line in (
         _("Supervision checklist: %(checklist)s") % {"checklist": checklist.title},

@@ -17,7 +17,7 @@ from posko.coordination import notify
 from posko.coordination.models import Decision, Meeting, Notification, Task
 from posko.coordination.rules import check_assignees, decision_problems
 from posko.coordination.services import tasks as task_services
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import raise_problems
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
@@ -101,7 +101,7 @@ def decision_to_task(decision: Decision, *, actor) -> tuple[Task, bool]:
     if not decision.agency_id:
         raise ValidationError(_("This decision has no responsible agency, so it cannot become a "
                                 "task yet. Edit the decision, choose the agency, then try again."))
-    now = timezone.now()
+    now = clock.now()
     due = decision.due_at
     if due is None:
         due = meeting.starts_at + datetime.timedelta(days=DEFAULT_DECISION_DAYS)

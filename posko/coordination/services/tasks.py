@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from posko.coordination import notify
 from posko.coordination.models import Attachment, Notification, Task, TaskChecklistItem, TaskNote
 from posko.coordination.rules import check_assignees, check_due, check_status
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import raise_problems
 from posko.core.uploads import DOCUMENT_KINDS, check_upload
 
@@ -21,7 +21,7 @@ from posko.core.uploads import DOCUMENT_KINDS, check_upload
 def task_problems(task: Task, assignees) -> dict[str, list[str]]:
     """The task rules (``rules.py``) for a task about to be saved, by field."""
     task.set_place()
-    problems = [*check_due(task.due_at, task.created_at or timezone.now()),
+    problems = [*check_due(task.due_at, task.created_at or clock.now()),
                 *check_status(task.status, task.blocked_reason),
                 *check_assignees(task, assignees)]
     errors: dict[str, list[str]] = {}
@@ -45,14 +45,14 @@ def _notify_assigned(task: Task, users) -> None:
 @transaction.atomic
 def create_task(task: Task, *, actor, assignees=(), checklist: list[str] | None = None) -> Task:
     if task.created_at is None:
-        task.created_at = timezone.now()
+        task.created_at = clock.now()
     assignees = list(assignees)
     raise_problems(task_problems(task, assignees))
     task.created_by = actor if getattr(actor, "is_authenticated", False) else None
     if task.status != Task.Status.TERHAMBAT:
         task.blocked_reason = ""
     if task.status == Task.Status.SELESAI:
-        task.completed_at = timezone.now()
+        task.completed_at = clock.now()
     services.create(task, actor=actor)
     task.assignees.set(assignees)
     for order, text in enumerate(checklist or []):
@@ -78,7 +78,7 @@ def update_task(task: Task, *, actor, before: dict, expected_version: int,
         list(task.assignees.all()) if moved else [])
     raise_problems(task_problems(task, to_check))
     if task.status == Task.Status.SELESAI and not task.completed_at:
-        task.completed_at = timezone.now()
+        task.completed_at = clock.now()
     elif task.status != Task.Status.SELESAI:
         task.completed_at = None
     if task.status != Task.Status.TERHAMBAT:

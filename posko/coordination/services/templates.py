@@ -43,7 +43,7 @@ from posko.coordination.models import (
     TaskTemplate,
     TaskTemplateItem,
 )
-from posko.core import audit
+from posko.core import audit, clock
 from posko.elections.models import Stage
 from posko.regions.models import Kecamatan, Kelurahan
 
@@ -162,7 +162,7 @@ def _plan(template: TaskTemplate, election, actor, now) -> tuple[ApplyPlan, list
 
 def preview(template: TaskTemplate, election, *, actor, now=None) -> ApplyPlan:
     """Count what :func:`apply_template` would create, without writing anything."""
-    plan, _wanted = _plan(template, election, actor, now or timezone.now())
+    plan, _wanted = _plan(template, election, actor, now or clock.now())
     return plan
 
 
@@ -187,7 +187,7 @@ def _operators(template: TaskTemplate, regions_wanted: set[str]) -> dict[str, li
 @transaction.atomic
 def apply_template(template: TaskTemplate, election, *, actor, now=None) -> ApplyPlan:
     """Create the template's tasks for every region; see the module docstring."""
-    now = now or timezone.now()
+    now = now or clock.now()
     # Two admins applying at once: the second waits here and then finds the first's tasks.
     TaskTemplate.objects.select_for_update().filter(pk=template.pk).first()
     plan, wanted = _plan(template, election, actor, now)

@@ -16,7 +16,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -30,7 +29,7 @@ from posko.coordination.forms.desk import (
 )
 from posko.coordination.models import Desk, Division, Task, TaskTemplate, TaskTemplateItem
 from posko.coordination.services import templates as template_services
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.views import (
     AdminOnlyMixin,
     ElectionRequiredMixin,
@@ -218,7 +217,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         election = self.request.election
-        today = timezone.localdate()
+        today = clock.today()
         context.update(election=election, today=today, can_edit=self.request.user.is_desk_admin)
         if election is None:
             return context

@@ -27,7 +27,7 @@ from posko.coordination.forms.meetings import DecisionForm, MeetingForm
 from posko.coordination.models import Decision, Meeting, Task
 from posko.coordination.report import daily_report, person_label
 from posko.coordination.services import meetings as meeting_services
-from posko.core import audit, jobs
+from posko.core import audit, clock, jobs
 from posko.core.reports import Report, Section, Table, current_letterhead, render_pdf
 from posko.core.views import ObjectEditView
 from posko.elections.models import Election
@@ -94,7 +94,7 @@ class MeetingListView(LoginRequiredMixin, TemplateView):
                 | Q(agenda__icontains=search) | Q(minutes__icontains=search)
                 | Q(decisions__text__icontains=search)).values("pk")
             qs = qs.filter(pk__in=matching)
-        now = timezone.now()
+        now = clock.now()
         query = params.copy()
         query.pop("page", None)
         context.update(
@@ -306,7 +306,7 @@ class DailyReportView(LoginRequiredMixin, View):
 
     def get(self, request):
         raw = request.GET.get("date", "").strip()
-        today = timezone.localdate()
+        today = clock.today()
         try:
             day = datetime.date.fromisoformat(raw) if raw else today
         except ValueError:

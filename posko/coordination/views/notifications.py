@@ -9,7 +9,6 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -17,6 +16,7 @@ from django.views.generic import TemplateView
 
 from posko.coordination.bell import NotificationBell
 from posko.coordination.models import Notification
+from posko.core import clock
 
 
 class NotificationListView(LoginRequiredMixin, TemplateView):
@@ -47,7 +47,7 @@ class NotificationReadView(LoginRequiredMixin, View):
         note = Notification.objects.visible_to(request.user).filter(pk=pk).only("id", "url").first()
         if note is None:
             raise Http404
-        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=timezone.now())
+        Notification.objects.filter(pk=note.pk, read_at__isnull=True).update(read_at=clock.now())
         return HttpResponseRedirect(_safe_target(request, note.url))
 
 
@@ -55,7 +55,7 @@ class NotificationsReadAllView(LoginRequiredMixin, View):
     """POST: mark every unread notification of the user read."""
 
     def post(self, request):
-        count = Notification.objects.visible_to(request.user).unread().update(read_at=timezone.now())
+        count = Notification.objects.visible_to(request.user).unread().update(read_at=clock.now())
         if count:
             messages.success(request, _("All notifications are marked as read."))
         return HttpResponseRedirect(reverse("coordination:notifications"))

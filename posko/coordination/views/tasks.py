@@ -16,7 +16,6 @@ from django.db.models import Count, Prefetch, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import NoReverseMatch
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -28,6 +27,7 @@ from posko.coordination.filters import TaskFilter, mine
 from posko.coordination.forms.tasks import UPLOAD_ACCEPT, TaskForm, TaskNoteForm, TaskStatusForm
 from posko.coordination.models import Attachment, Meeting, Task, TaskChecklistItem, TaskNote
 from posko.coordination.services import tasks as task_services
+from posko.core import clock
 from posko.core.views import ObjectEditView, ObjectHistoryView, ObjectListView, ScopedMixin
 from posko.elections.models import Election
 
@@ -68,7 +68,7 @@ def editable_ids(user, tasks) -> set[int]:
 
 def flag_tasks(tasks, now=None):
     """Mark each task as overdue or due within 48 h (one clock for the whole page)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     for task in tasks:
         task.flag_overdue = task.is_overdue(now)
         task.flag_due_soon = not task.flag_overdue and task.is_due_soon(now)
@@ -154,7 +154,7 @@ class TaskBoardView(TaskElectionMixin, ScopedMixin, TemplateView):
             qs = filterset.qs
         counts = qs.order_by().aggregate(**{
             status: Count("pk", filter=Q(status=status)) for status in BOARD_COLUMNS})
-        now = timezone.now()
+        now = clock.now()
         columns, shown = [], []
         for status in BOARD_COLUMNS:
             column_qs = qs.filter(status=status)
@@ -326,7 +326,7 @@ class TaskEditView(TaskWriteMixin, ObjectEditView):
     def new_object(self):
         if self.request.election is None:
             raise Http404(_("There is no active election yet."))
-        return Task(election=self.request.election, created_at=timezone.now())
+        return Task(election=self.request.election, created_at=clock.now())
 
     def create(self, obj, *, actor):
         return task_services.create_task(obj, actor=actor, assignees=list(

@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posko.core import clock
+
 # --- the document model ---------------------------------------------------------------------
 
 
@@ -44,7 +46,7 @@ class Report:
 
     def __post_init__(self):
         if self.generated_at is None:
-            self.generated_at = timezone.now()
+            self.generated_at = clock.now()
 
 
 @dataclass

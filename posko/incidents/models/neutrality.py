@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Role
+from posko.core import clock
 from posko.core.scope import PemdaWideQuerySet
 from posko.incidents.models.reports import Report
 
@@ -122,7 +122,7 @@ class NeutralityCase(models.Model):
     sanction = models.CharField(_("sanction imposed"), max_length=16, blank=True,
                                 choices=Sanction.choices)
     sanction_date = models.DateField(_("sanction date"), null=True, blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     objects = NeutralityCaseQuerySet.as_manager()

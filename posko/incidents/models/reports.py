@@ -9,9 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings
 
@@ -128,7 +128,7 @@ class ReportQuerySet(ScopedQuerySet):
         return self.filter(state__in=OPEN_STATES, merged_into__isnull=True)
 
     def overdue(self, now=None):
-        now = now or timezone.now()
+        now = now or clock.now()
         return self.filter(merged_into__isnull=True).filter(
             Q(state=State.BARU, response_due_at__lt=now)
             | Q(state__in=OPEN_STATES, resolve_due_at__lt=now))
@@ -209,7 +209,7 @@ class Report(models.Model):
         help_text=_("Shown on the public status page; no names, no internal details."))
     merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="merged_reports", verbose_name=_("merged into"))
-    created_at = models.DateTimeField(_("received"), default=timezone.now)
+    created_at = models.DateTimeField(_("received"), default=clock.now)
     responded_at = models.DateTimeField(_("first response"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     response_due_at = models.DateTimeField(_("respond by"), null=True, blank=True)
@@ -218,7 +218,7 @@ class Report(models.Model):
                                                  blank=True)
     escalated_resolution_at = models.DateTimeField(_("resolution target escalated"), null=True,
                                                    blank=True)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     scope = Scope(kabkota="kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
@@ -256,12 +256,12 @@ class Report(models.Model):
         return self.state in OPEN_STATES and self.merged_into_id is None
 
     def response_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
+        now = now or clock.now()
         return (self.state == State.BARU and self.merged_into_id is None
                 and self.response_due_at is not None and self.response_due_at < now)
 
     def resolution_overdue(self, now=None) -> bool:
-        now = now or timezone.now()
+        now = now or clock.now()
         return (self.is_open and self.resolve_due_at is not None and self.resolve_due_at < now)
 
     def overdue(self, now=None) -> bool:
@@ -295,7 +295,7 @@ class Evidence(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                     on_delete=models.SET_NULL, related_name="+",
                                     verbose_name=_("uploaded by"))
-    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    uploaded_at = models.DateTimeField(_("uploaded"), default=clock.now)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
@@ -314,7 +314,7 @@ class Comment(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                related_name="+", verbose_name=_("author"))
     text = models.TextField(_("comment"))
-    created_at = models.DateTimeField(_("written"), default=timezone.now)
+    created_at = models.DateTimeField(_("written"), default=clock.now)
 
     class Meta:
         ordering = ["created_at", "pk"]

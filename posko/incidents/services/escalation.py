@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Role, User
-from posko.core import audit, notify
+from posko.core import audit, clock, notify
 from posko.incidents.models import (
     OPEN_STATES,
     Report,
@@ -43,7 +42,7 @@ def escalate(now=None) -> dict:
     """Escalate every open report past its response or resolution target that was not
     escalated yet: stamp it, audit it, notify the desk admins and the assigned agency's
     users. Idempotent: a second run finds nothing new."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = {"response": 0, "resolution": 0, "notifications": 0}
     base = Report.objects.filter(merged_into__isnull=True).select_related(
         "category", "kecamatan", "agency")

@@ -8,10 +8,9 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.incidents.access import can_triage
 from posko.incidents.indicators import _derived_changed
 from posko.incidents.models import Report, Severity, State
@@ -44,7 +43,7 @@ def merge(duplicate: Report, into: Report, *, actor, now=None) -> Report:
     """Merge ``duplicate`` into ``into``: the duplicate is closed with a pointer to the
     report it was merged into; its evidence, comments and reporter stay and are shown on
     the surviving report; its tracking code shows the surviving report's state."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if not (can_triage(actor, duplicate) and can_triage(actor, into)):
         raise PermissionDenied
     if duplicate.pk == into.pk:

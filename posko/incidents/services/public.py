@@ -8,9 +8,9 @@ import hashlib
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posko.core import clock
 from posko.core.services import raise_problems, retry_on_collision
 from posko.elections.models import Tps
 from posko.incidents.models import Report, Severity
@@ -39,7 +39,7 @@ def client_hash(ip: str | None) -> str:
 def public_rate_limited(election, hash_: str, now=None, conf=None) -> bool:
     if not hash_:
         return False
-    now = now or timezone.now()
+    now = now or clock.now()
     conf = conf or settings_for(election)
     since = now - datetime.timedelta(minutes=conf.public_window_minutes)
     return Report.objects.filter(client_hash=hash_, created_at__gte=since).count() >= conf.public_limit
@@ -57,7 +57,7 @@ def submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Repo
 
 
 def _submit_public(report: Report, *, ip: str | None, files=(), now=None) -> Report:
-    now = now or timezone.now()
+    now = now or clock.now()
     hash_ = client_hash(ip)
     intake = intake_settings(report.election, report.occurred_at)
     conf = intake[0]

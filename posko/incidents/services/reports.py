@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import raise_problems
 from posko.incidents.access import (
     allowed_states,
@@ -73,7 +73,7 @@ def intake_settings(election, moment=None) -> tuple[IncidentSettings, int | None
 def set_targets(report: Report, conf: IncidentSettings | None = None, *, start=None) -> None:
     conf = conf or settings_for(report.election)
     respond, resolve = conf.targets(report.severity)
-    start = start or report.created_at or timezone.now()
+    start = start or report.created_at or clock.now()
     report.response_due_at = start + respond
     report.resolve_due_at = start + resolve
 
@@ -84,7 +84,7 @@ def create_report(report: Report, *, actor, files=(), now=None) -> Report:
     """A report by an official (``actor``), with optional evidence files; one transaction."""
     if not can_report(actor):
         raise PermissionDenied
-    now = now or timezone.now()
+    now = now or clock.now()
     if report.source == Report.Source.PUBLIC:
         report.source = Report.Source.PETUGAS
     raise_problems(report_problems(report, actor, now))
@@ -127,7 +127,7 @@ def transition(report: Report, state: str, *, actor, expected_version: int | Non
                public_note: str | None = None, now=None) -> Report:
     """Move ``report`` to ``state`` (see TRANSITIONS). Rejecting needs a reason,
     forwarding an agency or an outside body, closing a resolution."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if not (can_triage(actor, report) or is_follower(actor, report)):
         raise PermissionDenied
     current = report.state
@@ -192,11 +192,11 @@ def update_triage(report: Report, *, actor, before: dict, expected_version: int 
         raise_problems([("assignee", _("This person does not work for the chosen agency."))])
     if report.severity != before.get("severity"):
         set_targets(report, start=report.created_at)
-        if report.response_due_at > (now or timezone.now()):
+        if report.response_due_at > (now or clock.now()):
             report.escalated_response_at = None
-        if report.resolve_due_at > (now or timezone.now()):
+        if report.resolve_due_at > (now or clock.now()):
             report.escalated_resolution_at = None
-    report.updated_at = now or timezone.now()
+    report.updated_at = now or clock.now()
     services.update(report, actor=actor, before=before, expected_version=expected_version)
     if any(before.get(f) != audit.snapshot(report).get(f) for f in (
             "tps", "category", "involves_violence", "intimidation")):

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.utils import timezone
-
+from posko.core import clock
 from posko.core.views import ScopedMixin
 from posko.incidents.models import Report, State
 
@@ -19,7 +18,7 @@ STATE_LABELS = dict(State.choices)
 
 
 def flag(reports, now=None):
-    now = now or timezone.now()
+    now = now or clock.now()
     for r in reports:
         r.flag_overdue = r.overdue(now)
         r.state_class = STATE_CLASSES.get(r.state, "")

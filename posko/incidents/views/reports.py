@@ -9,12 +9,11 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
-from posko.core import audit, tasks
+from posko.core import audit, clock, tasks
 from posko.core.views import ObjectEditView, ObjectListView
 from posko.incidents import services
 from posko.incidents.filters import ReportFilter
@@ -52,7 +51,7 @@ class ReportListView(ReportMixin, ObjectListView):
         flag(context["object_list"])
         context.update(election=self.election,
                        can_create=services.can_report(self.request.user) and self.election,
-                       refreshed_at=timezone.now())
+                       refreshed_at=clock.now())
         return context
 
     def export_header(self):
@@ -62,7 +61,7 @@ class ReportListView(ReportMixin, ObjectListView):
                 _("forwarded to"), _("past target"), _("closed at")]
 
     def export_rows(self, queryset):
-        now = timezone.now()
+        now = clock.now()
         for r in queryset.iterator(chunk_size=2000):
             yield [r.code, r.created_at, r.occurred_at, r.category.name,
                    r.stage.name if r.stage_id else "", r.kecamatan.name,

@@ -10,12 +10,11 @@ from django.db.models import Case, Count, IntegerField, Max, Value, When
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.reports import render_pdf, render_xlsx
 from posko.elections.models import Tps
 from posko.incidents import report as reporting
@@ -104,7 +103,7 @@ class PeriodReportView(LoginRequiredMixin, View):
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD&format=pdf|xlsx``: the report of a period."""
 
     def get(self, request):
-        today = timezone.localdate()
+        today = clock.today()
         try:
             start = datetime.date.fromisoformat(request.GET.get("from") or
                                                 (today - datetime.timedelta(days=6)).isoformat())

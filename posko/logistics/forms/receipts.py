@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.forms import StyledFormMixin
 from posko.logistics.forms.fields import DATETIME_WIDGET, PHOTO_ACCEPT, count_field
 from posko.logistics.services.receipts import BatchError
@@ -66,7 +67,7 @@ class ReceiptForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.shipment, self.lines = shipment, lines
         self.initial.setdefault("version", shipment.version)
-        self.initial.setdefault("received_at", timezone.localtime().replace(second=0,
+        self.initial.setdefault("received_at", timezone.localtime(clock.now()).replace(second=0,
                                                                               microsecond=0))
         add_line_fields(self, lines)
 
@@ -98,7 +99,7 @@ class FastReceiptForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, shipments, **kwargs):
         super().__init__(*args, **kwargs)
         self.shipments = shipments
-        self.initial.setdefault("received_at", timezone.localtime().replace(second=0,
+        self.initial.setdefault("received_at", timezone.localtime(clock.now()).replace(second=0,
                                                                               microsecond=0))
         self.shipment_errors: dict[int, list[str]] = {}
         for shipment in shipments:

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import Tps
 from posko.logistics.access import allowed_routes, place_level
@@ -68,7 +69,7 @@ class ShipmentForm(ServiceFormMixin, StyledFormMixin, forms.Form):
         self.fields["route"].choices = [(k, route_label(*r)) for k, r in self.routes.items()]
         if routes and "route" not in self.initial:
             self.initial["route"] = route_key(*routes[0])
-        self.initial.setdefault("dispatched_at", timezone.localtime().replace(second=0,
+        self.initial.setdefault("dispatched_at", timezone.localtime(clock.now()).replace(second=0,
                                                                                 microsecond=0))
         levels = {place_level(*r) for r in routes}
         # Validation accepts any place (the service then names a place outside the region);

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.scope import PemdaWideQuerySet, Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings
 
@@ -131,7 +131,7 @@ class TpsReadiness(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BELUM)
     open_shortfalls = models.PositiveSmallIntegerField(_("open shortfall cases"), default=0)
     last_received_at = models.DateTimeField(_("last received"), null=True, blank=True)
-    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=clock.now)
 
     scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
     objects = ScopedQuerySet.as_manager()

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import clock
 from posko.core.scope import Scope, ScopedQuerySet
 from posko.logistics.models.catalogue import Item
 
@@ -59,7 +59,7 @@ class Shipment(models.Model):
     handover_photo = models.FileField(_("photo of the hand-over record"), blank=True,
                                       upload_to="berita-acara/%Y/%m/", max_length=200)
     note = models.TextField(_("note"), blank=True)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_at = models.DateTimeField(_("created"), default=clock.now)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
@@ -166,7 +166,7 @@ class Shortfall(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices,
                               default=Status.OPEN)
     resolution = models.TextField(_("resolution"), blank=True)
-    created_at = models.DateTimeField(_("flagged"), default=timezone.now)
+    created_at = models.DateTimeField(_("flagged"), default=clock.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                   on_delete=models.SET_NULL, related_name="+",

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
+from posko.core import clock
 from posko.logistics.models import Shipment, Shortfall, TpsReadiness
 
 READINESS_FIELDS = ["tps_id", "election_id", "kecamatan_id", "kelurahan_id", "required_units",
@@ -119,7 +119,7 @@ def refresh(election, tps_ids=None) -> int:
               "received": Shipment.Status.RECEIVED, "resolved": Shortfall.Status.RESOLVED,
               "bermasalah": S.BERMASALAH, "belum": S.BELUM, "lengkap": S.LENGKAP,
               "kurang": S.KURANG,
-              "now": connection.ops.adapt_datetimefield_value(timezone.now())}
+              "now": connection.ops.adapt_datetimefield_value(clock.now())}
     written = 0
     with connection.cursor() as cursor:
         if tps_ids is None:

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import ConflictError, raise_problems
 from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.logistics.access import may_receive
@@ -142,7 +141,7 @@ def confirm_receipt(shipment: Shipment, counts: Mapping, receiver_name: str,
     ``damaged_<pk>``, ``explanation_<pk>``, ``lines``, ``receiver_name``,
     ``received_at``, ``photo``) for bad input. Nothing is saved on any of these.
     Flags the discrepancies (``flag_discrepancies``) and refreshes the TPS's readiness."""
-    now = timezone.now()
+    now = clock.now()
     received_at = received_at or now
     prepared = _prepare(shipment, counts, receiver_name, received_at, photo, actor=actor,
                         expected_version=expected_version, now=now)
@@ -184,7 +183,7 @@ def confirm_receipts(entries: Iterable[tuple[Shipment, Mapping, int | None]],
     receiver name and time for all. All or nothing: if any shipment fails, none is
     confirmed and :class:`BatchError` tells which and why (``header`` holds the
     problems of the receiver name and time)."""
-    now = timezone.now()
+    now = clock.now()
     received_at = received_at or now
     entries = list(entries)
     if not entries:

@@ -12,10 +12,9 @@ from collections.abc import Mapping
 
 from django.db import transaction
 from django.db.models import Prefetch, Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.services import raise_problems
 from posko.logistics.access import place_level
 from posko.logistics.models import Item, Shipment, ShipmentLine
@@ -109,7 +108,7 @@ def create_shipment(election, from_level: str, to_level: str, place, lines: Mapp
     errors = shipment_problems(election, from_level, to_level, place, actor=actor,
                                is_return=is_return)
     normalised = _normalise_lines(election, lines, errors)
-    now = timezone.now()
+    now = clock.now()
     if dispatched_at is None:
         dispatched_at = now
     elif dispatched_at > now + CLOCK_TOLERANCE:

@@ -19,10 +19,9 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import raise_problems
 from posko.elections.models import Tps
 from posko.logistics import indicators
@@ -42,7 +41,7 @@ def _case(shipment: Shipment, kind: str, *, item=None, quantity=0, description="
     case = Shortfall(election_id=shipment.election_id, kind=kind, kecamatan_id=shipment.kecamatan_id,
                      kelurahan_id=shipment.kelurahan_id, tps_id=shipment.tps_id, item=item,
                      quantity=quantity, shipment=shipment, description=description,
-                     created_at=timezone.now())
+                     created_at=clock.now())
     case.save()
     audit.record("create", case, actor=actor, after=audit.snapshot(case),
                  message=_("flagged at the receipt of shipment #%(pk)s") % {"pk": shipment.pk})
@@ -119,7 +118,7 @@ def check_requirements(shipment: Shipment, items, *, actor) -> list[Shortfall]:
                 election_id=shipment.election_id, kind=Shortfall.Kind.BELOW_REQUIREMENT,
                 kecamatan_id=shipment.kecamatan_id, kelurahan_id=shipment.kelurahan_id,
                 tps_id=tps_id, item=item, quantity=need - good, shipment=None,
-                created_at=timezone.now(), description=_(
+                created_at=clock.now(), description=_(
                     "%(item)s: %(required)s required, %(dispatched)s dispatched to the TPS, "
                     "%(good)s in good condition.") % facts)
             case.save()
@@ -138,7 +137,7 @@ def check_requirements(shipment: Shipment, items, *, actor) -> list[Shortfall]:
         elif not below and case is not None:
             before = audit.snapshot(case)
             case.status = Shortfall.Status.RESOLVED
-            case.closed_at = timezone.now()
+            case.closed_at = clock.now()
             case.closed_by = actor if getattr(actor, "is_authenticated", False) else None
             case.resolution = _(
                 "Resolved automatically after the receipt of shipment #%(shipment)s: "
@@ -182,7 +181,7 @@ def update_shortfall(case: Shortfall, *, actor, status: str, resolution: str = "
     case.status = status
     case.resolution = resolution
     if status == Shortfall.Status.RESOLVED and not was_resolved:
-        case.closed_at = timezone.now()
+        case.closed_at = clock.now()
         case.closed_by = actor if getattr(actor, "is_authenticated", False) else None
     elif status != Shortfall.Status.RESOLVED:
         case.closed_at = None

@@ -16,11 +16,10 @@ import datetime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Agency
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.core.services import raise_problems
 from posko.logistics.access import can_change_status, can_request, status_choices
 from posko.logistics.models import SupportRequest
@@ -63,7 +62,7 @@ def create_request(req: SupportRequest, *, actor) -> SupportRequest:
     raise_problems(request_problems(req, actor))
     req.requested_by = actor if getattr(actor, "is_authenticated", False) else None
     if req.created_at is None:
-        req.created_at = timezone.now()
+        req.created_at = clock.now()
     return services.create(req, actor=actor)
 
 
@@ -140,6 +139,6 @@ def summary(queryset) -> dict:
 
 def needed_soon(queryset, hours: int = 48, now=None):
     """Open requests (requested or approved) needed within ``hours`` — or already overdue."""
-    now = now or timezone.now()
+    now = now or clock.now()
     return queryset.filter(status__in=OPEN_STATUSES,
                            needed_by__lte=now + datetime.timedelta(hours=hours))

@@ -24,7 +24,6 @@ from django.db.models import Case, Count, FloatField, IntegerField, Max, Sum, Va
 from django.db.models.functions import Cast
 from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
@@ -33,6 +32,7 @@ from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 
+from posko.core import clock
 from posko.core.scope import get_visible_or_404
 from posko.elections.models import Tps
 from posko.logistics.filters import ReadinessFilterForm
@@ -93,7 +93,7 @@ class BoardView(LoginRequiredMixin, TemplateView):
         context = {"election": election, "form": form, "poll_seconds": self.poll_seconds,
                    "legend": state_legend()}
         if election is not None:
-            now = timezone.now()
+            now = clock.now()
             deadline = _deadline(election)
             rows = visible_readiness(user, election)
             if form.is_valid() and form.cleaned_data["kecamatan"]:

@@ -15,11 +15,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.services import ConflictError
 from posko.core.views import ObjectDetailView, ObjectEditView, ObjectListView, ScopedMixin
 from posko.logistics.access import (
@@ -47,7 +46,7 @@ STATUS_CLASSES = {
 
 def flag_requests(requests, now=None):
     """Mark each open request as overdue or needed within 48 h (one clock per page)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     soon = now + datetime.timedelta(hours=48)
     for req in requests:
         is_open = req.status in support.OPEN_STATUSES
@@ -204,7 +203,7 @@ class SupportEditView(SupportMixin, ObjectEditView):
     def new_object(self):
         if self.request.election is None:
             raise Http404(_("There is no active election yet."))
-        return SupportRequest(election=self.request.election, created_at=timezone.now())
+        return SupportRequest(election=self.request.election, created_at=clock.now())
 
     def create(self, obj, *, actor):
         support.create_request(obj, actor=actor)

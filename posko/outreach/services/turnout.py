@@ -6,9 +6,8 @@ import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from posko.core import audit, services
+from posko.core import audit, clock, services
 from posko.outreach.access import may_enter_turnout
 from posko.outreach.models import (
     TpsTurnout,
@@ -17,7 +16,7 @@ from posko.outreach.rules import turnout_problems
 
 
 def local_today() -> datetime.date:
-    return timezone.localdate()
+    return clock.today()
 
 
 def save_turnout(tps, values: dict, *, actor, expected_version: int | None = None) -> TpsTurnout:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from posko.core import clock
 from posko.core.views import (
     ObjectDeleteView,
     ObjectDetailView,
@@ -80,7 +81,7 @@ class CalendarView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         election = self.request.election
-        today = timezone.localdate()
+        today = clock.today()
         try:
             year, month = (int(x) for x in self.request.GET.get("month", "").split("-"))
             first = datetime.date(year, month, 1)

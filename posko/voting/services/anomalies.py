@@ -17,12 +17,11 @@ import gc
 from collections import defaultdict
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core import audit, jobs
+from posko.core import audit, clock, jobs
 from posko.core.models import Job
 from posko.elections.models import Contest, Election, Tps
 from posko.regions.models import KabKota, Kecamatan
@@ -67,7 +66,7 @@ def kabkota_of(contest) -> list[str]:
 def recompute(contest, *, now=None, progress=None) -> dict:
     """Recompute the contest's statistical flags, kab/kota by kab/kota. Returns the counts
     ``{"entries", "tps_flagged", "changed", "kecamatan_flagged"}``."""
-    now = now or timezone.now()
+    now = now or clock.now()
     threshold = float(settings_for(Election.objects.get(pk=contest.election_id)).z_threshold)
     totals = {"entries": 0, "tps_flagged": 0, "changed": 0, "kecamatan_flagged": 0}
     places = kabkota_of(contest)
@@ -256,7 +255,7 @@ def digit_histograms(contest, kecamatan_codes) -> dict[str, list[int]]:
 def contests_due(today=None) -> list[Contest]:
     """The active election's contests from voting day to DAYS_AFTER days after."""
     election = Election.objects.filter(is_active=True).first()
-    today = today or timezone.localdate()
+    today = today or clock.today()
     if election is None or not (
             election.voting_date <= today <= election.voting_date
             + datetime.timedelta(days=DAYS_AFTER)):

@@ -32,11 +32,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.uploads import PHOTO_KINDS, PNG, check_upload
 from posko.voting.access import may_report
 from posko.voting.models import ResultPhoto, Source
@@ -164,7 +163,7 @@ def add_photo(tps, contest, *, actor, election, source, page, upload, reason="",
     """Store one C.Hasil page photo (see the module doc); all or nothing."""
     if not may_report(actor, tps):
         raise PermissionDenied
-    now = now or timezone.now()
+    now = now or clock.now()
     reason = (reason or "").strip()
     try:
         page = int(page)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.services import ConflictError, bump_version, raise_problems
 from posko.voting.models import QuickCountDesign, QuickCountTps
 from posko.voting.quickcount import design as qc_design
@@ -48,7 +47,7 @@ def save_design(contest, values: dict, *, actor, election, design=None,
     """Create the contest's design or change it (an unlocked one; a drawn sample is
     discarded: the changed design must be drawn again)."""
     _admin_only(actor)
-    now = now or timezone.now()
+    now = now or clock.now()
     values = {name: values.get(name) for name in FIELDS}
     population = qc_frame.population(contest).count()
     with transaction.atomic():
@@ -92,7 +91,7 @@ def draw_sample(design, *, actor, election, expected_version: int | None = None,
                 now=None, population_qs=None) -> QuickCountDesign:
     """Draw (or draw again, before the lock) the sample with the recorded seed."""
     _admin_only(actor)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         design = _locked(design)
         raise_problems(change_problems(design, election, now, action="draw"))
@@ -132,7 +131,7 @@ def lock_sample(design, *, actor, election, expected_version: int | None = None,
                 now=None) -> QuickCountDesign:
     """Lock the drawn sample: from now on it cannot be drawn again, changed or deleted."""
     _admin_only(actor)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         design = _locked(design)
         raise_problems(change_problems(design, election, now, action="lock"))
@@ -153,7 +152,7 @@ def delete_design(design, *, actor, election, expected_version: int | None = Non
                   now=None) -> None:
     """Delete an unlocked design and its sample."""
     _admin_only(actor)
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         design = _locked(design)
         raise_problems(change_problems(design, election, now, action="delete"))

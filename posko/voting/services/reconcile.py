@@ -11,10 +11,10 @@ from itertools import combinations
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from posko.core import clock
 from posko.voting.models import Agreement, NistStatus, Reconciliation, Source, TpsResult
 
 #: The C.Hasil numbers compared between sources, in the order shown.
@@ -134,7 +134,7 @@ def refresh_many(pairs) -> int:
     """``refresh`` for many ``(tps, contest)`` at once (an import): a fixed number of queries
     per 500 TPS — create the missing rows, lock them, read the entries, update what
     changed. Returns the number of rows changed."""
-    changed, now = 0, timezone.now()
+    changed, now = 0, clock.now()
     pairs = list({(tps.pk, contest.pk): (tps, contest) for tps, contest in pairs}.values())
     for start in range(0, len(pairs), 500):
         chunk = pairs[start:start + 500]

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from posko.core import audit, constants, requirements
+from posko.core import audit, clock, constants, requirements
 from posko.core.services import raise_problems
 from posko.elections.models import CandidatePair, Contest
 from posko.voting import rollup
@@ -60,7 +60,7 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     """Store one C.Hasil entry (see the module doc); all or nothing."""
     if not may_report(actor, tps):
         raise PermissionDenied
-    now = now or timezone.now()
+    now = now or clock.now()
     conf = settings_for(election)
     votes = {int(number): int(count) for number, count in votes.items()}
     values = {field: None if field in OPTIONAL and values.get(field) is None

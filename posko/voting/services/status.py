@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, constants, incident_reports
+from posko.core import audit, clock, constants, incident_reports
 from posko.core.services import raise_problems
 from posko.voting.access import may_report
 from posko.voting.models import Problem, State, StatusEvent, TpsDay, VotingSettings
@@ -33,7 +32,7 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
     """Record one report from ``tps`` (see rules.py); all or nothing."""
     if not may_report(actor, tps):
         raise PermissionDenied
-    now = now or timezone.now()
+    now = now or clock.now()
     happened_at = happened_at or now
     note = (note or "").strip()
     conf = settings_for(election)

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.voting import rollup
 from posko.voting.models import NistStatus, Reconciliation, Source, TpsResult
 from posko.voting.services.reconcile import _entries, _locked, compute
@@ -75,7 +74,7 @@ def _decided(rec, tps, contest, actor, reason, now, message, before) -> Reconcil
 def choose(tps, contest, entry_id, *, actor, reason: str, version=None,
            now=None) -> Reconciliation:
     """Count a source's current entry for this TPS × contest."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         rec = _start(tps, contest, actor, version, reason)
         entry = TpsResult.objects.filter(tps=tps, contest=contest, is_current=True,
@@ -93,7 +92,7 @@ def correct(tps, contest, *, actor, election, values: dict, votes: dict, reason:
             version=None, now=None) -> Reconciliation:
     """The verifier's own numbers: a new version of the Pemda's entry (the witness's and
     KPU's entries stay as their sources sent them), counted from now on."""
-    now = now or timezone.now()
+    now = now or clock.now()
     with transaction.atomic():
         rec = _start(tps, contest, actor, version, reason)
         before = audit.snapshot(rec)

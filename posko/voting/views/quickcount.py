@@ -18,11 +18,10 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from posko.core import exports
+from posko.core import clock, exports
 from posko.core.services import ConflictError
 from posko.core.views import ElectionRequiredMixin
 from posko.elections.models import Tps
@@ -66,7 +65,7 @@ class QuickCountMixin(LoginRequiredMixin, ElectionRequiredMixin):
 
     def after_close(self) -> bool:
         conf = services.settings_for(self.election)
-        return timezone.now() >= qc_frame.closing_moment(self.election, conf)
+        return clock.now() >= qc_frame.closing_moment(self.election, conf)
 
     def may_see_sample(self) -> bool:
         return self.request.user.is_desk_admin or self.after_close()
@@ -86,7 +85,7 @@ class QuickCountMixin(LoginRequiredMixin, ElectionRequiredMixin):
 
     def render_page(self, *, form=None, conflict=None, error=None, status=200):
         user, design, election = self.request.user, self.design, self.election
-        now = timezone.now()
+        now = clock.now()
         conf = services.settings_for(election)
         pairs = services.ballot_numbers(self.contest)
         may_change = user.is_desk_admin and before_voting_day(election, now) and not (

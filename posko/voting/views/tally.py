@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.reports import current_letterhead, render_pdf
 from posko.core.views import ElectionRequiredMixin
 from posko.elections.drilldown import DrillDownView
@@ -87,6 +87,6 @@ class TallyPdfView(LoginRequiredMixin, ElectionRequiredMixin, View):
                      message=f"pdf: {chosen or 'semua pemilihan'}")
         response = HttpResponse(render_pdf(report, current_letterhead()),
                                 content_type="application/pdf")
-        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        stamp = timezone.localtime(clock.now()).strftime("%Y%m%d-%H%M")
         response["Content-Disposition"] = f'attachment; filename="rekap-hasil-{stamp}.pdf"'
         return response

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime
 
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, derived
+from posko.core import audit, clock, derived
 from posko.core.bulk import insert_rows
 from posko.core.importer import (
     ElectionImporter,
@@ -67,7 +66,7 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
     noun = "petugas ad hoc"
 
     def prepare(self) -> None:
-        self.today = timezone.localdate()
+        self.today = clock.today()
         self.settings = WorkerSettings.for_election(self.election)
         allowed = Tps.objects.editable_by(self.actor).filter(election=self.election)
         self.tps_by_key = {(kel, number): (pk, kel, kec, kab) for pk, kel, number, kec, kab in
@@ -179,7 +178,7 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
 
     def write(self, objects) -> ImportResult:
         result = ImportResult()
-        now = timezone.now()
+        now = clock.now()
         election_id = self.election.pk
         new_rows, changed, touched_tps = [], [], set()
         existing = self.existing

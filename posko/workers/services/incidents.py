@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.services import bump_version, raise_problems
 from posko.workers.models import Incident, Worker
 from posko.workers.services.registry import copy_place, derived_changed, snapshot
@@ -16,7 +15,7 @@ from posko.workers.services.registry import copy_place, derived_changed, snapsho
 def record_incident(incident: Incident, *, actor) -> Incident:
     worker = incident.worker
     copy_place(incident, worker)
-    if incident.date and incident.date > timezone.localdate():
+    if incident.date and incident.date > clock.today():
         raise_problems([("date", _("The incident date is in the future."))])
     incident.covered = worker.is_covered and (
         worker.bpjs_start is None or incident.date is None or worker.bpjs_start <= incident.date) and (

@@ -11,10 +11,9 @@ import math
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit, derived
+from posko.core import audit, clock, derived
 from posko.core.services import bump_version, raise_problems
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
@@ -73,7 +72,7 @@ def _check_scope(worker: Worker, actor) -> None:
 
 def validate(worker: Worker, *, today: datetime.date | None = None) -> None:
     """Every hard rule; fills birth date and sex from the NIK when they are empty."""
-    today = today or timezone.localdate()
+    today = today or clock.today()
     problems = rules.posting_problems(worker.role, worker.tps_id, worker.kelurahan_id,
                                       worker.kecamatan_id)
     info, person = rules.person_problems(worker.nik, worker.birth_date, worker.sex or None,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.core import audit
+from posko.core import audit, clock
 from posko.core.services import raise_problems
 from posko.workers import rules
 from posko.workers.models import Screening, Worker
@@ -21,7 +20,7 @@ def record_screening(screening: Screening, *, actor) -> Screening:
     worker = screening.worker
     copy_place(screening, worker)
     raise_problems(rules.screening_problems(screening.systolic, screening.diastolic))
-    if screening.date and screening.date > timezone.localdate():
+    if screening.date and screening.date > clock.today():
         raise_problems([("date", _("The screening date is in the future."))])
     screening.full_clean(exclude=["worker", "kecamatan", "kelurahan", "kabkota"])
     screening.save()

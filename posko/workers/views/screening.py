@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from posko.core import clock
 from posko.elections.drilldown import DrillDownView
 from posko.elections.models import Tps
 from posko.workers import rules, services, stats
@@ -33,7 +33,7 @@ class ScreeningAddView(WorkerRecordAddView):
         return Screening(worker=worker)
 
     def initial_values(self, worker) -> dict:
-        return {"date": timezone.localdate()}
+        return {"date": clock.today()}
 
     def create(self, obj, *, actor):
         return services.record_screening(obj, actor=actor)

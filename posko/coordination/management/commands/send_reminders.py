@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from posko.coordination.reminders import send_reminders
+from posko.core import clock
 from posko.elections.models import Election
 
 
@@ -35,7 +36,7 @@ class Command(BaseCommand):
                             help="also send each user's daily digest (once per day)")
 
     def handle(self, *args, now=None, digest=False, **options):
-        moment = parse_now(now) if now else timezone.now()
+        moment = parse_now(now) if now else clock.now()
         result = send_reminders(Election.active(), moment, digest=digest)
         if not result.election:
             self.stdout.write("No active election: no reminders sent.")

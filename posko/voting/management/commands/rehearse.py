@@ -28,8 +28,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
-from django.utils import timezone
 
+from posko.core import clock
 from posko.elections.models import Election
 from posko.voting import rehearsal
 
@@ -106,7 +106,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         options = self.options(opts)
         election = self.election(opts["election"])
-        if election.voting_date >= timezone.localdate():
+        if election.voting_date >= clock.today():
             raise CommandError(
                 f"{election} votes on {election.voting_date:%d-%m-%Y}: the rehearsal replays that "
                 "day, and the API refuses reports from the future. Rehearse an election whose "
@@ -129,7 +129,7 @@ class Command(BaseCommand):
         tokens = rehearsal.device_tokens(t.kelurahan_id for t in tps)
         devices = rehearsal.plan(election, tps, tokens, options)
         total = sum(len(d.queue) for d in devices)
-        since = timezone.now()
+        since = clock.now()
         server = None
         url = opts["url"]
         connections.close_all()
