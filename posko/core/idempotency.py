@@ -25,6 +25,10 @@ Use it on a viewset's write method::
 
     @idempotent_submission(required=True)
     def create(self, request, *args, **kwargs): ...
+
+A service called by such a view may open its transaction with :func:`atomic` instead of
+``transaction.atomic()``: inside the submission it adds no savepoint (the submission's own
+transaction rolls back everything on any error), elsewhere it is Django's usual ``atomic()``.
 """
 
 from __future__ import annotations
@@ -134,6 +138,26 @@ def _claim(user, key, endpoint: str, print_: str):
     return TAKEN if row_id is None else row_id
 
 
+def atomic():
+    """A service's transaction. Inside an idempotent submission's work it opens no savepoint
+    of its own (2 round trips fewer): nothing there catches an error and goes on — any
+    exception leaves :func:`idempotent`'s transaction, which rolls back everything, the
+    key's row included. Elsewhere (a page, a test, a command) it is Django's ``atomic()``,
+    a savepoint when nested, so a caller may catch the error and carry on. A block inside
+    the service that catches an error (e.g. ``IntegrityError`` of a twin) keeps its own
+    ``transaction.atomic()``."""
+    return transaction.atomic(savepoint=not getattr(connection, "_posko_submission", False))
+
+
+def _work(respond):
+    """``respond()`` with the connection marked as inside a submission (see :func:`atomic`)."""
+    connection._posko_submission = True
+    try:
+        return respond()
+    finally:
+        connection._posko_submission = False
+
+
 def _store(row_id: int, response) -> None:
     """The answer, in the same transaction as what the view wrote."""
     IdempotencyKey.objects.filter(pk=row_id).update(
@@ -149,7 +173,8 @@ def idempotent(request, respond, *, required: bool = True):
     """Run ``respond()`` (the view's work, returning a DRF Response) at most once per user
     and Idempotency-Key (see the module's docstring). Round trips on the way to a 201:
     BEGIN, the claim (lock + key row, one statement), the view's own, the answer's UPDATE,
-    COMMIT; no lookup before, no savepoint around the view."""
+    COMMIT; no lookup before, no savepoint around the view (nor in the services that use
+    :func:`atomic`)."""
     raw = request.META.get(HEADER)
     user = getattr(request, "user", None)
     if not getattr(user, "is_authenticated", False):
@@ -172,7 +197,7 @@ def idempotent(request, respond, *, required: bool = True):
             if claim in (BUSY, TAKEN):
                 response = None
             else:
-                response = respond()
+                response = _work(respond)
                 if not 200 <= response.status_code < 300:
                     raise _Refused(response)  # nothing kept, the key neither: a retry runs again
                 _store(claim, response)

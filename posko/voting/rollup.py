@@ -8,8 +8,10 @@ entry); either side may be ``None``. Each side is a ``TpsResult`` or a :func:`sn
 one (take the snapshot *before* changing an entry in place, e.g. its status).
 
 Concurrency: the numbers move with one ``UPDATE … SET n = n + delta`` (no lost update on
-PostgreSQL or SQLite: the UPDATE takes the row's write lock), and the votes JSON is then
-read and written while that lock is held (read-modify-write under the lock). The first
+PostgreSQL or SQLite: the UPDATE takes the row's write lock). On PostgreSQL the votes JSON
+moves in the same UPDATE (the sums built with ``jsonb_each_text``/``jsonb_object_agg``:
+one statement per counter); on SQLite it is then read and written while that lock is held
+(read-modify-write under the lock). The first
 entry of a kelurahan × contest creates the row in a savepoint; a concurrent creator that
 loses the unique constraint retries the UPDATE.
 
@@ -19,10 +21,12 @@ stored counters differ from a from-scratch sum (``posko tally_counters --check``
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, F, Q, Sum
+from django.db.models import Count, F, JSONField, Q, Sum
+from django.db.models.expressions import RawSQL
 
 from posko.voting.models import ResultStatus, TallyCounter, TpsResult
 
@@ -61,6 +65,17 @@ def apply(removed, added) -> None:
             _move(key, deltas[key])
 
 
+def _added_votes(votes: dict[str, int]) -> RawSQL:
+    """The counter's votes JSON plus ``votes`` (ballot number → delta), computed by
+    PostgreSQL in the UPDATE that moves the numbers (no read-modify-write round trips)."""
+    column = f"{connection.ops.quote_name(TallyCounter._meta.db_table)}.\"votes\""
+    return RawSQL(
+        "(SELECT COALESCE(jsonb_object_agg(k, n), '{}'::jsonb) FROM (SELECT k, SUM(n) AS n FROM ("
+        f"SELECT key AS k, value::bigint AS n FROM jsonb_each_text(COALESCE({column}, "
+        "'{}'::jsonb)) UNION ALL SELECT key, value::bigint FROM jsonb_each_text(%s::jsonb)"
+        ") AS d GROUP BY k) AS s)", [json.dumps(votes)], output_field=JSONField())
+
+
 def _move(key, delta) -> None:
     election_id, contest_id, kecamatan_id, kelurahan_id = key
     votes = {number: n for number, n in delta["votes"].items() if n}  # those that move
@@ -68,12 +83,15 @@ def _move(key, delta) -> None:
     if not numbers and not votes:
         return
     rows = TallyCounter.objects.filter(contest_id=contest_id, kelurahan_id=kelurahan_id)
+    in_sql = bool(votes) and connection.vendor == "postgresql"
     for _attempt in range(3):
         # Also when only the votes move: the UPDATE takes the row's lock before the read.
-        changed = rows.update(**{field: F(field) + n for field, n in numbers.items()}
-                              or {"reported": F("reported")})
+        changes = {field: F(field) + n for field, n in numbers.items()}
+        if in_sql:  # PostgreSQL adds the votes in the same UPDATE
+            changes["votes"] = _added_votes(votes)
+        changed = rows.update(**changes or {"reported": F("reported")})
         if changed:
-            if votes:
+            if votes and not in_sql:
                 current = rows.values_list("pk", "votes").get()
                 merged = dict(current[1] or {})
                 for number, n in votes.items():

@@ -3,7 +3,9 @@ the ``Reconciliation`` row from the current entries (agreement, differences per 
 pair of sources, NIST status). The verifier's actions are in ``services.verify``.
 
 Cost: ``refresh`` runs a fixed number of queries (lock or create the row, read the current
-and counted entries, save), whatever the number of versions."""
+and counted entries, save), whatever the number of versions; the lock is left out when the
+caller locked the row already. The entries are read in a statement *after* the lock, so
+they include what a concurrent writer of this TPS × contest committed while we waited."""
 
 from __future__ import annotations
 
@@ -113,13 +115,14 @@ def compute(rec: Reconciliation, current: dict, counted, *, keep_recount: bool =
 _STATE = ("agreement", "status", "differences", "counted_id")
 
 
-def refresh(tps, contest, *, keep_recount: bool = True) -> Reconciliation:
+def refresh(tps, contest, *, keep_recount: bool = True, locked=None) -> Reconciliation:
     """Recompute the TPS × contest's reconciliation from the current entries (call it in the
     transaction that changed them). The version moves only when something changed, so a
     verifier looking at older numbers is refused. No savepoint of its own: a failure here
-    fails the caller's transaction."""
+    fails the caller's transaction. ``locked``: the row, already locked by the caller in
+    this transaction (``submit_result`` locks it with the entry it retires)."""
     with transaction.atomic(savepoint=False):
-        rec = _locked(tps, contest)
+        rec = locked if locked is not None else _locked(tps, contest)
         before = tuple(getattr(rec, f) for f in _STATE)
         current, counted = _entries(tps, contest)
         compute(rec, current, counted, keep_recount=keep_recount)

@@ -6,15 +6,15 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
 
-from posko.core import audit, clock, constants, requirements
+from posko.core import audit, clock, constants, idempotency, requirements
 from posko.core.services import raise_problems
 from posko.elections.models import CandidatePair, Contest
 from posko.voting import rollup
 from posko.voting.access import may_report
-from posko.voting.models import ResultStatus, Source, TpsDay, TpsResult
+from posko.voting.models import Reconciliation, ResultStatus, Source, TpsDay, TpsResult
 from posko.voting.rules import result_checks, result_flags, result_refusals
 from posko.voting.services.reconcile import refresh
 from posko.voting.services.status import settings_for
@@ -55,6 +55,54 @@ def current_results(tps) -> list[TpsResult]:
         "contest", "entered_by").order_by("contest__level", "source"))
 
 
+def _from_row(model, values):
+    """A ``model`` instance from its concrete columns' raw values (None: no row)."""
+    fields = model._meta.concrete_fields
+    if values[0] is None:  # the primary key: a LEFT JOIN that found nothing
+        return None
+    converted = [field.from_db_value(value, None, connection)
+                 if value is not None and hasattr(field, "from_db_value") else value
+                 for field, value in zip(fields, values, strict=True)]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
+
+
+def _retire_current(tps, contest, source: str):
+    """``(current, reconciliation)``: the current entry of this TPS × contest × source as it
+    was, locked and already retired in the database (no longer current and, when the Pemda
+    sends a new one, no longer counted: a witness's new version leaves the count where a
+    verifier put it; None before the first entry), and on PostgreSQL the TPS × contest's
+    reconciliation row, locked first — the order the verifier's actions take, so the two
+    cannot deadlock — (None when it does not exist yet; SQLite: None, ``refresh`` locks it).
+    PostgreSQL: one statement."""
+    keep_counted = source != Source.PEMDA
+    if connection.vendor != "postgresql":
+        current = TpsResult.objects.select_for_update().filter(
+            tps=tps, contest=contest, source=source, is_current=True).first()
+        if current is not None:
+            TpsResult.objects.filter(pk=current.pk).update(
+                is_current=False, is_counted=current.is_counted and keep_counted)
+        return current, None
+    quote = connection.ops.quote_name
+    results, recs = quote(TpsResult._meta.db_table), quote(Reconciliation._meta.db_table)
+    rec_columns = ", ".join(quote(f.column) for f in Reconciliation._meta.concrete_fields)
+    columns = ", ".join(quote(f.column) for f in TpsResult._meta.concrete_fields)
+    # The rows a FOR UPDATE returns are their latest versions, read after any lock wait.
+    # No join in a lock: PostgreSQL cannot lock the nullable side of an outer join.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH rec AS (SELECT {rec_columns} FROM {recs} WHERE tps_id = %s AND contest_id = %s "
+            f"FOR UPDATE), old AS (SELECT {columns} FROM {results} WHERE tps_id = %s AND "
+            f"contest_id = %s AND source = %s AND is_current FOR UPDATE), "
+            f"retired AS (UPDATE {results} AS t SET is_current = false, "
+            f"is_counted = t.is_counted AND %s FROM old WHERE t.id = old.id RETURNING t.id) "
+            f"SELECT rec.*, old.*, (SELECT count(*) FROM retired) FROM (SELECT 1) AS one "
+            f"LEFT JOIN rec ON true LEFT JOIN old ON true",
+            [tps.pk, contest.pk, tps.pk, contest.pk, source, keep_counted])
+        row = cursor.fetchone()
+    split = len(Reconciliation._meta.concrete_fields)
+    return _from_row(TpsResult, row[split:-1]), _from_row(Reconciliation, row[:split])
+
+
 def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
                   source: str = Source.PEMDA, reason: str = "", now=None) -> TpsResult:
     """Store one C.Hasil entry (see the module doc); all or nothing."""
@@ -65,10 +113,9 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     votes = {int(number): int(count) for number, count in votes.items()}
     values = {field: None if field in OPTIONAL and values.get(field) is None
               else int(values.get(field) or 0) for field in FIELDS}
-    with transaction.atomic():
-        # No join here: PostgreSQL cannot lock the nullable side of an outer join.
-        current = TpsResult.objects.select_for_update().filter(
-            tps=tps, contest=contest, source=source, is_current=True).first()
+    with idempotency.atomic():  # no savepoint inside a field submission
+        # Locked and retired at once (a refusal below rolls it back with the rest).
+        current, rec = _retire_current(tps, contest, source)
         raise_problems(result_refusals(
             contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
             votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
@@ -94,9 +141,8 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
             else None
         if was_counted is not None:
             was_counted.tps = tps  # rollup reads its DPT: no second query
-        if current is not None:
+        if current is not None:  # as _retire_current left it (for the audit's "before")
             current.is_current, current.is_counted = False, keep
-            current.save(update_fields=["is_current", "is_counted"])
         result = TpsResult.for_tps(
             tps, contest=contest, source=source,
             version=current.version + 1 if current else 1, is_current=True, is_counted=counted,
@@ -105,7 +151,7 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
             reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
         result.save()
         rollup.apply(was_counted, result if result.is_counted else None)
-        refresh(tps, contest)  # the three sources side by side
+        refresh(tps, contest, locked=rec)  # the three sources side by side
         audit.record("create" if current is None else "update", result, actor=actor,
                      before=audit.snapshot(current) if current else None,
                      after=audit.snapshot(result), message=reason or "")

@@ -4,10 +4,9 @@ reports when the incidents module is installed)."""
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from posko.core import audit, clock, constants, incident_reports
+from posko.core import audit, clock, constants, idempotency, incident_reports
 from posko.core.services import raise_problems
 from posko.voting.access import may_report
 from posko.voting.models import Problem, State, StatusEvent, TpsDay, VotingSettings
@@ -36,7 +35,7 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
     happened_at = happened_at or now
     note = (note or "").strip()
     conf = settings_for(election)
-    with transaction.atomic():
+    with idempotency.atomic():  # no savepoint inside a field submission
         day = TpsDay.objects.select_for_update().filter(tps=tps).first()
         if day is None:
             day = TpsDay.for_tps(tps)

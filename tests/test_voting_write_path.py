@@ -1,0 +1,132 @@
+"""The field API's write path (issue 14's load target): a C.Hasil runs in the submission's one
+transaction without savepoints; a refused correction leaves everything as it was (the entry
+retired in the same statement that locked it is current again, counters and reconciliation
+untouched, no key stored); the counters' votes move in the UPDATE itself; entries sent at the
+same moment by two sources of one TPS are both in its reconciliation (PostgreSQL)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from posko.core.models import IdempotencyKey
+from posko.voting import rollup, services
+from posko.voting.models import Reconciliation, TallyCounter, TpsResult
+from posko.voting.services.reconcile import _entries, compute
+from tests.voting_fixtures import (
+    GOOD,
+    at,
+    in_english,  # noqa: F401 (autouse fixture)
+    make_contests,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the submission is the outer transaction
+
+
+def post(client, tps, payload, key=None):
+    return client.post(reverse("api:voting-tps-results", args=[tps.pk]), payload,
+                       content_type="application/json",
+                       HTTP_IDEMPOTENCY_KEY=str(key or uuid.uuid4()))
+
+
+def body(contest, votes=(120, 100, 80), **extra):
+    return {"contest": contest.pk, **GOOD, "votes": {str(n): v for n, v in enumerate(votes, 1)},
+            **extra}
+
+
+@pytest.fixture
+def walikota(world):
+    return make_contests(world, "walikota")[0]
+
+
+def test_a_refused_correction_leaves_the_counted_entry_counters_and_key_as_they_were(
+        world, personas, walikota, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(14))
+    client = personas["kelurahan_a"].client
+    assert post(client, world.tps_a, body(walikota)).status_code == 201
+    first = TpsResult.objects.get()
+    rec_before = Reconciliation.objects.values().get()
+    key = uuid.uuid4()
+    refused = post(client, world.tps_a, body(walikota, votes=(130, 90, 80)), key)
+    assert refused.status_code == 400
+    assert refused.json()["reason"] == [  # the API answers in the user's Indonesian
+        "Tulis alasan koreksi: hasil ini menggantikan versi 1 yang diisi oleh Kelurahan A."]
+    first.refresh_from_db()
+    assert (first.is_current, first.is_counted, TpsResult.objects.count()) == (True, True, 1)
+    assert Reconciliation.objects.values().get() == rec_before
+    counter = TallyCounter.objects.get()
+    assert (counter.reported, counter.votes) == (1, {"1": 120, "2": 100, "3": 80})
+    assert not IdempotencyKey.objects.filter(key=key).exists()
+    # The same key with a reason runs (the refusal stored nothing): version 2 is counted.
+    fixed = post(client, world.tps_a, body(walikota, votes=(130, 90, 80), reason="Salah baca."),
+                 key)
+    assert fixed.status_code == 201 and fixed.json()["version"] == 2
+    counter.refresh_from_db()
+    assert (counter.reported, counter.votes) == (1, {"1": 130, "2": 90, "3": 80})
+    assert Reconciliation.objects.get().counted_id == fixed.json()["id"]
+    assert rollup.check(world.election) == []
+
+
+def test_a_counted_correction_is_one_transaction_without_savepoints(world, personas, walikota,
+                                                                   monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(14))
+    client = personas["kelurahan_a"].client
+    assert post(client, world.tps_a, body(walikota)).status_code == 201
+    post(client, world.tps_a, body(walikota, votes=(100, 100, 100), reason="Cek."))  # warm
+    with CaptureQueriesContext(connection) as captured:
+        done = post(client, world.tps_a, body(walikota, votes=(121, 99, 80), reason="Foto."))
+    assert done.status_code == 201 and done.json()["version"] == 3
+    statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
+    assert "SAVEPOINT" not in statements and "RELEASE" not in statements
+    if connection.vendor == "postgresql":
+        # session, user, TPS, BEGIN, key claim, reconciliation + old entry locked and retired,
+        # INSERT entry, UPDATE counter (numbers and votes), SELECT entries, UPDATE
+        # reconciliation, INSERT audit, UPDATE key (the answer), COMMIT
+        assert len(statements) == 13, statements
+    counter = TallyCounter.objects.get()
+    assert (counter.reported, counter.valid) == (1, 300)
+    assert counter.votes == {"1": 121, "2": 99, "3": 80}
+    assert rollup.check(world.election) == []
+
+
+def test_two_sources_at_the_same_moment_are_both_reconciled(world, users, walikota):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers")
+    errors = []
+
+    def send(source, votes, round_no, barrier):
+        try:
+            barrier.wait(timeout=10)
+            services.submit_result(
+                world.tps_a, walikota, actor=users["admin"], election=world.election,
+                values=GOOD, votes=votes, source=source, now=at(14, round_no),
+                reason="" if round_no == 0 else f"Koreksi {round_no}.")
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    for round_no in range(6):
+        barrier = threading.Barrier(2)
+        threads = [threading.Thread(target=send, args=(source, votes, round_no, barrier))
+                   for source, votes in (("pemda", {1: 120, 2: 100, 3: 80}),
+                                         ("saksi", {1: 120, 2: 100 + round_no % 2, 3: 80}))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert errors == []
+        rec = Reconciliation.objects.get(tps=world.tps_a, contest=walikota)
+        current, counted = _entries(world.tps_a, walikota)
+        assert set(current) == {"pemda", "saksi"}
+        expected = Reconciliation.objects.get(pk=rec.pk)
+        compute(expected, current, counted)
+        assert (rec.agreement, rec.differences, rec.counted_id) == (
+            expected.agreement, expected.differences, counted.pk)
+        assert rec.agreement == ("disagree" if round_no % 2 else "agree")
