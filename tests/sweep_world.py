@@ -38,7 +38,7 @@ from posko.core import jobs
 from posko.core.models import AuditEntry, Job
 from posko.elections.models import CandidatePair, Contest, Stage
 from posko.incidents import services as incident_services
-from posko.incidents.models import NeutralityCase, Pledge
+from posko.incidents.models import NeutralityCase, Pledge, ProhibitedAct
 from posko.logistics.models import (
     Item,
     Requirement,
@@ -120,9 +120,11 @@ def _pemda_wide(sw: SweepWorld) -> None:
         Pledge(election=election, agency=dinkes, asn_total=40, asn_covered=40,
                signed_on=datetime.date(2024, 10, 1), signatory="Kepala Dinkes"), actor=admin,
         document=SimpleUploadedFile("pakta.pdf", PDF, "application/pdf"))
+    incident_services.ensure_acts(election)
+    act = ProhibitedAct.objects.get(election=election, code="KE-04")
     case = incident_services.save_case(
         NeutralityCase(election=election, agency=dinkes, asn_name="Budi Santoso", act="Kampanye",
-                       occurred_on=datetime.date(2024, 10, 10),
+                       occurred_on=datetime.date(2024, 10, 10), prohibited_act=act,
                        breach_type=NeutralityCase.BreachType.KODE_ETIK), actor=admin)
     sw.add("election", election)
     sw.add("stage", stage)
@@ -143,6 +145,7 @@ def _pemda_wide(sw: SweepWorld) -> None:
     sw.add("category", category())
     sw.add("pledge", pledge)
     sw.add("case", case)
+    sw.add("act", act)
     sw.add("user", sw.users["kelurahan_a"], sw.users["kelurahan_b"])
 
 

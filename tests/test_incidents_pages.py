@@ -350,9 +350,12 @@ def test_neutrality_case_rules_masking_and_visibility(world, personas, users):
     dinkes = users["agency"].agency
     other = Agency.objects.create(name="Dinas Pendidikan", short_name="Disdik")
     client = personas["admin"].client
+    services.ensure_acts(world.election)
+    shared = services.acts_for(world.election).get(code="KE-04")
     data = {"agency": dinkes.pk, "asn_name": "Budi Santoso", "asn_position": "Staf",
             "occurred_on": "2024-10-10", "act": "Membagikan unggahan paslon.",
-            "breach_type": "kode_etik", "sanction": "disiplin_berat", "sanction_date": "2024-11-01"}
+            "prohibited_act": shared.pk, "breach_type": "kode_etik",
+            "sanction": "disiplin_berat", "sanction_date": "2024-11-01"}
     response = client.post(reverse("incidents:case_add"), data)
     assert response.status_code == 400 and "brings a moral sanction" in response.content.decode()
     assert NeutralityCase.objects.count() == 0

@@ -10,7 +10,8 @@
   fainting, a power cut, a flooded TPS, a KPPS chair accused of steering voters.
 * Two reports from the public with their tracking codes (LP-WARG-A001, LP-WARG-A002).
 * Pledges (pakta integritas) for the Pemda agencies, two missing and one covering too few;
-  four ASN neutrality cases.
+  four ASN neutrality cases, each naming its act of the joint decree's catalogue (SKB 2022,
+  seeded for the election) and the kecamatan of the ASN's office.
 
 Every name is generated; every time is fixed in 2024, so every run builds the same rows.
 Rows are created once where missing (by tracking code, agency, case act), then left as
@@ -27,7 +28,15 @@ from posko.accounts.models import Agency
 from posko.demo.common import SEED, bawaslu_tps
 from posko.elections.models import Election, Stage, Tps
 from posko.incidents import services
-from posko.incidents.models import Category, Comment, NeutralityCase, Pledge, Report, State
+from posko.incidents.models import (
+    Category,
+    Comment,
+    NeutralityCase,
+    Pledge,
+    ProhibitedAct,
+    Report,
+    State,
+)
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -156,25 +165,26 @@ PLEDGES = {
 
 CASES = [
     # (agency short, name, position, act, date, type, finding, recommendation, rec date,
-    #  bkn, ppk, sanction, sanction date, report suffix)
+    #  bkn, ppk, sanction, sanction date, report suffix, act code, office kecamatan)
     ("Dispendukcapil", "Rudi Hartanto", "Staf pelayanan",
      "Membagikan dan menyukai unggahan kampanye paslon di media sosial.",
      datetime.date(2024, 10, 27), "kode_etik", "Terbukti melanggar kode etik ASN.",
      "Sanksi moral pernyataan secara terbuka.", datetime.date(2024, 11, 8),
      datetime.date(2024, 11, 11), datetime.date(2024, 11, 12), "moral_terbuka",
-     datetime.date(2024, 11, 20), "0003"),
+     datetime.date(2024, 11, 20), "0003", "KE-04", "35.73.01"),
     ("Dishub", "Dewi Kartikasari", "Kepala seksi",
      "Hadir mengenakan atribut paslon di kampanye terbuka.", datetime.date(2024, 11, 5),
      "disiplin", "Terbukti ikut kampanye dengan atribut.",
      "Hukuman disiplin sedang sesuai PP 94/2021.", datetime.date(2024, 11, 19),
-     datetime.date(2024, 11, 21), None, "", None, "0004"),
+     datetime.date(2024, 11, 21), None, "", None, "0004", "HD-04", "35.73.03"),
     ("Dishub", "Bambang Sutejo", "Pengatur lalu lintas",
      "Hadir mengenakan atribut paslon di kampanye terbuka.", datetime.date(2024, 11, 5),
-     "disiplin", "Sedang dikaji Bawaslu.", "", None, None, None, "", None, "0004"),
+     "disiplin", "Sedang dikaji Bawaslu.", "", None, None, None, "", None, "0004", "HD-04",
+     "35.73.03"),
     ("Satpol PP", "Hendra Wijaya", "Anggota Satpol PP",
      "Mengunggah foto bersama calon dengan pose jari nomor urut.", datetime.date(2024, 10, 2),
      "kode_etik", "Tidak cukup bukti unsur keberpihakan.", "", None, None, None,
-     "tidak_terbukti", datetime.date(2024, 10, 30), None),
+     "tidak_terbukti", datetime.date(2024, 10, 30), None, "KE-05", "35.73.02"),
 ]
 
 
@@ -274,12 +284,19 @@ def _pledges(election) -> int:
 
 
 def _cases(election) -> int:
-    created = 0
+    created = services.ensure_acts(election)
+    acts = {a.code: a for a in ProhibitedAct.objects.filter(election=election)}
     for (short, name, position, act, day, breach, finding, recommendation, rec_date, bkn, ppk,
-         sanction, sanction_date, suffix) in CASES:
+         sanction, sanction_date, suffix, act_code, office) in CASES:
         agency = _agency(short)
-        if agency is None or NeutralityCase.objects.filter(election=election, agency=agency,
-                                                           asn_name=name).exists():
+        if agency is None:
+            continue
+        # A case from before the catalogue: name its act and office once.
+        created += NeutralityCase.objects.filter(
+            election=election, agency=agency, asn_name=name, prohibited_act__isnull=True,
+        ).update(prohibited_act=acts.get(act_code), kecamatan_id=office)
+        if NeutralityCase.objects.filter(election=election, agency=agency,
+                                         asn_name=name).exists():
             continue
         report = Report.objects.filter(code=f"LP-MG24-{suffix}").first() \
             if suffix else None
@@ -287,7 +304,8 @@ def _cases(election) -> int:
                               asn_position=position, act=act, occurred_on=day, breach_type=breach,
                               bawaslu_finding=finding, bawaslu_recommendation=recommendation,
                               recommendation_date=rec_date, referred_bkn_on=bkn,
-                              referred_ppk_on=ppk, sanction=sanction, sanction_date=sanction_date)
+                              referred_ppk_on=ppk, sanction=sanction, sanction_date=sanction_date,
+                              prohibited_act=acts.get(act_code), kecamatan_id=office)
         case.status = services.case_status(case)
         case.save()
         created += 1

@@ -8,6 +8,8 @@
 * ``/api/v1/netralitas/pakta/`` and ``/api/v1/netralitas/kasus/``: pledges and cases (read;
   write for desk admins, an update with the ``version`` last read: stale is a 409; cases
   filter by ``?type=`` as on the page). ASN names are masked unless the caller may see personal data.
+  A case carries its act of the joint decree (``prohibited_act`` id, ``act_code``,
+  ``act_severity``: the sanction it carries at least) and the office's kecamatan/kelurahan.
 
 Every queryset is scoped; writes go through ``posko.incidents.services``.
 """
@@ -39,7 +41,7 @@ from posko.core.middleware import client_ip
 from posko.elections.models import Tps
 from posko.incidents import services
 from posko.incidents.filters import CaseFilter, ReportFilter
-from posko.incidents.models import Category, NeutralityCase, Pledge, Report, State
+from posko.incidents.models import ActSeverity, Category, NeutralityCase, Pledge, Report, State
 from posko.regions.models import Kelurahan
 
 
@@ -313,14 +315,19 @@ class PledgeViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin,
 class CaseSerializer(ScopedModelSerializer):
     # Sent back on an update: a stale one is a 409 with ``current_version``.
     version = serializers.IntegerField(required=False, min_value=1)
+    act_code = serializers.CharField(source="prohibited_act.code", read_only=True, default=None)
+    act_severity = serializers.ChoiceField(source="prohibited_act.severity", read_only=True,
+                                           default=None, choices=ActSeverity.choices)
 
     class Meta:
         model = NeutralityCase
-        fields = ["id", "report", "agency", "asn_name", "asn_position", "act", "occurred_on",
+        fields = ["id", "report", "agency", "asn_name", "asn_position", "kecamatan", "kelurahan",
+                  "prohibited_act", "act_code", "act_severity", "act", "occurred_on",
                   "breach_type", "status", "bawaslu_finding", "bawaslu_recommendation",
                   "recommendation_date", "referred_bkn_on", "referred_ppk_on", "sanction",
-                  "sanction_date", "version"]
+                  "sanction_date", "lighter_sanction_reason", "version"]
         read_only_fields = ["status"]
+        extra_kwargs = {"breach_type": {"required": False}}
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -338,7 +345,8 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
 
     def get_queryset(self):
         election = self.request.election
-        qs = NeutralityCase.objects.visible_to(self.request.user).select_related("agency")
+        qs = NeutralityCase.objects.visible_to(self.request.user).select_related(
+            "agency", "prohibited_act")
         return qs.filter(election=election) if election else qs.none()
 
     def perform_create(self, serializer):

@@ -19,6 +19,7 @@ from posko.incidents.models import (
     IncidentSettings,
     NeutralityCase,
     Pledge,
+    ProhibitedAct,
     Report,
     State,
 )
@@ -251,26 +252,65 @@ class PledgeForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+class ActField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.code} — {obj.description} ({obj.get_severity_display()})"
+
+
 class CaseForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    prohibited_act = ActField(queryset=ProhibitedAct.objects.none(), required=False,
+                              label=_("Act of the joint decree"))
+    kelurahan = KelurahanField(queryset=Kelurahan.objects.none(), required=False,
+                               label=_("Kelurahan of the office"))
 
     class Meta:
         model = NeutralityCase
-        fields = ["agency", "asn_name", "asn_position", "occurred_on", "act", "breach_type",
-                  "bawaslu_finding", "bawaslu_recommendation", "recommendation_date",
-                  "referred_bkn_on", "referred_ppk_on", "sanction", "sanction_date"]
+        fields = ["agency", "asn_name", "asn_position", "kecamatan", "kelurahan", "occurred_on",
+                  "prohibited_act", "act", "breach_type", "bawaslu_finding",
+                  "bawaslu_recommendation", "recommendation_date", "referred_bkn_on",
+                  "referred_ppk_on", "sanction", "sanction_date", "lighter_sanction_reason"]
         widgets = {
             "occurred_on": DATE_WIDGET, "recommendation_date": DATE_WIDGET,
             "referred_bkn_on": DATE_WIDGET, "referred_ppk_on": DATE_WIDGET,
             "sanction_date": DATE_WIDGET, "act": forms.Textarea(attrs={"rows": 3}),
             "bawaslu_finding": forms.Textarea(attrs={"rows": 3}),
             "bawaslu_recommendation": forms.Textarea(attrs={"rows": 3}),
+            "lighter_sanction_reason": forms.Textarea(attrs={"rows": 2}),
         }
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["agency"].queryset = Agency.objects.all()
+        fields = self.fields
+        fields["agency"].queryset = Agency.objects.all()
+        acts = services.acts_for(self.instance.election if self.instance.election_id else None)
+        if self.instance.prohibited_act_id:  # a retired act stays on the cases that name it
+            acts = acts | ProhibitedAct.objects.filter(pk=self.instance.prohibited_act_id)
+        fields["prohibited_act"].queryset = acts
+        fields["prohibited_act"].help_text = _("The sanction must be at least the act's.")
+        fields["kecamatan"].queryset = Kecamatan.objects.visible_to(user).order_by("name")
+        fields["kecamatan"].help_text = _("Where the ASN's office is: its camat sees the case.")
+        fields["kelurahan"].queryset = (Kelurahan.objects.visible_to(user)
+                                        .select_related("kecamatan").order_by("kecamatan__name",
+                                                                              "name"))
+        fields["breach_type"].required = False
+        fields["breach_type"].help_text = _("Left empty: the type of the act.")
         self.fields["asn_name"].help_text = _("Personal data: shown masked to users without "
                                               "personal-data access.")
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+
+
+class ActForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = ProhibitedAct
+        fields = ["code", "description", "breach_type", "severity", "legal_basis", "order",
+                  "is_active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.initial.setdefault("version", self.instance.version)

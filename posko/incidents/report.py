@@ -43,10 +43,15 @@ def _neutrality_tables(election, user) -> list[Table]:
             for name, v in stats.cases_per_agency(cases)]
     status_rows = [[str(NeutralityCase.Status(s).label), n] for s, n in cases.order_by().values_list(
         "status").annotate(n=Count("pk")).values_list("status", "n")]
+    act_rows = [[f"{a['code']} {a['description']}" if a["code"] else _("act not named"),
+                 a["severity"] or "—", a["n"]] for a in stats.cases_per_act(cases)]
     return [
         Table([_("Agency"), _("Code of ethics"), _("Discipline"), _("Total")], rows,
               caption=_("ASN neutrality cases per agency and type"), empty=_("No neutrality cases.")),
         Table([_("Status"), _("Cases")], status_rows, caption=_("Neutrality cases per status")),
+        Table([_("Act of the joint decree"), _("Sanction at least"), _("Cases")], act_rows,
+              caption=_("Neutrality cases per act of the joint decree (SKB 2022)"),
+              empty=_("No neutrality cases.")),
     ]
 
 

@@ -13,6 +13,7 @@ from posko.elections.models import place_codes
 from posko.incidents.models import (
     NeutralityCase,
     Pledge,
+    ProhibitedAct,
     Report,
     State,
 )
@@ -153,7 +154,8 @@ def pledge_problems(pledge: Pledge) -> list[tuple[str, str]]:
 # --- neutrality cases --------------------------------------------------------------------------------
 
 MORAL = (NeutralityCase.Sanction.MORAL_TERTUTUP, NeutralityCase.Sanction.MORAL_TERBUKA)
-DISCIPLINE = (NeutralityCase.Sanction.DISIPLIN_SEDANG, NeutralityCase.Sanction.DISIPLIN_BERAT)
+DISCIPLINE = (NeutralityCase.Sanction.DISIPLIN_SEDANG, NeutralityCase.Sanction.DISIPLIN_BERAT,
+              NeutralityCase.Sanction.PTDH)
 
 
 def case_problems(case: NeutralityCase) -> list[tuple[str, str]]:
@@ -161,6 +163,8 @@ def case_problems(case: NeutralityCase) -> list[tuple[str, str]]:
     S, B = NeutralityCase.Sanction, NeutralityCase.BreachType
     if not (case.asn_name or "").strip():
         problems.append(("asn_name", _("Give the name of the ASN.")))
+    problems += case_act_problems(case)
+    problems += case_place_problems(case)
     if case.sanction in DISCIPLINE and case.breach_type == B.KODE_ETIK:
         problems.append(("sanction", _(
             "A code-of-ethics breach brings a moral sanction, not a disciplinary penalty "
@@ -182,4 +186,76 @@ def case_problems(case: NeutralityCase) -> list[tuple[str, str]]:
         problems.append(("sanction_date", _("The sanction cannot be before the act.")))
     if case.occurred_on and case.occurred_on > clock.today():
         problems.append(("occurred_on", _("The date cannot be in the future.")))
+    return problems
+
+
+def case_act_problems(case: NeutralityCase) -> list[tuple[str, str]]:
+    """A new case names its act of the catalogue (a case from before the catalogue may stay
+    without one); the case's type of breach follows the act; a sanction lighter than the act's
+    minimum needs a reason (a reason is kept only with a lighter sanction)."""
+    act = case.prohibited_act if case.prohibited_act_id else None
+    if act is None:
+        case.lighter_sanction_reason = ""
+        if case.pk is None:
+            return [("prohibited_act", _("Choose the act of the joint decree the ASN is "
+                                         "suspected of."))]
+        return []
+    problems = []
+    if act.election_id != case.election_id:
+        problems.append(("prohibited_act", _("This act belongs to another election's "
+                                             "catalogue.")))
+    if not case.breach_type:
+        case.breach_type = act.breach_type
+    elif case.breach_type != act.breach_type:
+        problems.append(("breach_type", _(
+            "The act %(code)s is a %(type)s: choose that type or another act.") % {
+            "code": act.code, "type": NeutralityCase.BreachType(act.breach_type).label.lower()}))
+    other_family = case.breach_type == NeutralityCase.BreachType.DISIPLIN and case.sanction in MORAL
+    if case.sanction_is_lighter and not other_family:  # the other family: case_problems says so
+        if not (case.lighter_sanction_reason or "").strip():
+            problems.append(("sanction", _(
+                "The act %(code)s (%(act)s) carries at least: %(minimum)s. A lighter sanction "
+                "needs a reason.") % {
+                "code": act.code, "act": act.description,
+                "minimum": NeutralityCase.Sanction(act.minimum_sanction).label}))
+    else:
+        case.lighter_sanction_reason = ""
+    return problems
+
+
+def case_place_problems(case: NeutralityCase) -> list[tuple[str, str]]:
+    """The office's kelurahan sets its kecamatan."""
+    if case.kelurahan_id:
+        kecamatan = place_codes(case.kelurahan_id)[0]
+        if case.kecamatan_id and case.kecamatan_id != kecamatan:
+            return [("kelurahan", _("This kelurahan is not in the chosen kecamatan."))]
+        case.kecamatan_id = kecamatan
+    return []
+
+
+# --- the act catalogue ------------------------------------------------------------------------------
+
+LOCKED_ACT_FIELDS = ("code", "breach_type", "severity")
+
+
+def act_problems(act: ProhibitedAct, before: dict | None = None) -> list[tuple[str, str]]:
+    """Code and description are needed; the code is unique in the election; once a case names
+    the act, its code, type and severity stay (retire it and add a new act instead)."""
+    problems = []
+    act.code = (act.code or "").strip().upper()
+    if not act.code:
+        problems.append(("code", _("Give the act a code.")))
+    elif ProhibitedAct.objects.filter(election_id=act.election_id, code=act.code).exclude(
+            pk=act.pk).exists():
+        problems.append(("code", _("Another act of this election has the code %(code)s.") % {
+            "code": act.code}))
+    if not (act.description or "").strip():
+        problems.append(("description", _("Describe the act.")))
+    if act.pk and before:
+        changed = [name for name in LOCKED_ACT_FIELDS if before.get(name) != getattr(act, name)]
+        used = changed and NeutralityCase.objects.filter(prohibited_act_id=act.pk).count()
+        if used:
+            problems.append((changed[0], _(
+                "%(n)s case(s) name this act: its code, type and severity cannot change. Retire "
+                "it (not in use) and add a new act instead.") % {"n": used}))
     return problems

@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from posko.core import clock
-from posko.incidents.models import Category, NeutralityCase, Report, State
+from posko.incidents.models import ActSeverity, Category, NeutralityCase, Report, State
 from posko.regions.models import Kecamatan
 
 
@@ -71,3 +71,15 @@ def cases_per_sanction(cases) -> list[dict]:
         row["label"] = NeutralityCase.Sanction(row["sanction"]).label if row["sanction"] in \
             NeutralityCase.Sanction.values else row["sanction"]
     return rows
+
+
+def cases_per_act(cases) -> list[dict]:
+    """``[{"code", "description", "severity", "n"}]`` by act code; cases without an act (from
+    before the catalogue) last, as "act not named" (``code`` empty)."""
+    rows = list(cases.order_by().values("prohibited_act__code", "prohibited_act__description",
+                                        "prohibited_act__severity").annotate(n=Count("pk")))
+    labels = dict(ActSeverity.choices)
+    out = [{"code": r["prohibited_act__code"] or "",
+            "description": r["prohibited_act__description"] or "",
+            "severity": labels.get(r["prohibited_act__severity"], ""), "n": r["n"]} for r in rows]
+    return sorted(out, key=lambda r: (not r["code"], r["code"]))

@@ -3,7 +3,7 @@
 from django.urls import path
 
 from posko.incidents import views
-from posko.incidents.views import cases, categories, pledges, settings
+from posko.incidents.views import acts, cases, categories, pledges, settings
 
 app_name = "incidents"
 
@@ -31,6 +31,9 @@ urlpatterns = [
     path("netralitas/pakta/<int:pk>/", pledges.PledgeEditView.as_view(), name="pledge_edit"),
     path("netralitas/pakta/<int:pk>/dokumen/", pledges.PledgeDocumentView.as_view(),
          name="pledge_document"),
+    path("netralitas/perbuatan/", acts.ActListView.as_view(), name="act_list"),
+    path("netralitas/perbuatan/baru/", acts.ActEditView.as_view(), name="act_add"),
+    path("netralitas/perbuatan/<int:pk>/", acts.ActEditView.as_view(), name="act_edit"),
     path("netralitas/kasus/", cases.CaseListView.as_view(), name="case_list"),
     path("netralitas/kasus/baru/", cases.CaseEditView.as_view(), name="case_add"),
     path("netralitas/kasus/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),

@@ -1,6 +1,13 @@
 """Incident models, one file per capability; every model is importable from here."""
 
-from posko.incidents.models.neutrality import NeutralityCase, NeutralityCaseQuerySet, Pledge
+from posko.incidents.models.neutrality import (
+    ActSeverity,
+    BreachType,
+    NeutralityCase,
+    NeutralityCaseQuerySet,
+    Pledge,
+    ProhibitedAct,
+)
 from posko.incidents.models.reports import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -19,5 +26,6 @@ from posko.incidents.models.reports import (
 __all__ = [
     "Severity", "SEVERITY_RANK", "State", "CLOSED_STATES", "OPEN_STATES", "Category",
     "_minutes", "IncidentSettings", "ReportQuerySet", "Report", "Evidence", "Comment",
-    "Pledge", "NeutralityCaseQuerySet", "NeutralityCase",
+    "Pledge", "NeutralityCaseQuerySet", "NeutralityCase", "BreachType", "ActSeverity",
+    "ProhibitedAct",
 ]

@@ -1,5 +1,5 @@
 """Incident writes, one file per capability: reports, public (intake without an account),
-evidence, merging, categories, escalation, tasks, pledges, cases. The names other code calls
+evidence, merging, categories, escalation, tasks, pledges, the act catalogue, cases. The names other code calls
 are re-exported here (``services.create_report``…)."""
 
 from posko.incidents.access import (  # noqa: F401
@@ -8,6 +8,12 @@ from posko.incidents.access import (  # noqa: F401
     can_report,
     can_triage,
     is_follower,
+)
+from posko.incidents.services.acts import (  # noqa: F401
+    acts_for,
+    catalogue_rows,
+    ensure_acts,
+    save_act,
 )
 from posko.incidents.services.cases import (  # noqa: F401
     case_from_report,

@@ -1,5 +1,5 @@
-"""ASN neutrality cases: the list with its statistics, a case, and its edit page (the Desk
-admin; a case may start from a neutrality report)."""
+"""ASN neutrality cases: the list with its statistics (and its CSV export), a case, and its
+edit page (the Desk admin; a case may start from a neutrality report)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from posko.core import audit
+from posko.core.exports import csv_response
 from posko.core.views import ObjectDetailView, ObjectEditView, PemdaWideAdminMixin
 from posko.incidents import services, stats
 from posko.incidents.filters import CaseFilter
@@ -28,20 +29,51 @@ class CaseListView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         election = self.request.election
-        cases = NeutralityCase.objects.visible_to(user).select_related("agency", "report")
-        if election:
-            cases = cases.filter(election=election)
-        else:
-            cases = cases.none()
-        cases = CaseFilter(self.request.GET, queryset=cases, request=self.request).qs
+        cases = self.cases()
         rows = list(cases[:500])
         for case in rows:
             case.display_name = case_name(case, user)
         context.update(election=election, cases=rows, stats=stats.cases_per_agency(cases),
                        by_sanction=stats.cases_per_sanction(cases),
                        types=NeutralityCase.BreachType.choices, can_edit=user.is_desk_admin,
-                       chosen_type=self.request.GET.get("type") or "")
+                       chosen_type=self.request.GET.get("type") or "",
+                       by_act=stats.cases_per_act(cases))
         return context
+
+    def cases(self):
+        election = self.request.election
+        cases = NeutralityCase.objects.visible_to(self.request.user).select_related(
+            "agency", "report", "prohibited_act", "kecamatan", "kelurahan")
+        cases = cases.filter(election=election) if election else cases.none()
+        return CaseFilter(self.request.GET, queryset=cases, request=self.request).qs
+
+    def get(self, request, *args, **kwargs):
+        if request.GET.get("export") == "csv":
+            return self.export()
+        return super().get(request, *args, **kwargs)
+
+    def export(self):
+        """The cases as CSV, with the act and its severity (names masked as on the page)."""
+        user = self.request.user
+        header = [_("case"), _("agency"), _("name of the ASN"), _("position"),
+                  _("kecamatan of the office"), _("kelurahan of the office"), _("happened on"),
+                  _("act code"), _("act of the joint decree"), _("sanction at least"),
+                  _("type of breach"), _("status"), _("sanction imposed"), _("sanction date"),
+                  _("reason for a lighter sanction")]
+
+        def rows():
+            for c in self.cases().iterator(chunk_size=500):
+                act = c.prohibited_act
+                yield [c.pk, c.agency.name, case_name(c, user), c.asn_position,
+                       c.kecamatan.name if c.kecamatan_id else "",
+                       c.kelurahan.name if c.kelurahan_id else "", c.occurred_on,
+                       act.code if act else "", act.description if act else _("act not named"),
+                       act.get_severity_display() if act else "", c.get_breach_type_display(),
+                       c.get_status_display(), c.get_sanction_display(), c.sanction_date,
+                       c.lighter_sanction_reason]
+
+        audit.record("export", actor=user, object_repr="kasus-netralitas", message="csv")
+        return csv_response("kasus-netralitas.csv", header, rows())
 
 
 class CaseDetailView(ObjectDetailView):
@@ -49,7 +81,8 @@ class CaseDetailView(ObjectDetailView):
     only the agency's); the Desk admin may edit it."""
 
     model = NeutralityCase
-    queryset = NeutralityCase.objects.select_related("agency", "report")
+    queryset = NeutralityCase.objects.select_related("agency", "report", "prohibited_act",
+                                                     "kecamatan", "kelurahan")
     template_name = "incidents/case_detail.html"
 
     def get_context_data(self, **kwargs):
