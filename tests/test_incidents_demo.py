@@ -13,7 +13,7 @@ from posko.demo.data import build_demo
 from posko.demo.incidents import PUBLIC_CODES, build_incidents
 from posko.elections.models import Election
 from posko.incidents import indicators, services
-from posko.incidents.models import Comment, NeutralityCase, Pledge, Report, State
+from posko.incidents.models import Comment, NeutralityCase, Pledge, ProhibitedAct, Report, State
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,14 @@ def test_demo_situation_and_idempotence():
     assert Counter(pledges.values())["unsigned"] == 2 and Counter(pledges.values())["too_few"] == 1
     assert NeutralityCase.objects.count() == 4
     assert {c.status for c in NeutralityCase.objects.all()} >= {"disanksi", "dihentikan"}
+    # Every case names its act of the SKB 2022 catalogue (seeded for the demo's election) and
+    # the kecamatan of the ASN's office; the sanctions meet the acts' minimums.
+    cases = list(NeutralityCase.objects.select_related("prohibited_act"))
+    assert ProhibitedAct.objects.filter(election=election).count() == 19
+    assert all(c.prohibited_act and c.prohibited_act.election_id == election.pk and c.kecamatan_id
+               for c in cases)
+    assert {c.prohibited_act.code for c in cases} == {"KE-04", "KE-05", "HD-04"}
+    assert not any(c.sanction_is_lighter for c in cases)
     # Reporters of public reports are generated names, never shown unmasked to observers.
     assert services.mask_name("Sri Wahyuningsih") == "S** W" + "*" * 11
     # A verified money-politics report at a TPS feeds the derived indicator.
