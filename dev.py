@@ -2,6 +2,7 @@
 """Set-up and checks for a fresh machine with only Python 3.11+.
 
     python3 dev.py demo      build the Kota Malang demo and serve it on http://127.0.0.1:8000/
+                             (arguments go to `posko demo`, e.g. --as-of 2024-11-27T20:00)
     python3 dev.py test      lint, checks, the suite on SQLite and PostgreSQL, and browser tests
 
 Both create ./.venv and install Posko into it on first use (and again when

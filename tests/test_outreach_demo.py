@@ -12,6 +12,7 @@ from django.db.models import F, Sum
 from posko.accounts.models import User
 from posko.demo.data import build_demo
 from posko.demo.outreach import UNDER_COVERED, build_outreach
+from posko.demo.timeline import VOTING_DAY_EVENING
 from posko.elections.models import Election, Tps
 from posko.outreach import coverage, participation
 from posko.outreach.models import Activity, HistoricalTurnout, OutreachSettings, TpsTurnout
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_outreach():
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     election = Election.objects.get(pk=result.election_id)
     admin = User.objects.get(username="admin")
     assert OutreachSettings.objects.get(election=election).target_percent == Decimal("83.00")

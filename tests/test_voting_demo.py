@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from posko.demo.data import build_demo
+from posko.demo.timeline import VOTING_DAY_EVENING
 from posko.demo.voting import build_voting
 from posko.elections.models import Tps
 from posko.voting.models import ORDER, StatusEvent, TpsDay
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_voting_day(monkeypatch):
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     days = TpsDay.objects.filter(election_id=result.election_id)
     assert days.count() == Tps.objects.filter(election_id=result.election_id).count() == 1188
     assert set(days.values_list("state", flat=True)) == {"selesai"}
@@ -44,7 +45,7 @@ def test_demo_voting_day(monkeypatch):
 
 
 def test_second_build_changes_nothing():
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     before = list(TpsDay.objects.order_by("tps_id").values_list("tps_id", "opened_at"))
     result.other_changes = 0
     build_voting(result)
@@ -57,7 +58,7 @@ def test_demo_results_are_calibrated_to_the_city_turnout_with_a_few_flagged():
 
     from posko.voting.models import TpsResult
 
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     current = TpsResult.objects.filter(election_id=result.election_id, is_current=True,
                                        source="pemda")  # witness and KPU entries aside
     assert current.count() == 2 * 1188

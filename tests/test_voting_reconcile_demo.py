@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from posko.demo.data import build_demo
+from posko.demo.timeline import VOTING_DAY_EVENING
 from posko.demo.voting import build_voting
 from posko.voting.models import Reconciliation, TpsResult
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_three_sources():
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     results = TpsResult.objects.filter(election_id=result.election_id)
     pairs = results.filter(source="pemda", is_current=True).count()
     assert pairs == 2 * 1188

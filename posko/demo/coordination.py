@@ -34,6 +34,7 @@ from posko.demo.desk import (
     build_templates,
     set_stage_owners,
 )
+from posko.demo.timeline import as_of_of
 from posko.elections.models import Election
 from posko.regions.models import Kelurahan
 
@@ -65,13 +66,18 @@ TASK_FROM_ANSWER = ("35.73.02.1007", CHECKLISTS[0][0], 1, at_wib(2024, 11, 24, 1
 
 # --- the work rows -------------------------------------------------------------------------------
 
-def _tasks(election, template, admin) -> int:
-    """Apply "H-7 kesiapan" to every kecamatan (once) and record some progress."""
+def _tasks(election, template, admin, as_of) -> int:
+    """Apply "H-7 kesiapan" to every kecamatan (once) and record the progress made by the
+    demo's moment (a task completed after it is still open)."""
+    if APPLIED_AT > as_of:
+        return 0
     result = template_services.apply_template(template, election, actor=admin, now=APPLIED_AT)
     if not result.created:
         return 0
     items = list(template.items.order_by("days_from_voting_day", "order", "pk"))
     for kecamatan, index, status, text, when in TASK_PROGRESS:
+        if when > as_of:
+            continue
         task = Task.objects.filter(election=election, template_item=items[index],
                                    kecamatan_id=kecamatan, kelurahan__isnull=True).first()
         if task is None or task.status != Task.Status.BELUM_MULAI:
@@ -86,8 +92,10 @@ def _tasks(election, template, admin) -> int:
     return result.created
 
 
-def _answers(checklists, admin) -> int:
+def _answers(checklists, admin, as_of) -> int:
     changes = 0
+    if ANSWERS_AT > as_of:
+        return 0
     by_region: dict[tuple[str, str], list] = {}
     for code, title, index, answer, finding in ANSWERS:
         by_region.setdefault((code, title), []).append((index, answer, finding))
@@ -107,7 +115,8 @@ def _answers(checklists, admin) -> int:
     code, title, index, when = TASK_FROM_ANSWER
     item = checklists[title].items.order_by("order", "pk")[index]
     response = SupervisionResponse.objects.filter(item=item, kelurahan_id=code).first()
-    if response is not None and response.answer == "unmet" and response.task_id is None:
+    if response is not None and response.answer == "unmet" and response.task_id is None \
+            and when <= as_of:
         checklist_services.answer_to_task(response, actor=admin, now=when)
         changes += 1
     return changes
@@ -126,8 +135,9 @@ def build_coordination(result) -> None:
     changes += template_changes
     checklist_changes, checklists = build_checklists(election, agencies)
     changes += checklist_changes
-    changes += _tasks(election, templates[APPLIED_TEMPLATE], admin)
-    changes += _answers(checklists, admin)
+    as_of = as_of_of(result)
+    changes += _tasks(election, templates[APPLIED_TEMPLATE], admin, as_of)
+    changes += _answers(checklists, admin, as_of)
     changes += build_meeting(election, agencies, admin)
     result.other_changes += changes
 

@@ -2,8 +2,10 @@
 
 :func:`build_demo` loads the wilayah and the Pemda, writes the election, its contests and
 stages, the agencies, one user per role and the TPS of :mod:`posko.demo.places`, then runs
-the other modules' demos (coordination, logistics, workers, incidents, outreach,
-vulnerability). Idempotent and deterministic: the same rows on every run and machine.
+the other modules' demos (coordination, logistics, workers, incidents, outreach, voting,
+vulnerability) for one moment, ``as_of`` (default: H-1 morning; :mod:`posko.demo.timeline`):
+what happens later in the generated timeline does not exist yet. Idempotent and
+deterministic: the same rows on every run and machine for the same moment.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from posko.demo.logistics import build_logistics
 from posko.demo.outreach import build_outreach
 from posko.demo.places import DEFAULT_SEED, KABKOTA_CODE, MAX_VOTERS_PER_TPS, generate_tps_rows
 from posko.demo.saving import save_if_changed
+from posko.demo.timeline import DEFAULT_AS_OF, forget_after_change, remember
 from posko.demo.voting import build_voting
 from posko.demo.vulnerability import build_vulnerability
 from posko.demo.workers import build_workers
@@ -121,6 +124,7 @@ class DemoResult:
     kecamatan: int = 0
     kelurahan: int = 0
     users: list = field(default_factory=list)
+    as_of: datetime.datetime = DEFAULT_AS_OF  # the moment the demo's data is built for
 
     @property
     def changed(self) -> bool:
@@ -282,13 +286,17 @@ def _sync_tps(result: DemoResult, election, rows: list[dict]) -> None:
 
 
 @transaction.atomic
-def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
-    """Load Kota Malang and build the demo election, agencies, users and TPS.
+def build_demo(stdout=None, *, seed: int = DEFAULT_SEED,
+               as_of: datetime.datetime = DEFAULT_AS_OF) -> DemoResult:
+    """Load Kota Malang and build the demo election, agencies, users and TPS, and the
+    modules' rows that exist by ``as_of`` (aware).
 
-    Idempotent: a second run changes nothing and writes no audit entry; a run after
-    someone edited the demo resets it (TPS keep their ids). The database must be migrated.
+    Idempotent: a second run for the same moment changes nothing and writes no audit
+    entry; a run after someone edited the demo resets it (TPS keep their ids); a run for
+    another moment rebuilds the time-dependent rows for it (``timeline``). The database
+    must be migrated. The clock is not touched (``posko demo`` sets it).
     """
-    result = DemoResult()
+    result = DemoResult(as_of=as_of)
     wilayah = import_wilayah(only=KABKOTA_CODE)
     result.other_changes += wilayah.changed
     result.other_changes += _set_pemda(stdout)
@@ -298,6 +306,7 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     agencies = _agencies(result)
     result.users = _users(result, agencies)
     _sync_tps(result, election, generate_tps_rows(seed))
+    result.other_changes += forget_after_change(election, as_of)
     build_coordination(result)
     build_logistics(result)
     # Workers, incidents and outreach before vulnerability: it derives indicators from them.
@@ -306,6 +315,7 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     build_outreach(result)
     build_voting(result)
     build_vulnerability(result)
+    result.other_changes += remember(as_of)
 
     tps = Tps.objects.filter(election=election)
     sums = tps.aggregate(men=Sum("dpt_men"), women=Sum("dpt_women"))
@@ -317,7 +327,8 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED) -> DemoResult:
     if result.changed:
         audit.record(
             "import", election,
-            message=(f"demo data (seed {seed}): {result.tps_created} TPS created, "
+            message=(f"demo data (seed {seed}, as of {as_of.isoformat()}): "
+                     f"{result.tps_created} TPS created, "
                      f"{result.tps_reset} reset, {result.tps_removed} removed; "
                      f"{result.other_changes} other rows created or changed; "
                      f"{result.tps} TPS, DPT {result.dpt_total}"),

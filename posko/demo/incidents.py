@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from posko.accounts.models import Agency
 from posko.demo.common import SEED, bawaslu_tps
+from posko.demo.timeline import as_of_of
 from posko.elections.models import Election, Stage, Tps
 from posko.incidents import services
 from posko.incidents.models import (
@@ -206,7 +207,7 @@ def _place(election, key, money_tps, tps_pool):
     return None, None
 
 
-def _reports(election, users) -> int:
+def _reports(election, users, as_of) -> int:
     services.ensure_categories()
     categories = {c.code: c for c in Category.objects.all()}
     existing = set(Report.objects.filter(code__startswith="LP-").values_list("code", flat=True))
@@ -231,6 +232,16 @@ def _reports(election, users) -> int:
         kelurahan, tps = _place(election, key, money_tps, None)
         kecamatan = key[1] if key[0] == "kec" else kelurahan.rsplit(".", 1)[0]
         received = when + datetime.timedelta(minutes=rng.randint(5, 50))
+        responded = received + datetime.timedelta(minutes=rng.randint(10, 90)) \
+            if state != State.BARU else None
+        resolved = received + datetime.timedelta(hours=rng.randint(3, 30)) \
+            if state == State.SELESAI else None
+        if received > as_of:  # not reported yet at the demo's moment (timeline.as_of_of)
+            continue
+        if resolved is not None and resolved > as_of:
+            state, resolved = State.DITINDAKLANJUTI, None
+        if responded is not None and responded > as_of:
+            state, responded = State.BARU, None
         stage = next((s for s in stages if s.start_date <= when.date() <= s.end_date), None)
         report = Report(
             election=election, code=code, category=categories[category_code], stage=stage,
@@ -246,9 +257,9 @@ def _reports(election, users) -> int:
             report.reporter_name, report.reporter_contact = name, contact
         services.set_targets(report, conf, start=received)
         if state != State.BARU:
-            report.responded_at = received + datetime.timedelta(minutes=rng.randint(10, 90))
+            report.responded_at = responded
         if state == State.SELESAI:
-            report.resolved_at = received + datetime.timedelta(hours=rng.randint(3, 30))
+            report.resolved_at = resolved
             report.resolution = "Ditindaklanjuti dan selesai."
             report.public_note = "Laporan sudah ditindaklanjuti. Terima kasih."
         if state == State.DITOLAK:
@@ -316,5 +327,5 @@ def build_incidents(result) -> None:
     """Idempotent: a second run changes nothing."""
     election = Election.objects.get(pk=result.election_id)
     users = {u.username: u for u in result.users}
-    changes = _reports(election, users) + _pledges(election) + _cases(election)
+    changes = _reports(election, users, as_of_of(result)) + _pledges(election) + _cases(election)
     result.other_changes += changes

@@ -1,6 +1,7 @@
 """The logistics part of the Kota Malang demo: the default item catalogue, the computed
-requirements, the chain of custody on the morning of H-1 (Tuesday 26 Nov 2024, about
-10:00 WIB), one damaged ballot box, and the Pemda's support requests.
+requirements, the chain of custody on the morning of H-1 (Tuesday 26 Nov 2024, 08:00 WIB:
+the demo's default moment; a later one sees the rest arrive during H-1), one damaged
+ballot box, and the Pemda's support requests.
 
 The state it shows:
 
@@ -41,6 +42,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from posko.accounts.models import Agency, User
+from posko.demo.timeline import as_of_of
 from posko.elections.models import Election, Tps
 from posko.logistics.models import (
     Item,
@@ -76,8 +78,13 @@ DAMAGED_COUNT = 1
 KPU_DISPATCH = _at(20, 7)
 PPK_DISPATCH = _at(23, 8)
 TPS_DISPATCH = {BLIMBING: _at(25, 7), KLOJEN: _at(25, 7), KEDUNGKANDANG: _at(25, 12),
-                SUKUN: _at(26, 7), LOWOKWARU: _at(26, 7, 30)}
-BALLOTS_LATER_DISPATCH = _at(26, 8)
+                SUKUN: _at(26, 6), LOWOKWARU: _at(26, 6, 30)}
+BALLOTS_LATER_DISPATCH = _at(26, 7)
+# The demo's clock (``result.as_of``): a leg exists once dispatched and is received at its
+# time if that is before the moment. Sukun and Lowokwaru arrive during H-1 (from 10.00),
+# the ballots that follow at 13.00: by the evening every TPS has everything.
+ON_THE_WAY = datetime.timedelta(hours=4)
+BALLOTS_LATER_ARRIVE = _at(26, 13)
 
 DRIVERS = ("Slamet Riyadi", "Agus Prasetyo", "Bambang Wijaya", "Eko Susanto", "Hadi Santoso",
            "Imam Syafii", "Joko Purnomo", "Mulyono", "Rudi Hermawan", "Suyitno")
@@ -119,8 +126,8 @@ def _key(from_level, to_level, kecamatan_id, kelurahan_id, tps_id, dispatched_at
 class _Chain:
     """Collects the shipments (and their lines) the demo lacks, then writes them in bulk."""
 
-    def __init__(self, election):
-        self.election = election
+    def __init__(self, election, as_of):
+        self.election, self.as_of = election, as_of
         self.existing = {
             _key(f, t, kec, kel, tps, when) for f, t, kec, kel, tps, when in
             Shipment.objects.filter(election=election, is_return=False).values_list(
@@ -135,9 +142,11 @@ class _Chain:
         good condition except ``damaged`` (item pk → count)."""
         key = _key(from_level, to_level, kecamatan, kelurahan, tps.pk if tps else None,
                    dispatched_at)
-        if key in self.existing or not lines:
+        if key in self.existing or not lines or dispatched_at > self.as_of:
             return
         self.existing.add(key)
+        if received_at is not None and received_at > self.as_of:
+            received_at = None  # still on the way at the demo's moment
         received = received_at is not None
         shipment = Shipment(
             election=self.election, is_return=False, from_level=from_level, to_level=to_level,
@@ -179,7 +188,7 @@ def _ballot_box(items: list[Item]) -> Item | None:
     return next((i for i in items if i.norm == Item.Norm.PER_CONTEST), None)
 
 
-def _chain(election, users) -> tuple[int, list[Shipment]]:
+def _chain(election, users, as_of) -> tuple[int, list[Shipment]]:
     items = list(Item.objects.filter(election=election, is_active=True))
     if not items:
         return 0, []
@@ -200,7 +209,7 @@ def _chain(election, users) -> tuple[int, list[Shipment]]:
         "code", "name"))
     admin, camat = users.get("admin"), users.get("camat.klojen")
     operators = {u.kelurahan_id: u for u in users.values() if u.kelurahan_id}
-    chain = _Chain(election)
+    chain = _Chain(election, as_of)
 
     # KPU warehouse → PPK (all received).
     for n, kec in enumerate(KECAMATAN_ORDER):
@@ -232,14 +241,15 @@ def _chain(election, users) -> tuple[int, list[Shipment]]:
         operator = operators.get(kel.code)
         for n, tps in enumerate(by_kelurahan[kel.code]):
             need = per_tps.get(tps.pk, {})
-            when = TPS_DISPATCH[kec] + datetime.timedelta(minutes=5 * (n % 24))
+            when = TPS_DISPATCH[kec] + datetime.timedelta(minutes=(5 if received else 2) * (n % 24))
             common = dict(
                 kecamatan=kec, kelurahan=kel.code, tps=tps,
                 seals=f"{kel.code.replace('.', '')}-{tps.number:03d}-01, "
                       f"{kel.code.replace('.', '')}-{tps.number:03d}-02",
                 vehicle=f"Kendaraan PPS {names[kel.code]}", driver=DRIVERS[n % len(DRIVERS)],
                 receiver=f"Ketua KPPS {tps.label}", dispatched_by=operator, received_by=operator)
-            received_at = when + datetime.timedelta(hours=1, minutes=30) if received else None
+            received_at = when + (datetime.timedelta(hours=1, minutes=30) if received
+                                  else ON_THE_WAY)
             damaged = None
             note = ""
             if (kel.code, tps.number) == DAMAGED_TPS and box is not None:
@@ -253,6 +263,7 @@ def _chain(election, users) -> tuple[int, list[Shipment]]:
                 chain.add(Level.PPS, Level.TPS, lines={i: q for i, q in need.items()
                                                        if i in ballots},
                           dispatched_at=BALLOTS_LATER_DISPATCH + datetime.timedelta(minutes=n),
+                          received_at=BALLOTS_LATER_ARRIVE + datetime.timedelta(minutes=n),
                           note="Surat suara menyusul setelah sortir ulang di gudang KPU.",
                           **common)
             else:
@@ -339,7 +350,7 @@ SUPPORT = (
 )
 
 
-def _support(election, users) -> int:
+def _support(election, users, as_of) -> int:
     agencies = {a.name: a for a in Agency.objects.filter(
         name__in=[row[3] for row in SUPPORT])}
     places = [row[1][0] for row in SUPPORT if isinstance(row[1], tuple)]
@@ -358,7 +369,7 @@ def _support(election, users) -> int:
             kelurahan = place if place.count(".") == 3 else None
         kecamatan = kelurahan.rsplit(".", 1)[0] if kelurahan else place
         key = (kind, kecamatan, kelurahan, tps.pk if tps else None)
-        if key in existing or agency not in agencies:
+        if key in existing or agency not in agencies or at > as_of:
             continue
         existing.add(key)
         new.append(SupportRequest(
@@ -383,10 +394,11 @@ def build_logistics(result) -> None:
     if not _requirements_current(election):
         requirements.recompute(election)
         changes += 1
-    created, _shipments = _chain(election, users)
+    as_of = as_of_of(result)
+    created, _shipments = _chain(election, users, as_of)
     created += _damaged_case(election)
     changes += created
-    changes += _support(election, users)
+    changes += _support(election, users, as_of)
     tps_count = Tps.objects.filter(election=election).count()
     if created or TpsReadiness.objects.filter(election=election).count() != tps_count:
         readiness.refresh(election)

@@ -13,6 +13,10 @@
 * **Generated** voting-day turnout per TPS for the whole city (27 Nov 2024), about 70 %
   overall, never above DPT + DPTb + DPK of the TPS. Not the official result.
 
+The demo's moment (``result.as_of``, :mod:`posko.demo.timeline`): activities after it do
+not exist yet; the turnout exists from 14.00 on voting day (after the TPS closed) and only
+at TPS that received their ballots.
+
 Everything comes from a seeded random generator, so every run builds the same rows. Rows
 are created once where missing (activities when the election has none, history per
 label, turnout per TPS without one) and then left as users change them, so a second run
@@ -29,6 +33,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Sum
 
 from posko.accounts.models import Agency
+from posko.demo.timeline import as_of_of, tps_with_ballots
 from posko.elections.models import Election, Tps, place_codes
 from posko.outreach.models import (
     Activity,
@@ -45,6 +50,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 SEED = 2024_11_27
 START = datetime.date(2024, 9, 2)
 END = datetime.date(2024, 11, 26)
+TURNOUT_KNOWN = datetime.datetime(2024, 11, 27, 14, 0, tzinfo=WIB)  # after the TPS closed
 # Kelurahan reached rarely (the early-warning list): Wonokoyo, Madyopuro, Tlogowaru
 # (Kedungkandang), Karangbesuki (Sukun), Ketawanggede (Lowokwaru), Polowijen (Blimbing),
 # Penanggungan (Klojen).
@@ -96,7 +102,7 @@ def _day(rng: random.Random) -> datetime.date:
     return START + datetime.timedelta(days=offset)
 
 
-def _activities(election, users, agencies, groups, dpt_by_kel) -> int:
+def _activities(election, users, agencies, groups, dpt_by_kel, as_of) -> int:
     if Activity.objects.filter(election=election).exists():
         return 0
     rng = random.Random(SEED)
@@ -160,8 +166,9 @@ def _activities(election, users, agencies, groups, dpt_by_kel) -> int:
             chosen = {rng.choice(typical)}
             if rng.random() < 0.4:
                 chosen.add(rng.choice(typical))
-            rows.append(activity)
-            links.append(chosen)
+            if starts <= as_of:
+                rows.append(activity)
+                links.append(chosen)
     for organiser, name, title, reach in MEDIA:
         day = _day(rng)
         activity = Activity(
@@ -172,8 +179,9 @@ def _activities(election, users, agencies, groups, dpt_by_kel) -> int:
             status=Activity.Status.HELD, attendance=reach, materials=MATERIALS[0],
             created_by=admin)
         activity.organiser_key = organiser_key(activity)
-        rows.append(activity)
-        links.append({"masyarakat-umum", "pemilih-pemula"})
+        if activity.starts_at <= as_of:
+            rows.append(activity)
+            links.append({"masyarakat-umum", "pemilih-pemula"})
     created = Activity.objects.bulk_create(rows, batch_size=1000)
     through = Activity.target_groups.through
     through.objects.bulk_create([
@@ -204,7 +212,10 @@ def _history(dpt_by_kel) -> int:
     return changes
 
 
-def _turnout(election, admin) -> int:
+def _turnout(election, admin, as_of) -> int:
+    if as_of < TURNOUT_KNOWN:
+        return 0
+    ready = tps_with_ballots(election, as_of)
     done = set(TpsTurnout.objects.filter(election=election).values_list("tps_id", flat=True))
     rng = random.Random(f"{SEED}-turnout")
     base = {}
@@ -222,7 +233,7 @@ def _turnout(election, admin) -> int:
         voted_dptb = min(registered_dptb, round(registered_dptb * rng.uniform(0.6, 1.0)))
         voted_dpk = registered_dpk  # DPK voters register at the TPS when they vote
         assert voted_dpt + voted_dptb + voted_dpk <= dpt + registered_dptb + registered_dpk
-        if tps.pk in done:
+        if tps.pk in done or tps.pk not in ready:
             continue
         rows.append(TpsTurnout.for_tps(tps,
                                registered_dptb=registered_dptb, registered_dpk=registered_dpk,
@@ -235,6 +246,7 @@ def _turnout(election, admin) -> int:
 def build_outreach(result) -> None:
     """Idempotent: a second run changes nothing."""
     election = Election.objects.get(pk=result.election_id)
+    as_of = as_of_of(result)
     users = {u.username: u for u in result.users}
     changes = ensure_default_groups()
     settings, created = OutreachSettings.objects.get_or_create(
@@ -247,7 +259,7 @@ def build_outreach(result) -> None:
     dpt_by_kel = {code: dpt or 0 for code, dpt in Tps.objects.filter(election=election)
                   .values_list("kelurahan_id").annotate(d=Sum("dpt_total")).order_by()}
     if len(agencies) == 3:
-        changes += _activities(election, users, agencies, groups, dpt_by_kel)
+        changes += _activities(election, users, agencies, groups, dpt_by_kel, as_of)
     changes += _history(dpt_by_kel)
-    changes += _turnout(election, users.get("admin"))
+    changes += _turnout(election, users.get("admin"), as_of)
     result.other_changes += changes

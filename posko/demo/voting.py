@@ -1,10 +1,13 @@
 """Demo data of the voting-day module (Kota Malang, 27 Nov 2024): a finished day at every
 TPS and its C.Hasil for both contests, **generated** (not what happened, not the official
-result).
+result), as far as it has happened by the demo's moment (``result.as_of``,
+:mod:`posko.demo.timeline`): nothing before the set-up on the eve, the events and entries
+up to the moment, and only at TPS that received their ballots. By 19.30 on voting day every
+TPS is done and its C.Hasil entered, so the evening shows the finished day.
 
 Every TPS reports set-up on H-1 (16.00–20.30), opening (most between 06.50 and 07.14, about
 one in twelve late, up to 08.10), voting, closing at 13.00–13.10, counting and the C.Hasil
-photographed between 15.00 and 20.30, with 6–7 KPPS and 2 Linmas present (a few with 1).
+photographed between 15.00 and 19.30, with 6–7 KPPS and 2 Linmas present (a few with 1).
 Results (source Pemda): voters per TPS around the city's official turnout, calibrated so
 that the city total is exactly 64.82 % of the DPT (428,294 of 660,744); DPTb and DPK
 voters 0–6 each; 1–4 % invalid votes; ballots received = DPT + 2.5 % reserve. Generated
@@ -27,6 +30,7 @@ import random
 from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
+from posko.demo.timeline import as_of_of, rescale, tps_with_ballots
 from posko.demo.voting_photos import build_photos
 from posko.demo.voting_quickcount import build_quick_count
 from posko.demo.voting_sources import build_sources
@@ -51,7 +55,7 @@ def _timeline(rng: random.Random, day: datetime.date) -> list[tuple[str, datetim
     opened = rng.randint(7 * 60 + 16, 8 * 60 + 10) if late else rng.randint(6 * 60 + 50, 7 * 60 + 14)
     closed = 13 * 60 + rng.randint(0, 10)
     counting = closed + rng.randint(5, 35)
-    done = rng.randint(15 * 60, 20 * 60 + 30)
+    done = rescale(rng.randint(15 * 60, 20 * 60 + 30), 15 * 60, 20 * 60 + 30, 19 * 60 + 30)
     return [(State.SIAP, _at(eve, rng.randint(16 * 60, 20 * 60 + 30))),
             (State.DIBUKA, _at(day, opened)),
             (State.PEMUNGUTAN, _at(day, opened + rng.randint(3, 15))),
@@ -65,26 +69,31 @@ def build_voting(result) -> None:
     election = Election.objects.get(pk=result.election_id)
     operators = {u.kelurahan_id: u for u in User.objects.filter(kelurahan__isnull=False)}
     admin = User.objects.filter(username="admin").first()
+    as_of = as_of_of(result)
     have = set(TpsDay.objects.filter(election=election).values_list("tps_id", flat=True))
+    ready = tps_with_ballots(election, as_of)
     rng = random.Random(SEED)
     days, timelines = [], []
     for tps in Tps.objects.filter(election=election).order_by("kelurahan_id", "number"):
         timeline = _timeline(rng, election.voting_date)
         kpps, linmas = (7 if rng.random() < 0.8 else 6), (2 if rng.random() < 0.95 else 1)
-        if tps.pk in have:
+        timeline = [(state, at) for state, at in timeline if at <= as_of]
+        if tps.pk in have or tps.pk not in ready or not timeline:
             continue
-        opened, closed = timeline[1][1], timeline[3][1]
+        moments = dict(timeline)
         days.append(TpsDay.for_tps(
-            tps, state=State.SELESAI, state_at=timeline[-1][1],
-            opened_at=opened, closed_at=closed, kpps_present=kpps, linmas_present=linmas,
+            tps, state=timeline[-1][0], state_at=timeline[-1][1],
+            opened_at=moments.get(State.DIBUKA), closed_at=moments.get(State.DITUTUP),
+            kpps_present=kpps if State.DIBUKA in moments else None,
+            linmas_present=linmas if State.DIBUKA in moments else None,
             last_report_at=timeline[-1][1], version=len(timeline)))
         timelines.append((timeline, kpps, linmas, operators.get(tps.kelurahan_id, admin)))
     if days:
         _save_days(result, days, timelines)
     build_results(result)
     build_photos(result)  # a handful of generated C.Hasil photos (not one per TPS)
-    build_sources(result, election, _at)  # witness and KPU entries, reconciliations
-    build_quick_count(result, election)  # a locked sample per contest, drawn on H-3
+    build_sources(result, election, _at, as_of)  # witness and KPU entries, reconciliations
+    build_quick_count(result, election, as_of)  # a locked sample per contest, drawn on H-3
     rollup.rebuild(election)  # the running tallies of the bulk-created entries
     for contest in Contest.objects.filter(election=election).order_by("level"):
         # The statistical flags (the job's work, run here at once); unchanged on a second run.
@@ -109,6 +118,7 @@ CITY_TURNOUT = (64_82, 100_00)  # 64.82 % (KPU Kota Malang, Pilkada 2024)
 SHARES = {"walikota": {1: 0.46, 2: 0.24, 3: 0.30}, "gubernur": {1: 0.09, 2: 0.55, 3: 0.36}}
 MISREAD = 14  # per contest
 CORRECTED = 4  # of those, per contest
+CORRECTION_AFTER = datetime.timedelta(minutes=15)
 
 
 def _voters(rng: random.Random, dpts: list[int]) -> list[int]:
@@ -199,7 +209,10 @@ def build_results(result) -> None:
     tps_list = list(Tps.objects.filter(election=election).order_by("kelurahan_id", "number"))
     if not contests or not tps_list:
         return
+    as_of = as_of_of(result)
     have = set(TpsResult.objects.filter(election=election).values_list("tps_id", "contest_id"))
+    done = set(TpsDay.objects.filter(election=election, state=State.SELESAI).values_list(
+        "tps_id", flat=True))  # a C.Hasil once the count is done
     operators = {u.kelurahan_id: u for u in User.objects.filter(kelurahan__isnull=False)}
     admin = User.objects.filter(username="admin").first()
     rng = random.Random(SEED + 1)
@@ -227,19 +240,22 @@ def build_results(result) -> None:
                       "registered_dptb": dptb, "registered_dpk": dpk}
             values["voters_women"] = total - values["voters_men"]
             votes = _split(rng, valid, shares)
-            entered = _at(election.voting_date, rng.randint(15 * 60, 21 * 60))
+            entered = _at(election.voting_date,
+                          rescale(rng.randint(15 * 60, 21 * 60), 15 * 60, 21 * 60, 19 * 60 + 10))
             kept[index] = (invalid, votes)
             if index in copies:  # planted: the same result as the TPS before it
                 invalid, votes = kept[copies[index]]
                 values.update(valid=total - invalid, invalid=invalid)
             elif index in lopsided:
                 votes = _lopsided(votes)
-            if (tps.pk, contest.pk) in have:
+            if (tps.pk, contest.pk) in have or tps.pk not in done or entered > as_of:
                 continue
             who = operators.get(tps.kelurahan_id, admin)
             versions = [votes]
             if index in misread:
                 versions = [_misread(votes), votes] if index in corrected else [_misread(votes)]
+            if entered + CORRECTION_AFTER > as_of:
+                versions = versions[:1]  # corrected later
             for number, entry in enumerate(versions, start=1):
                 checks = result_checks(values, entry, tps.dpt_total)
                 rows.append(TpsResult.for_tps(
@@ -251,7 +267,7 @@ def build_results(result) -> None:
                     status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
                     reason="Salah ketik pada isian pertama; dibetulkan sesuai foto C.Hasil."
                     if number > 1 else "",
-                    entered_at=entered + datetime.timedelta(minutes=40 * (number - 1)),
+                    entered_at=entered + CORRECTION_AFTER * (number - 1),
                     entered_by=who, **values))
     TpsResult.objects.bulk_create(rows, batch_size=1000)
     result.other_changes += len(rows)

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image, ImageDraw
 
 from posko.accounts.models import User
+from posko.demo.timeline import as_of_of
 from posko.elections.models import Election
 from posko.voting.access import may_report
 from posko.voting.models import ResultPhoto, Source, TpsResult
@@ -57,11 +58,14 @@ def build_photos(result) -> None:
         who = entry.entered_by if entry.entered_by and may_report(entry.entered_by,
                                                                    entry.tps) else admin
         for version, shade in enumerate(versions, start=1):
+            taken = entry.entered_at + datetime.timedelta(minutes=5 * version)
+            if taken > as_of_of(result):
+                break
             upload = SimpleUploadedFile(f"chasil-{entry.tps_id}-{version}.png",
                                         _sheet(entry, shade=shade), content_type="image/png")
             evidence.add_photo(
                 entry.tps, entry.contest, actor=who, election=election,
                 source=Source.PEMDA, page=1, upload=upload, device="Demo (foto buatan)",
                 reason="Foto pertama kurang terang; difoto ulang." if version > 1 else "",
-                now=entry.entered_at + datetime.timedelta(minutes=5 * version))
+                now=taken)
             result.other_changes += 1

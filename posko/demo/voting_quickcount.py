@@ -1,6 +1,6 @@
 """Demo quick count (Kota Malang): per contest a sample of 300 TPS stratified by kecamatan
 (at least 2 per kecamatan), drawn with a fixed seed and locked on 24 Nov 2024 (H-3) by the
-Desk admin, with the SHA-256 of its list. The C.Hasil of the finished day make its
+Desk admin, with the SHA-256 of its list (not before that moment). The C.Hasil of the finished day make its
 estimate show. Idempotent: a contest that has a design keeps it."""
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ SEED = 2024_11_24
 DRAWN = datetime.datetime(2024, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-def build_quick_count(result, election) -> None:
+def build_quick_count(result, election, as_of: datetime.datetime) -> None:
+    if DRAWN + datetime.timedelta(minutes=20) > as_of:
+        return
     admin = User.objects.filter(username="admin").first()
     have = set(QuickCountDesign.objects.filter(election=election).values_list("contest_id",
                                                                              flat=True))

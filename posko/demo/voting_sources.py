@@ -10,6 +10,9 @@ few votes. ``VERIFIED`` of KPU's misreads per contest were decided by the Desk w
 (the Pemda's entry kept, as its photo shows); the Pemda's own misread entries are left "perlu
 verifikasi" for the verifier (the counted entries, hence the tallies, are the Pemda's).
 
+Only what exists by the demo's moment: KPU's records arrive between 16.00 and 19.30, the
+witnesses' between 14.00 and 17.00, each decision 20 minutes after KPU's record.
+
 Seeded: every run builds the same rows; a second run changes nothing (nothing is added
 once KPU's rows exist; missing reconciliations are added). Bulk writes."""
 
@@ -19,6 +22,7 @@ import datetime
 import random
 
 from posko.accounts.models import User
+from posko.demo.timeline import rescale
 from posko.voting.models import Reconciliation, ResultStatus, Source, TpsResult
 from posko.voting.rules import result_checks, result_flags
 from posko.voting.services.reconcile import compute
@@ -66,8 +70,9 @@ def _entry(tps, contest, source, values, votes, *, entered, who, **extra) -> Tps
         entered_at=entered, entered_by=who, **values, **extra)
 
 
-def build_sources(result, election, at) -> None:
-    """``at(day, minutes)``: a local time on a day. Call before the tallies are rebuilt."""
+def build_sources(result, election, at, as_of) -> None:
+    """``at(day, minutes)``: a local time on a day; ``as_of``: the demo's moment. Call
+    before the tallies are rebuilt."""
     pemda = list(TpsResult.objects.filter(election=election, source=Source.PEMDA,
                                           is_current=True).select_related("tps", "contest")
                  .order_by("contest_id", "kelurahan_id", "tps__number"))
@@ -75,11 +80,11 @@ def build_sources(result, election, at) -> None:
         return
     decisions = {}
     if not TpsResult.objects.filter(election=election, source=Source.KPU).exists():
-        decisions = _generate(result, election, pemda, at)
+        decisions = _generate(result, election, pemda, at, as_of)
     _reconcile(result, election, decisions)
 
 
-def _generate(result, election, pemda, at) -> dict:
+def _generate(result, election, pemda, at, as_of) -> dict:
     rng = random.Random(SEED)
     admin = User.objects.filter(username="admin").first()
     operators = {u.kelurahan_id: u for u in User.objects.filter(kelurahan__isnull=False)}
@@ -101,11 +106,12 @@ def _generate(result, election, pemda, at) -> dict:
                           "ballots_unused": None, "ballots_damaged": None,
                           "ballots_used": values["valid"] + values["invalid"]}
             kpu_votes = _kpu_misread(rng, truth) if index in kpu_wrong else truth
-            minutes = rng.randint(18 * 60, 23 * 60 + 50)
+            minutes = rescale(rng.randint(18 * 60, 23 * 60 + 50), 18 * 60, 23 * 60 + 50,
+                              19 * 60 + 30) - 2 * 60  # 16.00-19.30
             ts = at(day, minutes)
             code = tps.kelurahan_id.replace(".", "") + f"{tps.number:03d}"
             stamp = ts.strftime("%Y-%m-%d %H:%M:%S")
-            rows.append(_entry(
+            rows.append(None if ts > as_of else _entry(
                 tps, entry.contest, Source.KPU, kpu_values, kpu_votes, entered=ts, who=admin,
                 external_ref=f"{code}.json@{stamp}", device="impor KPU",
                 evidence={"file": f"{code}.json", "ts": stamp, "images": [],
@@ -117,14 +123,16 @@ def _generate(result, election, pemda, at) -> dict:
                     votes[number] -= rng.randint(2, 9)
                     values = {**values, "valid": sum(votes.values()),
                               "ballots_used": sum(votes.values()) + values["invalid"]}
-                rows.append(_entry(tps, entry.contest, Source.SAKSI, values, votes,
-                                   entered=at(day, rng.randint(14 * 60, 17 * 60)),
-                                   who=operators.get(tps.kelurahan_id, admin),
-                                   device="aplikasi saksi"))
-            if index in kept:
+                seen = at(day, rng.randint(14 * 60, 17 * 60))
+                rows.append(None if seen > as_of else _entry(
+                    tps, entry.contest, Source.SAKSI, values, votes, entered=seen,
+                    who=operators.get(tps.kelurahan_id, admin), device="aplikasi saksi"))
+            decided = ts + datetime.timedelta(minutes=20)
+            if index in kept and decided <= as_of:
                 decisions[(tps.pk, entry.contest_id)] = (
-                    admin, at(day + datetime.timedelta(days=1), 9 * 60 + len(decisions)),
+                    admin, decided,
                     "Foto C.Hasil cocok dengan isian Pemda; angka KPU salah baca (Sirekap).")
+    rows = [row for row in rows if row is not None]
     TpsResult.objects.bulk_create(rows, batch_size=1000)
     result.other_changes += len(rows)
     return decisions

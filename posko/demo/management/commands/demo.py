@@ -9,10 +9,15 @@ import sys
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from posko.core import clock
+from posko.core.management.commands.clock import parse_as_of
 from posko.demo.data import DEMO_PASSWORD, build_demo
+
+DEFAULT_AS_OF = "2024-11-26T08:00"  # the morning of H-1 (timeline.DEFAULT_AS_OF)
 
 
 def _url(addrport: str) -> str:
@@ -33,7 +38,10 @@ class Command(BaseCommand):
     help = (
         "Build the Kota Malang demo (Pilkada Serentak 2024: wilayah, Pemda, election and contests, "
         "agencies, one user per role, 1,188 TPS with DPT 660,744) in the configured database, then "
-        "serve it with the development server. Safe to run again: the same data every time."
+        "serve it with the development server. The demo runs on a simulated clock that starts "
+        "at --as-of (default 2024-11-26T08:00, the morning of H-1) and moves forward in real "
+        "time; its data is what exists by then. Safe to run again: the same data every time "
+        "for the same --as-of; another --as-of rebuilds the time-dependent data for it."
     )
 
     def add_arguments(self, parser):
@@ -41,12 +49,18 @@ class Command(BaseCommand):
                             help="address and port to serve on (default 127.0.0.1:8000)")
         parser.add_argument("--no-serve", action="store_true",
                             help="only build the demo data, do not start the server")
+        parser.add_argument("--as-of", default=DEFAULT_AS_OF,
+                            help="the demo's moment, e.g. 2024-11-27T20:00 (site time zone; "
+                                 "default 2024-11-26T08:00, H-1 morning)")
 
-    def handle(self, *args, addrport="127.0.0.1:8000", no_serve=False, **options):
+    def handle(self, *args, addrport="127.0.0.1:8000", no_serve=False, as_of=DEFAULT_AS_OF,
+               **options):
         verbosity = options.get("verbosity", 1)
+        moment = parse_as_of(as_of)  # a bad value stops before anything is written
         call_command("migrate", interactive=False, verbosity=max(0, verbosity - 1),
                      stdout=self.stdout)
-        result = build_demo(stdout=self.stdout)
+        clock.simulate(moment)  # first: what the build records happens at the demo's moment
+        result = build_demo(stdout=self.stdout, as_of=moment)
         self.banner(result, addrport, serving=not no_serve)
         if not no_serve:
             self.serve(addrport)
@@ -68,6 +82,11 @@ class Command(BaseCommand):
                 "dpt": _n(result.dpt_total), "men": _n(result.dpt_men),
                 "women": _n(result.dpt_women)},
         ]
+        as_of = getattr(result, "as_of", None)
+        if as_of is not None:
+            lines.append("  " + _("Simulated time from %(time)s, moving forward in real time "
+                                  "(posko clock --real ends it)") % {
+                "time": timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M")})
         if serving:
             lines.append("  " + _("Open %(url)s") % {"url": _url(addrport)})
         lines.append("  " + _('Users (password "%(password)s"):') % {"password": DEMO_PASSWORD})
