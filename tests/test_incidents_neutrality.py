@@ -57,6 +57,8 @@ def make_case(world, users, act=None, kecamatan=None, kelurahan=None, name="Tuti
 
 def test_catalogue_is_seeded_per_election_by_the_data_migration(world):
     other = Election.objects.create(name="Pilkada 2029", voting_date=datetime.date(2029, 11, 28))
+    services.ensure_acts(world.election)
+    ProhibitedAct.objects.filter(election=world.election, code="HD-02").delete()
     migration = importlib.import_module("posko.incidents.migrations.0005_seed_skb2022_acts")
     migration.seed(django_apps, None)
     migration.seed(django_apps, None)  # a second run adds nothing
@@ -68,8 +70,11 @@ def test_catalogue_is_seeded_per_election_by_the_data_migration(world):
         assert acts["HD-03"].severity == "sedang" and "pendekatan" in acts["HD-03"].description
         assert acts["HD-05"].severity == "ptdh"
         assert {a.severity for c, a in acts.items() if c.startswith("KE-")} == {"moral"}
-    # The act list shows the election's catalogue; a new election gets it on first use.
     assert services.ensure_acts(other) == 0
+    # A new election gets it on first use, e.g. by an API client creating a case.
+    later = Election.objects.create(name="Pilkada 2034", voting_date=datetime.date(2034, 11, 29))
+    assert not ProhibitedAct.objects.filter(election=later).exists()
+    assert len(services.acts_for(later)) == 19
 
 
 def test_a_new_case_names_its_act_and_the_type_follows_it(world, personas, users, acts):

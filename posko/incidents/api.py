@@ -349,6 +349,10 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             "agency", "prohibited_act")
         return qs.filter(election=election) if election else qs.none()
 
+    def create(self, request, *args, **kwargs):
+        services.acts_for(request.election)  # a new election's catalogue, before validation
+        return super().create(request, *args, **kwargs)
+
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
         data.pop("version", None)

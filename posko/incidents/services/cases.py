@@ -43,11 +43,11 @@ def save_case(case: NeutralityCase, *, actor, before: dict | None = None,
 
 
 def case_from_report(report: Report) -> NeutralityCase:
-    """A new (unsaved) case prefilled from a report of category netralitas ASN."""
+    """A new (unsaved) case prefilled from a report of category netralitas ASN (the type of
+    breach follows the act the admin names)."""
     return NeutralityCase(election=report.election, report=report, agency=report.agency,
                           act=report.description,
-                          occurred_on=timezone.localtime(report.occurred_at).date(),
-                          breach_type=NeutralityCase.BreachType.KODE_ETIK)
+                          occurred_on=timezone.localtime(report.occurred_at).date())
 
 
 def mask_name(name: str) -> str:
