@@ -235,7 +235,7 @@ def test_norms_are_editable_per_election_by_admins_only(world, personas, users):
     data = {"kpps_per_tps": 5, "linmas_per_tps": 2, "ptps_per_tps": 1, "pps_per_kelurahan": 3,
             "ppk_per_kecamatan": 5, "kpps_min_age": 17, "kpps_max_age": 55, "adhoc_min_age": 17,
             "kpps_domicile_required": "on", "monthly_contribution": "20000",
-            "duty_hours_threshold": 18}
+            "duty_hours_threshold": 18, "jkm_benefit": "42000000", "jkm_regulation": "PP 82/2019"}
     assert personas["admin"].client.post(url, {**data, "kpps_per_tps": "abc"}).status_code == 400
     assert personas["admin"].client.post(url, data).status_code == 302
     page = personas["kelurahan_a"].client.get(reverse("workers:staffing")).content.decode()
@@ -249,7 +249,8 @@ def test_a_stale_save_of_the_norms_is_a_conflict_and_overwrites_nothing(world, p
     data = {"kpps_per_tps": 5, "linmas_per_tps": 2, "ptps_per_tps": 1, "pps_per_kelurahan": 3,
             "ppk_per_kecamatan": 5, "kpps_min_age": 17, "kpps_max_age": 55, "adhoc_min_age": 17,
             "kpps_domicile_required": "on", "monthly_contribution": "20000",
-            "duty_hours_threshold": 18, "version": 1}
+            "duty_hours_threshold": 18, "version": 1, "jkm_benefit": "42000000",
+            "jkm_regulation": "PP 82/2019"}
     assert client.post(url, data).status_code == 302
     response = client.post(url, {**data, "kpps_per_tps": 9})  # loaded before the first save
     assert response.status_code == 409 and 'data-testid="conflict"' in response.content.decode()
@@ -314,7 +315,7 @@ def test_import_audit_rows_of_created_workers_hold_the_masked_snapshot(world, pe
             "kelurahan": world.kel_a.code, "kecamatan": world.kel_a.kecamatan_id,
             "nik": nik[:4] + "••••••••" + nik[-4:], "full_name": worker.full_name, "sex": worker.sex,
             "birth_date": worker.birth_date.isoformat(), "phone": phone,
-            "domicile_code": worker.domicile_code, "flags": worker.flags}
+            "domicile_code": worker.domicile_code, "flags": worker.flags, "registered_tps": None}
     woman_worker = Worker.objects.get(nik=woman)
     assert woman_worker.full_name == "Siti Ümmü Äisyah" and woman_worker.sex == "P"
     assert woman_worker.flags and woman_worker.domicile_code == world.kel_b.code

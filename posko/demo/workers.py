@@ -2,10 +2,13 @@
 
 * Staffing at the norms: 7 KPPS per TPS (1 chair + 6 members: 8,316 KPPS for 1,188
   TPS), 2 Linmas and 1 PTPS per TPS, 3 PPS per kelurahan, 5 PPK per kecamatan.
-* Domicile: every worker lives in the kelurahan of their posting, except one KPPS member
-  at each of the 375 TPS Bawaslu found with "KPPS serving outside their domicile"
-  (``posko.demo.common.bawaslu_tps``), who lives in the neighbouring kelurahan; nowhere
-  else. The derived vulnerability indicator therefore gives exactly those 375 TPS.
+* TPS of registration (DPT): every worker at a TPS is registered to vote at it, except one
+  KPPS member at each of the 375 TPS Bawaslu found with "KPPS bertugas/memilih di luar
+  domisili" (``posko.demo.common.bawaslu_tps``), who is registered at another TPS: at one
+  TPS in two a TPS of the neighbouring kelurahan (where that member also lives: flagged for
+  domicile), otherwise another TPS of the same kelurahan (not flagged). The derived
+  vulnerability indicator therefore gives exactly those 375 TPS; the domicile flag only
+  half of them. Every other worker lives in the kelurahan (PPK: the kecamatan) of their post.
 * A handful of KPPS are over 55 on voting day and flagged (not refused).
 * Health screening by Dinas Kesehatan: about 93 % of the KPPS screened (most fit, some
   fit with notes, a few unfit); the rest not yet.
@@ -30,7 +33,7 @@ from posko.demo.common import bawaslu_tps
 from posko.elections.models import Election, Tps
 from posko.regions.models import Kelurahan
 from posko.workers.models import Claim, Incident, Screening, Worker, WorkerSettings
-from posko.workers.rules import eligibility_flags
+from posko.workers.rules import eligibility_flags, is_outside_domicile
 from posko.workers.services import DERIVED_KEY, months_between
 
 SEED = "posko-demo-workers-2024"
@@ -93,11 +96,23 @@ def _plan(election):
         codes = [c for c, k in kelurahan if k == kec]
         for i, code in enumerate(codes):
             neighbour[code] = codes[(i + 1) % len(codes)] if len(codes) > 1 else code
+    tps_by_kel: dict[str, list[int]] = {}
+    for pk, kel, *_rest in tps_rows:
+        tps_by_kel.setdefault(kel, []).append(pk)
     old_tps = set(rng.sample([t[0] for t in tps_rows], min(9, len(tps_rows))))
     late_kecamatan = "35.73.03"  # Kedungkandang submitted its BPJS list late
     plan = []
 
-    def person(role, posting_kel, kec, kab, tps_id=None, tps_number=None, domicile=None, old=False):
+    def elsewhere(pk: int, kel: str) -> tuple[int, str]:
+        """(another TPS, the member's domicile) for the KPPS registered elsewhere."""
+        same = [t for t in tps_by_kel[kel] if t != pk]
+        other = neighbour.get(kel, kel)
+        if (pk % 2 or not same) and other != kel and tps_by_kel.get(other):
+            return tps_by_kel[other][0], other
+        return (same[0], kel) if same else (next(t[0] for t in tps_rows if t[0] != pk), kel)
+
+    def person(role, posting_kel, kec, kab, tps_id=None, tps_number=None, domicile=None, old=False,
+               registered=None):
         sex = rng.choice("LP")
         birth = _birth(rng, role, old)
         domicile = domicile or posting_kel or f"{kec}.1001"
@@ -118,7 +133,7 @@ def _plan(election):
             s = rng.random()
             screening = ("" if s < 0.07 else Worker.Screening.LAYAK if s < 0.90
                          else Worker.Screening.CATATAN if s < 0.982 else Worker.Screening.TIDAK_LAYAK)
-        flags = eligibility_flags(role, birth, domicile, posting_kel if tps_id else None, settings, VOTING)
+        flags = eligibility_flags(role, birth, domicile, posting_kel, settings, VOTING, kec)
         plan.append(dict(
             election_id=election.pk, role=role, tps_id=tps_id, kelurahan_id=posting_kel,
             kecamatan_id=kec, kabkota_id=kab, nik=nik, full_name=name, sex=sex, birth_date=birth,
@@ -130,7 +145,8 @@ def _plan(election):
                            else f"{rng.randint(100, 999)}/PP.04.1-Kpt/3573/2024"),
             decree_date=start - datetime.timedelta(days=1), term_start=start, term_end=end,
             status=Worker.Status.AKTIF, flags="\n".join(str(f) for f in flags),
-            outside_domicile=bool(kpps and tps_id and domicile != posting_kel),
+            outside_domicile=is_outside_domicile(role, domicile, posting_kel, kec),
+            registered_tps_id=registered or tps_id,
             screening_result=screening,
             screening_date=(datetime.date(2024, 11, rng.randint(8, 22)) if screening else None),
             bpjs_status=bpjs, bpjs_jkk=True, bpjs_jkm=True,
@@ -145,9 +161,9 @@ def _plan(election):
     for pk, kel, kec, kab, number in tps_rows:
         person(R.KPPS_KETUA, kel, kec, kab, pk, number)
         for slot in range(6):
-            domicile = neighbour.get(kel, kel) if (pk in outside and slot == 5) else None
+            registered, domicile = elsewhere(pk, kel) if (pk in outside and slot == 5) else (None, None)
             person(R.KPPS_ANGGOTA, kel, kec, kab, pk, number, domicile=domicile,
-                   old=(pk in old_tps and slot == 0))
+                   old=(pk in old_tps and slot == 0), registered=registered)
         for _ in range(2):
             person(R.LINMAS, kel, kec, kab, pk, number)
         person(R.PTPS, kel, kec, kab, pk, number)
@@ -223,6 +239,23 @@ def _incidents(election) -> int:
     return created
 
 
+_REFRESHED = ("registered_tps_id", "domicile_code", "outside_domicile", "flags")
+
+
+def _refresh(election, plan) -> int:
+    """A demo built before the TPS of registration (or the PPS/PPK domicile rule) gets the
+    planned values on the next run; the rows are otherwise left as they are."""
+    planned = {row["nik"]: row for row in plan}
+    stale = []
+    for pk, nik, *values in Worker.objects.filter(election=election).values_list(
+            "pk", "nik", *_REFRESHED).iterator(chunk_size=5000):
+        row = planned.get(nik)
+        if row is not None and tuple(values) != tuple(row[f] for f in _REFRESHED):
+            stale.append(Worker(pk=pk, **{f: row[f] for f in _REFRESHED}))
+    Worker.objects.bulk_update(stale, list(_REFRESHED), batch_size=2000)
+    return len(stale)
+
+
 def build_workers(result) -> None:
     """Idempotent: a second run finds every NIK and changes nothing."""
     election = Election.objects.get(pk=result.election_id)
@@ -235,11 +268,13 @@ def build_workers(result) -> None:
     if new:
         Worker.objects.bulk_create(new, batch_size=2000)
         changes += len(new)
+    refreshed = _refresh(election, plan)
+    changes += refreshed
     screenings = _screenings(election, random.Random(f"{SEED}-screening"))
     if screenings:
         Screening.objects.bulk_create(screenings, batch_size=2000)
         changes += len(screenings)
     changes += _incidents(election)
-    if new:
+    if new or refreshed:
         derived.changed(DERIVED_KEY, election, None)
     result.other_changes += changes

@@ -35,6 +35,12 @@ class WorkerSerializer(ServiceSerializer):
     nik_masked = serializers.CharField(read_only=True)
     phone_masked = serializers.CharField(read_only=True)
     tps = serializers.PrimaryKeyRelatedField(queryset=Tps.objects.all(), required=False, allow_null=True)
+    registered_tps = serializers.PrimaryKeyRelatedField(
+        queryset=Tps.objects.all(), required=False, allow_null=True,
+        help_text="The TPS where the worker is on the DPT (optional).")
+    votes_elsewhere = serializers.BooleanField(
+        read_only=True, help_text="Registered to vote at another TPS than the posting's "
+                                  "(Bawaslu's 'KPPS bertugas/memilih di luar domisili').")
     kelurahan = serializers.CharField(source="kelurahan_id", required=False, allow_null=True,
                                       allow_blank=True)
     kecamatan = serializers.CharField(source="kecamatan_id", required=False, allow_null=True,
@@ -51,7 +57,7 @@ class WorkerSerializer(ServiceSerializer):
         model = Worker
         fields = ["id", "election", "role", "tps", "kelurahan", "kecamatan", "posting", "nik",
                   "nik_masked", "full_name", "sex", "birth_date", "phone", "phone_masked", "address",
-                  "domicile_code", "decree_number", "decree_date", "term_start", "term_end", "status",
+                  "domicile_code", "registered_tps", "votes_elsewhere", "decree_number", "decree_date", "term_start", "term_end", "status",
                   "replaces", "flags", "outside_domicile", "screening_result", "screening_date",
                   "bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number", "bpjs_start", "bpjs_end",
                   "bpjs_funding", "version", "updated_at"]
@@ -72,9 +78,9 @@ class WorkerViewSet(ScopedServiceViewSet):
 
     def _posting_in_scope(self, data):
         user = self.request.user
-        tps = data.get("tps")
-        if tps is not None:
-            get_visible_or_404(Tps.objects.all(), user, pk=tps.pk)
+        for key in ("tps", "registered_tps"):
+            if data.get(key) is not None:
+                get_visible_or_404(Tps.objects.all(), user, pk=data[key].pk)
         for key, model in (("kelurahan_id", Kelurahan), ("kecamatan_id", Kecamatan)):
             if data.get(key) and not model.objects.visible_to(user).filter(code=data[key]).exists():
                 raise Http404
@@ -219,9 +225,13 @@ class IncidentViewSet(ScopedMixin, mixins.CreateModelMixin, viewsets.ReadOnlyMod
 
 
 class ClaimSerializer(ServiceSerializer):
+    """A JKM claim without ``amount`` takes the election's regulated benefit; another amount
+    needs ``amount_reason``."""
+
     class Meta:
         model = Claim
-        fields = ["id", "incident", "programme", "status", "amount", "submitted_on", "decided_on", "note"]
+        fields = ["id", "incident", "programme", "status", "amount", "amount_reason", "submitted_on",
+                  "decided_on", "note"]
 
 
 class ClaimViewSet(ScopedServiceViewSet):

@@ -19,9 +19,9 @@ class WorkersConfig(AppConfig):
         from posko.core import derived
         from posko.core.dashboard import register_card
         from posko.workers import cards, report
-        from posko.workers.indicators import kpps_outside_domicile
+        from posko.workers.indicators import kpps_registered_elsewhere
 
-        derived.register_source("kpps_luar_domisili", "workers.domicile", kpps_outside_domicile,
+        derived.register_source("kpps_luar_domisili", "workers.domicile", kpps_registered_elsewhere,
                                 label=_("Workers"))
         report.register()
         register_card("workers_coverage", cards.coverage_card, order=30)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.core.filters import IntegerFilter
 from posko.regions.models import Kecamatan, Kelurahan
+from posko.workers.indicators import registered_elsewhere
 from posko.workers.models import Incident, Worker
 
 
@@ -37,12 +38,14 @@ class WorkerFilter(django_filters.FilterSet):
     flagged = django_filters.BooleanFilter(method="filter_flagged", label=_("Eligibility flagged"))
     covered = django_filters.BooleanFilter(method="filter_covered", label=_("Active BPJS coverage"))
     outside_domicile = django_filters.BooleanFilter(label=_("Domiciled outside the kelurahan"))
+    votes_elsewhere = django_filters.BooleanFilter(method="filter_votes_elsewhere",
+                                                   label=_("Registered to vote at another TPS"))
     election = IntegerFilter(method="filter_election", label=_("Election id"))
 
     class Meta:
         model = Worker
         fields = ["q", "role", "status", "kecamatan", "kelurahan", "tps", "bpjs_status", "screening",
-                  "covered", "flagged", "outside_domicile"]
+                  "covered", "flagged", "outside_domicile", "votes_elsewhere"]
 
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
@@ -72,6 +75,12 @@ class WorkerFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(bpjs_status=Worker.Bpjs.AKTIF)
         return queryset.exclude(bpjs_status=Worker.Bpjs.AKTIF)
+
+    def filter_votes_elsewhere(self, queryset, name, value):
+        if value is None:
+            return queryset
+        elsewhere = registered_elsewhere(queryset)
+        return elsewhere if value else queryset.exclude(pk__in=elsewhere.values("pk"))
 
     def filter_election(self, queryset, name, value):
         return queryset.filter(election_id=value)

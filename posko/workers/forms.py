@@ -5,6 +5,7 @@ revealed or exported (UU PDP 27/2022; the rules are in ``privacy.py``)."""
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.forms.models import construct_instance
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -28,14 +29,19 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     """Birth date and sex may stay empty: they are taken from the NIK."""
 
     tps = TpsChoiceField(queryset=Tps.objects.none(), required=False, label=_("TPS"))
+    registered_tps = TpsChoiceField(
+        queryset=Tps.objects.none(), required=False, label=_("TPS of registration"),
+        help_text=_("Where the worker is on the voters' list (DPT), if known. A KPPS registered "
+                    "at another TPS counts for Bawaslu's indicator 'KPPS bertugas/memilih di luar "
+                    "domisili'."))
     # The version the page was loaded with (a stale save is the core 409 page).
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Worker
         fields = ["role", "tps", "kelurahan", "kecamatan", "nik", "full_name", "sex", "birth_date",
-                  "phone", "address", "domicile_code", "decree_number", "decree_date", "term_start",
-                  "term_end", "status"]
+                  "phone", "address", "domicile_code", "registered_tps", "decree_number", "decree_date",
+                  "term_start", "term_end", "status"]
         widgets = {"birth_date": DATE, "decree_date": DATE, "term_start": DATE, "term_end": DATE}
 
     def __init__(self, *args, user, election, reveal=False, **kwargs):
@@ -43,6 +49,13 @@ class WorkerForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         self.fields["version"].initial = self.instance.version
         self.fields["tps"].queryset = (Tps.objects.editable_by(user).filter(election=election)
                                        .select_related("kelurahan").order_by("kelurahan__name", "number"))
+        # Any TPS of the election the user may see (a KPPS may vote in the next kelurahan).
+        registered = Tps.objects.visible_to(user).filter(election=election)
+        if self.instance.registered_tps_id:  # kept even if outside the user's area
+            registered = Tps.objects.filter(Q(pk__in=registered.values("pk"))
+                                            | Q(pk=self.instance.registered_tps_id))
+        self.fields["registered_tps"].queryset = registered.select_related("kelurahan").order_by(
+            "kelurahan__name", "number")
         # A form without the posting (ReplaceForm: the newcomer takes the old post) has
         # no kelurahan and kecamatan fields.
         if "kelurahan" in self.fields:
@@ -92,7 +105,7 @@ class ReplaceForm(WorkerForm):
 
     class Meta(WorkerForm.Meta):
         fields = ["nik", "full_name", "sex", "birth_date", "phone", "address", "domicile_code",
-                  "decree_number", "decree_date", "term_start", "term_end"]
+                  "registered_tps", "decree_number", "decree_date", "term_start", "term_end"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -148,11 +161,20 @@ class IncidentForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
 class ClaimForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Claim
-        fields = ["programme", "status", "amount", "submitted_on", "decided_on", "note"]
+        fields = ["programme", "status", "amount", "amount_reason", "submitted_on", "decided_on",
+                  "note"]
         widgets = {"submitted_on": DATE, "decided_on": DATE}
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, regulated=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if regulated is not None:
+            amount, regulation = regulated
+            self.fields["amount"].help_text = gettext(
+                "JKM: Rp%(amount)s (%(regulation)s), filled in when left empty. JKK: the costs "
+                "BPJS reimburses.") % {"amount": f"{amount:,.0f}".replace(",", "."),
+                                       "regulation": regulation}
+        self.fields["amount_reason"].help_text = _(
+            "Needed when a JKM amount differs from the regulated benefit.")
 
 
 class DutyForm(StyledFormMixin, forms.Form):
@@ -169,7 +191,8 @@ class SettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         model = WorkerSettings
         fields = ["kpps_per_tps", "linmas_per_tps", "ptps_per_tps", "pps_per_kelurahan", "ppk_per_kecamatan",
                   "kpps_min_age", "kpps_max_age", "adhoc_min_age", "kpps_domicile_required",
-                  "monthly_contribution", "duty_hours_threshold"]
+                  "adhoc_domicile_required", "monthly_contribution", "duty_hours_threshold",
+                  "jkm_benefit", "jkm_regulation"]
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

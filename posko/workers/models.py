@@ -38,6 +38,8 @@ class WorkerSettings(ElectionSettings):
                                                      help_text=_("PPK and PPS have no maximum age."))
     kpps_domicile_required = models.BooleanField(
         _("KPPS must live in the TPS's kelurahan"), default=True)
+    adhoc_domicile_required = models.BooleanField(
+        _("PPS must live in their kelurahan, PPK in their kecamatan"), default=True)
     monthly_contribution = models.DecimalField(
         _("BPJS contribution per worker per month (Rp)"), max_digits=10, decimal_places=0,
         default=Decimal("16800"), validators=[MinValueValidator(Decimal("0"))],
@@ -45,6 +47,16 @@ class WorkerSettings(ElectionSettings):
     duty_hours_threshold = models.PositiveSmallIntegerField(
         _("Duty hours warning threshold"), default=20, validators=[MinValueValidator(1),
                                                                    MaxValueValidator(72)])
+    # The JKM (death) benefit BPJS Ketenagakerjaan pays the heirs: set by regulation, data
+    # per election so that a change of the regulation is an edit, not a release.
+    jkm_benefit = models.DecimalField(
+        _("JKM benefit (Rp)"), max_digits=14, decimal_places=0, default=Decimal("42000000"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Death benefit paid to the heirs; prefilled on a JKM claim."))
+    jkm_regulation = models.CharField(
+        _("Regulation of the JKM benefit"), max_length=200,
+        default="PP 82/2019 (perubahan PP 44/2015), Pasal 34: santunan sekaligus Rp20 juta, "
+                "santunan berkala Rp12 juta, biaya pemakaman Rp10 juta")
 
     class Meta:
         verbose_name = _("worker settings")
@@ -128,6 +140,12 @@ class Worker(models.Model):
     term_start = models.DateField(_("term start"), null=True, blank=True)
     term_end = models.DateField(_("term end"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.AKTIF)
+    # Where the worker is on the DPT (optional): a KPPS registered at another TPS than the
+    # one they serve is Bawaslu's "KPPS bertugas/memilih di luar domisili".
+    registered_tps = models.ForeignKey(
+        "elections.Tps", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("TPS of registration"),
+        help_text=_("The TPS where the worker is on the voters' list (DPT)."))
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="replaced_by", verbose_name=_("replaces"))
     # Eligibility: the rules' messages, one per line ("" when none is broken).
@@ -193,6 +211,11 @@ class Worker(models.Model):
     @property
     def flag_list(self) -> list[str]:
         return [line for line in self.flags.splitlines() if line.strip()]
+
+    @property
+    def votes_elsewhere(self) -> bool:
+        """Registered to vote at another TPS than the one of the posting."""
+        return bool(self.tps_id and self.registered_tps_id and self.registered_tps_id != self.tps_id)
 
     @property
     def is_covered(self) -> bool:
@@ -327,6 +350,8 @@ class Claim(PlacedLikeWorker):
                                  blank=True, validators=[MinValueValidator(Decimal("0"))])
     submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
     decided_on = models.DateField(_("paid or rejected on"), null=True, blank=True)
+    amount_reason = models.CharField(
+        _("reason for an amount other than the regulated one"), max_length=255, blank=True)
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:

@@ -64,8 +64,10 @@ def term_problems(start, end) -> list[tuple[str, str]]:
 
 
 def eligibility_flags(role: str, birth_date, domicile_code: str, posting_kelurahan: str | None,
-                      settings: WorkerSettings, voting_date: datetime.date) -> list[str]:
-    """Rules a worker breaks without being refused (shown as flags)."""
+                      settings: WorkerSettings, voting_date: datetime.date,
+                      posting_kecamatan: str | None = None) -> list[str]:
+    """Rules a worker breaks without being refused (shown as flags). ``posting_kelurahan``:
+    the kelurahan of the TPS (KPPS) or of the PPS; ``posting_kecamatan``: the PPK's."""
     flags = []
     if birth_date:
         age = age_on(birth_date, voting_date)
@@ -76,15 +78,35 @@ def eligibility_flags(role: str, birth_date, domicile_code: str, posting_kelurah
         elif role in (Role.PPK, Role.PPS) and age < settings.adhoc_min_age:
             flags.append(_("Age %(age)s on voting day: PPK/PPS must be at least %(min)s.") % {
                 "age": age, "min": settings.adhoc_min_age})
-    if (role in Worker.KPPS_ROLES and settings.kpps_domicile_required and posting_kelurahan
-            and domicile_code and domicile_code != posting_kelurahan):
-        flags.append(_("Domiciled outside the TPS's kelurahan."))
+    if is_outside_domicile(role, domicile_code, posting_kelurahan, posting_kecamatan):
+        if role in Worker.KPPS_ROLES and settings.kpps_domicile_required:
+            flags.append(_("Domiciled outside the TPS's kelurahan."))
+        elif role == Role.PPS and settings.adhoc_domicile_required:
+            flags.append(_("Domiciled outside the PPS's kelurahan."))
+        elif role == Role.PPK and settings.adhoc_domicile_required:
+            flags.append(_("Domiciled outside the PPK's kecamatan."))
     return flags
 
 
-def is_outside_domicile(role: str, domicile_code: str, posting_kelurahan: str | None) -> bool:
-    return bool(role in Worker.KPPS_ROLES and posting_kelurahan and domicile_code
-                and domicile_code != posting_kelurahan)
+def is_outside_domicile(role: str, domicile_code: str, posting_kelurahan: str | None,
+                        posting_kecamatan: str | None = None) -> bool:
+    """The domicile rule (PKPU 8/2022): KPPS live in the TPS's kelurahan, PPS in their
+    kelurahan, PPK in their kecamatan. An eligibility flag, not Bawaslu's indicator (that
+    is the TPS of registration: ``Worker.votes_elsewhere``)."""
+    if not domicile_code:
+        return False
+    if role in Worker.KPPS_ROLES or role == Role.PPS:
+        return bool(posting_kelurahan and domicile_code != posting_kelurahan)
+    if role == Role.PPK:
+        return bool(posting_kecamatan and domicile_code[:8] != posting_kecamatan)
+    return False
+
+
+def registration_problems(election_id, tps_id, registered_tps) -> list[tuple[str, str]]:
+    """The TPS of registration must be a TPS of the same election."""
+    if registered_tps is not None and registered_tps.election_id != election_id:
+        return [("registered_tps", _("The TPS of registration is not a TPS of this election."))]
+    return []
 
 
 def duplicate_message(other: Worker) -> str:

@@ -134,5 +134,16 @@ def staffing(election, tps_qs, worker_qs, key: str) -> dict:
     return result
 
 
+def kpps_over_norm(worker_qs, key: str, norms: WorkerSettings) -> dict:
+    """Per ``key`` group: the TPS with more active KPPS than the norm (one grouped query; the
+    rows returned are the over-norm TPS only)."""
+    over: dict = {}
+    for group, _tps in (worker_qs.filter(KPPS, status=Worker.Status.AKTIF, tps__isnull=False)
+                        .order_by().values(key, "tps_id").annotate(n=Count("status"))
+                        .filter(n__gt=norms.kpps_per_tps).values_list(key, "tps_id")):
+        over[group] = over.get(group, 0) + 1
+    return over
+
+
 def tps_for(user, election):
     return Tps.objects.visible_to(user).filter(election=election)

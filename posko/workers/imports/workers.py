@@ -17,7 +17,7 @@ from posko.core.importer import (
 from posko.core.templates_example import ExampleRowMixin
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
-from posko.workers import rules
+from posko.workers import norms, rules
 from posko.workers.imports.columns import WORKER_COLUMNS
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.nik import BULLET, mask_nik, mask_phone
@@ -27,10 +27,12 @@ INSERT_FIELDS = ["election_id", "role", "tps_id", "kelurahan_id", "kecamatan_id"
                  "nik", "full_name", "sex", "birth_date", "phone", "address", "domicile_code",
                  "decree_number", "decree_date", "term_start", "term_end", "status", "flags",
                  "outside_domicile", "screening_result", "bpjs_status", "bpjs_jkk", "bpjs_jkm",
-                 "bpjs_number", "bpjs_months", "bpjs_funding", "version", "created_at", "updated_at"]
+                 "bpjs_number", "bpjs_months", "bpjs_funding", "version", "created_at", "updated_at",
+                 "registered_tps_id"]
 UPDATE_FIELDS = ["role", "tps_id", "kelurahan_id", "kecamatan_id", "kabkota_id", "full_name", "sex",
                  "birth_date", "phone", "address", "domicile_code", "decree_number", "decree_date",
-                 "term_start", "term_end", "flags", "outside_domicile"]
+                 "term_start", "term_end", "flags", "outside_domicile", "registered_tps_id"]
+REGISTERED = len(UPDATE_FIELDS) - 1  # the record's TPS of registration (None: not in the file)
 
 
 def _nik_in(queryset, niks):
@@ -64,6 +66,7 @@ _PERSON_COLUMNS = {"nik": "nik", "birth_date": "tanggal_lahir", "sex": "jenis_ke
 class WorkerImporter(ExampleRowMixin, ElectionImporter):
     columns = WORKER_COLUMNS
     noun = "petugas ad hoc"
+    has_registration = False
 
     def prepare(self) -> None:
         self.today = clock.today()
@@ -78,6 +81,38 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
         self.kecamatan = set(Kecamatan.objects.visible_to(self.actor).values_list("code", flat=True)) \
             if can_edit and not getattr(self.actor, "scope_kelurahan_id", None) else set()
         self.seen: dict[str, int] = {}
+        self.visible_tps = None
+        if self.has_registration:
+            self.visible_tps = dict(
+                ((kel, number), pk) for pk, kel, number in Tps.objects.visible_to(self.actor)
+                .filter(election=self.election).values_list("pk", "kelurahan_id", "number")
+                .iterator(chunk_size=10000))
+
+    def check_columns(self, present: set[str]) -> list[str]:
+        self.has_registration = "tps_terdaftar" in present
+        return []
+
+    def _registered(self, values, posting, error):
+        """The TPS of registration named by tps_terdaftar (+ kelurahan_tps_terdaftar)."""
+        number, kel = values.get("tps_terdaftar"), values.get("kelurahan_tps_terdaftar")
+        if number is None:
+            if kel:
+                error("tps_terdaftar", _("Fill in tps_terdaftar (the TPS number) for "
+                                         "kelurahan_tps_terdaftar %(code)s.") % {"code": kel})
+            return None
+        kel = kel or (posting[1] if posting else None)
+        if not kel:
+            error("kelurahan_tps_terdaftar", _("Fill in kelurahan_tps_terdaftar: a PPK has no "
+                                               "posting kelurahan to take it from."))
+            return None
+        pk = (self.visible_tps or {}).get((kel, number))
+        if pk is None:
+            exists = Tps.objects.filter(election=self.election, kelurahan_id=kel, number=number).exists()
+            error("tps_terdaftar", (_("TPS %(number)03d in kelurahan %(code)s is outside your "
+                                      "region.") if exists else
+                                    _("There is no TPS %(number)03d in kelurahan %(code)s in this "
+                                      "election.")) % {"number": number, "code": kel})
+        return pk
 
     def _posting(self, role, values, error):
         kel, number, kec = values.get("kode_kelurahan"), values.get("nomor_tps"), values.get("kode_kecamatan")
@@ -125,6 +160,7 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
             error("domisili", _("Fill in the kelurahan code of the domicile."))
         for _field, message in rules.term_problems(values.get("mulai_tugas"), values.get("akhir_tugas")):
             error("akhir_tugas", message)
+        registered = self._registered(values, posting, error)
         if info is None or posting is None or problems:
             return None
         if info.nik in self.seen:
@@ -132,9 +168,8 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
                 "nik": mask_nik(info.nik), "row": self.seen[info.nik]})
             return None
         self.seen[info.nik] = row
-        tps_kel = posting[1] if role in Worker.TPS_ROLES else None
-        flags = rules.eligibility_flags(role, info.birth_date, domicile, tps_kel, self.settings,
-                                        self.election.voting_date)
+        flags = rules.eligibility_flags(role, info.birth_date, domicile, posting[1], self.settings,
+                                        self.election.voting_date, posting[2])
         # The values in UPDATE_FIELDS order: compared as is with the stored ones, and spliced
         # into the INSERT_FIELDS tuple without an intermediate dict.
         return (row, info.nik, (
@@ -142,7 +177,7 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
             values.get("telepon") or "", values.get("alamat") or "", domicile,
             values.get("nomor_sk") or "", values.get("tanggal_sk"), values.get("mulai_tugas"),
             values.get("akhir_tugas"), "\n".join(flags),
-            rules.is_outside_domicile(role, domicile, tps_kel)))
+            rules.is_outside_domicile(role, domicile, posting[1], posting[2]), registered))
 
     def _build_all(self, rows, mapping, result, *args, **kwargs):
         objects = super()._build_all(rows, mapping, result, *args, **kwargs)
@@ -176,6 +211,26 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
             result.errors.sort(key=lambda e: e.row)
         return objects
 
+    def _write(self, objects, result: ImportResult) -> None:
+        """Refuse, under a lock on the places, rows that would post beyond the norms."""
+        moves = []
+        for row, nik, record in objects:
+            found = self.existing.get(nik)
+            new = norms.slots(record[0], record[1], record[2], record[3])
+            old = norms.slots(*found[3:7]) if found else set()
+            moves.append((row, old - new, new - old))
+        refused = norms.batch_problems(self.election, moves)
+        if refused:
+            result.errors.extend(RowError(row, _NORM_COLUMN[kind], text) for row, kind, text in refused)
+            raise _Refused(result)
+        super()._write(objects, result)
+
+    def run(self, *args, **kwargs) -> ImportResult:
+        try:
+            return super().run(*args, **kwargs)
+        except _Refused as exc:
+            return exc.result
+
     def write(self, objects) -> ImportResult:
         result = ImportResult()
         now = clock.now()
@@ -190,8 +245,12 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
             found = existing.get(nik)
             if found is None:
                 new_rows.append((election_id, *record[:5], nik, *record[5:15], "aktif", record[15],
-                                 record[16], "", "belum", True, True, "", 0, "", 1, now, now))
-            elif tuple(found[3:]) == record:
+                                 record[16], "", "belum", True, True, "", 0, "", 1, now, now,
+                                 record[REGISTERED]))
+                continue
+            if record[REGISTERED] is None:  # not in the file: the stored one stays
+                record = (*record[:REGISTERED], found[3 + REGISTERED])
+            if tuple(found[3:]) == record:
                 result.unchanged += 1
             else:
                 changed.append((found, nik, record))
@@ -226,9 +285,20 @@ class WorkerImporter(ExampleRowMixin, ElectionImporter):
         return result
 
 
+_NORM_COLUMN = {"tps": "nomor_tps", "kelurahan": "kode_kelurahan", "kecamatan": "kode_kecamatan"}
+
+
+class _Refused(Exception):
+    """Raised inside the import's transaction (nothing is written); carries the result."""
+
+    def __init__(self, result: ImportResult):
+        super().__init__()
+        self.result = result
+
+
 # The audit row of a created worker: its "after" snapshot, NIK and phone masked.
 _CREATED_AFTER = ["election", "role", "tps", "kelurahan", "kecamatan", "nik", "full_name", "sex",
-                  "birth_date", "phone", "domicile_code", "flags"]
+                  "birth_date", "phone", "domicile_code", "flags", "registered_tps"]
 
 
 def _audit_created(actor, election_id, now, new_rows, after_id: int) -> None:
@@ -247,10 +317,10 @@ def _audit_created(actor, election_id, now, new_rows, after_id: int) -> None:
         for row in new_rows:
             (_e, role, tps_id, kel, kec, _kab, nik, full_name, sex, birth, phone, _address,
              domicile) = row[:13]
-            flags = row[18]
+            flags, registered = row[18], row[-1]
             after = dict(zip(_CREATED_AFTER, (
                 election_id, role, tps_id, kel, kec, mask_nik(nik), full_name, sex,
-                birth.isoformat(), mask_phone(phone), domicile, flags), strict=True))
+                birth.isoformat(), mask_phone(phone), domicile, flags, registered), strict=True))
             yield (ids.get(nik, ""), f"{full_name} ({role})", None, after, kec, kel or "")
 
     audit.insert_many(Worker, "create", created_audit(), actor=actor, message="import")
@@ -278,7 +348,7 @@ def _audit_created_sql(actor, election_id, now, after_id: int) -> None:
             'nik', {_mask_sql("w.nik", 4, 4)}, 'full_name', w.full_name, 'sex', w.sex,
             'birth_date', to_char(w.birth_date, 'YYYY-MM-DD'),
             'phone', {_mask_sql("w.phone", 4, 3)}, 'domicile_code', w.domicile_code,
-            'flags', w.flags)""",
+            'flags', w.flags, 'registered_tps', w.registered_tps_id)""",
         kecamatan="w.kecamatan_id", kelurahan="w.kelurahan_id")
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit
 from posko.core.services import raise_problems
-from posko.workers.models import Claim, Incident
+from posko.workers.models import Claim, Incident, WorkerSettings
 
 
 @transaction.atomic
@@ -22,6 +22,8 @@ def save_claim(claim: Claim, *, actor, before: dict | None = None) -> Claim:
     if claim.status in (Claim.Status.DIAJUKAN, Claim.Status.DIBAYAR, Claim.Status.DITOLAK) \
             and not claim.submitted_on:
         raise_problems([("submitted_on", _("Fill in when the claim was submitted."))])
+    if claim.programme == Claim.Programme.JKM:
+        _check_jkm_amount(claim, WorkerSettings.for_election(incident.worker.election))
     if claim.status == Claim.Status.DIBAYAR and not claim.amount:
         raise_problems([("amount", _("Fill in the amount paid."))])
     if claim.submitted_on and claim.decided_on and claim.decided_on < claim.submitted_on:
@@ -37,3 +39,21 @@ def save_claim(claim: Claim, *, actor, before: dict | None = None) -> Claim:
     elif after != before:
         audit.record("update", claim, actor=actor, before=before, after=after)
     return claim
+
+
+def rupiah(amount) -> str:
+    return "Rp" + f"{amount:,.0f}".replace(",", ".")
+
+
+def _check_jkm_amount(claim: Claim, settings: WorkerSettings) -> None:
+    """The JKM benefit is set by regulation (``WorkerSettings.jkm_benefit``): an empty amount
+    takes it; another amount needs a reason."""
+    claim.amount_reason = (claim.amount_reason or "").strip()
+    if claim.amount is None:
+        claim.amount = settings.jkm_benefit
+    elif claim.amount != settings.jkm_benefit and not claim.amount_reason:
+        raise_problems([("amount_reason", _(
+            "The regulated JKM benefit for this election is %(amount)s (%(regulation)s): give "
+            "the reason for claiming %(claimed)s.") % {
+            "amount": rupiah(settings.jkm_benefit), "regulation": settings.jkm_regulation,
+            "claimed": rupiah(claim.amount)})])

@@ -17,10 +17,12 @@ from posko.core import audit, clock, derived
 from posko.core.services import bump_version, raise_problems
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
-from posko.workers import rules
+from posko.workers import norms, rules
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.nik import mask_nik, mask_phone
 
+# The source of "kpps_luar_domisili" (Bawaslu: a KPPS registered to vote at another TPS). The
+# key keeps its historical name: consumers store values under it.
 DERIVED_KEY = "workers.domicile"
 
 
@@ -86,6 +88,8 @@ def validate(worker: Worker, *, today: datetime.date | None = None) -> None:
             worker.sex = info.sex
     problems += rules.domicile_problems(worker.domicile_code)
     problems += rules.term_problems(worker.term_start, worker.term_end)
+    problems += rules.registration_problems(worker.election_id, worker.tps_id,
+                                            worker.registered_tps if worker.registered_tps_id else None)
     if not problems and worker.status == Worker.Status.AKTIF:
         other = (Worker.objects.filter(election_id=worker.election_id, nik=worker.nik,
                                        status=Worker.Status.AKTIF)
@@ -98,12 +102,18 @@ def validate(worker: Worker, *, today: datetime.date | None = None) -> None:
 def apply_flags(worker: Worker) -> None:
     settings = WorkerSettings.for_election(worker.election)
     flags = rules.eligibility_flags(worker.role, worker.birth_date, worker.domicile_code,
-                                    worker.kelurahan_id if worker.tps_id else None, settings,
-                                    worker.election.voting_date)
+                                    worker.kelurahan_id, settings, worker.election.voting_date,
+                                    worker.kecamatan_id)
     worker.flags = "\n".join(flags)
     worker.outside_domicile = rules.is_outside_domicile(
-        worker.role, worker.domicile_code, worker.kelurahan_id if worker.tps_id else None)
+        worker.role, worker.domicile_code, worker.kelurahan_id, worker.kecamatan_id)
     worker.bpjs_months = months_between(worker.bpjs_start, worker.bpjs_end)
+
+
+def _check_norms(worker: Worker, before: set) -> None:
+    """Refuse a posting beyond the norm (locks the place first: ``norms``)."""
+    raise_problems(norms.problems(worker.election, norms.worker_slots(worker) - before,
+                                  exclude_pk=worker.pk))
 
 
 def derived_changed(worker: Worker, *extra_tps) -> None:
@@ -113,10 +123,14 @@ def derived_changed(worker: Worker, *extra_tps) -> None:
 
 
 @transaction.atomic
-def create_worker(worker: Worker, *, actor, message: str = "") -> Worker:
+def create_worker(worker: Worker, *, actor, message: str = "", replacement: bool = False) -> Worker:
+    """``replacement``: the newcomer takes a post being freed (``replace_worker``), allowed
+    even where the TPS is over the norm; any other posting beyond the norm is refused."""
     set_place(worker)
     validate(worker)
     _check_scope(worker, actor)
+    if not replacement:
+        _check_norms(worker, set())
     apply_flags(worker)
     worker.full_clean(exclude=["kabkota", "kecamatan", "kelurahan", "tps", "election", "replaces"],
                       validate_unique=False, validate_constraints=False)
@@ -135,6 +149,7 @@ def update_worker(worker: Worker, *, actor, before: dict | None = None,
     set_place(worker)
     validate(worker)
     _check_scope(worker, actor)
+    _check_norms(worker, norms.worker_slots(old))
     apply_flags(worker)
     bump_version(worker, expected_version if expected_version is not None else old.version)
     worker.full_clean(exclude=["kabkota", "kecamatan", "kelurahan", "tps", "election", "replaces"],
@@ -164,7 +179,8 @@ def replace_worker(old: Worker, new: Worker, *, actor, reason: str = "") -> Work
     new.election_id, new.role = old.election_id, old.role
     new.tps_id, new.kelurahan_id, new.kecamatan_id = old.tps_id, old.kelurahan_id, old.kecamatan_id
     new.replaces = old
-    return create_worker(new, actor=actor, message=_("Replaces %(name)s.") % {"name": old.full_name})
+    return create_worker(new, actor=actor, message=_("Replaces %(name)s.") % {"name": old.full_name},
+                         replacement=True)
 
 
 def reveal(worker: Worker, *, actor, reason: str) -> dict:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from posko.core.views import ObjectEditView
 from posko.workers import services
 from posko.workers.forms import ClaimForm
-from posko.workers.models import Claim, Worker
+from posko.workers.models import Claim, Incident, Worker, WorkerSettings
 from posko.workers.views.common import incident_or_404
 
 
@@ -29,6 +29,9 @@ class ClaimEditView(ObjectEditView):
         if self.request.resolver_match.url_name == "claim_add":
             self.incident = incident_or_404(user, self.kwargs["pk"])
             claim = Claim(incident=self.incident)
+            if self.incident.kind == Incident.Kind.MENINGGAL:  # prefilled with the regulated JKM
+                claim.programme = Claim.Programme.JKM
+                claim.amount = self.settings().jkm_benefit
         else:
             claim = self.get_object()  # 404 first
             self.incident = claim.incident
@@ -36,6 +39,13 @@ class ClaimEditView(ObjectEditView):
                 and Worker.objects.editable_by(user).filter(pk=self.incident.worker_id).exists()):
             raise PermissionDenied
         return claim
+
+    def settings(self) -> WorkerSettings:
+        return WorkerSettings.for_election(self.incident.worker.election)
+
+    def form_kwargs(self) -> dict:
+        settings = self.settings()
+        return {"regulated": (settings.jkm_benefit, settings.jkm_regulation)}
 
     def create(self, obj, *, actor):
         return services.save_claim(obj, actor=actor)

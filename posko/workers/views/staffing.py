@@ -40,9 +40,11 @@ class StaffingView(DrillDownView):
                              "url": f"{reverse('workers:worker_list')}?tps={pk}"})
         else:
             kinds = ["kpps", "ketua", "linmas", "ptps", "pps"] + (["ppk"] if level.name == "pemda" else [])
+            over = stats.kpps_over_norm(workers, level.key, WorkerSettings.for_election(election))
             for code, name, link in level.children(user):
                 entry = groups.get(code) or {"tps": 0, "gap": 0, **{k: (0, 0) for k in kinds}}
-                rows.append({"code": code, "name": name, "entry": entry, "url": f"{base}?{link}"})
+                rows.append({"code": code, "name": name, "entry": entry, "url": f"{base}?{link}",
+                             "over_tps": over.get(code, 0)})
         labels = {"kpps": "KPPS", "ketua": _("KPPS chair"), "linmas": "Linmas", "ptps": "PTPS",
                   "pps": "PPS", "ppk": "PPK"}
         for row in rows:
@@ -50,6 +52,8 @@ class StaffingView(DrillDownView):
                              "expected": row["entry"].get(k, (0, 0))[1]} for k in kinds]
             for cell in row["cells"]:
                 cell["gap"] = max(0, cell["expected"] - cell["actual"])
+                # Rows from before the caps (or imported around them): shown, never hidden.
+                cell["over"] = max(0, cell["actual"] - cell["expected"])
         extra = {}
         if level.name == "kelurahan":
             pps = workers.filter(status=Worker.Status.AKTIF, role=Worker.Role.PPS).count()
