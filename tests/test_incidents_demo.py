@@ -11,6 +11,7 @@ import pytest
 from posko.demo.common import bawaslu_tps
 from posko.demo.data import build_demo
 from posko.demo.incidents import PUBLIC_CODES, build_incidents
+from posko.demo.timeline import AFTER_ALL
 from posko.elections.models import Election
 from posko.incidents import indicators, services
 from posko.incidents.models import Comment, NeutralityCase, Pledge, ProhibitedAct, Report, State
@@ -24,7 +25,7 @@ def _state():
 
 
 def test_demo_situation_and_idempotence():
-    result = build_demo()
+    result = build_demo(as_of=AFTER_ALL)
     build_incidents(result)  # whether or not build_demo already called it
     election = Election.objects.get(pk=result.election_id)
     reports = Report.objects.filter(election=election)
@@ -60,6 +61,6 @@ def test_demo_situation_and_idempotence():
     values = list(indicators._category_source("politik_uang", "x")(election, None))
     assert values and {v.tps_id for v in values} <= money
     before = _state()
-    second = build_demo()
+    second = build_demo(as_of=AFTER_ALL)
     build_incidents(second)
     assert _state() == before

@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from posko.accounts.models import User
 from posko.core.models import Job
 from posko.demo.data import build_demo
+from posko.demo.timeline import VOTING_DAY_EVENING
 from posko.demo.voting import build_voting
 from posko.elections.models import CandidatePair, Contest, Tps
 from posko.regions.models import Kelurahan
@@ -378,7 +379,7 @@ def test_the_page_runs_a_fixed_number_of_queries(users, contest, flagged_world, 
 
 
 def test_the_demo_has_a_few_dozen_flagged_tps_and_the_misread_ones_among_them():
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     admin = client_for(User.objects.get(username="admin"))
     admin.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     flagged_tps = set()

@@ -20,6 +20,7 @@ from django.utils import timezone, translation
 from posko.accounts.models import User
 from posko.core.models import AuditEntry
 from posko.demo.data import build_demo
+from posko.demo.timeline import VOTING_DAY_EVENING
 from posko.demo.voting_quickcount import build_quick_count
 from posko.elections.models import CandidatePair, Contest, Election, Tps
 from posko.voting.models import QuickCountDesign, QuickCountTps, ResultStatus, Source, TpsResult
@@ -496,7 +497,7 @@ def test_the_estimate_page_runs_a_fixed_number_of_queries(world, users, city, mo
 
 @pytestmark_db
 def test_demo_has_a_locked_sample_per_contest_whose_estimate_shows(monkeypatch):
-    result = build_demo()
+    result = build_demo(as_of=VOTING_DAY_EVENING)
     admin = User.objects.get(username="admin")
     for design in QuickCountDesign.objects.filter(election_id=result.election_id):
         rows = list(QuickCountTps.objects.filter(design=design).select_related("tps"))

@@ -93,7 +93,7 @@ def build_voting(result) -> None:
     build_results(result)
     build_photos(result)  # a handful of generated C.Hasil photos (not one per TPS)
     build_sources(result, election, _at, as_of)  # witness and KPU entries, reconciliations
-    build_quick_count(result, election, as_of)  # a locked sample per contest, drawn on H-3
+    build_quick_count(result, election)  # a locked sample per contest, drawn on H-3
     rollup.rebuild(election)  # the running tallies of the bulk-created entries
     for contest in Contest.objects.filter(election=election).order_by("level"):
         # The statistical flags (the job's work, run here at once); unchanged on a second run.

@@ -9,6 +9,7 @@ import datetime
 from zoneinfo import ZoneInfo
 
 from posko.accounts.models import User
+from posko.demo.timeline import as_of_of
 from posko.elections.models import Contest
 from posko.voting.models import QuickCountDesign, QuickCountTps, Strata
 from posko.voting.quickcount import design as qc_design
@@ -19,8 +20,8 @@ SEED = 2024_11_24
 DRAWN = datetime.datetime(2024, 11, 24, 10, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
 
 
-def build_quick_count(result, election, as_of: datetime.datetime) -> None:
-    if DRAWN + datetime.timedelta(minutes=20) > as_of:
+def build_quick_count(result, election) -> None:
+    if DRAWN + datetime.timedelta(minutes=20) > as_of_of(result):  # not drawn yet
         return
     admin = User.objects.filter(username="admin").first()
     have = set(QuickCountDesign.objects.filter(election=election).values_list("contest_id",

@@ -10,8 +10,8 @@ few votes. ``VERIFIED`` of KPU's misreads per contest were decided by the Desk w
 (the Pemda's entry kept, as its photo shows); the Pemda's own misread entries are left "perlu
 verifikasi" for the verifier (the counted entries, hence the tallies, are the Pemda's).
 
-Only what exists by the demo's moment: KPU's records arrive between 16.00 and 19.30, the
-witnesses' between 14.00 and 17.00, each decision 20 minutes after KPU's record.
+Only what exists by the demo's moment: KPU's records arrive between 16.00 and 17.30, the
+witnesses' between 14.00 and 17.00, each decision 20 minutes after the last entry.
 
 Seeded: every run builds the same rows; a second run changes nothing (nothing is added
 once KPU's rows exist; missing reconciliations are added). Bulk writes."""
@@ -107,7 +107,7 @@ def _generate(result, election, pemda, at, as_of) -> dict:
                           "ballots_used": values["valid"] + values["invalid"]}
             kpu_votes = _kpu_misread(rng, truth) if index in kpu_wrong else truth
             minutes = rescale(rng.randint(18 * 60, 23 * 60 + 50), 18 * 60, 23 * 60 + 50,
-                              19 * 60 + 30) - 2 * 60  # 16.00-19.30
+                              19 * 60 + 30) - 2 * 60  # 16.00-17.30
             ts = at(day, minutes)
             code = tps.kelurahan_id.replace(".", "") + f"{tps.number:03d}"
             stamp = ts.strftime("%Y-%m-%d %H:%M:%S")
@@ -127,7 +127,9 @@ def _generate(result, election, pemda, at, as_of) -> dict:
                 rows.append(None if seen > as_of else _entry(
                     tps, entry.contest, Source.SAKSI, values, votes, entered=seen,
                     who=operators.get(tps.kelurahan_id, admin), device="aplikasi saksi"))
-            decided = ts + datetime.timedelta(minutes=20)
+            # After every entry of the TPS and contest (a later entry reopens a decision).
+            last = max(ts, entry.entered_at, seen if index in witnessed else ts)
+            decided = last + datetime.timedelta(minutes=20)
             if index in kept and decided <= as_of:
                 decisions[(tps.pk, entry.contest_id)] = (
                     admin, decided,

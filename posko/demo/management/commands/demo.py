@@ -84,8 +84,8 @@ class Command(BaseCommand):
         ]
         as_of = getattr(result, "as_of", None)
         if as_of is not None:
-            lines.append("  " + _("Simulated time from %(time)s, moving forward in real time "
-                                  "(posko clock --real ends it)") % {
+            lines.append("  " + _("Simulated time from %(time)s, moving on in real time "
+                                  "(end it with posko clock --real)") % {
                 "time": timezone.localtime(as_of).strftime("%Y-%m-%d %H:%M")})
         if serving:
             lines.append("  " + _("Open %(url)s") % {"url": _url(addrport)})
