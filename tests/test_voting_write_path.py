@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from posko.core.models import IdempotencyKey
+from posko.core.models import AuditEntry, IdempotencyKey
+from posko.elections.models import Tps
 from posko.voting import rollup, services
-from posko.voting.models import Reconciliation, TallyCounter, TpsResult
+from posko.voting.models import Reconciliation, StatusEvent, TallyCounter, TpsDay, TpsResult
 from posko.voting.services.reconcile import _entries, compute
 from tests.voting_fixtures import (
     GOOD,
@@ -85,10 +86,12 @@ def test_a_counted_correction_is_one_transaction_without_savepoints(world, perso
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     assert "SAVEPOINT" not in statements and "RELEASE" not in statements
     if connection.vendor == "postgresql":
-        # session, user, TPS, BEGIN, key claim, reconciliation + old entry locked and retired,
-        # INSERT entry, UPDATE counter (numbers and votes), SELECT entries, UPDATE
-        # reconciliation, INSERT audit, UPDATE key (the answer), COMMIT
-        assert len(statements) == 13, statements
+        # session, user, TPS (with its day), BEGIN, key claim, reconciliation + old entry
+        # locked and retired, INSERT entry, UPDATE counter (numbers and votes), SELECT
+        # entries, UPDATE reconciliation + INSERT audit + UPDATE key (the answer) in one
+        # statement, COMMIT
+        assert len(statements) == 11, statements
+        assert captured.captured_queries[-2]["sql"].startswith("WITH w0 AS (UPDATE")
     counter = TallyCounter.objects.get()
     assert (counter.reported, counter.valid) == (1, 300)
     assert counter.votes == {"1": 121, "2": 99, "3": 80}
@@ -130,3 +133,54 @@ def test_two_sources_at_the_same_moment_are_both_reconciled(world, users, waliko
         assert (rec.agreement, rec.differences, rec.counted_id) == (
             expected.agreement, expected.differences, counted.pk)
         assert rec.agreement == ("disagree" if round_no % 2 else "agree")
+
+
+def report(world, users, tps, at_, **values):
+    return services.record_report(tps, actor=users["kelurahan_a"], election=world.election,
+                                  now=at_, **values)
+
+
+def test_a_report_on_a_day_read_before_another_report_is_checked_again_under_lock(
+        world, users, walikota):
+    report(world, users, world.tps_a, at(6), state="siap")
+    report(world, users, world.tps_a, at(7), state="dibuka")
+    # The API reads the TPS with its day; another report closes the TPS before ours writes.
+    stale = Tps.objects.select_related("day").get(pk=world.tps_a.pk)
+    report(world, users, world.tps_a, at(13), state="ditutup")
+    with pytest.raises(Exception) as refused:
+        report(world, users, stale, at(13, 5), state="pemungutan")
+    assert "a report can only move it forward" in str(refused.value)
+    stale = Tps.objects.select_related("day").get(pk=world.tps_a.pk)
+    report(world, users, world.tps_a, at(13, 10), kpps_present=7)
+    report(world, users, stale, at(13, 11), linmas_present=2)  # stale, but still valid
+    day = TpsDay.objects.get(tps=world.tps_a)
+    assert (day.state, day.kpps_present, day.linmas_present, day.version) == (
+        "ditutup", 7, 2, 5)  # neither report lost the other's number
+    assert StatusEvent.objects.filter(day=day).count() == 5
+    assert AuditEntry.objects.filter(object_id=str(day.pk)).count() == 5
+
+
+def test_a_report_through_the_api_writes_its_event_and_audit_with_the_answer(
+        world, personas, walikota, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(6))
+    client = personas["kelurahan_a"].client
+    url = reverse("api:voting-tps-report", args=[world.tps_a.pk])
+    first = client.post(url, {"state": "siap"}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert first.status_code == 201
+    client.post(url, {"kpps_present": 6}, content_type="application/json",
+                HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))  # warm: per-process constants read
+    with CaptureQueriesContext(connection) as captured:
+        again = client.post(url, {"kpps_present": 7}, content_type="application/json",
+                            HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert again.status_code == 201 and again.json()["kpps_present"] == 7
+    assert again.json()["version"] == 3
+    if connection.vendor == "postgresql":
+        # session, user, TPS with its day, BEGIN, key claim, UPDATE day (if unchanged),
+        # INSERT event + INSERT audit + UPDATE key in one statement, COMMIT
+        assert len(captured.captured_queries) == 8, "\n".join(q["sql"][:70] for q in captured)
+    day = TpsDay.objects.get(tps=world.tps_a)
+    assert list(StatusEvent.objects.filter(day=day).values_list("state", "kpps_present")
+                .order_by("pk")) == [("siap", None), ("", 6), ("", 7)]
+    assert AuditEntry.objects.filter(object_id=str(day.pk)).count() == 3
+    assert IdempotencyKey.objects.filter(status_code=201).count() == 3

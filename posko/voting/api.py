@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import F
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -206,14 +205,15 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def tps(self, pk) -> Tps:
         election = self.request.election
-        # The day's closing time along (NULL before its first report): submit_result's flag
-        # "entered before closing" needs no query of its own.
+        # The day along (none before its first report): submit_result's flag "entered
+        # before closing" and record_report's optimistic update need no query of their own.
         tps = Tps.objects.visible_to(self.request.user).filter(election=election, pk=pk) \
-            .annotate(voting_closed_at=F("day__closed_at")).first() \
-            if election is not None else None
+            .select_related("day").first() if election is not None else None
         if tps is None:
             raise Http404
         tps.election = election
+        day = tps._state.fields_cache.get("day")
+        tps.voting_closed_at = day.closed_at if day is not None else None
         return tps
 
     def retrieve(self, request, pk=None):

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from posko.core import clock
+from posko.core import clock, idempotency
 from posko.voting.models import Agreement, NistStatus, Reconciliation, Source, TpsResult
 
 #: The C.Hasil numbers compared between sources, in the order shown.
@@ -128,7 +128,8 @@ def refresh(tps, contest, *, keep_recount: bool = True, locked=None) -> Reconcil
         compute(rec, current, counted, keep_recount=keep_recount)
         if tuple(getattr(rec, f) for f in _STATE) != before:
             rec.version += 1
-            rec.save()
+            # Nothing reads it again in a field submission: sent with the answer there.
+            idempotency.save_with_answer(rec)
     rec.entries = current
     return rec
 

@@ -152,7 +152,9 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         result.save()
         rollup.apply(was_counted, result if result.is_counted else None)
         refresh(tps, contest, locked=rec)  # the three sources side by side
-        audit.record("create" if current is None else "update", result, actor=actor,
-                     before=audit.snapshot(current) if current else None,
-                     after=audit.snapshot(result), message=reason or "")
+        # Sent with the field API's answer (one statement); at once elsewhere.
+        idempotency.save_with_answer(audit.build(
+            "create" if current is None else "update", result, actor=actor,
+            before=audit.snapshot(current) if current else None,
+            after=audit.snapshot(result), message=reason or ""))
     return result

@@ -25,6 +25,46 @@ def day_of(tps) -> TpsDay:
     return day or TpsDay.for_tps(tps)
 
 
+def _read_with_tps(tps) -> TpsDay | None:
+    """The day the API read together with the TPS (``select_related("day")``), if it
+    exists; None otherwise (then it is read locked)."""
+    day = tps._state.fields_cache.get("day")
+    return day if day is not None and day.pk else None
+
+
+def _apply(day, *, state, problem, kpps, linmas, happened_at, now) -> None:
+    if state:
+        day.state, day.state_at = state, happened_at
+        if state == State.DIBUKA or (state != State.SIAP and day.opened_at is None):
+            day.opened_at = day.opened_at or happened_at
+        if state == State.DITUTUP:
+            day.closed_at = happened_at
+    if kpps is not None:
+        day.kpps_present = kpps
+    if linmas is not None:
+        day.linmas_present = linmas
+    if problem:
+        day.open_problems += 1
+    day.last_report_at = now
+
+
+def _saved(day) -> bool:
+    """Insert a new day, update a locked one, or update a day read without a lock only if
+    its version is still the one read (optimistic locking: one statement instead of a
+    ``SELECT … FOR UPDATE`` and an ``UPDATE``). False: it changed meanwhile."""
+    if not day.pk:
+        day.save()
+        return True
+    seen = day.version
+    day.version += 1
+    if getattr(day, "_posko_locked", False):
+        day.save()
+        return True
+    fields = {f.attname: getattr(day, f.attname) for f in TpsDay._meta.concrete_fields
+              if not f.primary_key}
+    return TpsDay.objects.filter(pk=day.pk, version=seen).update(**fields) == 1
+
+
 def record_report(tps, *, actor, election, state: str = "", problem: str = "", note: str = "",
                   kpps_present: int | None = None, linmas_present: int | None = None,
                   happened_at=None, now=None) -> StatusEvent:
@@ -36,36 +76,29 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
     note = (note or "").strip()
     conf = settings_for(election)
     with idempotency.atomic():  # no savepoint inside a field submission
-        day = TpsDay.objects.select_for_update().filter(tps=tps).first()
-        if day is None:
-            day = TpsDay.for_tps(tps)
-        day.tps = tps
-        raise_problems(report_problems(day, state=state, problem=problem, note=note,
-                                       kpps=kpps_present, linmas=linmas_present,
-                                       happened_at=happened_at, election=election, conf=conf,
-                                       now=now))
-        before = audit.snapshot(day) if day.pk else None
-        if state:
-            day.state, day.state_at = state, happened_at
-            if state == State.DIBUKA or (state != State.SIAP and day.opened_at is None):
-                day.opened_at = day.opened_at or happened_at
-            if state == State.DITUTUP:
-                day.closed_at = happened_at
-        if kpps_present is not None:
-            day.kpps_present = kpps_present
-        if linmas_present is not None:
-            day.linmas_present = linmas_present
-        if problem:
-            day.open_problems += 1
-        day.last_report_at = now
-        if day.pk:
-            day.version += 1
-        day.save()
-        event = StatusEvent.objects.create(
+        day = _read_with_tps(tps)  # optimistic: saved only if nobody changed it meanwhile
+        while True:
+            if day is None:  # locked: the first report, or the day changed under us
+                day = TpsDay.objects.select_for_update().filter(tps=tps).first() \
+                    or TpsDay.for_tps(tps)
+                day._posko_locked = True
+            day.tps = tps
+            raise_problems(report_problems(day, state=state, problem=problem, note=note,
+                                           kpps=kpps_present, linmas=linmas_present,
+                                           happened_at=happened_at, election=election,
+                                           conf=conf, now=now))
+            before = audit.snapshot(day) if day.pk else None
+            _apply(day, state=state, problem=problem, kpps=kpps_present, linmas=linmas_present,
+                   happened_at=happened_at, now=now)
+            if _saved(day):
+                break
+            day = None  # another report won the race: read it again, locked, and recheck
+        event = StatusEvent(
             day=day, state=state, problem=problem, note=note, kpps_present=kpps_present,
             linmas_present=linmas_present, happened_at=happened_at, recorded_at=now,
             recorded_by=actor)
         if problem:
+            event.save()  # the incident report links back to it
             ref = incident_reports.open_report(incident_reports.ProblemReport(
                 election=election, tps=tps, kind=problem,
                 title=_("%(tps)s: %(problem)s problem") % {
@@ -74,6 +107,9 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
             if ref is not None:
                 event.incident_url = ref.url
                 event.save(update_fields=["incident_url"])
-        audit.record("create" if before is None else "update", day, actor=actor, before=before,
-                     after=audit.snapshot(day), message=str(event))
+        if not problem:  # the field API sends it with its answer (one statement)
+            idempotency.save_with_answer(event)
+        idempotency.save_with_answer(audit.build(
+            "create" if before is None else "update", day, actor=actor, before=before,
+            after=audit.snapshot(day), message=str(event)))
     return event
