@@ -43,6 +43,10 @@ def _build() -> DemoResult:
     return result
 
 
+def stages_of(election):
+    return Stage.objects.filter(election=election).values_list("pk", flat=True)
+
+
 def _counts():
     return {model.__name__: model.objects.count() for model in MODELS}
 
@@ -107,8 +111,9 @@ def test_demo_templates_tasks_checklists_and_meeting():
     assert not Task.objects.filter(template_item__template__name="H-1 logistik").exists()
 
     checklists = SupervisionChecklist.objects.filter(election=election)
-    assert checklists.count() == 2
-    assert {c.stage.name for c in checklists} == {"Masa tenang"}
+    assert checklists.count() == 13  # the standard set: one per stage, two for the quiet period
+    assert {c.stage_id for c in checklists} == set(stages_of(election))
+    assert checklists.filter(stage__name="Masa tenang").count() == 2
     props = checklists.get(title__startswith="Masa tenang")
     assert {str(a) for a in SupervisionItem.objects.get(
         checklist=props, order=2).agencies.all()} == {"Dishub", "Satpol PP"}

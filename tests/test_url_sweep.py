@@ -71,6 +71,7 @@ ROUTE_KINDS = {
     "coordination:template_detail": {"pk": "template"},
     "coordination:template_item_add": {"template": "template"},
     "coordination:template_apply": {"pk": "template"},
+    "coordination:checklist_seed": {"election": "election"},
     "coordination:checklist_detail": {"pk": "checklist"},
     "coordination:checklist_item_add": {"checklist": "checklist"},
     "coordination:checklist_fill": {"pk": "checklist", "region_code": "kelurahan"},

@@ -20,6 +20,7 @@ class CoordinationConfig(AppConfig):
 
         shell.register_urls("koordinasi/", "posko.coordination.urls", order=10)
         shell.register_api("posko.coordination.api")
+        shell.register_api("posko.coordination.api_checklists")
         shell.register_nav("coordination.tasks", _("Tasks"), "coordination:task_list", order=10)
         shell.register_nav("coordination.meetings", _("Meetings"), "coordination:meeting_list",
                            order=20)

@@ -59,6 +59,7 @@ urlpatterns = [
     # checklists
     path("supervisi/", checklists.ChecklistListView.as_view(), name="checklist_list"),
     path("supervisi/baru/", checklists.ChecklistEditView.as_view(), name="checklist_add"),
+    path("supervisi/standar/<int:election>/", checklists.ChecklistSeedView.as_view(), name="checklist_seed"),
     path("supervisi/<int:pk>/", checklists.ChecklistDetailView.as_view(), name="checklist_detail"),
     path("supervisi/<int:pk>/ubah/", checklists.ChecklistEditView.as_view(), name="checklist_edit"),
     path("supervisi/<int:checklist>/butir/baru/", checklists.ChecklistItemEditView.as_view(),

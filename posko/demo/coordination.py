@@ -7,9 +7,12 @@ Invented: the tasks' progress and the checklist answers.
 
 Two kinds of rows, two rules:
 
-* Reference rows (agency contacts, the desk, divisions, stage owners, templates,
-  checklists, the meeting and its decisions; built by :mod:`posko.demo.desk`) are reset
-  to the demo's values on every run, like the TPS.
+* Reference rows (agency contacts, the desk, divisions, stage owners, templates, the
+  meeting and its decisions; built by :mod:`posko.demo.desk`) are reset to the demo's
+  values on every run, like the TPS.
+* The supervision checklists are Posko's standard set (one per stage, each item with its
+  responsible agencies; :mod:`posko.coordination.standard_checklists`), seeded like an
+  admin would: a checklist already there is left as it is.
 * Work rows (the tasks of the applied "H-7 kesiapan" template, their progress, the
   checklist answers and the task made from an unmet answer) are created once, with
   fixed 2024 timestamps, and then left as users change them: practising on the demo
@@ -21,14 +24,13 @@ Idempotent and deterministic: a second run changes nothing and counts nothing in
 
 from __future__ import annotations
 
-from posko.coordination.models import SupervisionResponse, Task, TaskNote
+from posko.coordination.models import SupervisionChecklist, SupervisionResponse, Task, TaskNote
+from posko.coordination.services import checklist_seed
 from posko.coordination.services import checklists as checklist_services
 from posko.coordination.services import templates as template_services
 from posko.demo.desk import (
-    CHECKLISTS,
     at_wib,
     build_agencies,
-    build_checklists,
     build_desk,
     build_meeting,
     build_templates,
@@ -51,17 +53,18 @@ TASK_PROGRESS = (
 )
 
 # (kelurahan code, checklist title, item index, answer, finding)
+PROPS = "Masa tenang: alat peraga kampanye dibersihkan"  # a standard checklist
 ANSWERS_AT = at_wib(2024, 11, 24, 10, 0)
 ANSWERS = (
-    ("35.73.02.1007", CHECKLISTS[0][0], 0, "met", ""),
-    ("35.73.02.1007", CHECKLISTS[0][0], 1, "unmet",
+    ("35.73.02.1007", PROPS, 0, "met", ""),
+    ("35.73.02.1007", PROPS, 1, "unmet",
      "Dua baliho pasangan calon masih terpasang di simpang Jl. Kawi – Jl. Bromo."),
-    ("35.73.02.1007", CHECKLISTS[0][0], 2, "met", ""),
-    ("35.73.01.1011", CHECKLISTS[0][0], 0, "met", ""),
-    ("35.73.01.1011", CHECKLISTS[0][0], 1, "met", ""),
-    ("35.73.01.1011", CHECKLISTS[0][0], 2, "na", "Tidak ada laporan."),
+    ("35.73.02.1007", PROPS, 2, "met", ""),
+    ("35.73.01.1011", PROPS, 0, "met", ""),
+    ("35.73.01.1011", PROPS, 1, "met", ""),
+    ("35.73.01.1011", PROPS, 2, "na", "Tidak ada laporan."),
 )
-TASK_FROM_ANSWER = ("35.73.02.1007", CHECKLISTS[0][0], 1, at_wib(2024, 11, 24, 10, 30))
+TASK_FROM_ANSWER = ("35.73.02.1007", PROPS, 1, at_wib(2024, 11, 24, 10, 30))
 
 
 # --- the work rows -------------------------------------------------------------------------------
@@ -133,8 +136,9 @@ def build_coordination(result) -> None:
     changes += set_stage_owners(election, agencies)
     template_changes, templates = build_templates(agencies)
     changes += template_changes
-    checklist_changes, checklists = build_checklists(election, agencies)
-    changes += checklist_changes
+    seeded = checklist_seed.seed(election, actor=admin)
+    changes += seeded.created_checklists + seeded.created_items
+    checklists = {c.title: c for c in SupervisionChecklist.objects.filter(election=election)}
     as_of = as_of_of(result)
     changes += _tasks(election, templates[APPLIED_TEMPLATE], admin, as_of)
     changes += _answers(checklists, admin, as_of)

@@ -119,6 +119,8 @@ class SpecialTps:
 
 
 _LAPAS_I = "Lapas Kelas I Malang (Lapas Lowokwaru)"
+# Kelas IIA, not II: the name the Pemkot uses (malangkota.go.id/?p=48898, 24 Apr 2024) and the
+# lapas's own heads quoted in 2024-2025 press.
 _LAPAS_P = "Lapas Perempuan Kelas IIA Malang"
 SPECIAL_TPS: tuple[SpecialTps, ...] = (
     # 2,573 inmates on the list in 5 TPS (Antara Jatim); 1 TPS with about 400 voters for the

@@ -21,11 +21,19 @@ from django.views.generic import TemplateView
 from posko.accounts.models import Agency
 from posko.coordination.forms.checklists import AnswerForm, ChecklistForm, ChecklistItemForm
 from posko.coordination.models import SupervisionChecklist, SupervisionItem, SupervisionResponse
+from posko.coordination.services import checklist_seed
 from posko.coordination.services import checklists as cs
 from posko.coordination.views.desk import ManyToManyEditMixin
 from posko.core import services
+from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.uploads import PHOTO_KINDS
-from posko.core.views import ObjectDeleteView, ObjectEditView, PemdaWideAdminMixin
+from posko.core.views import (
+    AdminOnlyMixin,
+    ElectionRequiredMixin,
+    ObjectDeleteView,
+    ObjectEditView,
+    PemdaWideAdminMixin,
+)
 
 
 def _items(checklist):
@@ -33,8 +41,34 @@ def _items(checklist):
         Prefetch("agencies", queryset=Agency.objects.order_by("name", "pk")))
 
 
-class ChecklistListView(LoginRequiredMixin, TemplateView):
+class ChecklistListView(TableExportMixin, LoginRequiredMixin, TemplateView):
+    """The election's checklists with their completion; ``?export=csv|xlsx``: one row per
+    item, with its checklist, stage and responsible agencies."""
+
     template_name = "coordination/checklist_list.html"
+    exportable_in_background = False  # a few dozen rows
+
+    def get(self, request, *args, **kwargs):
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx") and request.election is not None:
+            return self.export_response(export)
+        return super().get(request, *args, **kwargs)
+
+    def export_table(self, kind: str) -> Table:
+        items = list(SupervisionItem.objects.filter(
+            checklist__in=SupervisionChecklist.objects.visible_to(self.request.user).filter(
+                election=self.request.election))
+            .select_related("checklist__stage").prefetch_related(
+                Prefetch("agencies", queryset=Agency.objects.order_by("name", "pk")))
+            .order_by("checklist__stage__start_date", "checklist__title", "order", "pk"))
+        rows = [[i.checklist.stage.name if i.checklist.stage_id else "",
+                 i.checklist.stage.start_date if i.checklist.stage_id else "",
+                 i.checklist.stage.end_date if i.checklist.stage_id else "",
+                 i.checklist.title, i.checklist.get_level_display(), i.order, i.text,
+                 ", ".join(a.name for a in i.agencies.all())] for i in items]
+        return Table("checklist-supervisi", [
+            _("stage"), _("start"), _("end"), _("checklist"), _("filled by"), _("order"),
+            _("item"), _("responsible agencies")], rows, len(rows), filter=self.export_filter())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -47,6 +81,23 @@ class ChecklistListView(LoginRequiredMixin, TemplateView):
             _rows, checklist.total = cs.completion(checklist, user)
         context.update(checklists=checklists, election=election, can_edit=user.is_desk_admin)
         return context
+
+
+class ChecklistSeedView(AdminOnlyMixin, ElectionRequiredMixin, TemplateView):
+    """GET: which standard checklists seeding the request's election would create, their
+    stages and the agencies not found; POST: create them (idempotent)."""
+
+    template_name = "coordination/checklist_seed.html"
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data(
+            election=self.election, plan=checklist_seed.plan(self.election)))
+
+    def post(self, request, *args, **kwargs):
+        result = checklist_seed.seed(self.election, actor=request.user)
+        messages.success(request, _("Standard checklists: %(summary)s.") % {
+            "summary": result.summary()})
+        return HttpResponseRedirect(reverse("coordination:checklist_list"))
 
 
 class ChecklistEditView(PemdaWideAdminMixin, ObjectEditView):
