@@ -45,8 +45,7 @@ def prepare(url: str, rows: int):
     common.migrate()
     import datetime
 
-    from rest_framework.authtoken.models import Token
-
+    from posko.accounts import tokens
     from posko.accounts.models import Role, User
     from posko.elections.models import Election
     from posko.regions.importer import import_wilayah
@@ -59,7 +58,7 @@ def prepare(url: str, rows: int):
     second = Election.objects.create(name="Bench pekerjaan", voting_date=datetime.date(2024, 11, 27))
     third = Election.objects.create(name="Bench beban", voting_date=datetime.date(2024, 11, 27))
     admin = User.objects.create(username="bench-admin", role=Role.ADMIN)
-    token = Token.objects.create(user=admin).key
+    token = tokens.create(admin, name="bench")[1]
     codes = list(Kelurahan.objects.order_by("code").values_list("code", flat=True))
     return admin, token, (first, second, third), csv_bytes(generate_rows(codes, rows)), codes[0]
 

@@ -135,8 +135,7 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
 
 
 def intake(database_url: str, args) -> bool:
-    from rest_framework.authtoken.models import Token
-
+    from posko.accounts import tokens
     from posko.accounts.models import User
     from posko.elections.models import Election, Tps
     from posko.incidents.models import Report
@@ -145,7 +144,7 @@ def intake(database_url: str, args) -> bool:
     ensure_categories()
     election = Election.active()
     admin = User.objects.get(username="admin")
-    token = Token.objects.get_or_create(user=admin)[0].key
+    token = tokens.create(admin, name="bench")[1]
     tps_ids = list(Tps.objects.filter(election=election).values_list("pk", flat=True))
     categories = ["politik_uang", "keamanan", "logistik", "apk_kampanye", "kesehatan_petugas"]
     before = Report.objects.count()

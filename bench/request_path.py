@@ -90,8 +90,7 @@ def prepare_posko(url: str) -> dict:
     common.fresh_postgres(url)
     common.setup_django(url)
     common.migrate()
-    from rest_framework.authtoken.models import Token
-
+    from posko.accounts import tokens
     from posko.accounts.models import User
     from posko.demo.data import build_demo
     from posko.elections.models import Contest, Election, Tps
@@ -106,8 +105,8 @@ def prepare_posko(url: str) -> dict:
 
     connections.close_all()
     return {"contest": contest,
-            "admin": Token.objects.get_or_create(user=User.objects.get(username="admin"))[0].key,
-            "lurah": Token.objects.get_or_create(user=lurah)[0].key,
+            "admin": tokens.create(User.objects.get(username="admin"), name="bench")[1],
+            "lurah": tokens.create(lurah, name="bench")[1],
             "kelurahan": lurah.kelurahan_id, "tps": tps}
 
 

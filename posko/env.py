@@ -178,3 +178,23 @@ def persisted_secret_key(data_dir: Path) -> str:
     except OSError:
         pass
     return key
+
+
+def csp_directives(tile_url: str) -> dict:
+    """The Content-Security-Policy (django-csp's DIRECTIVES): everything from Posko itself,
+    map tiles from the origin of ``POSKO_MAP_TILE_URL`` if set, no plugins, no framing, forms
+    post only to Posko. Styles allow inline (style attributes in templates, htmx's indicator
+    style); scripts do not."""
+    self, none = "'self'", "'none'"
+    images = [self, "data:", "blob:"]
+    if tile_url:
+        parsed = urlparse(tile_url.replace("{s}", "*").replace("{", "").replace("}", ""))
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+            raise ConfigError(f"POSKO_MAP_TILE_URL={tile_url!r} is not an http(s) URL.")
+        images.append(f"{parsed.scheme}://{parsed.netloc}")
+    return {
+        "default-src": [self], "script-src": [self], "style-src": [self, "'unsafe-inline'"],
+        "img-src": images, "font-src": [self], "connect-src": [self], "media-src": [self, "blob:"],
+        "object-src": [none], "base-uri": [self], "frame-ancestors": [none],
+        "form-action": [self], "report-uri": ["/csp-report/"],
+    }

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from posko.core.schema import ENUM_NAME_OVERRIDES
 from posko.env import (
     ConfigError,
+    csp_directives,
     env_bool,
     env_choice,
     env_int,
@@ -56,7 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -78,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "posko.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "posko.core.middleware.LanguageMiddleware",
@@ -86,6 +90,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "posko.accounts.middleware.TwoFactorMiddleware",
     "posko.core.middleware.RequestContextMiddleware",
     "posko.core.election.ElectionMiddleware",
 ]
@@ -236,10 +242,39 @@ POSKO_TRUSTED_PROXIES = env_networks(
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS (docs/security.md): behind the README's proxy, http:// is redirected and browsers are
+# told to use https:// only (HSTS, sent on HTTPS responses only; 0 switches it off).
+SECURE_SSL_REDIRECT = env_bool("POSKO_SSL_REDIRECT", POSKO_BEHIND_HTTPS_PROXY)
+SECURE_HSTS_SECONDS = env_int("POSKO_HSTS_SECONDS", 0 if DEBUG else 31_536_000, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# "preload" only means something for a registrable domain submitted to the browsers' list;
+# a Pemda's posko.<kota>.go.id is neither, so the directive is not sent and the check is off.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Browser features no Posko page uses are switched off (camera/GPS: file inputs only).
+POSKO_PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), "
+                            "geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), "
+                            "midi=(), payment=(), usb=(), interest-cohort=()")
+# Content-Security-Policy (django-csp): report-only until the last inline scripts are moved
+# to static files (docs/security.md lists them); POSKO_CSP_ENFORCE=true enforces it.
+POSKO_CSP_ENFORCE = env_bool("POSKO_CSP_ENFORCE", False)
+_csp = {"DIRECTIVES": csp_directives(env_str("POSKO_MAP_TILE_URL", ""))}
+if POSKO_CSP_ENFORCE:
+    CONTENT_SECURITY_POLICY = _csp
+else:
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp
+# Two-step login (TOTP) for admins and users with the personal-data permission: on unless
+# DEBUG (the demo and development), POSKO_REQUIRE_2FA=false turns it off.
+POSKO_REQUIRE_2FA = env_bool("POSKO_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Posko"
+
+# API tokens (django-rest-knox, hashed; posko/accounts/tokens.py): days a new token lasts.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"AUTH_TOKEN_CHARACTER_LENGTH": 64}
+POSKO_API_TOKEN_DAYS = env_int("POSKO_API_TOKEN_DAYS", 30, minimum=1)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "posko.accounts.tokens.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -1,7 +1,6 @@
 import pytest
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from posko.accounts.models import Role, User
 from posko.core.models import AuditEntry
@@ -83,12 +82,9 @@ def test_changing_role_clears_other_scope(world, users, personas):
     assert target.check_password(PASSWORD)  # empty password keeps the old one
 
 
-def test_profile_creates_api_token(users, personas):
-    client = personas["kelurahan_a"].client
-    client.post(reverse("accounts:profile"))
-    page = client.get(reverse("accounts:profile")).content.decode()
-    token = Token.objects.get(user=users["kelurahan_a"])
-    assert token.key in page
+def test_profile_links_to_api_tokens(users, personas):
+    page = personas["kelurahan_a"].client.get(reverse("accounts:profile")).content.decode()
+    assert reverse("accounts:tokens") in page and "Token API saya (0)" in page
 
 
 def test_admin_grants_personal_data_access_and_it_is_audited(world, users, personas):

@@ -10,10 +10,10 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from posko.accounts.models import Role
+from posko.accounts import tokens as api_tokens
+from posko.accounts.models import ApiToken, Role
 from posko.core.models import AuditEntry
 from tests.conftest import PASSWORD
 
@@ -28,10 +28,10 @@ def signed_in(username: str, password: str = PASSWORD) -> Client:
     return client
 
 
-def token_client(user) -> tuple[Token, APIClient]:
-    token = Token.objects.create(user=user)
+def token_client(user) -> tuple[ApiToken, APIClient]:
+    token, key = api_tokens.create(user, name="test")
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return token, client
 
 
@@ -74,7 +74,7 @@ def test_admin_password_reset_revokes_token_and_sessions(world, users, personas)
     assert after.status_code == 401
     assert after.json() == {"detail": "Token tidak valid."}
     assert not is_signed_in(browser) and not is_signed_in(phone)
-    assert not Token.objects.filter(user=lurah).exists()
+    assert not ApiToken.objects.filter(user=lurah).exists()
     # Three sessions: the browser, the phone and the personas fixture's client.
     assert revocations(lurah) == [
         "Akses dicabut (kata sandi diganti oleh admin): 1 token API, 3 sesi."]

@@ -19,9 +19,10 @@ from django.db.models import ProtectedError
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 from rest_framework.test import APIClient
 
+from posko.accounts.models import ApiToken
 from posko.core.models import AuditEntry
 from posko.elections import rules
 from posko.elections.models import CandidatePair, Contest, Election, Tps
@@ -151,7 +152,7 @@ def test_token_auth(world, users):
     response = api.post(reverse("api:token"), {"username": "kelurahan_a", "password": PASSWORD})
     assert response.status_code == 200
     token = response.json()["token"]
-    assert token == Token.objects.get(user=users["kelurahan_a"]).key
+    assert ApiToken.objects.get(user=users["kelurahan_a"]).digest == hash_token(token)
 
     api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert result_ids(api.get(TPS_LIST)) == {world.tps_a.pk}
@@ -165,7 +166,7 @@ def test_token_refused_for_wrong_password(world, users):
                                 {"username": "kelurahan_a", "password": "salah"})
     assert response.status_code == 400
     assert "token" not in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 # --- filters -----------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from knox.crypto import hash_token
 
+from posko.accounts.models import ApiToken
 from posko.elections.models import Tps
 from posko.incidents.models import Report
 from tests.conftest import PASSWORD
@@ -137,9 +138,9 @@ def test_token_login_refuses_a_foreign_origin(world, users, client):
     credentials = {"username": "kelurahan_a", "password": PASSWORD}
     refused = client.post(TOKEN, credentials, HTTP_ORIGIN="https://jahat.example")
     assert refused.status_code == 403 and refused.json() == {"detail": CROSS_SITE}
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
     ok = client.post(TOKEN, credentials)  # curl, an app
-    assert ok.status_code == 200 and Token.objects.get().key == ok.json()["token"]
+    assert ok.status_code == 200 and ApiToken.objects.get().digest == hash_token(ok.json()["token"])
 
 
 def test_session_users_of_the_api_need_the_csrf_token(world, users):

@@ -11,9 +11,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from posko.accounts import tokens as api_tokens
 from posko.accounts.models import Agency, Role, User
 from posko.coordination.models import (
     Attachment,
@@ -153,9 +153,9 @@ def test_filter_stays_inside_scope(world, tasks, personas):
 
 
 def test_token_auth(tasks, users):
-    token = Token.objects.create(user=users["kelurahan_b"])
+    token = api_tokens.create(users["kelurahan_b"], name="test")[1]
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert ids(api.get(TASKS)) == {tasks["b"].pk}
 
 
@@ -521,7 +521,7 @@ def test_schema_generates_without_warnings(db, tmp_path):
 
 def test_inactive_user_is_refused(tasks, users):
     user = User.objects.create_user("mantan", password="x", role=Role.ADMIN, is_active=False)
-    token = Token.objects.create(user=user)
+    token = api_tokens.create(user, name="test")[1]
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert api.get(TASKS).status_code == 401

@@ -13,8 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
+from posko.accounts import tokens as api_tokens
 from posko.elections.models import Tps
 from tests.test_jobs_worker import database_url
 
@@ -34,7 +34,7 @@ def free_port() -> int:
 
 
 def test_a_tps_answered_201_survives_kill_9_of_the_server(world, users):
-    token = Token.objects.create(user=users["admin"]).key
+    token = api_tokens.create(users["admin"], name="test")[1]
     port = free_port()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": database_url(),
            "PYTHONPATH": str(ROOT), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",

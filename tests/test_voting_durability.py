@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
+from posko.accounts import tokens as api_tokens
 from posko.elections.models import CandidatePair, Contest
 from posko.voting.models import TpsResult
 
@@ -105,7 +105,7 @@ def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart
     for n in (1, 2, 3):
         CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
                                      deputy_name=f"Wakil {n}")
-    token = Token.objects.create(user=users["kelurahan_a"]).key
+    token = api_tokens.create(users["kelurahan_a"], name="test")[1]
     url = server_database(tmp_path)
     path = f"/api/v1/voting/tps/{world.tps_a.pk}/results/"
     key = str(uuid.uuid4())

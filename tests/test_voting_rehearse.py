@@ -11,9 +11,8 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from rest_framework.authtoken.models import Token
 
-from posko.accounts.models import User
+from posko.accounts.models import ApiToken, User
 from posko.core.models import IdempotencyKey
 from posko.elections.models import CandidatePair, Contest, Election
 from posko.voting import rehearsal
@@ -73,7 +72,7 @@ def test_a_short_rehearsal_stores_every_submission_once(world, users, contests, 
     # No credential outlives the run.
     gladi = User.objects.filter(username__startswith="gladi.")
     assert gladi.count() == 3 and not gladi.filter(is_active=True).exists()
-    assert not Token.objects.filter(user__in=gladi).exists()
+    assert not ApiToken.objects.filter(user__in=gladi).exists()
 
     # A second run on the finished day is refused; --reset --yes replays it again, same seed.
     with pytest.raises(CommandError, match="already has a voting day .*--reset --yes"):

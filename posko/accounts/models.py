@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+
+from posko.core import clock
 
 
 class Agency(models.Model):
@@ -148,3 +152,53 @@ class User(AbstractUser):
         if role == Role.AGENCY and self.agency_id:
             return str(self.agency)
         return str(_("Whole Pemda"))
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox's model, swapped in by ``KNOX_TOKEN_MODEL``): only a
+    SHA-512 digest of the key and its first 15 characters (to find the row) are stored, so a
+    database read leaks no usable token. It has a name, an expiry (always) and the last time
+    it was used (written at most once a minute, see ``accounts.tokens``)."""
+
+    # knox makes the digest the primary key; a plain id keeps digests out of URLs.
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="api_tokens", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=100)
+    created = models.DateTimeField(_("created"), default=clock.real_now)
+    expiry = models.DateTimeField(_("expires"))
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    # Rows are made by accounts.tokens.create (knox's manager would use the system clock).
+    objects = models.Manager()
+
+    audit_exclude = ("digest", "token_key")
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expiry <= clock.real_now()
+
+
+class RecoveryCode(models.Model):
+    """One of a user's ten two-factor recovery codes, stored as a keyed hash (HMAC with the
+    SECRET_KEY: a database read alone cannot brute-force them); each works once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="recovery_codes")
+    digest = models.CharField(max_length=64, unique=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.user_id}: {'used' if self.used_at else 'unused'}"

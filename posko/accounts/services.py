@@ -11,8 +11,8 @@ from django.contrib.auth import SESSION_KEY
 from django.contrib.sessions.models import Session
 from django.db import transaction
 from django.utils.translation import gettext as _
-from rest_framework.authtoken.models import Token
 
+from posko.accounts import tokens as api_tokens
 from posko.core import audit, clock, services
 from posko.core.models import AuditEntry
 
@@ -71,7 +71,7 @@ def user_sessions(user):
 def revoke_access(user, *, actor, why: str, keep_session_key: str | None = None) -> tuple[int, int]:
     """Delete the user's API tokens and sessions (but ``keep_session_key``); one audit row
     when anything was revoked. Returns (tokens, sessions) revoked."""
-    tokens, _detail = Token.objects.filter(user=user).delete()
+    tokens = api_tokens.revoke_all(user)
     keys = [s.session_key for s in user_sessions(user) if s.session_key != keep_session_key]
     Session.objects.filter(session_key__in=keys).delete()
     if tokens or keys:

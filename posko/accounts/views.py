@@ -9,9 +9,8 @@ from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
-from rest_framework.authtoken.models import Token
 
-from posko.accounts import services
+from posko.accounts import services, two_factor
 from posko.accounts.forms import LoginForm, OwnPasswordForm, UserForm
 from posko.accounts.models import User
 from posko.core import audit
@@ -84,21 +83,17 @@ class UserEditView(AdminRequiredMixin, TemplateView):
 
 
 class ProfileView(LoginRequiredMixin, TemplateView):
-    """The signed-in user's account, with their API token."""
+    """The signed-in user's account: links to their API tokens and two-step verification."""
 
     template_name = "accounts/profile.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["token"] = Token.objects.filter(user=self.request.user).first()
+        user = self.request.user
+        context.update(token_count=user.api_tokens.count(),
+                       two_factor_on=two_factor.device(user) is not None,
+                       two_factor_required=two_factor.required(user))
         return context
-
-    def post(self, request, *args, **kwargs):
-        Token.objects.filter(user=request.user).delete()
-        Token.objects.create(user=request.user)
-        audit.record("update", request.user, actor=request.user, message="API token (re)created")
-        messages.success(request, _("A new API token was created; the old one no longer works."))
-        return HttpResponseRedirect(reverse("accounts:profile"))
 
 
 class PasswordChangeView(LoginRequiredMixin, TemplateView):

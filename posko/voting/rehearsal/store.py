@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 from django.db import transaction
-from rest_framework.authtoken.models import Token
 
-from posko.accounts.models import Role, User
+from posko.accounts import tokens as api_tokens
+from posko.accounts.models import ApiToken, Role, User
 from posko.core.models import IdempotencyKey
 from posko.voting import rollup
 from posko.voting.models import (
@@ -59,15 +59,15 @@ def device_tokens(kelurahan_ids) -> dict[str, str]:
             user.set_unusable_password()
         user.is_active, user.role, user.kelurahan_id = True, Role.KELURAHAN, kelurahan_id
         user.save()
-        Token.objects.filter(user=user).delete()
-        tokens[kelurahan_id] = Token.objects.create(user=user).key
+        ApiToken.objects.filter(user=user).delete()
+        tokens[kelurahan_id] = api_tokens.create(user, name="posko rehearse", days=1)[1]
     return tokens
 
 
 def retire_devices() -> int:
     """End of a run: the rehearsal users' tokens deleted, the users deactivated."""
     users = User.objects.filter(username__startswith=USER_PREFIX)
-    Token.objects.filter(user__in=users).delete()
+    ApiToken.objects.filter(user__in=users).delete()
     return users.update(is_active=False)
 
 
