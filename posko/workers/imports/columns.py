@@ -122,7 +122,8 @@ WORKER_COLUMNS = with_no([
     Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number, aliases=("no_tps", "tps"),
            example="1"),
     Column("tps_terdaftar", gettext_lazy("TPS of registration (number)"), parse_tps_number,
-           aliases=("nomor_tps_terdaftar", "tps_dpt", "registered_tps"), example="1",
+           # No example: a template saved before this column still matches its example row.
+           aliases=("nomor_tps_terdaftar", "tps_dpt", "registered_tps"), example="",
            help=gettext_lazy("Optional: the number of the TPS where the worker is on the DPT.")),
     Column("kelurahan_tps_terdaftar", gettext_lazy("TPS of registration (kelurahan code)"),
            parse_kelurahan, aliases=("kode_kelurahan_tps_terdaftar", "registered_tps_kelurahan"),
