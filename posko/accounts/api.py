@@ -77,6 +77,10 @@ class ObtainTokenView(APIView):
             raise ValidationError({"otp": [_(
                 "Your account needs two-step verification: sign in on the web once to set it "
                 "up, then send the code from your app as otp.")]})
+        if wait := two_factor.wait_seconds(user):
+            raise ValidationError({"otp": [_(
+                "Too many wrong codes. Wait %(seconds)s seconds and try again.") % {
+                    "seconds": wait}]})
         if two_factor.check(user, code) is None:
             services.record_login_failure(user.username)
             raise ValidationError({"otp": [_("That code is not right (or was already used).")]})

@@ -8,6 +8,7 @@ works once. An admin can reset a user's device (the user enrols again). All of i
 from __future__ import annotations
 
 import base64
+import math
 import secrets
 
 import segno
@@ -54,6 +55,18 @@ def manual_key(totp: TOTPDevice) -> str:
 def qr_svg(totp: TOTPDevice) -> str:
     """The otpauth:// URI as an inline SVG QR code (no request leaves the server)."""
     return segno.make(totp.config_url, error="m").svg_inline(scale=4, dark="#000", light="#fff")
+
+
+def wait_seconds(user) -> int:
+    """Seconds before the user's authenticator may be tried again (django-otp doubles the
+    wait after each wrong code: 1, 2, 4… s); 0 when a code may be tried now."""
+    totp = device(user) or TOTPDevice.objects.filter(user=user).first()
+    if totp is None:
+        return 0
+    allowed, data = totp.verify_is_allowed()
+    if allowed or not data.get("locked_until"):
+        return 0
+    return max(1, math.ceil((data["locked_until"] - clock.real_now()).total_seconds()))
 
 
 def _digest(code: str) -> str:

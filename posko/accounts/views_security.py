@@ -115,6 +115,10 @@ class TwoFactorView(LoginRequiredMixin, TemplateView):
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)
         code = form.cleaned_data["code"]
+        if wait := two_factor.wait_seconds(request.user):
+            form.add_error("code", _("Too many wrong codes. Wait %(seconds)s seconds and try "
+                                     "again.") % {"seconds": wait})
+            return self.render_to_response(self.get_context_data(form=form), status=400)
         if two_factor.device(request.user) is None:
             codes = two_factor.confirm(request, two_factor.pending_device(request.user), code)
             if codes is None:

@@ -1,0 +1,67 @@
+"""Security headers (issue 16): Referrer-Policy, X-Content-Type-Options, Permissions-Policy,
+the Content-Security-Policy (report-only) with its report endpoint, HSTS on HTTPS only, and
+`posko check --deploy` clean with the README's production settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from posko.env import ConfigError, csp_directives
+
+
+def test_every_answer_carries_the_headers(db):
+    response = Client().get(reverse("login"))
+    assert response.status_code == 200
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["X-Frame-Options"] == "DENY"
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "microphone=()" in response["Permissions-Policy"]
+    csp = response["Content-Security-Policy-Report-Only"]
+    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
+                      "frame-ancestors 'none'", "form-action 'self'", "report-uri /csp-report/"):
+        assert directive in csp
+    assert "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
+    assert "Strict-Transport-Security" not in response  # plain HTTP: never
+
+
+def test_hsts_on_https(db, settings):
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    response = Client().get(reverse("login"), secure=True)
+    assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
+def test_csp_reports_are_logged(db, caplog):
+    body = b'{"csp-report": {"violated-directive": "script-src", "blocked-uri": "inline"}}'
+    with caplog.at_level(logging.WARNING, logger="posko.csp"):
+        response = Client().post("/csp-report/", body, content_type="application/csp-report")
+    assert response.status_code == 204
+    assert "CSP violation" in caplog.text and "script-src" in caplog.text
+    assert Client().get("/csp-report/").status_code == 405
+
+
+def test_map_tiles_origin_is_allowed_and_a_bad_url_refused():
+    images = csp_directives("https://{s}.tiles.example.go.id/{z}/{x}/{y}.png")["img-src"]
+    assert images == ["'self'", "data:", "blob:", "https://*.tiles.example.go.id"]
+    with pytest.raises(ConfigError, match="POSKO_MAP_TILE_URL='ftp://x/' is not an http"):
+        csp_directives("ftp://x/")
+
+
+def test_check_deploy_is_clean_with_the_readme_production_settings(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSKO_", "DJANGO_"))}
+    env.update(DEBUG="false", SECRET_KEY="k" * 20 + "production-secret-0123456789abcdef",
+               ALLOWED_HOSTS="posko.example.go.id", POSKO_BEHIND_HTTPS_PROXY="true",
+               POSKO_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+               DJANGO_SETTINGS_MODULE="posko.settings")
+    done = subprocess.run([sys.executable, "-m", "posko", "check", "--deploy",
+                           "--fail-level", "WARNING"], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues (1 silenced)." in done.stdout
