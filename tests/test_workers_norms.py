@@ -11,9 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from posko.elections.models import Tps
 from posko.workers import services
 from posko.workers.models import Worker
 from tests.conftest import xlsx_bytes
@@ -144,9 +146,25 @@ def test_the_staffing_page_shows_rows_over_the_norm(world, users, personas, djan
     with django_assert_max_num_queries(25):
         page = client.get(reverse("workers:staffing"), {"kecamatan": world.kec_a.code}).content.decode()
     assert "1 TPS over the KPPS norm" in page
-    # More TPS over the norm: the same number of queries.
-    with django_assert_max_num_queries(25):
-        client.get(reverse("workers:staffing"))
+    # More TPS over the norm: the same number of queries at every level.
+    levels = [{}, {"kecamatan": world.kec_a.code}, {"kelurahan": world.kel_a.code}]
+
+    def counts():
+        found = []
+        for params in levels:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(reverse("workers:staffing"), params).status_code == 200
+            found.append(len(queries))
+        return found
+
+    before = counts()
+    for tps in (world.tps_a2, Tps.objects.create(election=world.election, kelurahan=world.kel_a,
+                                                 number=2, kecamatan_id=world.kec_a.code,
+                                                 kabkota_id="35.73")):
+        legacy(world, tps, 8)
+    assert counts() == before
+    page = client.get(reverse("workers:staffing"), {"kecamatan": world.kec_a.code}).content.decode()
+    assert "2 TPS over the KPPS norm" in page  # Klojen: TPS 001 and 002; Rampal Celaket: 1
 
 
 def test_pps_and_ppk_living_outside_their_area_are_flagged(world, users):
