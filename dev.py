@@ -25,6 +25,10 @@ ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 BIN = VENV / "bin"
 PY = BIN / "python"
+# Every dependency, pinned with hashes (`uv pip compile pyproject.toml --generate-hashes
+# --universal --python-version 3.11 [--extra dev]`; see docs/development/dependencies.md).
+LOCK = ROOT / "requirements" / "lock.txt"
+LOCK_DEV = ROOT / "requirements" / "lock-dev.txt"
 CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 # The PostgreSQL server of the test run; pytest-django creates and drops the database
 # test_<name> there (postgres://postgres@127.0.0.1:5432/posko -> test_posko), so two
@@ -52,14 +56,37 @@ def ensure_venv(extras: str = "") -> None:
         say("Creating .venv")
         venv.EnvBuilder(with_pip=True).create(VENV)
     stamp = VENV / f".installed{extras or '-base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    lock = LOCK_DEV if extras else LOCK
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + lock.read_bytes()).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
-    say("Installing Posko and its pinned dependencies into .venv")
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--upgrade", "pip")
+    say(f"Installing Posko and its locked dependencies ({lock.relative_to(ROOT)}) into .venv")
+    pip = [PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    run(*pip, "--upgrade", "pip")
+    # Every dependency at the locked version with its hash checked; then Posko itself.
+    run(*pip, "--require-hashes", "-r", lock)
     target = f".[{extras}]" if extras else "."
-    run(PY, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", target)
+    run(*pip, "--no-deps", "-e", target)
     stamp.write_text(digest)
+
+
+def audit_dependencies() -> None:
+    """pip-audit over the locked dependencies (PyPI's advisory data): a known vulnerability
+    fails the run, in CI and outside it. When PyPI's JSON API cannot be reached (some
+    networks, including this project's build machines, serve only the package index) nothing
+    can be audited: that is said loudly and does not fail the run."""
+    done = subprocess.run([str(BIN / "pip-audit"), "--requirement", str(LOCK_DEV),
+                           "--require-hashes", "--disable-pip", "--strict",
+                           "--progress-spinner", "off"], cwd=ROOT, capture_output=True, text=True)
+    output = done.stdout + done.stderr
+    print(output.strip()[-3000:], flush=True)
+    if done.returncode == 0:
+        return
+    if "known vulnerabilit" in output and "No known vulnerabilities" not in output:
+        sys.exit("pip-audit: a locked dependency has a known vulnerability (see above): upgrade "
+                 "it in pyproject.toml and regenerate the lock files.")
+    print("\n!! pip-audit could not audit the dependencies (PyPI's vulnerability data is not "
+          "reachable from here): the audit was SKIPPED.", flush=True)
 
 
 def demo(args: list[str]) -> None:
@@ -164,6 +191,8 @@ def test(args: list[str]) -> None:
                 "SECRET_KEY": "dev-check-secret-key-long-enough-0123456789abcdef"}
     say("ruff")
     run(BIN / "ruff", "check", "posko", "tests", "bench", "dev.py")
+    say("pip-audit (known vulnerabilities in the locked dependencies)")
+    audit_dependencies()
     say("manage.py check and makemigrations --check")
     run(PY, "manage.py", "check", env=settings)
     run(PY, "manage.py", "makemigrations", "--check", "--dry-run", env=settings)
