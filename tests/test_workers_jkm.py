@@ -63,6 +63,9 @@ def test_an_empty_amount_takes_the_regulated_one_another_needs_a_reason(world, p
     entry = AuditEntry.objects.get(action="create", object_id=str(reasoned.pk),
                                    content_type__model="claim")
     assert entry.after["amount_reason"] == "Santunan berkala sudah dibayar sebagian"
+    page = client.get(reverse("workers:incident_detail", args=[death.pk])).content.decode()
+    assert "Rp30,000,000 (reason for the amount: Santunan berkala sudah dibayar sebagian)" in page \
+        or "Rp30.000.000 (reason for the amount: Santunan berkala sudah dibayar sebagian)" in page
 
 
 def test_the_admin_edits_the_regulated_amount_audited_and_claims_follow(world, personas, death):
