@@ -58,10 +58,11 @@ def prepare_posko(url: str) -> dict:
     common.setup_django(url)
     common.migrate()
     from posko.demo.data import build_demo
+    from posko.demo.timeline import VOTING_DAY_EVENING
     from posko.elections.models import Contest, Election, Tps
     from posko.voting import rehearsal
 
-    build_demo()
+    build_demo(as_of=VOTING_DAY_EVENING)  # the finished voting day: C.Hasil are corrections
     election = Election.objects.get(is_active=True)
     tps = list(Tps.objects.filter(election=election).order_by("kelurahan_id", "number")
                .values_list("pk", "kelurahan_id", "dpt_total"))
