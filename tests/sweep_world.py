@@ -19,6 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from posko.accounts import tokens as api_tokens
 from posko.accounts.models import Agency
 from posko.coordination.models import (
     Decision,
@@ -147,6 +148,8 @@ def _pemda_wide(sw: SweepWorld) -> None:
     sw.add("case", case)
     sw.add("act", act)
     sw.add("user", sw.users["kelurahan_a"], sw.users["kelurahan_b"])
+    sw.add("api_token", api_tokens.create(sw.users["kelurahan_a"], name="sweep")[0],
+           api_tokens.create(sw.users["kelurahan_b"], name="sweep")[0])
 
 
 def _placed(sw: SweepWorld, side: str) -> dict:

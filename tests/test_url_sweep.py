@@ -52,6 +52,8 @@ SKIP: set[str] = set()
 ROUTE_KINDS = {
     "accounts:user_edit": {"pk": "user"},
     "accounts:user_history": {"pk": "user"},
+    "accounts:token_revoke": {"pk": "api_token"},
+    "accounts:two_factor_reset": {"pk": "user"},
     "regions:kecamatan_detail": {"code": "kecamatan"},
     "regions:kelurahan_detail": {"code": "kelurahan"},
     "elections:election_detail": {"pk": "election"},
