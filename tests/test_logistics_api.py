@@ -106,10 +106,12 @@ def test_requirements_fields_and_filters(world, items, api):
     assert rows == [
         {"id": rows[0]["id"], "tps": world.tps_a.pk, "tps_label": "TPS 001",
          "kecamatan": world.kec_a.code, "kelurahan": world.kel_a.code, "item": items[0].pk,
-         "item_code": "kotak", "item_name": "Kotak suara", "unit": "buah", "quantity": 2},
+         "item_code": "kotak", "item_name": "Kotak suara", "contest": None,
+         "contest_name": None, "unit": "buah", "quantity": 2},
         {"id": rows[1]["id"], "tps": world.tps_a.pk, "tps_label": "TPS 001",
          "kecamatan": world.kec_a.code, "kelurahan": world.kel_a.code, "item": items[1].pk,
-         "item_code": "tinta", "item_name": "Tinta", "unit": "botol", "quantity": 2}]
+         "item_code": "tinta", "item_name": "Tinta", "contest": None, "contest_name": None,
+         "unit": "botol", "quantity": 2}]
     assert {r["tps"] for r in results(client.get(REQUIREMENTS, {"kecamatan": world.kec_a.code}))} \
         == {world.tps_a.pk, world.tps_a2.pk}
     assert {r["tps"] for r in results(client.get(REQUIREMENTS, {"kelurahan": world.kel_b.code}))} \

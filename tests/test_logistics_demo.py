@@ -100,9 +100,16 @@ def test_readiness_per_kecamatan(demo):
 def test_requirements_follow_the_default_catalogue(demo):
     election = Election.objects.get(pk=demo.election_id)
     items = {i.code: i for i in Item.objects.filter(election=election)}
-    assert len(items) >= 10 and "kotak-suara" in items and "surat-suara" in items
+    assert len(items) >= 10 and "kotak-suara" in items and "surat-suara" not in items
     boxes = Requirement.objects.filter(item=items["kotak-suara"]).aggregate(n=Sum("quantity"))
     assert boxes["n"] == 2 * 1188  # two contests: Wali Kota and Gubernur
+    # ballots and result forms: one line per contest, named with it (issue 15)
+    assert items["surat-suara-walikota"].name == "Surat suara Wali Kota Malang"
+    assert items["surat-suara-gubernur"].name == "Surat suara Gubernur Jawa Timur"
+    assert items["formulir-c-hasil-walikota"].contest.name == "Wali Kota Malang"
+    mayor, governor = (Requirement.objects.filter(item=items[code]).aggregate(
+        n=Sum("quantity"))["n"] for code in ("surat-suara-walikota", "surat-suara-gubernur"))
+    assert mayor == governor > 1188
     assert Requirement.objects.count() == 1188 * Item.objects.filter(
         election=election, is_active=True).count()
 

@@ -137,7 +137,7 @@ def test_refresh_without_change_writes_nothing_and_chunks(logistics, monkeypatch
     assert dict(TpsReadiness.objects.values_list("tps_id", "state")) == {
         w.tps_a.pk: S.LENGKAP, w.tps_b.pk: S.KURANG, w.tps_a2.pk: S.BELUM}
     Requirement.objects.all().delete()
-    assert requirements.recompute(w.election, ids) == 3 * 12
+    assert requirements.recompute(w.election, ids) == 3 * 14  # 10 shared + 2 × 2 per contest
 
 
 def test_sql_refresh_matches_the_python_rules(logistics):

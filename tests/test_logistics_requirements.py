@@ -87,21 +87,31 @@ def test_requirements_two_contests_and_another_kabkota(world, users):
                      (world.tps_outside, 410)):
         _set_dpt(tps, dpt)
     catalogue.install_defaults(world.election, actor=users["admin"])
-    assert _required(world.tps_a, "surat-suara") == 2 * 421
-    assert _required(world.tps_a2, "surat-suara") == 2 * 410
-    assert _required(world.tps_b, "surat-suara") == 2 * 614
-    assert _required(world.tps_outside, "surat-suara") == 421  # governor only
+    # One ballots line per contest, named with the contest (issue 15: a shortfall must say
+    # which contest is short).
+    for tps, per_contest in ((world.tps_a, 421), (world.tps_a2, 410), (world.tps_b, 614)):
+        assert _required(tps, "surat-suara-gubernur") == per_contest
+        assert _required(tps, "surat-suara-walikota") == per_contest
+    assert _required(world.tps_outside, "surat-suara-gubernur") == 421  # governor only
+    assert not Requirement.objects.filter(tps=world.tps_outside,
+                                          item__code="surat-suara-walikota").exists()
+    assert Item.objects.get(code="surat-suara-walikota").name == "Surat suara Wali Kota Malang"
+    assert Item.objects.get(code="formulir-c-hasil-gubernur").name == (
+        "Formulir Model C.Hasil-KWK Gubernur Jawa Timur")
+    assert not Item.objects.filter(code__in=["surat-suara", "formulir-c-hasil"]).exists()
     assert _required(world.tps_a, "kotak-suara") == 2
     assert _required(world.tps_outside, "kotak-suara") == 1
     assert _required(world.tps_a, "bilik-suara") == 4
     assert _required(world.tps_outside, "bilik-suara") == 4
     assert _required(world.tps_a, "tinta") == 2
     assert _required(world.tps_a, "template-braille") == 2
-    assert _required(world.tps_a, "formulir-c-hasil") == 2
+    assert _required(world.tps_a, "formulir-c-hasil-walikota") == 1
+    assert _required(world.tps_a, "formulir-c-hasil-gubernur") == 1
     assert _required(world.tps_a, "salinan-dpt") == 1
     assert _required(world.tps_a, "perlengkapan-kpps") == 1
-    # Every TPS has one row per item, with its kecamatan and kelurahan copied.
-    assert Requirement.objects.count() == 4 * len(catalogue.DEFAULT_ITEMS)
+    # A Kota Malang TPS has 14 rows (10 shared items + 2 lines × 2 contests), the Kota Batu
+    # TPS 12 (the governor's lines only), each with its kecamatan and kelurahan copied.
+    assert Requirement.objects.count() == 3 * 14 + 12
     row = Requirement.objects.get(tps=world.tps_b, item__code="segel")
     assert (row.kecamatan_id, row.kelurahan_id, row.quantity) == ("35.73.01", "35.73.01.1001", 20)
 
@@ -121,21 +131,23 @@ def test_sql_matches_the_python_arithmetic(world, users):
     catalogue.install_defaults(election, actor=users["admin"])  # computes its own items only
     assert not Requirement.objects.filter(item__code="zero-block").exists()
     requirements.recompute(election)
-    count = requirements.contest_counter(election)
-    items = list(Item.objects.filter(election=election))
-    want = {(t.pk, i.pk): requirements.required_quantity(i, t.dpt_total, count(t.kabkota_id),
-                                                          election.ballot_reserve_percent)
-            for t in Tps.objects.filter(election=election) for i in items}
+    want = requirements.expected(election)
     got = {(r.tps_id, r.item_id): r.quantity for r in Requirement.objects.all()}
     assert got == want
+    count = requirements.contest_counter(election)
+    shared = [i for i in Item.objects.filter(election=election) if i.contest_id is None]
+    assert all(want[(t.pk, i.pk)] == requirements.required_quantity(
+        i, t.dpt_total, count(t.kabkota_id), election.ballot_reserve_percent)
+        for t in Tps.objects.filter(election=election) for i in shared)
     notice = Item.objects.get(code="c-pemberitahuan").pk
     tps = Tps.objects.get(election=election, number=12)  # DPT 299: 1 block of 300
     assert got[(tps.pk, notice)] == 2
     tps = Tps.objects.get(election=election, number=14)  # DPT 301: 2 blocks
     assert got[(tps.pk, notice)] == 4
-    # 577 × 1.0225 = 589.9825 → 590, two contests
+    # 577 × 1.0225 = 589.9825 → 590 for each contest's own line
     tps = Tps.objects.get(election=election, number=15)
-    assert got[(tps.pk, Item.objects.get(code="surat-suara").pk)] == 2 * 590
+    assert got[(tps.pk, Item.objects.get(code="surat-suara-walikota").pk)] == 590
+    assert got[(tps.pk, Item.objects.get(code="surat-suara-gubernur").pk)] == 590
 
 
 def test_no_catalogue_no_rows(world, users):
@@ -145,7 +157,7 @@ def test_no_catalogue_no_rows(world, users):
 
 def test_recompute_changing_nothing_writes_nothing(logistics, users):
     assert requirements.recompute(logistics.election) == 0
-    assert Requirement.objects.count() == 4 * len(catalogue.DEFAULT_ITEMS)
+    assert Requirement.objects.count() == 3 * 14 + 12
 
 
 def test_kota_malang_like_sums(logistics, personas):
@@ -156,13 +168,13 @@ def test_kota_malang_like_sums(logistics, personas):
     assert response.status_code == 200
     totals = {row["item"].code: row["total"] for row in response.context["item_totals"]}
     assert totals["kotak-suara"] == 2 * 3
-    assert totals["surat-suara"] == 2 * 3 * 421
+    assert totals["surat-suara-walikota"] == totals["surat-suara-gubernur"] == 3 * 421
     assert totals["bilik-suara"] == 4 * 3
     assert totals["segel"] == 20 * 3
     rows = {row["code"]: row for row in response.context["rows"]}
     assert set(rows) == {"35.73.01", "35.73.02"}  # Kota Batu's TPS is not the Pemda's
     assert rows["35.73.02"]["tps"] == 2 and rows["35.73.02"]["dpt"] == 820
-    assert rows["35.73.02"]["quantities"][0] == 2 * 2 * 421  # ballots come first
+    assert rows["35.73.02"]["quantities"][0] == 2 * 421  # the governor's ballots first
 
 
 # --- recompute on change ------------------------------------------------------------------------
@@ -217,12 +229,13 @@ def test_failed_recompute_rolls_the_norm_back(logistics, users, monkeypatch):
 
 def test_tps_dpt_edit_recomputes_that_tps(logistics, users):
     tps = Tps.objects.get(pk=logistics.tps_a.pk)
-    other_before = _required(logistics.tps_b, "surat-suara")
+    other_before = _required(logistics.tps_b, "surat-suara-walikota")
     before = audit.snapshot(tps)
     tps.dpt_men, tps.dpt_women = 300, 299  # 599 → 614 per contest
     election_services.update_tps(tps, actor=users["admin"], before=before)
-    assert _required(tps, "surat-suara") == 2 * 614
-    assert _required(logistics.tps_b, "surat-suara") == other_before
+    assert _required(tps, "surat-suara-walikota") == 614
+    assert _required(tps, "surat-suara-gubernur") == 614
+    assert _required(logistics.tps_b, "surat-suara-walikota") == other_before
     readiness_row = TpsReadiness.objects.get(tps=tps)
     assert readiness_row.required_units == sum(
         Requirement.objects.filter(tps=tps).values_list("quantity", flat=True))
@@ -232,21 +245,21 @@ def test_new_tps_gets_requirements(logistics, users):
     tps = Tps(election=logistics.election, kelurahan=logistics.kel_b, number=2, dpt_men=200,
               dpt_women=200)
     election_services.create_tps(tps, actor=users["admin"])
-    assert _required(tps, "surat-suara") == 2 * 410
+    assert _required(tps, "surat-suara-walikota") == _required(tps, "surat-suara-gubernur") == 410
     assert TpsReadiness.objects.get(tps=tps).state == TpsReadiness.State.BELUM
 
 
 def test_install_defaults_is_idempotent_and_audited(world, users):
     _contests(world)
-    assert catalogue.install_defaults(world.election, actor=users["admin"]) == 12
+    assert catalogue.install_defaults(world.election, actor=users["admin"]) == 14
     item = Item.objects.get(election=world.election, code="segel")
     item.quantity = 30
     item.save()
     Item.objects.filter(code="tinta").delete()
     assert catalogue.install_defaults(world.election, actor=users["admin"]) == 1
     assert Item.objects.get(pk=item.pk).quantity == 30  # an edited item is left alone
-    assert Item.objects.filter(election=world.election).count() == 12
-    assert AuditEntry.objects.filter(action="create", content_type__model="item").count() == 13
+    assert Item.objects.filter(election=world.election).count() == 14
+    assert AuditEntry.objects.filter(action="create", content_type__model="item").count() == 15
 
 
 def test_item_rules(logistics, users):
@@ -256,7 +269,7 @@ def test_item_rules(logistics, users):
         catalogue.create_item(item, actor=users["admin"])
     errors = exc.value.message_dict
     assert set(errors) == {"code", "quantity", "voters_per_block"}
-    assert Item.objects.filter(election=logistics.election).count() == 12
+    assert Item.objects.filter(election=logistics.election).count() == 14
 
 
 # --- pages: catalogue -----------------------------------------------------------------------------
@@ -269,7 +282,7 @@ def test_item_list_for_every_persona(logistics, personas):
             assert response.status_code == 302 and response["Location"].startswith("/masuk/")
             continue
         assert response.status_code == 200, name
-        assert len(response.context["items"]) == 12
+        assert len(response.context["items"]) == 14
         assert response.context["can_edit"] == (name == "admin")
 
 
@@ -325,10 +338,10 @@ def test_catalogue_install_page(world, personas):
     assert not Item.objects.exists()
     response = personas["admin"].client.post(url)
     assert response.status_code == 302 and response["Location"] == reverse("logistics:item_list")
-    assert Item.objects.filter(election=world.election).count() == 12
-    assert Requirement.objects.filter(tps=world.tps_a).count() == 12
+    assert Item.objects.filter(election=world.election).count() == 14
+    assert Requirement.objects.filter(tps=world.tps_a).count() == 14
     personas["admin"].client.post(url)
-    assert Item.objects.filter(election=world.election).count() == 12
+    assert Item.objects.filter(election=world.election).count() == 14
 
 
 # --- pages: requirements ----------------------------------------------------------------------------
@@ -348,13 +361,13 @@ def test_tps_logistics_page_scope(logistics, personas):
 def test_tps_logistics_page_shows_receipts_damage_and_shortfalls(logistics, users, personas):
     tps = logistics.tps_a
     box = Item.objects.get(election=logistics.election, code="kotak-suara")
-    ballots = Item.objects.get(election=logistics.election, code="surat-suara")
+    ballots = Item.objects.get(election=logistics.election, code="surat-suara-walikota")
     now = datetime.datetime(2024, 11, 25, 10, tzinfo=datetime.UTC)
     received = Shipment.objects.create(
         election=logistics.election, from_level="pps", to_level="tps", kecamatan=logistics.kec_a,
         kelurahan=logistics.kel_a, tps=tps, dispatched_at=now, status="received", received_at=now)
     ShipmentLine.objects.create(shipment=received, item=box, dispatched=2, received=2, damaged=1)
-    ShipmentLine.objects.create(shipment=received, item=ballots, dispatched=842, received=800)
+    ShipmentLine.objects.create(shipment=received, item=ballots, dispatched=421, received=379)
     on_the_way = Shipment.objects.create(
         election=logistics.election, from_level="pps", to_level="tps", kecamatan=logistics.kec_a,
         kelurahan=logistics.kel_a, tps=tps, dispatched_at=now)
@@ -368,8 +381,12 @@ def test_tps_logistics_page_shows_receipts_damage_and_shortfalls(logistics, user
     rows = {row["item"].code: row for row in response.context["rows"]}
     assert rows["kotak-suara"]["required"] == 2
     assert rows["kotak-suara"]["good"] == 1 and rows["kotak-suara"]["damaged"] == 1
-    assert rows["surat-suara"]["good"] == 800 and rows["surat-suara"]["in_transit"] == 42
-    assert rows["surat-suara"]["missing"] == 42
+    mayor = rows["surat-suara-walikota"]
+    assert mayor["item"].name == "Surat suara Wali Kota Malang"
+    assert mayor["good"] == 379 and mayor["in_transit"] == 42 and mayor["missing"] == 42
+    # the mayor's ballots do not count for the governor's
+    governor = rows["surat-suara-gubernur"]
+    assert governor["good"] == 0 and governor["missing"] == 421
     assert rows["tinta"]["good"] == 0 and rows["tinta"]["missing"] == 2
     assert [s.description for s in response.context["shortfalls"]] == ["Kotak suara sobek"]
     assert response.context["readiness"].state == TpsReadiness.State.BERMASALAH
@@ -414,7 +431,10 @@ def test_requirement_summary_export(logistics, personas):
     header = rows[0]
     blimbing = dict(zip(header, rows[1], strict=True))
     assert blimbing[header[0]] == "35.73.01"
-    assert blimbing["Kotak suara"] == "2" and blimbing["Surat suara"] == str(2 * 421)
+    assert blimbing["Kotak suara"] == "2"
+    assert blimbing["Surat suara Wali Kota Malang"] == blimbing[
+        "Surat suara Gubernur Jawa Timur"] == "421"
+    assert "Surat suara" not in header
     response = personas["kelurahan_a"].client.get(url, {"export": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")

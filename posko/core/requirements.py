@@ -1,13 +1,15 @@
 """What logistics requires at a TPS, asked by other modules without importing logistics.
 
 The C.Hasil says how many ballots a TPS received for a contest; logistics knows how many it
-should have received (its ballots norm: DPT + the election's reserve, per contest). The
-logistics module registers the provider in its ``AppConfig.ready()``; without it
-:func:`ballots_required` is None and the voting module skips the comparison.
+should have received for that contest (each contest has its own ballots line: DPT + the
+election's reserve). The logistics module registers the provider in its
+``AppConfig.ready()``; without it :func:`ballots_required` is None and the voting module
+skips the comparison.
 
-A provider is ``provider(election, tps, contest) -> int | None`` (None: logistics plans no
-ballots for this election or contest). It must be cheap: it is called on every C.Hasil
-entry (a per-process constant, or at most one query).
+A provider is ``provider(election, tps, contest) -> int | None``: the ballots of that one
+contest, never the sum over the contests at the TPS (None: logistics plans no ballots for
+this contest). It must be cheap: it is called on every C.Hasil entry (a per-process
+constant, or at most one query).
 """
 
 from __future__ import annotations
@@ -35,6 +37,6 @@ def available() -> bool:
 
 
 def ballots_required(election, tps, contest) -> int | None:
-    """The ballots ``tps`` should have received for ``contest``; None when no logistics
-    module is installed or it plans no ballots for the election."""
+    """The ballots ``tps`` should have received for ``contest`` (that contest's own ballots);
+    None when no logistics module is installed or it plans no ballots for the contest."""
     return _provider(election, tps, contest) if _provider is not None else None

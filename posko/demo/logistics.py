@@ -3,7 +3,9 @@ requirements, the chain of custody on the morning of H-1 (Tuesday 26 Nov 2024, 0
 the demo's default moment; a later one sees the rest arrive during H-1), one damaged
 ballot box, and the Pemda's support requests.
 
-The state it shows:
+The catalogue has one ballots line and one result-forms line per contest ("Surat suara
+Wali Kota Malang", "Surat suara Gubernur Jawa Timur"), so what a TPS lacks names the
+contest. The state it shows:
 
 * KPU warehouse → PPK: all 5 kecamatan received (20 Nov).
 * PPK → PPS: all 57 kelurahan received (23 Nov).
@@ -102,15 +104,7 @@ def _catalogue(election, admin) -> int:
 
 def _requirements_current(election) -> bool:
     """Do the stored requirement rows equal what the catalogue and the DPT give?"""
-    items = list(Item.objects.filter(election=election, is_active=True))
-    contests = requirements.contest_counter(election)
-    reserve = election.ballot_reserve_percent
-    expected = {}
-    for pk, dpt, kab in Tps.objects.filter(election=election).values_list(
-            "pk", "dpt_total", "kabkota_id"):
-        n = contests(kab)
-        for item in items:
-            expected[(pk, item.pk)] = requirements.required_quantity(item, dpt or 0, n, reserve)
+    expected = requirements.expected(election)
     stored = {(t, i): q for t, i, q in Requirement.objects.filter(
         item__election=election).values_list("tps_id", "item_id", "quantity")}
     return stored == expected

@@ -62,6 +62,11 @@ def item_problems(item: Item) -> list[tuple[str, str]]:
             "Give the number of voters per block for the per-voters norm.")))
     if item.norm != Item.Norm.BALLOTS and not (item.quantity or 0) >= 1:
         problems.append(("quantity", _("The quantity must be at least 1.")))
+    if item.norm == Item.Norm.BALLOTS and item.is_active and not item.contest_id:
+        problems.append(("contest", _(
+            "Each contest has its own ballots: choose the contest of this item.")))
+    if item.contest_id and item.election_id and item.contest.election_id != item.election_id:
+        problems.append(("contest", _("This contest is not one of the item's election.")))
     if (item.quantity or 0) > MAX_QUANTITY:
         problems.append(("quantity", _("The quantity cannot be more than %(max)s.")
                          % {"max": f"{MAX_QUANTITY:,}"}))

@@ -25,6 +25,12 @@ from posko.regions.models import Kecamatan, Kelurahan
 class RequirementSerializer(serializers.ModelSerializer):
     item_code = serializers.CharField(source="item.code", read_only=True)
     item_name = serializers.CharField(source="item.name", read_only=True)
+    contest = serializers.IntegerField(
+        source="item.contest_id", read_only=True, allow_null=True,
+        help_text=_("The contest of a per-contest line (ballots, result forms); null for an "
+                    "item shared by every contest."))
+    contest_name = serializers.CharField(source="item.contest.name", read_only=True,
+                                         allow_null=True)
     unit = serializers.CharField(source="item.unit", read_only=True)
     tps_label = serializers.CharField(source="tps.label", read_only=True)
     kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
@@ -33,26 +39,27 @@ class RequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Requirement
         fields = ["id", "tps", "tps_label", "kecamatan", "kelurahan", "item", "item_code",
-                  "item_name", "unit", "quantity"]
+                  "item_name", "contest", "contest_name", "unit", "quantity"]
 
 
 class RequirementFilter(ElectionDefaultFilter):
     election_field = "item__election"
     tps = IntegerFilter(field_name="tps_id", label=_("TPS"))
     item = IntegerFilter(field_name="item_id", label=_("item"))
+    contest = IntegerFilter(field_name="item__contest_id", label=_("contest"))
     kecamatan = code_filter("kecamatan", _("kecamatan"))
     kelurahan = code_filter("kelurahan", _("kelurahan"))
 
     class Meta:
         model = Requirement
-        fields = ["election", "tps", "item", "kecamatan", "kelurahan"]
+        fields = ["election", "tps", "item", "contest", "kecamatan", "kelurahan"]
 
 
 class RequirementViewSet(LogisticsScopedMixin, viewsets.ReadOnlyModelViewSet):
     """What every TPS needs per item, computed from the item's norm and the TPS's DPT
     (never typed). Filter with ``?tps=``, ``?item=``, ``?kecamatan=``, ``?kelurahan=``."""
 
-    queryset = Requirement.objects.select_related("item", "tps").order_by("tps_id", "item_id")
+    queryset = Requirement.objects.select_related("item__contest", "tps").order_by("tps_id", "item_id")
     serializer_class = RequirementSerializer
     filterset_class = RequirementFilter
 

@@ -29,11 +29,18 @@ class ShortfallSerializer(ScopedModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     kecamatan = serializers.CharField(source="kecamatan_id", read_only=True)
     kelurahan = serializers.CharField(source="kelurahan_id", read_only=True, allow_null=True)
+    item_name = serializers.CharField(source="item.name", read_only=True, allow_null=True)
+    contest = serializers.IntegerField(
+        source="item.contest_id", read_only=True, allow_null=True,
+        help_text=_("The contest whose item is short (ballots, result forms); null for a "
+                    "shared item or a case without an item."))
+    contest_name = serializers.CharField(source="item.contest.name", read_only=True,
+                                         allow_null=True)
 
     class Meta:
         model = Shortfall
         fields = ["id", "election", "kind", "kind_label", "kecamatan", "kelurahan", "tps", "item",
-                  "quantity", "shipment", "description", "owner", "status", "status_label",
+                  "item_name", "contest", "contest_name", "quantity", "shipment", "description", "owner", "status", "status_label",
                   "resolution", "created_at", "closed_at", "closed_by", "version"]
 
 
@@ -55,10 +62,11 @@ class ShortfallFilter(ElectionDefaultFilter):
     tps = IntegerFilter(field_name="tps_id", label=_("TPS"))
     kecamatan = code_filter("kecamatan", _("kecamatan"))
     kelurahan = code_filter("kelurahan", _("kelurahan"))
+    contest = IntegerFilter(field_name="item__contest_id", label=_("contest"))
 
     class Meta:
         model = Shortfall
-        fields = ["election", "status", "kind", "tps", "kecamatan", "kelurahan"]
+        fields = ["election", "status", "kind", "tps", "kecamatan", "kelurahan", "contest"]
 
 
 class ShortfallSchema(WholeBodySchema):
@@ -71,7 +79,7 @@ class ShortfallViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retri
     ``PATCH`` changes the status (and the resolution, required to resolve) with the
     ``version`` last read: a stale version is a 409."""
 
-    queryset = Shortfall.objects.all()
+    queryset = Shortfall.objects.select_related("item__contest")
     serializer_class = ShortfallSerializer
     filterset_class = ShortfallFilter
     permission_classes = [permissions.IsAuthenticated, EditableInScope]
@@ -91,4 +99,5 @@ class ShortfallViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retri
         extra = {"owner": data["owner"]} if "owner" in data else {}
         update_shortfall(case, actor=request.user, status=data["status"],
                          resolution=data["resolution"], expected_version=data["version"], **extra)
-        return Response(ShortfallSerializer(Shortfall.objects.get(pk=case.pk)).data)
+        return Response(ShortfallSerializer(
+            Shortfall.objects.select_related("item__contest").get(pk=case.pk)).data)

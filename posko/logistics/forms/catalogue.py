@@ -4,14 +4,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
+from posko.elections.models import Contest
 from posko.logistics.models import Item, LogisticsSettings
 
 
 class ItemForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Item
-        fields = ["code", "name", "unit", "norm", "quantity", "voters_per_block", "order",
-                  "is_active"]
+        fields = ["code", "name", "contest", "unit", "norm", "quantity", "voters_per_block",
+                  "order", "is_active"]
         help_texts = {
             "code": _("Short code used in imports, e.g. kotak-suara."),
             "quantity": _("Per TPS, per contest, or per block of voters; not used by the ballots "
@@ -24,6 +25,12 @@ class ItemForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
         self.user = user
         self.fields["quantity"].widget.attrs.update(min=0, inputmode="numeric")
         self.fields["voters_per_block"].widget.attrs.update(min=1, inputmode="numeric")
+        contest = self.fields["contest"]
+        contest.queryset = Contest.objects.filter(election_id=self.instance.election_id)
+        contest.empty_label = _("Every contest (shared item)")
+        if self.instance.pk:
+            # Which contest a line belongs to is fixed: its receipts and cases name it.
+            contest.disabled = True
 
 
 class LogisticsSettingsForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

@@ -36,7 +36,12 @@ class LogisticsSettings(ElectionSettings):
 
 class Item(models.Model):
     """A logistics item of an election's catalogue, with the norm that computes how many
-    every TPS needs."""
+    every TPS needs.
+
+    An item with a ``contest`` is that contest's own line (the ballots and result forms of
+    each contest differ: "Surat suara Wali Kota Malang"): it is required only at the TPS the
+    contest covers, once (its per-contest norm counts that one contest). An item without a
+    contest is shared; its per-contest norms count every contest covering the TPS."""
 
     class Norm(models.TextChoices):
         PER_TPS = "per_tps", _("fixed number per TPS")
@@ -48,6 +53,11 @@ class Item(models.Model):
                                  related_name="logistics_items", verbose_name=_("election"))
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=150)
+    contest = models.ForeignKey(
+        "elections.Contest", null=True, blank=True, on_delete=models.CASCADE, related_name="+",
+        verbose_name=_("contest"),
+        help_text=_("For an item of one contest (its ballots, its result forms); empty for an "
+                    "item shared by every contest."))
     unit = models.CharField(_("unit"), max_length=30, default="buah")
     norm = models.CharField(_("norm"), max_length=12, choices=Norm.choices, default=Norm.PER_TPS)
     quantity = models.PositiveIntegerField(_("quantity"), default=1,

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from posko.core import clock
-from posko.logistics.models import Shipment, Shortfall, TpsReadiness
+from posko.logistics.models import Requirement, Shipment, ShipmentLine, Shortfall, TpsReadiness
 
 READINESS_FIELDS = ["tps_id", "election_id", "kecamatan_id", "kelurahan_id", "required_units",
                     "good_units", "percent", "state", "open_shortfalls", "last_received_at",
@@ -132,6 +132,33 @@ def refresh(election, tps_ids=None) -> int:
                            {**params, **{f"id{i}": pk for i, pk in enumerate(chunk)}})
             written += max(cursor.rowcount, 0)
     return written
+
+
+def missing_items(tps_ids) -> dict[int, list[dict]]:
+    """What each of ``tps_ids`` still lacks: ``{tps id: [{"name", "unit", "missing"}]}`` for
+    the items (per contest where the catalogue has a line per contest: "Surat suara Wali
+    Kota Malang") of which it holds fewer good units than required, in catalogue order.
+    Two queries, whatever the number of TPS (a page of the H-1 board)."""
+    tps_ids = list(tps_ids)
+    if not tps_ids:
+        return {}
+    good = {(tps_id, item_id): (received or 0) - (damaged or 0)
+            for tps_id, item_id, received, damaged in ShipmentLine.objects.filter(
+                shipment__tps_id__in=tps_ids, shipment__to_level=Shipment.Level.TPS,
+                shipment__is_return=False, shipment__status=Shipment.Status.RECEIVED,
+            ).values("shipment__tps_id", "item_id").annotate(
+                r=Sum("received"), d=Sum("damaged")).values_list(
+                "shipment__tps_id", "item_id", "r", "d").order_by()}
+    missing: dict[int, list[dict]] = {}
+    for tps_id, item_id, quantity, name, unit in Requirement.objects.filter(
+            tps_id__in=tps_ids, quantity__gt=0).order_by(
+            "tps_id", "item__order", "item__name").values_list(
+            "tps_id", "item_id", "quantity", "item__name", "item__unit"):
+        have = max(0, good.get((tps_id, item_id), 0))
+        if have < quantity:
+            missing.setdefault(tps_id, []).append(
+                {"name": name, "unit": unit, "missing": quantity - have})
+    return missing
 
 
 def rollup(queryset, group_by: str):

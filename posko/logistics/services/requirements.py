@@ -2,8 +2,10 @@
 
 ballots (per contest) = ceil(DPT × (100 + reserve %) / 100) for each contest covering
 the TPS; per contest = quantity × contests; per TPS = quantity; per voters =
-quantity × ceil(DPT / voters per block). Sums per kelurahan, kecamatan and the Pemda
-are SQL aggregates over the stored rows.
+quantity × ceil(DPT / voters per block). An item of one contest (``Item.contest``: "Surat
+suara Wali Kota Malang") has rows only at the TPS that contest covers, and its per-contest
+norms count that one contest. Sums per kelurahan, kecamatan and the Pemda are SQL
+aggregates over the stored rows.
 
 The functions below are the reference arithmetic; ``recompute`` does the same in one SQL
 statement per chunk of TPS (tests compare both)."""
@@ -38,24 +40,46 @@ def required_quantity(item: Item, dpt: int, contests: int, reserve_percent: Deci
     raise ValueError(f"unknown norm {item.norm!r}")
 
 
-def contest_counter(election):
-    """A function giving the number of contests of ``election`` covering a TPS, from the
+def contest_coverage(election):
+    """A function giving the ids of the contests of ``election`` covering a TPS, from the
     TPS's kab/kota code (a governor's contest covers every kab/kota of its province)."""
-    contests = list(Contest.objects.filter(election=election).values_list("provinsi_id", "kabkota_id"))
+    contests = list(Contest.objects.filter(election=election).order_by("pk").values_list(
+        "pk", "provinsi_id", "kabkota_id"))
+    cache: dict[str, tuple[int, ...]] = {}
 
-    def count(kabkota_code: str) -> int:
-        provinsi = kabkota_code.split(".", 1)[0]
-        return sum(1 for prov, kab in contests
-                   if (kab == kabkota_code) or (kab is None and prov == provinsi))
-
-    cache: dict[str, int] = {}
-
-    def cached(kabkota_code: str) -> int:
+    def covering(kabkota_code: str) -> tuple[int, ...]:
         if kabkota_code not in cache:
-            cache[kabkota_code] = count(kabkota_code)
+            provinsi = kabkota_code.split(".", 1)[0]
+            cache[kabkota_code] = tuple(
+                pk for pk, prov, kab in contests
+                if (kab == kabkota_code) or (kab is None and prov == provinsi))
         return cache[kabkota_code]
 
-    return cached
+    return covering
+
+
+def contest_counter(election):
+    """A function giving the number of contests of ``election`` covering a TPS."""
+    covering = contest_coverage(election)
+    return lambda kabkota_code: len(covering(kabkota_code))
+
+
+def expected(election) -> dict[tuple[int, int], int]:
+    """The reference result of :func:`recompute`: ``{(tps id, item id): quantity}`` for the
+    election's active items (an item of one contest only where that contest votes)."""
+    items = list(Item.objects.filter(election=election, is_active=True))
+    covering = contest_coverage(election)
+    reserve = election.ballot_reserve_percent
+    want = {}
+    for pk, dpt, kab in Tps.objects.filter(election=election).values_list(
+            "pk", "dpt_total", "kabkota_id"):
+        contests = covering(kab)
+        for item in items:
+            if item.contest_id is not None and item.contest_id not in contests:
+                continue
+            n = 1 if item.contest_id is not None else len(contests)
+            want[(pk, item.pk)] = required_quantity(item, dpt or 0, n, reserve)
+    return want
 
 
 # TPS ids per statement when only some TPS are recomputed (an import may change 100,000).
@@ -72,12 +96,14 @@ def reserve_factor(reserve_percent) -> int:
 
 
 # One INSERT … SELECT over TPS × active items, the same arithmetic as required_quantity()
-# (tests compare the two). Runs on SQLite and PostgreSQL. Rows that already hold the right
+# (tests compare the two with expected()). ``n`` holds per kab/kota one row for the shared
+# items (contest 0: the number of contests covering it) and one per covering contest (1),
+# so an item of one contest joins only the TPS its contest covers. Runs on SQLite and PostgreSQL. Rows that already hold the right
 # numbers are not written again, so a recompute that changes nothing writes nothing; items
 # that have no rows yet (a new item, a fresh catalogue) are inserted without ON CONFLICT.
 _INSERT = """
 INSERT INTO logistics_requirement (tps_id, item_id, kecamatan_id, kelurahan_id, quantity)
-WITH n (kabkota_id, contests) AS (VALUES {contests})
+WITH n (kabkota_id, contests, contest_id) AS (VALUES {contests})
 SELECT t.id, i.id, t.kecamatan_id, t.kelurahan_id,
        CASE i.norm
          WHEN 'per_tps' THEN i.quantity
@@ -87,8 +113,8 @@ SELECT t.id, i.id, t.kecamatan_id, t.kelurahan_id,
                             / COALESCE(NULLIF(i.voters_per_block, 0), 1))
        END
 FROM elections_tps t
-JOIN n ON n.kabkota_id = t.kabkota_id
 CROSS JOIN logistics_item i
+JOIN n ON n.kabkota_id = t.kabkota_id AND n.contest_id = COALESCE(i.contest_id, 0)
 WHERE t.election_id = %s AND i.election_id = %s {filters}
 """
 _ON_CONFLICT = """
@@ -139,7 +165,9 @@ def recompute(election, tps_ids=None, item_ids=None) -> int:
     if tps_ids is not None and len(tps_ids) <= CHUNK:
         tps = tps.filter(pk__in=tps_ids)
     kabkota = sorted(tps.order_by().values_list("kabkota_id", flat=True).distinct())
-    count = contest_counter(election)
+    covering = contest_coverage(election)
+    coverage = [(kab, len(covering(kab)), 0) for kab in kabkota]
+    coverage += [(kab, 1, contest) for kab in kabkota for contest in covering(kab)]
     # Nothing stored yet for these items: plain INSERT (no conflict to look for).
     fresh = not Requirement.objects.filter(item_id__in=active).exists()
     written = 0
@@ -155,9 +183,10 @@ def recompute(election, tps_ids=None, item_ids=None) -> int:
             filters = f"AND i.id IN ({_placeholders(active)})"
             if chunk is not None:
                 filters += f" AND t.id IN ({_placeholders(chunk)})"
-            sql = _INSERT.format(contests=", ".join(["(%s, %s)"] * len(kabkota)), filters=filters)
+            sql = _INSERT.format(contests=", ".join(["(%s, %s, %s)"] * len(coverage)),
+                                 filters=filters)
             cursor.execute(sql if fresh else sql + _ON_CONFLICT, [
-                *(v for kab in kabkota for v in (kab, count(kab))),
+                *(v for row in coverage for v in row),
                 reserve_factor(election.ballot_reserve_percent), election.pk, election.pk,
                 *active, *(chunk or [])])
             written += max(cursor.rowcount, 0)

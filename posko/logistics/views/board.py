@@ -1,7 +1,8 @@
 """The H-1 board and the readiness map.
 
 * ``board`` (``papan-h1/``): every TPS whose readiness is not complete, by kecamatan,
-  with the countdown to the TPS deadline; the list refreshes itself every 30 s with
+  with what it still lacks (per contest for the ballots and result forms: "Surat suara
+  Wali Kota Malang: 421 lembar") and the countdown to the TPS deadline; the list refreshes itself every 30 s with
   HTMX (an HTMX request gets the list fragment only) and is a normal page without JS.
 * ``map`` (``peta/``): Leaflet (vendored) with the TPS points of ``map_data``
   coloured and shaped by state, clustered when zoomed out; ``map_tps`` is the
@@ -45,7 +46,7 @@ from posko.logistics.models import (
     TpsReadiness,
 )
 from posko.logistics.report import STATE_ORDER, deadline_label, visible_readiness
-from posko.logistics.services.readiness import rollup
+from posko.logistics.services.readiness import missing_items, rollup
 
 State = TpsReadiness.State
 
@@ -106,6 +107,9 @@ class BoardView(LoginRequiredMixin, TemplateView):
                 "kecamatan__name", "kecamatan_id", "severity", "percent", "kelurahan__name",
                 "tps__number", "tps_id")
             page = Paginator(listed, self.paginate_by).get_page(request.GET.get("page"))
+            lacking = missing_items(r.tps_id for r in page.object_list)
+            for r in page.object_list:
+                r.missing_items = lacking.get(r.tps_id, [])
             query = request.GET.copy()
             query.pop("page", None)
             context.update(

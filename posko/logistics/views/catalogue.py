@@ -31,8 +31,7 @@ class ItemListView(LoginRequiredMixin, TemplateView):
             item.norm_text = catalogue.norm_label(item, election.ballot_reserve_percent)
         context.update(election=election, items=items,
                        can_edit=bool(election) and self.request.user.is_desk_admin,
-                       missing_defaults=len({d.code for d in catalogue.DEFAULT_ITEMS}
-                                            - {i.code for i in items}))
+                       missing_defaults=catalogue.missing_defaults(election) if election else 0)
         return context
 
 
