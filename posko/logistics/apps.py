@@ -40,7 +40,8 @@ class LogisticsConfig(AppConfig):
         from posko.core import constants
         from posko.core import requirements as core_requirements
         from posko.logistics.ballots import ballots_for_contest
-        from posko.logistics.models import Item
+        from posko.logistics.models import Item, ShortfallHistory
 
-        constants.watch(Item)  # whether the catalogue plans ballots, read on every C.Hasil
+        # Which contests have ballots (read on every C.Hasil); where history comes from.
+        constants.watch(Item, ShortfallHistory)
         core_requirements.register_ballot_provider(ballots_for_contest)

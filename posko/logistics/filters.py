@@ -18,6 +18,7 @@ from posko.logistics.models import (
     PlannedDistribution,
     Shipment,
     Shortfall,
+    ShortfallHistory,
     SupportRequest,
     TpsReadiness,
 )
@@ -124,6 +125,19 @@ class PlanFilter(LabelledFilterSet):
     class Meta:
         model = PlannedDistribution
         fields = ["kecamatan", "kelurahan", "item"]
+
+
+class HistoryFilter(LabelledFilterSet):
+    hide_single_place = True
+
+    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
+                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
+    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
+                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
+
+    class Meta:
+        model = ShortfallHistory
+        fields = ["kecamatan", "kelurahan"]
 
 
 class SupportFilter(LabelledFilterSet):

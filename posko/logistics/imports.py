@@ -77,19 +77,17 @@ def _norm(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(text).lower())
 
 
-class PlanImporter(ExampleRowMixin, ElectionImporter):
-    columns = PLAN_COLUMNS
-    noun = "rencana distribusi"
-    # "TPS 001, 2 kotak suara on 25 November" is a plausible real row: only the CONTOH mark
-    # makes the example.
-    match_untouched_example = False
+class TpsRowsMixin:
+    """Rows naming their TPS by ``kode_kelurahan`` + ``nomor_tps`` or ``id_tps``, limited to
+    the TPS of the election the importing user may edit (the plan and the history imports)."""
 
     def check_columns(self, present: set[str]) -> list[str]:
         if "id_tps" in present or {"kode_kelurahan", "nomor_tps"} <= present:
             return []
         return [_("The file needs kode_kelurahan and nomor_tps columns (or an id_tps column).")]
 
-    def prepare(self) -> None:
+    def load_tps(self):
+        """Read the TPS the user may edit; returns their queryset."""
         allowed = Tps.objects.editable_by(self.actor).filter(election=self.election)
         self.tps_by_key: dict[tuple[str, int], tuple] = {}
         self.tps_by_id: dict[int, tuple] = {}
@@ -97,22 +95,9 @@ class PlanImporter(ExampleRowMixin, ElectionImporter):
                 chunk_size=5000):
             self.tps_by_key[(row[1], row[2])] = row
             self.tps_by_id[row[0]] = row
-        self.items_by_code: dict[str, Item] = {}
-        self.items_by_name: dict[str, list[Item]] = {}
-        for item in Item.objects.filter(election=self.election):
-            self.items_by_code[item.code.lower()] = item
-            self.items_by_name.setdefault(_norm(item.name), []).append(item)
-        self.existing = {
-            (tps_id, item_id): (pk, quantity, planned)
-            for pk, tps_id, item_id, quantity, planned in PlannedDistribution.objects.filter(
-                election=self.election, tps_id__in=list(self.tps_by_id)
-                if len(self.tps_by_id) < 5000 else allowed.values("pk"),
-            ).values_list("pk", "tps_id", "item_id", "quantity", "planned_date").iterator(
-                chunk_size=5000)
-        }
-        self.seen: dict[tuple[int, int], int] = {}
+        return allowed
 
-    def _tps(self, values, error):
+    def tps_of(self, values, error):
         tps_id = values.get("id_tps")
         code, number = values.get("kode_kelurahan") or "", values.get("nomor_tps")
         if tps_id is not None:
@@ -138,6 +123,31 @@ class PlanImporter(ExampleRowMixin, ElectionImporter):
                 "number": number, "code": code})
         return row
 
+
+class PlanImporter(TpsRowsMixin, ExampleRowMixin, ElectionImporter):
+    columns = PLAN_COLUMNS
+    noun = "rencana distribusi"
+    # "TPS 001, 2 kotak suara on 25 November" is a plausible real row: only the CONTOH mark
+    # makes the example.
+    match_untouched_example = False
+
+    def prepare(self) -> None:
+        allowed = self.load_tps()
+        self.items_by_code: dict[str, Item] = {}
+        self.items_by_name: dict[str, list[Item]] = {}
+        for item in Item.objects.filter(election=self.election):
+            self.items_by_code[item.code.lower()] = item
+            self.items_by_name.setdefault(_norm(item.name), []).append(item)
+        self.existing = {
+            (tps_id, item_id): (pk, quantity, planned)
+            for pk, tps_id, item_id, quantity, planned in PlannedDistribution.objects.filter(
+                election=self.election, tps_id__in=list(self.tps_by_id)
+                if len(self.tps_by_id) < 5000 else allowed.values("pk"),
+            ).values_list("pk", "tps_id", "item_id", "quantity", "planned_date").iterator(
+                chunk_size=5000)
+        }
+        self.seen: dict[tuple[int, int], int] = {}
+
     def _item(self, text: str, error) -> Item | None:
         item = self.items_by_code.get(text.strip().lower())
         if item is None:
@@ -160,7 +170,7 @@ class PlanImporter(ExampleRowMixin, ElectionImporter):
     def build(self, row, values, error):
         if self.refuse_example(row, values, error):
             return None
-        tps = self._tps(values, error)
+        tps = self.tps_of(values, error)
         item = self._item(values["barang"], error)
         if tps is None or item is None:
             return None

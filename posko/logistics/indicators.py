@@ -1,61 +1,81 @@
 """Logistics as a source of TPS vulnerability indicators (``posko.core.derived``).
 
-Bawaslu's logistics indicators are histories, so every shortfall case of a TPS counts,
-open or resolved:
+Bawaslu's logistics indicators are about *earlier* elections ("TPS where logistics were
+ever short, damaged or late"), so they come from the election's history
+(``logistics.history``): the previous election in Posko, else the imported history, else
+none. Per TPS:
 
 - ``logistik_kurang``: cases "received less", "received more" or "TPS total below
   requirement" (Bawaslu: logistics short, surplus or missing);
 - ``logistik_rusak``: cases "damaged items";
 - ``logistik_terlambat``: cases "received after the deadline".
 
-The evidence line says how many cases and how many are still open; the link goes to the
-shortfall list of that TPS. ``services.shortfalls`` calls :func:`changed` after it flags or closes
-cases. Each source is one grouped query over the election's shortfall cases.
+The evidence line names the source ("Pemilu 2024 in Posko: 2 case(s)" / "imported history
+(Pemilu 2019): 1 case(s)"), and so does the source's label on the instrument page (for the
+active election; "no history: …" when there is none, and then no value is given). The
+shortfall cases of the election being prepared do not count for its own indicators: they
+are the history of the elections after it, which :func:`changed` notifies.
 """
 
 from __future__ import annotations
 
-from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
-from posko.core import derived
-from posko.logistics.models import Shortfall
+from posko.core import constants, derived
+from posko.elections.models import Election
+from posko.logistics import history
 
-KINDS = {
-    "logistik_kurang": ("logistics.shortfall", ("short", "surplus", "below")),
-    "logistik_rusak": ("logistics.damaged", ("damaged",)),
-    "logistik_terlambat": ("logistics.late", ("late",)),
-}
+KINDS = history.INDICATORS
 
 
-def _source(kinds):
+def _source(field):
     def compute(election, tps_ids):
-        qs = Shortfall.objects.filter(election=election, kind__in=kinds, tps__isnull=False)
-        if tps_ids is not None:
-            qs = qs.filter(tps_id__in=list(tps_ids))
-        rows = qs.values("tps_id", "kelurahan_id").annotate(
-            n=Count("pk"), open=Count("pk", filter=~Q(status=Shortfall.Status.RESOLVED))
-        ).order_by()
-        base = reverse("logistics:shortfall_list")
-        for row in rows:
-            yield derived.DerivedValue(
-                row["tps_id"], 1,
-                _("%(n)s shortfall case(s), %(open)s open") % row,
-                f"{base}?kelurahan={row['kelurahan_id']}")
+        source, found = history.counts(election, field, tps_ids)
+        if not found:
+            return
+        url = reverse("logistics:history_list")
+        text = source.text()
+        for tps_id, n in sorted(found.items()):
+            yield derived.DerivedValue(tps_id, 1, _("%(source)s: %(n)s case(s)") % {
+                "source": text, "n": n}, url)
     return compute
 
 
+class _Label:
+    """"Logistics history: <where it comes from>" for the active election, worked out when
+    shown (no query once warm), never at registration."""
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        election = Election.active()
+        if election is None:
+            return _("Logistics history")
+        return _("Logistics history: %(source)s") % {
+            "source": history.source_of(election).text()}
+
+
+
 def register() -> None:
-    for indicator, (key, kinds) in KINDS.items():
-        derived.register_source(indicator, key, _source(kinds), label=gettext_lazy("Logistics"))
+    label = _Label()
+    for indicator, (key, field) in KINDS.items():
+        derived.register_source(indicator, key, _source(field), label=label)
+
+
+def _later(election) -> list[int]:
+    return constants.get(("logistics.later_elections", election.pk), lambda: list(
+        Election.objects.filter(voting_date__gt=election.voting_date).values_list(
+            "pk", flat=True)))
 
 
 def changed(election, tps_ids) -> None:
-    """Tell the consumers that the cases of ``tps_ids`` changed (every logistics source)."""
-    tps_ids = sorted({t for t in tps_ids if t})
-    if not tps_ids:
+    """The shortfall cases of ``tps_ids`` in ``election`` changed: tell the consumers of
+    every later election whose history ``election`` is (nothing when there is none)."""
+    if not any(tps_ids or ()):
         return
-    for key, _kinds in KINDS.values():
-        derived.changed(key, election, tps_ids)
+    for pk in _later(election):
+        later = Election.cached(pk)
+        if later is not None and history.source_of(later).previous_id == election.pk:
+            history.notify(later)

@@ -5,6 +5,7 @@ from django.urls import path
 from posko.logistics.views import (
     board,
     catalogue,
+    history,
     plan,
     readiness,
     receipts,
@@ -45,6 +46,10 @@ urlpatterns = [
     path("rencana/", plan.PlanListView.as_view(), name="plan_list"),
     path("rencana/impor/", plan.PlanImportView.as_view(), name="plan_import"),
     path("rencana/template/", plan.PlanTemplateView.as_view(), name="plan_template"),
+    # the history of earlier elections (vulnerability indicators)
+    path("riwayat/", history.HistoryListView.as_view(), name="history_list"),
+    path("riwayat/impor/", history.HistoryImportView.as_view(), name="history_import"),
+    path("riwayat/template/", history.HistoryTemplateView.as_view(), name="history_template"),
     # the H-1 board and the readiness map
     path("papan-h1/", board.BoardView.as_view(), name="board"),
     path("peta/", board.MapView.as_view(), name="map"),

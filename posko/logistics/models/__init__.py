@@ -10,7 +10,8 @@ from posko.logistics.models.catalogue import (
     TpsReadiness,
 )
 from posko.logistics.models.custody import Shipment, ShipmentLine, Shortfall, ShortfallQuerySet
+from posko.logistics.models.history import ShortfallHistory
 from posko.logistics.models.support import SupportRequest
 
 __all__ = ["Item", "LogisticsSettings", "PlannedDistribution", "Requirement", "Shipment",
-           "ShipmentLine", "Shortfall", "ShortfallQuerySet", "SupportRequest", "TpsReadiness"]
+           "ShipmentLine", "Shortfall", "ShortfallHistory", "ShortfallQuerySet", "SupportRequest", "TpsReadiness"]
