@@ -76,7 +76,9 @@ def mark_receipts(election_id: int) -> dict:
     now = timezone.now()
     when = connection.ops.adapt_datetimefield_value(now - datetime.timedelta(hours=30))
     box = Item.objects.get(election_id=election_id, code="kotak-suara").pk
-    ballots = Item.objects.get(election_id=election_id, code="surat-suara").pk
+    # one contest's ballots line (each contest has its own since issue 15)
+    ballots = Item.objects.filter(election_id=election_id, norm=Item.Norm.BALLOTS,
+                                  is_active=True).order_by("pk").values_list("pk", flat=True)[0]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "INSERT INTO logistics_shipment (election_id, is_return, from_level, to_level, "
@@ -153,17 +155,20 @@ def check_requirements(election, sample: int = 2000) -> bool:
     """The stored requirements of ``sample`` TPS equal Python's arithmetic."""
     from posko.elections.models import Tps
     from posko.logistics.models import Item, Requirement
-    from posko.logistics.services.requirements import contest_counter, required_quantity
+    from posko.logistics.services.requirements import contest_coverage, required_quantity
 
     items = list(Item.objects.filter(election=election, is_active=True))
-    count = contest_counter(election)
+    covering = contest_coverage(election)
     tps = list(Tps.objects.filter(election=election).order_by("pk").values_list(
         "pk", "dpt_total", "kabkota_id")[:sample])
     stored = {(t, i): q for t, i, q in Requirement.objects.filter(
         tps_id__in=[t[0] for t in tps]).values_list("tps_id", "item_id", "quantity")}
     reserve = election.ballot_reserve_percent
-    want = {(pk, item.pk): required_quantity(item, dpt, count(kab), reserve)
-            for pk, dpt, kab in tps for item in items}
+    # a contest's own line (ballots, result forms) only where that contest votes, once
+    want = {(pk, item.pk): required_quantity(
+        item, dpt, 1 if item.contest_id else len(covering(kab)), reserve)
+        for pk, dpt, kab in tps for item in items
+        if item.contest_id is None or item.contest_id in covering(kab)}
     return stored == want
 
 
@@ -183,10 +188,16 @@ def check_sums(election) -> bool:
             chunk_size=20_000):
         boxes += count(kab)
         ballots += ballots_required(dpt, reserve) * count(kab)
-    stored = dict(Requirement.objects.filter(item__election=election, item__code__in=[
-        "kotak-suara", "surat-suara"]).values_list("item__code").annotate(n=Sum("quantity")))
-    common.figure("  ballot boxes / ballots, whole Pemda", f"{stored.get('kotak-suara', 0):,} / "
-                                                          f"{stored.get('surat-suara', 0):,}")
+    stored = {
+        "kotak-suara": Requirement.objects.filter(item__election=election,
+                                                  item__code="kotak-suara").aggregate(
+            n=Sum("quantity"))["n"] or 0,
+        # every contest's ballots line together
+        "surat-suara": Requirement.objects.filter(item__election=election,
+                                                  item__norm="ballots", item__is_active=True
+                                                  ).aggregate(n=Sum("quantity"))["n"] or 0}
+    common.figure("  ballot boxes / ballots, whole Pemda", f"{stored['kotak-suara']:,} / "
+                                                          f"{stored['surat-suara']:,}")
     return stored == {"kotak-suara": boxes, "surat-suara": ballots}
 
 
