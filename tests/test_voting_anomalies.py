@@ -252,7 +252,7 @@ def test_the_schedule_recomputes_only_around_voting_day(world, contest, monkeypa
     assert anomalies.contests_due(datetime.date(2024, 11, 26)) == []
     assert anomalies.contests_due(datetime.date(2024, 11, 27)) == [contest]
     assert anomalies.contests_due(datetime.date(2024, 12, 1)) == []
-    monkeypatch.setattr(timezone, "localdate", lambda: datetime.date(2024, 11, 27))
+    monkeypatch.setattr(timezone, "localdate", lambda *a: datetime.date(2024, 11, 27))
     message = anomalies.anomalies_job(_Ctx())
     assert message == "Wali Kota Malang: 1 of 8 TPS flagged, 0 kecamatan flagged."
     assert TpsResult.objects.exclude(stat_flags=[]).count() == 1

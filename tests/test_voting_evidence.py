@@ -362,7 +362,7 @@ def test_the_demo_adds_a_few_deterministic_photos(world, users, contests):
 
     entry = services.submit_result(world.tps_a, contests[0], actor=users["kelurahan_a"],
                                    election=world.election, values=GOOD, votes=VOTES, now=at(14))
-    result = SimpleNamespace(election_id=world.election.pk, other_changes=0)
+    result = SimpleNamespace(election_id=world.election.pk, other_changes=0, as_of=at(20))
     build_photos(result)
     photos = list(ResultPhoto.objects.order_by("version"))
     assert [(p.version, p.is_current, p.uploaded_by) for p in photos] == [
