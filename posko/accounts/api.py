@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from posko.accounts import services, tokens, two_factor
 from posko.core import audit
-from posko.core.api import refuse_cross_site
+from posko.core.api import ScopedFieldsMixin, refuse_cross_site
 from posko.core.middleware import client_ip
 
 
@@ -29,7 +29,7 @@ class TokenScheme(OpenApiAuthenticationExtension):
                 "description": "Token-based authentication with required prefix \"Token\""}
 
 
-class TokenLoginSerializer(AuthTokenSerializer):
+class TokenLoginSerializer(ScopedFieldsMixin, AuthTokenSerializer):
     name = serializers.CharField(required=False, max_length=100, write_only=True,
                                  help_text="What the token is for (shown in the token list).")
     otp = serializers.CharField(required=False, max_length=20, write_only=True,

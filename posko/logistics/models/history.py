@@ -8,7 +8,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from posko.core import clock
+from posko.core.constants import WatchedQuerySet
 from posko.core.scope import Scope, ScopedQuerySet
+
+
+class ShortfallHistoryQuerySet(WatchedQuerySet, ScopedQuerySet):
+    """Scoped, and its bulk writes reach the derived indicators' cache key."""
 
 
 class ShortfallHistory(models.Model):
@@ -31,7 +36,7 @@ class ShortfallHistory(models.Model):
     imported_at = models.DateTimeField(_("imported"), default=clock.now)
 
     scope = Scope(kabkota="kecamatan__kabkota_id", kecamatan="kecamatan_id", kelurahan="kelurahan_id")
-    objects = ScopedQuerySet.as_manager()
+    objects = ShortfallHistoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["kelurahan_id", "tps__number", "past_election"]
