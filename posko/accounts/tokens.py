@@ -80,7 +80,8 @@ class ApiTokenAuthentication(TokenAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         digest = hash_token(key)
-        for row in ApiToken.objects.select_related("user").filter(token_key=_key_prefix(key)):
+        for row in ApiToken.objects.select_related("user").filter(
+                token_key=_key_prefix(key)).order_by():  # no sort: a prefix matches one row
             if not compare_digest(digest, row.digest):
                 continue
             now = clock.real_now()

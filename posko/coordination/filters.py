@@ -11,20 +11,11 @@ from posko.accounts.models import Agency
 from posko.coordination.models import Task
 from posko.core.filters import LabelledFilterSet
 from posko.elections.models import Stage
-from posko.regions.models import Kecamatan, Kelurahan
+from posko.regions.filters import PlaceFilters
 
 
 def _user(request):
     return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
 
 
 def agency_choices(request):
@@ -35,20 +26,7 @@ def stage_choices(request):
     return Stage.objects.visible_to(_user(request)).filter(election__is_active=True)
 
 
-def kelurahan_label(kelurahan: Kelurahan) -> str:
-    return f"{kelurahan.kecamatan.name} — {kelurahan.name}"
-
-
-class KelurahanFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return kelurahan_label(obj)
-
-
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    field_class = KelurahanFilterField
-
-
-class TaskFilter(LabelledFilterSet):
+class TaskFilter(PlaceFilters, LabelledFilterSet):
     """Filters of the task list and the board (also prefilled by links from elsewhere:
     ``?agency=3``, ``?stage=7``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1001``)."""
 
@@ -61,10 +39,6 @@ class TaskFilter(LabelledFilterSet):
                                               empty_label=_("All agencies"))
     stage = django_filters.ModelChoiceFilter(queryset=stage_choices, label=_("Stage"),
                                              empty_label=_("All stages"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
     priority = django_filters.ChoiceFilter(choices=Task.Priority.choices, label=_("Priority"),
                                            empty_label=_("Any priority"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", widget=forms.CheckboxInput,

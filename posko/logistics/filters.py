@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency
 from posko.core.filters import LabelledFilterSet
-from posko.logistics.forms.fields import kelurahan_label
 from posko.logistics.models import (
     Item,
     PlannedDistribution,
@@ -23,22 +22,10 @@ from posko.logistics.models import (
     TpsReadiness,
 )
 from posko.logistics.services.support import needed_soon
-from posko.regions.models import Kecamatan, Kelurahan
+from posko.regions.filters import PlaceFilters
+from posko.regions.models import Kecamatan
 
 Level = Shipment.Level
-
-
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
 
 
 def item_choices(request):
@@ -48,13 +35,7 @@ def item_choices(request):
     return Item.objects.filter(election=request.election)
 
 
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    class field_class(django_filters.fields.ModelChoiceField):  # noqa: N801 - django-filter hook
-        def label_from_instance(self, obj):
-            return kelurahan_label(obj)
-
-
-class ShipmentFilter(LabelledFilterSet):
+class ShipmentFilter(PlaceFilters, LabelledFilterSet):
     search_placeholder = _("Seal, vehicle, driver, receiver, place or #")
     hide_single_place = True
 
@@ -65,10 +46,6 @@ class ShipmentFilter(LabelledFilterSet):
                                          empty_label=_("All statuses"))
     is_return = django_filters.BooleanFilter(label=_("Returns"), widget=forms.Select(choices=[
         ("", _("Deliveries and returns")), ("false", _("Deliveries")), ("true", _("Returns"))]))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
 
     class Meta:
         model = Shipment
@@ -87,7 +64,7 @@ class ShipmentFilter(LabelledFilterSet):
         return queryset.filter(q)
 
 
-class ShortfallFilter(LabelledFilterSet):
+class ShortfallFilter(PlaceFilters, LabelledFilterSet):
     hide_single_place = True
 
     kind = django_filters.ChoiceFilter(choices=Shortfall.Kind.choices, label=_("Kind"),
@@ -96,10 +73,6 @@ class ShortfallFilter(LabelledFilterSet):
                                          empty_label=_("All statuses"), choices=[
                                              ("unresolved", _("Not resolved")),
                                              *Shortfall.Status.choices])
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
 
     class Meta:
         model = Shortfall
@@ -111,13 +84,9 @@ class ShortfallFilter(LabelledFilterSet):
         return queryset.filter(status=value)
 
 
-class PlanFilter(LabelledFilterSet):
+class PlanFilter(PlaceFilters, LabelledFilterSet):
     hide_single_place = True
 
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
     item = django_filters.ModelChoiceFilter(
         queryset=item_choices,
         label=_("Item"), empty_label=_("Every item"))
@@ -127,20 +96,16 @@ class PlanFilter(LabelledFilterSet):
         fields = ["kecamatan", "kelurahan", "item"]
 
 
-class HistoryFilter(LabelledFilterSet):
+class HistoryFilter(PlaceFilters, LabelledFilterSet):
     hide_single_place = True
 
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"), empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
 
     class Meta:
         model = ShortfallHistory
         fields = ["kecamatan", "kelurahan"]
 
 
-class SupportFilter(LabelledFilterSet):
+class SupportFilter(PlaceFilters, LabelledFilterSet):
     """Filters of the support list (links may prefill them: ``?kind=ambulans``,
     ``?agency=3``, ``?kecamatan=35.73.02``, ``?kelurahan=35.73.02.1007``, ``?soon=on``)."""
 
@@ -153,11 +118,6 @@ class SupportFilter(LabelledFilterSet):
                                          label=_("Status"), empty_label=_("All statuses"))
     agency = django_filters.ModelChoiceFilter(queryset=Agency.objects.all(), label=_("Agency"),
                                               empty_label=_("All agencies"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"),
-                                                 empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
     soon = django_filters.BooleanFilter(method="filter_soon", widget=forms.CheckboxInput,
                                         label=_("Needed within 48 h (open)"))
 

@@ -25,9 +25,8 @@ from django.utils.translation import gettext_lazy
 from posko.core import audit, constants, derived
 from posko.core.importer import Column, ElectionImporter, ImportResult, parse_int, parse_text
 from posko.core.templates_example import ExampleRowMixin, with_no
-from posko.elections.imports import parse_kelurahan_code, parse_tps_number
 from posko.elections.models import Election, Tps
-from posko.logistics.imports import TpsRowsMixin, parse_tps_id
+from posko.logistics.imports import TpsRowsMixin, tps_columns
 from posko.logistics.models import Item, Shortfall, ShortfallHistory
 
 POSKO, IMPORT, NONE = "posko", "import", "none"
@@ -118,13 +117,7 @@ def parse_cases(value: str) -> int | None:
 
 
 HISTORY_COLUMNS = with_no([
-    Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
-           aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
-           help=gettext_lazy("Kemendagri code; with nomor_tps it names the TPS.")),
-    Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number,
-           aliases=("no_tps", "tps", "nomor"), example="1"),
-    Column("id_tps", gettext_lazy("TPS id"), parse_tps_id, aliases=("tps_id",), example="",
-           help=gettext_lazy("Posko's TPS id, instead of kode_kelurahan and nomor_tps.")),
+    *tps_columns(),
     Column("pemilu", gettext_lazy("Earlier election"), parse_text(60), required=True,
            aliases=("pemilihan", "pemilu_sebelumnya", "election"), example="Pemilu 2024",
            help=gettext_lazy("The earlier election the counts are about.")),

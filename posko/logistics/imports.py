@@ -54,14 +54,21 @@ def parse_tps_id(value: str) -> int | None:
     return parse_int(value, minimum=1)
 
 
+def tps_columns() -> list[Column]:
+    """The columns naming a TPS in every logistics file: kode_kelurahan + nomor_tps, or id_tps."""
+    return [
+        Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
+               aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
+               help=gettext_lazy("Kemendagri code; with nomor_tps it names the TPS.")),
+        Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number,
+               aliases=("no_tps", "tps", "nomor"), example="1"),
+        Column("id_tps", gettext_lazy("TPS id"), parse_tps_id, aliases=("tps_id",), example="",
+               help=gettext_lazy("Posko's TPS id, instead of kode_kelurahan and nomor_tps.")),
+    ]
+
+
 PLAN_COLUMNS = with_no([
-    Column("kode_kelurahan", gettext_lazy("Kelurahan code"), parse_kelurahan_code,
-           aliases=("kelurahan_code", "kode_kel", "kode_desa"), example="35.73.02.1001",
-           help=gettext_lazy("Kemendagri code; with nomor_tps it names the TPS.")),
-    Column("nomor_tps", gettext_lazy("TPS number"), parse_tps_number,
-           aliases=("no_tps", "tps", "nomor"), example="1"),
-    Column("id_tps", gettext_lazy("TPS id"), parse_tps_id, aliases=("tps_id",), example="",
-           help=gettext_lazy("Posko's TPS id, instead of kode_kelurahan and nomor_tps.")),
+    *tps_columns(),
     Column("barang", gettext_lazy("Item"), parse_text(150), required=True,
            aliases=("kode_barang", "item", "nama_barang", "logistik", "jenis_logistik"),
            example="kotak_suara", help=gettext_lazy("The item's code or its name.")),

@@ -9,32 +9,10 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from posko.outreach.models import Activity, TargetGroup
-from posko.regions.models import Kecamatan, Kelurahan
+from posko.regions.filters import PlaceFilters
 
 
-def _user(request):
-    return getattr(request, "user", None)
-
-
-def kecamatan_choices(request):
-    return Kecamatan.objects.visible_to(_user(request)).order_by("name")
-
-
-def kelurahan_choices(request):
-    return (Kelurahan.objects.visible_to(_user(request)).select_related("kecamatan")
-            .order_by("kecamatan__name", "name"))
-
-
-class KelurahanFilterField(django_filters.fields.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.kecamatan.name} — {obj.name}"
-
-
-class KelurahanFilter(django_filters.ModelChoiceFilter):
-    field_class = KelurahanFilterField
-
-
-class ActivityFilter(django_filters.FilterSet):
+class ActivityFilter(PlaceFilters):
     search = django_filters.CharFilter(method="filter_search", label=_("Search"))
     kind = django_filters.ChoiceFilter(choices=Activity.Kind.choices, label=_("Kind"),
                                        empty_label=_("All kinds"))
@@ -46,11 +24,6 @@ class ActivityFilter(django_filters.FilterSet):
     group = django_filters.ModelChoiceFilter(field_name="target_groups",
                                              queryset=TargetGroup.objects.all(),
                                              label=_("Target group"), empty_label=_("All groups"))
-    kecamatan = django_filters.ModelChoiceFilter(queryset=kecamatan_choices, to_field_name="code",
-                                                 label=_("Kecamatan"),
-                                                 empty_label=_("All kecamatan"))
-    kelurahan = KelurahanFilter(queryset=kelurahan_choices, to_field_name="code",
-                                label=_("Kelurahan"), empty_label=_("All kelurahan"))
     date_from = django_filters.DateFilter(field_name="starts_at", lookup_expr="date__gte",
                                           label=_("From"),
                                           widget=forms.DateInput(attrs={"type": "date"}))

@@ -207,8 +207,9 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         election = self.request.election
         # The day along (none before its first report): submit_result's flag "entered
         # before closing" and record_report's optimistic update need no query of their own.
-        tps = Tps.objects.visible_to(self.request.user).filter(election=election, pk=pk) \
-            .select_related("day").first() if election is not None else None
+        tps = next(iter(Tps.objects.visible_to(self.request.user).filter(
+            election=election, pk=pk).select_related("day").order_by()[:1]), None) \
+            if election is not None else None
         if tps is None:
             raise Http404
         tps.election = election

@@ -6,11 +6,11 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.accounts.models import Agency, Role, User
-from posko.coordination.filters import kelurahan_label
 from posko.coordination.models import Task
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
+from posko.regions.filters import kelurahan_label
 from posko.regions.models import Kecamatan, Kelurahan
 
 UPLOAD_ACCEPT = "application/pdf,image/jpeg,image/png,image/webp,.pdf,.jpg,.jpeg,.png,.webp"

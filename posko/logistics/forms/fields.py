@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from posko.logistics.rules import MAX_COUNT
-from posko.regions.models import Kelurahan
+from posko.regions.filters import kelurahan_label
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 COUNT_MESSAGES = {
@@ -16,10 +16,6 @@ COUNT_MESSAGES = {
     "required": _("Enter a count."),
 }
 PHOTO_ACCEPT = "image/jpeg,image/png,image/webp,.jpg,.jpeg,.png,.webp"
-
-
-def kelurahan_label(kelurahan: Kelurahan) -> str:
-    return f"{kelurahan.kecamatan.name} — {kelurahan.name}"
 
 
 class KelurahanField(forms.ModelChoiceField):
