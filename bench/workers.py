@@ -2,7 +2,7 @@
 
 Import (``--part import``): Kota Malang's wilayah and TPS (``bench/national_dataset.py``'s
 generator restricted to 35.73), then ``--rows`` (default 100,000) generated workers
-(valid NIKs, roles round-robin over the TPS) imported as the admin through
+(valid NIKs, ten per TPS filling the staffing norms; as many generated TPS as that needs) imported as the admin through
 ``WorkerImporter`` (the one NIK function on every row, postings within the region, one post
 per person, all-or-nothing, audit rows) from CSV and from XLSX. Baseline in the same run:
 a raw ``core.bulk.insert_rows`` (COPY on PostgreSQL) of the same rows, already parsed, with
@@ -78,7 +78,9 @@ def worker_rows(tps, count: int):
                    "linmas": Worker.Role.LINMAS, "ptps": Worker.Role.PTPS}
     start = datetime.date(1970, 1, 1)
     for i in range(count):
-        pk, kel, kec, kab, number = tps[i % len(tps)]
+        # Ten workers per TPS, filling its norms exactly (7 KPPS incl. the chair, 2 Linmas,
+        # 1 PTPS): the import refuses a posting beyond them.
+        pk, kel, kec, kab, number = tps[(i // len(roles)) % len(tps)]
         role = roles[i % len(roles)]
         birth = start + datetime.timedelta(days=(i // 9000) % 12000)
         sex = "P" if i % 2 else "L"
@@ -117,10 +119,12 @@ def run_import(url: str, rows: int, keep: bool) -> int:
                                        is_active=True)
     codes = list(Kelurahan.objects.filter(kecamatan__kabkota_id=MALANG).order_by("code")
                  .values_list("code", flat=True))
-    # 21 TPS per kelurahan: 1,197 TPS, close to Kota Malang's 1,188.
+    # At least 21 TPS per kelurahan (1,197 TPS, close to Kota Malang's 1,188), and enough
+    # for ten workers per TPS: the staffing norms refuse more.
+    per_kelurahan = max(21, math.ceil(rows / 10 / len(codes)))
     Tps.objects.bulk_create([Tps(election=election, kelurahan_id=code, kecamatan_id=code[:8],
                                  kabkota_id=MALANG, number=n, dpt_men=270, dpt_women=280)
-                             for code in codes for n in range(1, 22)])
+                             for code in codes for n in range(1, per_kelurahan + 1)])
     tps = list(Tps.objects.filter(election=election).order_by("pk").values_list(
         "pk", "kelurahan_id", "kecamatan_id", "kabkota_id", "number"))
     common.figure("TPS (Kota Malang, generated)", f"{len(tps):,}")

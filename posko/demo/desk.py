@@ -24,8 +24,6 @@ from posko.coordination.models import (
     Desk,
     Division,
     Meeting,
-    SupervisionChecklist,
-    SupervisionItem,
     TaskTemplate,
     TaskTemplateItem,
 )
@@ -148,29 +146,6 @@ TEMPLATES = (
      )),
 )
 
-# (title, stage name, level, description, items: (text, agencies))
-CHECKLISTS = (
-    ("Masa tenang: alat peraga kampanye dibersihkan", "Masa tenang",
-     SupervisionChecklist.Level.KELURAHAN,
-     "Diisi lurah pada hari pertama masa tenang; lampirkan foto setiap temuan.", (
-         ("Alat peraga kampanye di jalan protokol dan fasilitas umum sudah diturunkan",
-          ("Satuan Polisi Pamong Praja",)),
-         ("Baliho dan spanduk di persimpangan, tiang PJU dan APILL sudah diturunkan",
-          ("Dinas Perhubungan", "Satuan Polisi Pamong Praja")),
-         ("Tidak ada kegiatan kampanye atau pembagian uang/barang di wilayah",
-          ("Bawaslu Kota Malang", "Polresta Malang Kota")),
-     )),
-    ("H-1 pemungutan suara: kesiapan TPS", "Masa tenang", SupervisionChecklist.Level.KELURAHAN,
-     "Diisi lurah pada H-1 (26 November) sore, untuk semua TPS di kelurahan.", (
-         ("Semua TPS sudah berdiri dan dapat diakses pemilih difabel", ("Bagian Pemerintahan",)),
-         ("Logistik pemungutan suara sudah tiba di semua TPS", ("KPU Kota Malang",
-                                                               "Bagian Pemerintahan")),
-         ("Linmas 2 orang per TPS hadir dan sudah menerima pembekalan",
-          ("Satuan Polisi Pamong Praja",)),
-         ("Petugas KPPS dalam kondisi sehat dan posko kesehatan siaga", ("Dinas Kesehatan",)),
-     )),
-)
-
 MEETING = {
     "title": "Rapat Koordinasi Kesiapan Pilkada",
     "starts_at": at_wib(2024, 10, 9, 9, 0),
@@ -265,24 +240,6 @@ def build_templates(agencies) -> tuple[int, dict[str, TaskTemplate]]:
                 "assign_region_operators": assign, "order": order, "description": text})
         templates[name] = template
     return changes, templates
-
-
-def build_checklists(election, agencies) -> tuple[int, dict[str, SupervisionChecklist]]:
-    changes, checklists = 0, {}
-    stages = {s.name: s for s in Stage.objects.filter(election=election)}
-    for title, stage, level, description, items in CHECKLISTS:
-        checklist = (SupervisionChecklist.objects.filter(election=election, title=title).first()
-                     or SupervisionChecklist(election=election, title=title))
-        changes += save_if_changed(checklist, {
-            "stage_id": stages[stage].pk if stage in stages else None, "level": level,
-            "description": description})
-        for order, (text, responsible) in enumerate(items, start=1):
-            item = (SupervisionItem.objects.filter(checklist=checklist, text=text).first()
-                    or SupervisionItem(checklist=checklist, text=text))
-            changes += save_if_changed(item, {"order": order})
-            changes += set_m2m(item.agencies, [agencies[n] for n in responsible])
-        checklists[title] = checklist
-    return changes, checklists
 
 
 def build_meeting(election, agencies, admin) -> int:
