@@ -15,6 +15,7 @@ from posko.demo.data import DemoResult, build_demo
 from posko.demo.logistics import (
     BALLOTS_LATER_KELURAHAN,
     DAMAGED_TPS,
+    LATE_KELURAHAN,
     build_logistics,
 )
 from posko.elections.models import Election, Tps
@@ -88,8 +89,14 @@ def test_readiness_per_kecamatan(demo):
     assert states[(KLOJEN, "bermasalah")] == 1
     assert states[(KEDUNGKANDANG, "kurang")] == later
     assert states[(KEDUNGKANDANG, "lengkap")] == tps[KEDUNGKANDANG] - later
-    assert states[(SUKUN, "belum")] == tps[SUKUN] == 275
-    assert states[(LOWOKWARU, "belum")] == tps[LOWOKWARU] == 234
+    # Mostly delivered: only the four late kelurahan of Sukun and Lowokwaru wait (72 TPS).
+    late = Counter(Tps.objects.filter(kelurahan_id__in=LATE_KELURAHAN).values_list(
+        "kecamatan_id", flat=True))
+    assert late == {SUKUN: 17 + 21, LOWOKWARU: 13 + 21}
+    for kecamatan in (SUKUN, LOWOKWARU):
+        assert states[(kecamatan, "belum")] == late[kecamatan]
+        assert states[(kecamatan, "lengkap")] == tps[kecamatan] - late[kecamatan]
+    assert sum(n for (_kec, state), n in states.items() if state == "lengkap") > 0.85 * 1188
     assert sum(states.values()) == 1188
     # Complete means every required unit is there in good condition.
     for row in TpsReadiness.objects.filter(state="lengkap").values("percent", "good_units",
@@ -126,7 +133,9 @@ def test_chain_of_custody(demo):
     assert set(to_tps.values_list("tps_id", flat=True)) == set(
         Tps.objects.filter(election=election).values_list("pk", flat=True))
     on_the_way = Counter(to_tps.filter(status="dispatched").values_list("kecamatan_id", flat=True))
-    assert on_the_way[SUKUN] == 275 and on_the_way[LOWOKWARU] == 234
+    assert on_the_way[SUKUN] == 38 and on_the_way[LOWOKWARU] == 34
+    assert set(to_tps.filter(status="dispatched", kecamatan_id__in=(SUKUN, LOWOKWARU))
+               .values_list("kelurahan_id", flat=True)) == set(LATE_KELURAHAN)
     assert on_the_way[KEDUNGKANDANG] == Tps.objects.filter(
         kelurahan_id__in=BALLOTS_LATER_KELURAHAN).count()
     assert not on_the_way[KLOJEN] and not on_the_way[BLIMBING]

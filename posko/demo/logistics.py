@@ -19,8 +19,10 @@ contest. The state it shows:
     shipment, dispatched on the morning of 26 Nov and still on the way — those TPS
     are "kurang" (nothing short against what was dispatched, so no case, as the
     custody service would judge it);
-  - Lowokwaru and Sukun: dispatched on the morning of 26 Nov, still on the way
-    ("belum diterima").
+  - Sukun and Lowokwaru: received on 25 Nov, except four kelurahan (Mulyorejo and
+    Bakalankrajan in Sukun, Tunggulwulung and Merjosari in Lowokwaru) whose TPS
+    shipments left on the morning of 26 Nov and are still on the way at 08.00
+    ("belum diterima"): logistics are mostly delivered, and the H-1 board has work.
 * Support requests: ambulances on standby per kecamatan (Dinkes), transport (Dishub),
   generators for the two prisons' TPS (BPBD), a tent, chairs and lights.
 
@@ -69,7 +71,10 @@ def _at(d, hh, mm=0) -> datetime.datetime:
 
 BLIMBING, KLOJEN, KEDUNGKANDANG, SUKUN, LOWOKWARU = (f"35.73.0{i}" for i in range(1, 6))
 KECAMATAN_ORDER = (BLIMBING, KLOJEN, KEDUNGKANDANG, SUKUN, LOWOKWARU)
-RECEIVED_KECAMATAN = (BLIMBING, KLOJEN, KEDUNGKANDANG)
+# The kelurahan whose TPS shipments leave on H-1 morning and are still on the way at 08.00:
+# Mulyorejo and Bakalankrajan (Sukun), Tunggulwulung and Merjosari (Lowokwaru). Every other
+# TPS received its logistics by H-2 evening.
+LATE_KELURAHAN = ("35.73.04.1010", "35.73.04.1011", "35.73.05.1001", "35.73.05.1002")
 # Kedungkandang kelurahan whose ballots follow in a second shipment (Wonokoyo, Tlogowaru).
 BALLOTS_LATER_KELURAHAN = ("35.73.03.1004", "35.73.03.1012")
 # The damaged ballot box: TPS 004 Kauman (Klojen), 1 of 2 boxes.
@@ -80,11 +85,12 @@ DAMAGED_COUNT = 1
 KPU_DISPATCH = _at(20, 7)
 PPK_DISPATCH = _at(23, 8)
 TPS_DISPATCH = {BLIMBING: _at(25, 7), KLOJEN: _at(25, 7), KEDUNGKANDANG: _at(25, 12),
-                SUKUN: _at(26, 6), LOWOKWARU: _at(26, 6, 30)}
+                SUKUN: _at(25, 13), LOWOKWARU: _at(25, 13, 30)}
+LATE_DISPATCH = {SUKUN: _at(26, 6), LOWOKWARU: _at(26, 6, 30)}
 BALLOTS_LATER_DISPATCH = _at(26, 7)
 # The demo's clock (``result.as_of``): a leg exists once dispatched and is received at its
-# time if that is before the moment. Sukun and Lowokwaru arrive during H-1 (from 10.00),
-# the ballots that follow at 13.00: by the evening every TPS has everything.
+# time if that is before the moment. The late kelurahan arrive during H-1 (from 10.00), the
+# ballots that follow at 13.00: by the evening every TPS has everything.
 ON_THE_WAY = datetime.timedelta(hours=4)
 BALLOTS_LATER_ARRIVE = _at(26, 13)
 
@@ -230,20 +236,20 @@ def _chain(election, users, as_of) -> tuple[int, list[Shipment]]:
     # PPS → TPS.
     for kel in kelurahan:
         kec = kel.kecamatan_id
-        received = kec in RECEIVED_KECAMATAN
+        late = kel.code in LATE_KELURAHAN
         later = kel.code in BALLOTS_LATER_KELURAHAN
         operator = operators.get(kel.code)
         for n, tps in enumerate(by_kelurahan[kel.code]):
             need = per_tps.get(tps.pk, {})
-            when = TPS_DISPATCH[kec] + datetime.timedelta(minutes=(5 if received else 2) * (n % 24))
+            when = (LATE_DISPATCH[kec] + datetime.timedelta(minutes=2 * (n % 24)) if late
+                    else TPS_DISPATCH[kec] + datetime.timedelta(minutes=5 * (n % 24)))
             common = dict(
                 kecamatan=kec, kelurahan=kel.code, tps=tps,
                 seals=f"{kel.code.replace('.', '')}-{tps.number:03d}-01, "
                       f"{kel.code.replace('.', '')}-{tps.number:03d}-02",
                 vehicle=f"Kendaraan PPS {names[kel.code]}", driver=DRIVERS[n % len(DRIVERS)],
                 receiver=f"Ketua KPPS {tps.label}", dispatched_by=operator, received_by=operator)
-            received_at = when + (datetime.timedelta(hours=1, minutes=30) if received
-                                  else ON_THE_WAY)
+            received_at = when + (ON_THE_WAY if late else datetime.timedelta(hours=1, minutes=30))
             damaged = None
             note = ""
             if (kel.code, tps.number) == DAMAGED_TPS and box is not None:
