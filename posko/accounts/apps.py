@@ -18,5 +18,14 @@ class AccountsConfig(AppConfig):
 
         shell.register_nav("users", _("Users"), "accounts:user_list", order=70, more=True,
                            visible=managers)
+        from datetime import timedelta
+
+        from posko.accounts.housekeeping import PURGE_TOKENS, purge_tokens_job
+        from posko.core import jobs, schedule
+
+        jobs.register_job(PURGE_TOKENS, purge_tokens_job)
+        schedule.register_periodic(PURGE_TOKENS, timedelta(hours=1), PURGE_TOKENS,
+                                   _("Delete expired API tokens"))
+
         shell.register_nav("audit", _("Audit log"), "audit_log", order=80, more=True,
                            visible=managers)

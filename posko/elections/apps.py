@@ -20,3 +20,13 @@ class ElectionsConfig(AppConfig):
         shell.register_nav("tps", _("TPS"), "elections:tps_list", order=30, more=True)
         shell.register_nav("elections", _("Elections"), "elections:election_list", order=60,
                            more=True)
+
+        from datetime import timedelta
+
+        from posko.core import jobs, schedule
+        from posko.elections import retention
+
+        jobs.register_job(retention.PURGE_JOB, retention.purge_job)
+        jobs.register_job(retention.DUE_JOB, retention.due_job)
+        schedule.register_periodic(retention.DUE_JOB, timedelta(days=1), retention.DUE_JOB,
+                                   _("Purge personal data of elections past their retention date"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -308,3 +309,36 @@ class ElectionSettings(models.Model):
     @classmethod
     def for_election(cls, election):
         return cls.objects.get_or_create(election=election)[0]
+
+
+class Retention(models.Model):
+    """How long an election's personal data is kept (issue 16, UU PDP): the date after which
+    it is anonymised, the Desk admin's approval of the dry-run (``approved_counts``: the rows
+    per source the admin saw) and when it was purged. See ``posko.elections.retention``."""
+
+    election = models.OneToOneField(Election, on_delete=models.CASCADE, related_name="retention",
+                                    verbose_name=_("election"))
+    retain_until = models.DateField(
+        _("keep personal data until"),
+        help_text=_("After this date the personal data of workers, public reporters and ASN in "
+                    "neutrality cases is anonymised; counts and amounts stay."))
+    approved_at = models.DateTimeField(_("purge approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+",
+                                    verbose_name=_("purge approved by"))
+    approved_counts = models.JSONField(_("dry-run seen"), default=dict, blank=True)
+    purged_at = models.DateTimeField(_("personal data purged at"), null=True, blank=True)
+    purged_counts = models.JSONField(_("rows anonymised"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+
+    objects = PemdaWideQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("retention of personal data")
+        verbose_name_plural = _("retention of personal data")
+
+    def __str__(self):
+        return f"{self.election}: {self.retain_until:%Y-%m-%d}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("elections:election_retention", args=[self.election_id])

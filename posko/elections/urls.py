@@ -1,6 +1,6 @@
 from django.urls import path
 
-from posko.elections import views
+from posko.elections import retention_views, views
 
 app_name = "elections"
 
@@ -25,5 +25,7 @@ urlpatterns = [
     path("stage/<int:pk>/edit/", views.StageEditView.as_view(), name="stage_edit"),
     path("pemilihan/<int:pk>/edit/", views.ElectionEditView.as_view(), name="election_edit"),
     path("pemilihan/<int:pk>/history/", views.ElectionHistoryView.as_view(), name="election_history"),
+    path("pemilihan/<int:pk>/retensi/", retention_views.ElectionRetentionView.as_view(),
+         name="election_retention"),
     path("pemilihan/<int:pk>/activate/", views.ElectionActivateView.as_view(), name="election_activate"),
 ]

@@ -42,3 +42,11 @@ class IncidentsConfig(AppConfig):
                                    _("Incident escalation"))
         report.register()
         register_card("incidents_open", cards.open_card, order=30)
+
+        from posko.incidents import retention
+
+        retention.register()  # personal data anonymised when the election's retention ends
+
+        from posko.incidents import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)

@@ -45,3 +45,11 @@ class LogisticsConfig(AppConfig):
         # Which contests have ballots (read on every C.Hasil); where history comes from.
         constants.watch(Item, ShortfallHistory)
         core_requirements.register_ballot_provider(ballots_for_contest)
+
+        from posko.logistics import retention
+
+        retention.register()  # names on shipments anonymised when the election's retention ends
+
+        from posko.logistics import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)

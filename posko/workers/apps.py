@@ -25,3 +25,11 @@ class WorkersConfig(AppConfig):
                                 label=_("Workers"))
         report.register()
         register_card("workers_coverage", cards.coverage_card, order=30)
+
+        from posko.workers import retention
+
+        retention.register()  # personal data anonymised when the election's retention ends
+
+        from posko.workers import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)
