@@ -28,7 +28,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from posko.accounts.models import Agency, Role, User
-from posko.core import audit
+from posko.core import audit, personal
 from posko.core.api import (
     ConstantSlugRelatedField,
     ScopedMixin,
@@ -39,7 +39,7 @@ from posko.core.api import (
 from posko.core.idempotency import idempotent_submission
 from posko.core.middleware import client_ip
 from posko.elections.models import Tps
-from posko.incidents import services
+from posko.incidents import privacy, services
 from posko.incidents.filters import CaseFilter, ReportFilter
 from posko.incidents.models import ActSeverity, Category, NeutralityCase, Pledge, Report, State
 from posko.regions.models import Kelurahan
@@ -330,11 +330,16 @@ class CaseSerializer(ScopedModelSerializer):
         extra_kwargs = {"breach_type": {"required": False}}
 
     def to_representation(self, instance):
+        # Masked for everyone; POST …/kasus/{id}/reveal/ with a reason gives it in clear.
         data = super().to_representation(instance)
-        request = self.context.get("request")
-        if request is None or not request.user.can_see_personal_data:
-            data["asn_name"] = services.mask_name(instance.asn_name)
+        data["asn_name"] = privacy.case_name(instance)
         return data
+
+
+class CasePersonalSerializer(serializers.Serializer):
+    """A case's ASN identity in clear (the answer of an audited reveal)."""
+
+    asn_name = serializers.CharField()
 
 
 class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -369,6 +374,17 @@ class CaseViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets.Rea
             setattr(case, field, value)
         services.save_case(case, actor=self.request.user, before=before,
                              expected_version=expected)
+
+    @extend_schema(request=personal.RevealSerializer, responses={200: CasePersonalSerializer},
+                   description="The ASN's name in clear, for a user with the personal-data "
+                               "permission (403 otherwise; 404 for a case the caller cannot "
+                               "see). The reason (at least 10 characters) is written to the audit "
+                               "log; a short one is a 400 and reveals nothing.")
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def reveal(self, request, pk=None):
+        case = self.get_object()
+        return personal.api_reveal(
+            request, lambda reason: privacy.reveal_case(case, actor=request.user, reason=reason))
 # (prefix, viewset, basename)
 ROUTES: list = [
     ("laporan", ReportViewSet, "incident-report"),

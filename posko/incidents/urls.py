@@ -3,7 +3,7 @@
 from django.urls import path
 
 from posko.incidents import views
-from posko.incidents.views import acts, cases, categories, pledges, settings
+from posko.incidents.views import acts, cases, categories, pledges, privacy, settings
 
 app_name = "incidents"
 
@@ -21,6 +21,7 @@ urlpatterns = [
     path("<int:pk>/bukti/", views.ReportEvidenceView.as_view(), name="report_evidence"),
     path("<int:pk>/gabung/", views.ReportMergeView.as_view(), name="report_merge"),
     path("<int:pk>/tugas/", views.ReportTaskView.as_view(), name="report_task"),
+    path("<int:pk>/buka/", privacy.ReportRevealView.as_view(), name="report_reveal"),
     path("bukti/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),
     # public (no login)
     path("kirim/", views.PublicReportView.as_view(), name="public_report"),
@@ -38,6 +39,8 @@ urlpatterns = [
     path("netralitas/kasus/baru/", cases.CaseEditView.as_view(), name="case_add"),
     path("netralitas/kasus/<int:pk>/", cases.CaseDetailView.as_view(), name="case_detail"),
     path("netralitas/kasus/<int:pk>/ubah/", cases.CaseEditView.as_view(), name="case_edit"),
+    path("netralitas/kasus/<int:pk>/buka/", privacy.CaseRevealView.as_view(),
+         name="case_reveal"),
     # administration
     path("kategori/", categories.CategoryListView.as_view(), name="category_list"),
     path("kategori/baru/", categories.CategoryEditView.as_view(), name="category_add"),

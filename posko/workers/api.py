@@ -1,7 +1,10 @@
 """API of the workers module: ``ROUTES`` and ``EXTRA_URLS`` are read by posko/api_urls.py.
 
 NIK and phone are write-only: responses carry the masked values only (``nik_masked``,
-``phone_masked``). A posting outside the caller's region is a 404, like on the pages."""
+``phone_masked``); the name and the address are answered masked too. ``POST
+workers/{id}/reveal/`` with a reason gives them in clear to a user with the personal-data
+permission (one audit row, core.personal). A posting outside the caller's region is a 404,
+like on the pages."""
 
 from __future__ import annotations
 
@@ -12,10 +15,12 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from posko.core import personal
 from posko.core.api import (
     ScopedMixin,
     ScopedServiceViewSet,
@@ -65,6 +70,21 @@ class WorkerSerializer(ServiceSerializer):
                             "screening_date", "bpjs_status", "bpjs_jkk", "bpjs_jkm", "bpjs_number",
                             "bpjs_start", "bpjs_end", "bpjs_funding", "updated_at"]
         validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["full_name"] = personal.mask_name(instance.full_name)
+        data["address"] = personal.mask_address(instance.address)
+        return data
+
+
+class WorkerPersonalSerializer(serializers.Serializer):
+    """A worker's personal data in clear (the answer of an audited reveal)."""
+
+    nik = serializers.CharField()
+    phone = serializers.CharField()
+    full_name = serializers.CharField()
+    address = serializers.CharField()
 
 
 class WorkerViewSet(ScopedServiceViewSet):
@@ -116,10 +136,24 @@ class WorkerViewSet(ScopedServiceViewSet):
         raise DjangoValidationError(_(
             "Workers are not deleted: set the status (replaced, resigned, deceased) instead."))
 
+    @extend_schema(request=personal.RevealSerializer, responses={200: WorkerPersonalSerializer},
+                   description="The worker's NIK, phone, name and address in clear, for a user "
+                               "with the personal-data permission (403 otherwise; 404 outside "
+                               "the caller's region). The reason (at least 10 characters) is "
+                               "written to the audit log with the caller; a short one is a 400 "
+                               "and reveals nothing.")
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def reveal(self, request, pk=None):
+        worker = self.get_object()
+        return personal.api_reveal(
+            request, lambda reason: services.reveal(worker, actor=request.user, reason=reason))
+
 
 class ScreeningSerializer(ServiceSerializer):
     """The measurements and the note are health data: written by Dinkes, read back only
     when the view reveals them (``show_health`` in the context)."""
+
+    optional_output_fields = Screening.MEASUREMENTS  # not required in the schema (core.openapi)
 
     class Meta:
         model = Screening

@@ -10,6 +10,7 @@ from django.forms.models import construct_instance
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from posko.core import personal
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan
@@ -116,9 +117,7 @@ class ReplaceForm(WorkerForm):
         return forms.ModelForm.clean(self)
 
 
-class RevealForm(StyledFormMixin, forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, min_length=5,
-                             help_text=_("Why you need the full NIK and phone (recorded in the audit log)."))
+RevealForm = personal.RevealForm  # the reason for revealing NIK, phone, name, address
 
 
 class ScreeningForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

@@ -16,6 +16,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from posko.core.personal import mask_address, mask_name
 from posko.core.scope import Scope, ScopedQuerySet
 from posko.elections.models import ElectionSettings
 from posko.workers.nik import mask_nik, mask_phone
@@ -207,6 +208,14 @@ class Worker(models.Model):
     @property
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
+
+    @property
+    def address_masked(self) -> str:
+        return mask_address(self.address)
+
+    @property
+    def full_name_masked(self) -> str:
+        return mask_name(self.full_name)
 
     @property
     def flag_list(self) -> list[str]:

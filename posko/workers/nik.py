@@ -23,12 +23,12 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from posko.core import clock
+from posko.core.personal import BULLET, mask_nik, mask_phone  # noqa: F401 (the masks live in core)
 from posko.regions.importer import DATA_DIR
 from posko.regions.models import Kecamatan
 
 MALE = "L"
 FEMALE = "P"
-BULLET = "\u2022"
 
 
 @dataclass(frozen=True)
@@ -186,21 +186,3 @@ def validate_nik(nik: str, *, birth_date: datetime.date | None = None, sex: str 
     if problems:
         raise NikError(problems)
     return info
-
-
-# --- masking ------------------------------------------------------------------------------------
-
-def mask_nik(nik: str) -> str:
-    """3573••••••••0001: the first four and last four digits (the region and serial)."""
-    nik = (nik or "").strip()
-    if len(nik) <= 8:
-        return BULLET * len(nik)
-    return nik[:4] + BULLET * (len(nik) - 8) + nik[-4:]
-
-
-def mask_phone(phone: str) -> str:
-    """0812•••••678: the operator prefix and the last three digits."""
-    phone = (phone or "").strip()
-    if len(phone) <= 7:
-        return BULLET * len(phone)
-    return phone[:4] + BULLET * (len(phone) - 7) + phone[-3:]

@@ -13,11 +13,11 @@ from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from posko.core import audit
+from posko.core import audit, personal
 from posko.workers import rules
 from posko.workers.models import Screening, Worker
 
-MIN_REASON = 10
+MIN_REASON = personal.MIN_REASON
 
 
 class Purpose:
@@ -44,10 +44,7 @@ class Purpose:
 
 
 def _reason(reason: str, message) -> str:
-    reason = " ".join((reason or "").split())
-    if len(reason) < MIN_REASON:
-        raise ValidationError({"reason": [message]})
-    return reason[:500]
+    return personal.check_reason(reason, message)
 
 
 # --- health measurements of one worker ----------------------------------------------------
@@ -108,20 +105,7 @@ def check_export(actor, *, personal: bool, health: bool, purpose: str, purpose_o
     return Purpose.label(purpose, " ".join(purpose_other.split())[:200]), reason
 
 
-def record_export(actor, *, name: str, kind: str, rows: int, purpose: str, reason: str,
-                  data: list[str], place: str = "", job: int | None = None) -> None:
-    """The audit row of an export with personal data: what, how many rows, why (and the
-    background job that wrote the file, if one did)."""
-    after = {"rows": rows, "purpose": purpose, "reason": reason, "data": data,
-             "format": kind, "filter": place or "-"}
-    if job:
-        after["job"] = job
-    audit.record(
-        "export", actor=actor, object_repr=name, after=after,
-        message=_("%(kind)s with personal data (%(data)s): %(rows)s rows. Purpose: %(purpose)s. "
-                  "Reason: %(reason)s. Filter: %(filter)s") % {
-            "kind": kind, "data": ", ".join(data), "rows": rows, "purpose": purpose,
-            "reason": reason, "filter": place or "-"})
+record_export = personal.record_export  # one audit row format for every module
 
 
 HEALTH_FIELDS = ("date", "facility_name", "systolic", "diastolic", "blood_sugar", "cholesterol",

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from posko.core import services
+from posko.core.personal import mask_name  # noqa: F401 (re-exported: services.mask_name)
 from posko.core.services import raise_problems
 from posko.incidents.models import (
     NeutralityCase,
@@ -49,7 +50,3 @@ def case_from_report(report: Report) -> NeutralityCase:
                           act=report.description,
                           occurred_on=timezone.localtime(report.occurred_at).date())
 
-
-def mask_name(name: str) -> str:
-    """"Budi Santoso" → "B*** S*****" (UU PDP: shown only to who may see personal data)."""
-    return " ".join(part[0] + "*" * (len(part) - 1) if part else "" for part in (name or "").split())

@@ -9,17 +9,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
-from posko.core import audit
+from posko.core import audit, personal
 from posko.core.exports import csv_response
 from posko.core.views import ObjectDetailView, ObjectEditView, PemdaWideAdminMixin
-from posko.incidents import services, stats
+from posko.incidents import privacy, services, stats
 from posko.incidents.filters import CaseFilter
 from posko.incidents.forms import CaseForm
 from posko.incidents.models import NeutralityCase, Report
 
 
-def case_name(case, user) -> str:
-    return case.asn_name if user.can_see_personal_data else services.mask_name(case.asn_name)
+def case_name(case, user=None) -> str:
+    """The ASN's name as every page and export shows it: masked (revealed one case at a time,
+    views.privacy)."""
+    return privacy.case_name(case)
 
 
 class CaseListView(LoginRequiredMixin, TemplateView):
@@ -72,7 +74,13 @@ class CaseListView(LoginRequiredMixin, TemplateView):
                        c.get_status_display(), c.get_sanction_display(), c.sanction_date,
                        c.lighter_sanction_reason]
 
-        audit.record("export", actor=user, object_repr="kasus-netralitas", message="csv")
+        # The names are masked, so no purpose is asked; the row count is recorded all the same.
+        count = self.cases().count()
+        audit.record("export", actor=user, object_repr="kasus-netralitas",
+                     after={"rows": count, "format": "csv", "data": ["asn_name (masked)"],
+                            "filter": self.request.GET.urlencode()},
+                     message=_("csv: %(count)s rows, filter: %(filter)s") % {
+                         "count": count, "filter": self.request.GET.urlencode() or "-"})
         return csv_response("kasus-netralitas.csv", header, rows())
 
 
@@ -85,12 +93,14 @@ class CaseDetailView(ObjectDetailView):
                                                      "kecamatan", "kelurahan")
     template_name = "incidents/case_detail.html"
 
-    def get_context_data(self, **kwargs):
+    def get_context_data(self, revealed=None, reveal_form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         case = context.get("object")
         if case is not None:
-            case.display_name = case_name(case, user)
+            case.display_name = revealed["asn_name"] if revealed else case_name(case, user)
+            context.update(can_reveal=personal.may_reveal(user), revealed=revealed,
+                           reveal_form=reveal_form or personal.RevealForm())
             report_visible = bool(case.report_id) and Report.objects.visible_to(user).filter(
                 pk=case.report_id).exists()
             context.update(case=case, report_visible=report_visible,

@@ -13,9 +13,9 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 
-from posko.core import audit, clock, tasks
+from posko.core import audit, clock, personal, tasks
 from posko.core.views import ObjectEditView, ObjectListView
-from posko.incidents import services
+from posko.incidents import privacy, services
 from posko.incidents.filters import ReportFilter
 from posko.incidents.forms import (
     CommentForm,
@@ -89,7 +89,7 @@ def _history(report) -> list[dict]:
 
 
 def render_detail(request, pk, *, status=200, transition_form=None, comment_form=None,
-                  evidence_form=None, conflict=None):
+                  evidence_form=None, conflict=None, revealed=None, reveal_form=None):
     try:
         report = Report.objects.visible_to(request.user).select_related(
             "category", "kecamatan", "kelurahan", "tps", "agency", "assignee", "stage", "election",
@@ -102,16 +102,15 @@ def render_detail(request, pk, *, status=200, transition_form=None, comment_form
     evidence = Evidence.objects.filter(report__in=family).select_related("report", "uploaded_by")
     merged = list(report.merged_reports.all().order_by("created_at"))
     can_triage = services.can_triage(user, report)
-    show_personal = user.can_see_personal_data
+    # Public reporters' identity is masked for everyone; revealed per report (views.privacy).
     reporters = []
     for r in [report, *merged]:
         if r.source == Report.Source.PUBLIC:
-            name = r.reporter_name or _("anonymous")
-            contact = r.reporter_contact
-            if not show_personal:
-                name = services.mask_name(name) if r.reporter_name else name
-                contact = "•••" if contact else ""
-            reporters.append({"report": r, "name": name, "contact": contact, "public": True})
+            clear = (revealed or {}).get(r.pk)
+            reporters.append({"report": r, "public": True,
+                              "name": clear["name"] if clear else privacy.reporter_name(r),
+                              "contact": clear["contact"] if clear
+                              else privacy.reporter_contact(r)})
         else:
             who = r.reported_by
             reporters.append({"report": r, "name": (who.get_full_name() or who.get_username())
@@ -134,7 +133,8 @@ def render_detail(request, pk, *, status=200, transition_form=None, comment_form
         "conflict": conflict, "history": _history(report),
         "can_open_case": (report.category.is_neutrality_asn and user.is_desk_admin),
         "cases": report.neutrality_cases.all() if user.is_desk_admin else [],
-        "show_personal": show_personal,
+        "can_reveal": personal.may_reveal(user) and any(p["public"] for p in reporters),
+        "revealed": revealed, "reveal_form": reveal_form or personal.RevealForm(),
     }
     return render(request, "incidents/report_detail.html", context, status=status)
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from posko.core import audit, clock, derived
+from posko.core import audit, clock, derived, personal
 from posko.core.services import bump_version, raise_problems
 from posko.elections.models import Tps, place_codes
 from posko.regions.models import Kecamatan, Kelurahan
@@ -30,6 +30,8 @@ def snapshot(worker: Worker) -> dict:
     data = audit.snapshot(worker)
     data["nik"] = mask_nik(worker.nik)
     data["phone"] = mask_phone(worker.phone)
+    if "address" in data:
+        data["address"] = personal.mask_address(worker.address)
     return data
 
 
@@ -183,16 +185,19 @@ def replace_worker(old: Worker, new: Worker, *, actor, reason: str = "") -> Work
                          replacement=True)
 
 
+PERSONAL_FIELDS = ["nik", "phone", "full_name", "address"]
+
+
+def personal_values(worker: Worker) -> dict:
+    """The worker's personal data in clear (only ever read through :func:`reveal`)."""
+    return {field: getattr(worker, field) for field in PERSONAL_FIELDS}
+
+
 def reveal(worker: Worker, *, actor, reason: str) -> dict:
-    """The full NIK and phone, for a user with personal-data access; audited with the reason."""
-    if not getattr(actor, "can_see_personal_data", False):
-        raise PermissionError
-    reason = (reason or "").strip()
-    if len(reason) < 5:
-        raise ValidationError({"reason": [_("Give the reason for revealing the personal data.")]})
-    audit.record("view", worker, actor=actor, object_repr=str(worker),
-                 message=_("Revealed NIK and phone. Reason: %(reason)s") % {"reason": reason[:500]})
-    return {"nik": worker.nik, "phone": worker.phone}
+    """The full NIK, phone, name and address, for a user with personal-data access; audited
+    with the reason (core.personal: PermissionError, ValidationError on a short reason)."""
+    return personal.reveal(worker, actor=actor, reason=reason, fields=PERSONAL_FIELDS,
+                           read=lambda: personal_values(worker))
 
 
 def copy_place(row, worker: Worker) -> None:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from posko.core.personal import RevealViewMixin
 from posko.core.scope import get_visible_or_404
 from posko.core.views import (
     ElectionRequiredMixin,
@@ -98,22 +99,20 @@ class WorkerDetailView(LoginRequiredMixin, TemplateView):
         return context
 
 
-class RevealView(WorkerDetailView):
-    """POST a reason: the page again, with the full NIK and phone (audited)."""
+class RevealView(RevealViewMixin, WorkerDetailView):
+    """POST a reason: the page again, with the full NIK, phone and address (audited)."""
 
-    http_method_names = ["post"]
+    reveal_fields = services.PERSONAL_FIELDS
 
-    def post(self, request, pk):
-        worker = worker_or_404(request.user, pk)
-        if not request.user.can_see_personal_data:
-            raise PermissionDenied
-        form = RevealForm(request.POST)
-        if not form.is_valid():
-            return self.render_to_response(self.get_context_data(pk=pk, reveal_form=form), status=400)
-        revealed = services.reveal(worker, actor=request.user, reason=form.cleaned_data["reason"])
-        response = self.render_to_response(self.get_context_data(pk=pk, revealed=revealed))
-        response["Cache-Control"] = "no-store"
-        return response
+    def get_reveal_object(self):
+        return worker_or_404(self.request.user, self.kwargs["pk"])
+
+    def reveal_values(self, worker):
+        return services.personal_values(worker)
+
+    def render_reveal(self, worker, *, revealed=None, reveal_form=None, status=200):
+        return self.render_to_response(self.get_context_data(
+            pk=worker.pk, revealed=revealed, reveal_form=reveal_form), status=status)
 
 
 class WorkerEditView(ObjectEditView):
