@@ -62,3 +62,7 @@ class CoordinationConfig(AppConfig):
             return notify(user, kind, title, key=key, url=url, body=body) is not None
 
         core_notify.register_provider(provide)
+
+        from posko.coordination import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)

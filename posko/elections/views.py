@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from posko.core import election as request_election
+from posko.core import tps_panels
 from posko.core.views import (
     AdminOnlyMixin,
     ImportTemplateView,
@@ -83,7 +84,15 @@ class TpsListView(TpsQuerysetMixin, ObjectListView):
 
 
 class TpsDetailView(TpsQuerysetMixin, ObjectDetailView):
+    """Everything about one TPS: its registry data, then one panel per module
+    (``posko.core.tps_panels``; an absent module shows no panel)."""
+
     template_name = "elections/tps_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["panels"] = tps_panels.panels_for(kwargs["object"], self.request)
+        return context
 
 
 class TpsEditView(TpsQuerysetMixin, ObjectEditView):

@@ -37,3 +37,7 @@ class OutreachConfig(AppConfig):
         from posko.elections.models import Contest
 
         constants.watch(Contest)  # the contests of the turnout pages (participation.py)
+
+        from posko.outreach import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)

@@ -46,3 +46,7 @@ class VotingConfig(AppConfig):
 
         jobs.register_job(JOB, anomalies_job)  # statistical flags: every 5 min around voting day
         schedule.register_periodic(JOB, EVERY, JOB, _("Statistical anomaly flags"))
+
+        from posko.voting import panels
+
+        panels.register()  # its panel on the TPS page (core.tps_panels)
