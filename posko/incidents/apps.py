@@ -50,7 +50,3 @@ class IncidentsConfig(AppConfig):
         from posko.incidents import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
-
-        from posko.incidents import panels
-
-        panels.register()  # its panel on the TPS page (core.tps_panels)

@@ -53,7 +53,3 @@ class LogisticsConfig(AppConfig):
         from posko.logistics import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
-
-        from posko.logistics import panels
-
-        panels.register()  # its panel on the TPS page (core.tps_panels)

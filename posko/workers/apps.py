@@ -33,7 +33,3 @@ class WorkersConfig(AppConfig):
         from posko.workers import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
-
-        from posko.workers import panels
-
-        panels.register()  # its panel on the TPS page (core.tps_panels)
