@@ -283,7 +283,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "posko.core.pagination.Pagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "posko.core.openapi.AutoSchema",
     "PAGE_SIZE": 50,
     # Error bodies in the user's language, a 404 without the model's name.
     "EXCEPTION_HANDLER": "posko.core.api_errors.exception_handler",
@@ -301,6 +301,9 @@ SPECTACULAR_SETTINGS = {
     # Choice sets whose field names collide across modules get their own names: each
     # module registers its own (posko.core.schema.register_enum in AppConfig.ready()).
     "ENUM_NAME_OVERRIDES": ENUM_NAME_OVERRIDES,
+    # Every operation's error answers documented (401, 403, 404…: posko/core/openapi.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "posko.core.openapi.document_errors"],
 }
 
 LOGGING = {

@@ -17,6 +17,7 @@ a stale ``version`` a 409; nothing is saved on any of these.
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -160,12 +161,39 @@ class CoverageSerializer(serializers.Serializer):
         return [g.code for g in row.groups_missing]
 
 
+class CoverageTotalSerializer(serializers.Serializer):
+    activities = serializers.IntegerField()
+    reached = serializers.IntegerField()
+    dpt = serializers.IntegerField()
+    reach_per_1000 = serializers.CharField(allow_null=True)
+
+
+class MediaSummarySerializer(serializers.Serializer):
+    activities = serializers.IntegerField()
+    reached = serializers.IntegerField()
+
+
+class CoverageListSerializer(serializers.Serializer):
+    """The coverage answer (documentation of the response)."""
+
+    election = serializers.IntegerField()
+    total = CoverageTotalSerializer(allow_null=True)
+    media = MediaSummarySerializer()
+    results = CoverageSerializer(many=True)
+
+
+KECAMATAN = OpenApiParameter("kecamatan", str, description="Kecamatan code, e.g. 35.73.02.")
+ELECTION = OpenApiParameter("election", int, description="Election id; the active one if empty.")
+
+
 class CoverageViewSet(viewsets.ViewSet):
     """Coverage per kelurahan, least covered first; ``?kecamatan=35.73.02``."""
 
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = CoverageSerializer
+    list_is_one_object = True  # an envelope with totals (posko.core.openapi)
 
+    @extend_schema(responses=CoverageListSerializer, parameters=[KECAMATAN, ELECTION])
     def list(self, request):
         election = _election_or_404(request)
         kecamatan = request.query_params.get("kecamatan") or None
@@ -192,10 +220,20 @@ class TargetSerializer(serializers.ModelSerializer):
         fields = ["id", "kecamatan", "kelurahan", "percent"]
 
 
+class TargetListSerializer(serializers.Serializer):
+    """The targets answer (documentation of the response)."""
+
+    election = serializers.IntegerField()
+    target_percent = serializers.CharField()
+    results = TargetSerializer(many=True)
+
+
 class TargetViewSet(viewsets.ViewSet):
     permission_classes = [permissions.IsAuthenticated]
     serializer_class = TargetSerializer
+    list_is_one_object = True  # an envelope with the default target (posko.core.openapi)
 
+    @extend_schema(responses=TargetListSerializer, parameters=[ELECTION])
     def list(self, request):
         election = _election_or_404(request)
         default, _kec, _kel = participation.targets(election)
@@ -229,6 +267,30 @@ class TurnoutSerializer(ScopedModelSerializer):
         raise NotImplementedError
 
 
+class TurnoutKelurahanSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kecamatan_code = serializers.CharField()
+    tps = serializers.IntegerField()
+    tps_reported = serializers.IntegerField()
+    tps_results = serializers.IntegerField()
+    registered = serializers.IntegerField()
+    voted_dpt = serializers.IntegerField()
+    voted_dptb = serializers.IntegerField()
+    voted_dpk = serializers.IntegerField()
+    turnout = serializers.CharField(allow_null=True)
+    target = serializers.CharField(allow_null=True)
+    history = serializers.CharField(allow_null=True)
+    reach_per_1000 = serializers.CharField(allow_null=True)
+
+
+class TurnoutKelurahanListSerializer(serializers.Serializer):
+    """Turnout per kelurahan (documentation of the response)."""
+
+    contest = serializers.IntegerField(allow_null=True)
+    results = TurnoutKelurahanSerializer(many=True)
+
+
 class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = TurnoutSerializer
     permission_classes = [permissions.IsAuthenticated]
@@ -259,6 +321,8 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         turnout = services.save_turnout(tps, data, actor=request.user, expected_version=version)
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=TurnoutKelurahanListSerializer, parameters=[
+        KECAMATAN, ELECTION, OpenApiParameter("contest", int, description="Contest id.")])
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
         election = _election_or_404(request)
