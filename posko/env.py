@@ -47,7 +47,8 @@ def env_bool(name: str, default: bool, environ=None) -> bool:
     raise ConfigError(f"{name}={value!r} is not a boolean: use true or false.")
 
 
-def env_int(name: str, default: int, environ=None, *, minimum: int | None = None) -> int:
+def env_int(name: str, default: int, environ=None, *, minimum: int | None = None,
+            maximum: int | None = None) -> int:
     value = _raw(name, environ)
     if value is None or value == "":
         return default
@@ -57,6 +58,8 @@ def env_int(name: str, default: int, environ=None, *, minimum: int | None = None
         raise ConfigError(f"{name}={value!r} is not a whole number.") from None
     if minimum is not None and number < minimum:
         raise ConfigError(f"{name}={value!r} must be at least {minimum}.")
+    if maximum is not None and number > maximum:
+        raise ConfigError(f"{name}={value!r} must be at most {maximum}.")
     return number
 
 

@@ -155,6 +155,11 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Largest attachment or photo (bytes).
 POSKO_ATTACHMENT_MAX_BYTES = env_int("POSKO_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Largest photo in pixels (width x height), read from its header before it is decoded: a
+# small file can unpack to gigabytes. 60 million lets every phone's 50 MP mode through; at
+# most Pillow's own limit (89,478,485), above which it would refuse or warn by itself.
+POSKO_MAX_IMAGE_PIXELS = env_int("POSKO_MAX_IMAGE_PIXELS", 60_000_000, minimum=1_000_000,
+                                 maximum=89_478_485)
 
 # E-mail: the console backend unless an SMTP host is given.
 EMAIL_HOST = env_str("EMAIL_HOST", "")

@@ -17,6 +17,7 @@ from posko.coordination.models import Attachment, Decision, Meeting, Notificatio
 from posko.core.models import AuditEntry
 from posko.elections.models import Election
 from tests.conftest import PERSONA_NAMES
+from tests.outreach_fixtures import PNG as PNG_1PX
 from tests.test_reports import pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -356,7 +357,7 @@ def test_pdf_attachment_is_stored(meeting, personas, media):
 def test_exe_renamed_to_pdf_is_refused(meeting, personas, media):
     exe = SimpleUploadedFile("laporan.pdf", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64,
                              content_type="application/pdf")
-    good = SimpleUploadedFile("foto.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32,
+    good = SimpleUploadedFile("foto.png", PNG_1PX,
                               content_type="image/png")
     response = english(personas["admin"].client).post(
         reverse("coordination:meeting_attach", args=[meeting.pk]), {"files": [good, exe]})

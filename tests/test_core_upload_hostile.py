@@ -1,20 +1,25 @@
-"""Hostile photos: malformed EXIF and JPEG structure are handled in milliseconds; the photo
-is still accepted as evidence, without a position and without its metadata."""
+"""Hostile photos: malformed EXIF is handled in milliseconds (the photo is still accepted as
+evidence, without a position and without its metadata); a broken JPEG structure is refused
+with a message (Pillow decodes every photo, core.images)."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import io
 import signal
 import struct
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from PIL import Image
 
 from posko.core import uploads
+from posko.core.images import photo_gps
 from posko.incidents.models import Evidence, Report
 from tests.incidents_fixtures import jpeg_bytes, make_report
 
@@ -23,7 +28,17 @@ DATA = GPS_IFD + 2 + 4 * 12 + 4  # the rationals follow the GPS IFD
 LAT = struct.pack(">6I", 7, 1, 58, 1, 30, 1)
 LON = struct.pack(">6I", 112, 1, 37, 1, 12, 1)
 JFIF = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
-SCAN = b"\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00\x12\x34\x56\xff\xd9"
+
+
+def _pixels() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (16, 12), (30, 90, 160)).save(out, "JPEG")
+    assert out.getvalue().startswith(b"\xff\xd8" + JFIF)
+    return out.getvalue()
+
+
+PIXELS = _pixels()
+SCAN = PIXELS[2 + len(JFIF):]  # tables, frame, scan and end of a real 16x12 JPEG
 
 
 @contextlib.contextmanager
@@ -68,7 +83,18 @@ def jpeg(block: bytes, *, before=b"", after=b"") -> bytes:
 
 def test_the_builder_makes_a_readable_position():
     # The control case: every hostile file below differs from this one in one place.
-    assert uploads.jpeg_gps(jpeg(tiff())) == pytest.approx((-7.975, 112.62))
+    assert photo_gps(jpeg(tiff())) == pytest.approx((-7.975, 112.62))
+    assert check(jpeg(tiff())).gps == pytest.approx((-7.975, 112.62))
+
+
+def check(data: bytes, name="bukti.jpg"):
+    return uploads.check_evidence_upload(SimpleUploadedFile(name, data))
+
+
+def refusal(data: bytes) -> str:
+    with translation.override("en"), pytest.raises(ValidationError) as error:
+        check(data)
+    return error.value.messages[0]
 
 
 HUGE = 0xFFFFFFFF
@@ -100,49 +126,54 @@ def test_malformed_exif_gives_no_position_in_milliseconds(name):
     data = jpeg(HOSTILE_TIFFS[name])
     started = time.perf_counter()
     with within(2):
-        assert uploads.jpeg_gps(data) is None
-        clean = uploads.strip_jpeg_metadata(data)
-    assert time.perf_counter() - started < 0.2
+        checked = check(data)
+    assert time.perf_counter() - started < 0.5
+    clean = checked.file.read()
+    # No position, except where Pillow still finds the true one (65,535 declared entries,
+    # of which the first is the intact GPS pointer): never a made-up one.
+    assert checked.gps is None or checked.gps == pytest.approx((-7.975, 112.62))
+    assert (checked.gps is None) is (name != "IFD0 declares 65535 entries")
     assert b"Exif" not in clean and clean.startswith(b"\xff\xd8") and clean.endswith(b"\xff\xd9")
 
 
-def test_metadata_hidden_after_junk_bytes_is_found_and_removed():
-    # Decoders skip stray bytes between segments; the Exif after them must not survive.
+def test_metadata_hidden_after_junk_bytes_does_not_survive():
+    # Decoders skip stray bytes between segments; neither the junk nor the Exif after it
+    # reaches the stored copy.
     data = jpeg(tiff(), before=b"\x00\x13\x37junk")
-    assert uploads.jpeg_gps(data) == pytest.approx((-7.975, 112.62))
-    clean = uploads.strip_jpeg_metadata(data)
-    assert b"Exif" not in clean and b"junk" not in clean and clean.endswith(SCAN)
+    clean = check(data).file.read()
+    assert b"Exif" not in clean and b"junk" not in clean and photo_gps(clean) is None
 
 
 def test_second_picture_appended_by_the_phone_loses_its_exif_too():
     # Multi-picture JPEGs (and maker trailers) put a second image with its own EXIF and GPS
-    # after the first image's end.
+    # after the first image's end; only the first image's pixels are kept.
     data = jpeg_bytes(with_gps=False) + jpeg(tiff())
-    clean = uploads.strip_jpeg_metadata(data)
-    assert b"Exif" not in clean and clean == uploads.strip_jpeg_metadata(jpeg_bytes(False))
+    clean = check(data).file.read()
+    assert b"Exif" not in clean and photo_gps(clean) is None
+    assert Image.open(io.BytesIO(clean)).size == (16, 12)
+    assert clean.count(b"\xff\xd8") == 1
 
 
 @pytest.mark.parametrize("length", [0, 1])
-def test_segment_with_an_impossible_length_ends_the_walk_and_hides_nothing(length):
+def test_segment_with_an_impossible_length_hides_nothing(length):
     comment = b"\xff\xfe" + struct.pack(">H", length)
     data = b"\xff\xd8" + JFIF + comment + jpeg(tiff())[2:]
     with within(2):
-        assert uploads.jpeg_gps(data) is None
-        clean = uploads.strip_jpeg_metadata(data)
-    assert b"Exif" not in clean
+        clean = check(data).file.read()
+    assert b"Exif" not in clean and b"\xff\xfe" not in clean and photo_gps(clean) is None
 
 
-def test_exif_segment_longer_than_the_file():
+def test_exif_segment_longer_than_the_file_is_refused():
     # The APP1 declares 65,535 bytes; the file ends after 200.
     data = b"\xff\xd8" + JFIF + b"\xff\xe1\xff\xff" + b"Exif\x00\x00" + tiff(lat=(5, HUGE, DATA))
     with within(2):
-        assert uploads.jpeg_gps(data) is None
-        assert b"Exif" not in uploads.strip_jpeg_metadata(data)
+        assert photo_gps(data) is None
+        assert "cannot be read" in refusal(data)
 
 
 # --- through the product ------------------------------------------------------------------
 
-BOMB = jpeg(tiff(lat=(5, HUGE, DATA)))  # 173 bytes; the tracker's was 739
+BOMB = jpeg(tiff(lat=(5, HUGE, DATA)))  # a real photo; the tracker's was 739 bytes
 
 
 def public_payload(world):

@@ -1,13 +1,18 @@
-"""Short-video kinds and JPEG metadata helpers of posko.core.uploads (additive)."""
+"""Short-video kinds of posko.core.uploads and the capture position of photos."""
 
 from __future__ import annotations
+
+import hashlib
+from io import BytesIO
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
+from PIL import Image
 
 from posko.core import uploads
+from posko.core.images import photo_gps
 from tests.incidents_fixtures import jpeg_bytes
 
 MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"
@@ -61,33 +66,32 @@ def test_existing_check_upload_is_unchanged():
     assert uploads.check_upload(upload("f.jpg", jpeg_bytes())).kind is uploads.JPEG
 
 
-def test_jpeg_gps_is_read_and_stripped():
+def test_jpeg_gps_is_read_and_the_stored_copy_has_no_exif():
     data = jpeg_bytes()
-    assert uploads.jpeg_gps(data) == pytest.approx((-7.975, 112.62))
-    clean = uploads.strip_jpeg_metadata(data)
-    assert b"Exif" not in clean and uploads.jpeg_gps(clean) is None
-    assert clean.startswith(b"\xff\xd8") and clean.endswith(b"\x12\x34\x56\xff\xd9")
-    assert b"JFIF" in clean  # other segments stay
+    assert photo_gps(data) == pytest.approx((-7.975, 112.62))
+    checked = uploads.check_evidence_upload(upload("f.jpg", data))
+    assert checked.gps == pytest.approx((-7.975, 112.62))
+    clean = checked.file.read()
+    assert b"Exif" not in clean and photo_gps(clean) is None
+    assert clean.startswith(b"\xff\xd8") and checked.size == len(clean)
+    assert checked.sha256 == hashlib.sha256(data).hexdigest()  # of the file as received
 
 
-def test_non_jpeg_and_broken_data_are_left_alone():
-    assert uploads.strip_jpeg_metadata(b"%PDF-1.4 hello") == b"%PDF-1.4 hello"
-    assert uploads.jpeg_gps(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM") is None
-    assert uploads.jpeg_gps(jpeg_bytes(with_gps=False)) is None
+def test_broken_exif_and_non_images_give_no_position():
+    assert photo_gps(b"%PDF-1.4 hello") is None
+    assert photo_gps(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00MM") is None
+    assert photo_gps(jpeg_bytes(with_gps=False)) is None
 
 
 def test_real_camera_jpeg_from_pillow():
-    from io import BytesIO
-
-    PIL = pytest.importorskip("PIL.Image")
     buffer = BytesIO()
-    image = PIL.new("RGB", (8, 8), "red")
+    image = Image.new("RGB", (8, 8), "red")
     exif = image.getexif()
     gps = exif.get_ifd(0x8825)
     gps.update({1: "S", 2: (7.0, 58.0, 30.0), 3: "E", 4: (112.0, 37.0, 12.0)})
     image.save(buffer, "JPEG", exif=exif)
     data = buffer.getvalue()
-    assert uploads.jpeg_gps(data) == pytest.approx((-7.975, 112.62))
-    clean = uploads.strip_jpeg_metadata(data)
-    assert uploads.jpeg_gps(clean) is None
-    PIL.open(BytesIO(clean)).load()  # still a valid image
+    assert photo_gps(data) == pytest.approx((-7.975, 112.62))
+    clean = uploads.check_upload(upload("f.jpg", data)).file.read()
+    assert photo_gps(clean) is None
+    Image.open(BytesIO(clean)).load()  # still a valid image

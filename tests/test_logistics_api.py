@@ -26,6 +26,7 @@ from posko.logistics.models import (
 )
 from posko.logistics.services import readiness, requirements
 from tests.conftest import EDITS_KEL_A, PERSONA_NAMES, SEES_KEL_A, SEES_KEL_A2, SEES_KEL_B
+from tests.outreach_fixtures import PNG  # a real 1x1 PNG (photos are decoded)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,9 +35,6 @@ READINESS = "/api/v1/logistics/readiness/"
 SUMMARY = "/api/v1/logistics/readiness/summary/"
 SHORTFALLS = "/api/v1/logistics/shortfalls/"
 SHIPMENTS = "/api/v1/logistics/shipments/"
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-       b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa75\x81\x84"
-       b"\x00\x00\x00\x00IEND\xaeB`\x82")
 
 
 @pytest.fixture

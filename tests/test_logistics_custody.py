@@ -45,7 +45,9 @@ WIB = ZoneInfo("Asia/Jakarta")
 DISPATCHED = datetime.datetime(2024, 11, 25, 8, 0, tzinfo=WIB)
 RECEIVED = datetime.datetime(2024, 11, 25, 14, 0, tzinfo=WIB)
 AFTER_DEADLINE = datetime.datetime(2024, 11, 26, 19, 30, tzinfo=WIB)  # deadline: H-1 18:00
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+       b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89"
+       b"\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")  # a real 1x1 PNG (photos are decoded)
 EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 200
 S = Shipment.Level
 
@@ -742,11 +744,11 @@ def test_confirming_through_the_page(world, personas, items, shipment_a):
     page = client.get(url).content.decode()
     assert f'name="received_{items.bilik.pk}" value="4"' in page
     data = _receipt_data(shipment_a, **{f"damaged_{items.kotak.pk}": "1"})
-    data["photo"] = SimpleUploadedFile("ba.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)
+    data["photo"] = SimpleUploadedFile("ba.png", PNG)
     response = client.post(url, data)
     assert response.status_code == 302
     shipment_a.refresh_from_db()
-    assert shipment_a.status == "received" and shipment_a.handover_photo.name.endswith(".jpg")
+    assert shipment_a.status == "received" and shipment_a.handover_photo.name.endswith(".png")
     body = client.get(shipment_a.get_absolute_url()).content.decode()
     assert "Damaged items" in body and reverse("logistics:shipment_photo", args=[shipment_a.pk]) in body
     # Opening the confirmation again says who confirmed it.

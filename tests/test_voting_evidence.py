@@ -23,8 +23,8 @@ from django.utils import timezone
 from PIL import ExifTags, Image
 
 from posko.core import audit
+from posko.core.images import photo_gps as jpeg_gps
 from posko.core.models import AuditEntry
-from posko.core.uploads import jpeg_gps
 from posko.voting.models import ResultPhoto, TpsResult
 from posko.voting.services import evidence
 from tests.voting_fixtures import (

@@ -1,17 +1,17 @@
-"""Evidence files of a report: checked by content (nothing stored when one is bad), GPS read
-from JPEGs and their metadata stripped, each stored file audited."""
+"""Evidence files of a report: checked by content (nothing stored when one is bad); photos
+re-encoded by core.uploads (no metadata in the stored file) after their capture position
+(EXIF GPS) was read into the evidence row; each stored file audited."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from posko.core import audit
-from posko.core.uploads import JPEG, check_evidence_upload, jpeg_gps, strip_jpeg_metadata
+from posko.core.uploads import check_evidence_upload
 from posko.incidents.access import can_comment
 from posko.incidents.models import Evidence, Report
 
@@ -35,18 +35,13 @@ def store_evidence(report: Report, uploads, *, actor) -> list[Evidence]:
     stored = []
     try:
         for item in checked:
-            item.file.seek(0)
-            data = item.file.read()
             lat = lon = None
-            if item.kind is JPEG:
-                point = jpeg_gps(data)
-                if point:
-                    lat, lon = (Decimal(str(v)).quantize(Decimal("0.000001")) for v in point)
-                data = strip_jpeg_metadata(data)
+            if item.gps:
+                lat, lon = (Decimal(str(v)).quantize(Decimal("0.000001")) for v in item.gps)
             evidence = Evidence(report=report, kind=item.kind.name, original_name=item.original_name,
-                                size=len(data), latitude=lat, longitude=lon,
+                                size=item.size, latitude=lat, longitude=lon,
                                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-            evidence.file.save(f"{item.token}{item.kind.extension}", ContentFile(data), save=False)
+            evidence.file.save(f"{item.token}{item.kind.extension}", item.file, save=False)
             stored.append(evidence)
             evidence.save()
             audit.record("create", evidence, actor=actor,

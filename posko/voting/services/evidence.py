@@ -1,14 +1,15 @@
 """C.Hasil photos: the evidence behind each number (issue 14, "Evidence").
 
 A photo is checked by its content (``core.uploads``: JPEG, PNG or WEBP under the size
-limit) and then opened and fully decoded by Pillow, so a file that only starts like a JPEG
-is refused. What is kept:
+limit and the pixel limit ``POSKO_MAX_IMAGE_PIXELS``) and then fully decoded by Pillow
+(``core.images``), so a file that only starts like a JPEG is refused. What is kept:
 
 * the **original**, byte for byte, with the SHA-256 of those bytes (shown beside the photo
   and in exports, so anyone holding the file can prove it is the one received). It is never
   served to the pages; the Desk admin may download it for an evidence dispute;
-* the **served copy**: the decoded pixels, turned upright by the EXIF orientation, then
-  encoded again from the bare pixels, so no EXIF, GPS, XMP, ICC profile or comment survives.
+* the **served copy**: the decoded pixels, turned upright by the EXIF orientation, at most
+  4,000 pixels on the longest side, encoded again in the same format from the bare pixels,
+  so no EXIF, GPS, XMP, ICC profile or comment survives.
 
 A second photo of the same TPS × contest × source × page is a new version (a reason is
 required, as for a corrected result); the earlier one stays, no longer current.
@@ -23,20 +24,16 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import hashlib
-import io
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
-from PIL import Image, ImageOps
 
 from posko.core import audit, clock
-from posko.core.uploads import PHOTO_KINDS, PNG, check_upload
+from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.voting.access import may_report
 from posko.voting.models import ResultPhoto, Source
 from posko.voting.services.results import contests_at
@@ -44,11 +41,8 @@ from posko.voting.services.results import contests_at
 log = logging.getLogger(__name__)
 
 MAX_PAGE = 20
-#: Larger images are refused before they are decoded (a small file can unpack to gigabytes).
-MAX_PIXELS = 40_000_000
 #: The served copy is at most this many pixels on its longest side (a C.Hasil stays legible).
 SERVED_MAX_SIDE = 4000
-JPEG_QUALITY = 88
 
 _written: contextvars.ContextVar[list | None] = contextvars.ContextVar(
     "voting_evidence_written", default=None)
@@ -90,53 +84,6 @@ def _delete(name: str) -> None:
         log.exception("Could not delete the unsaved C.Hasil photo file %s", name)
 
 
-def served_copy(data: bytes, *, kind, name: str) -> tuple[bytes, str, str]:
-    """(bytes, content type, extension) of the copy to serve: decoded, upright, re-encoded
-    from the bare pixels (no metadata). ValidationError when Pillow cannot read it all."""
-    unreadable = ValidationError({"image": [_(
-        "%(name)s starts like a %(kind)s image but cannot be read as one (damaged or "
-        "incomplete). Take the photo again.") % {"name": name, "kind": kind.name}]})
-    try:
-        with Image.open(io.BytesIO(data), formats=[kind.name]) as probe:
-            width, height = probe.size
-            if width * height > MAX_PIXELS:
-                raise ValidationError({"image": [_(
-                    "%(name)s has %(width)s × %(height)s pixels; the limit is %(limit)s "
-                    "megapixels.") % {"name": name, "width": width, "height": height,
-                                      "limit": MAX_PIXELS // 1_000_000}]})
-            probe.verify()
-        with Image.open(io.BytesIO(data), formats=[kind.name]) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-    except ValidationError:
-        raise
-    except Exception:  # Pillow raises OSError, SyntaxError, ValueError… for broken files
-        raise unreadable from None
-    if kind is PNG:
-        mode, fmt, content_type, extension = ("RGBA" if upright.mode in ("RGBA", "LA", "P", "PA")
-                                              else "RGB"), "PNG", "image/png", ".png"
-        if upright.mode in ("L", "1"):
-            mode = "L"
-    else:
-        mode, fmt, content_type, extension = "RGB", "JPEG", "image/jpeg", ".jpg"
-        if upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P"
-                                                   and "transparency" in upright.info):
-            background = Image.new("RGBA", upright.size, (255, 255, 255, 255))
-            upright = Image.alpha_composite(background, upright.convert("RGBA"))
-    pixels = upright.convert(mode)
-    if max(pixels.size) > SERVED_MAX_SIDE:
-        pixels.thumbnail((SERVED_MAX_SIDE, SERVED_MAX_SIDE), Image.Resampling.LANCZOS)
-    # A new image from the raw pixels carries no info dict: nothing of the original's
-    # metadata (EXIF, GPS, XMP, ICC, text chunks, comments) can reach the encoder.
-    bare = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        bare.save(out, fmt, quality=JPEG_QUALITY, optimize=True)
-    else:
-        bare.save(out, fmt, optimize=True)
-    return out.getvalue(), content_type, extension
-
-
 def _refusals(tps, contest, *, election, source, page, current, reason) -> dict:
     problems: dict[str, list] = {}
     if contest.election_id != election.pk or contest not in contests_at(election, tps):
@@ -172,14 +119,9 @@ def add_photo(tps, contest, *, actor, election, source, page, upload, reason="",
     if upload is None:
         raise ValidationError({"image": [_("Choose a photo of the C.Hasil page.")]})
     try:
-        checked = check_upload(upload, PHOTO_KINDS)
+        checked = check_upload(upload, PHOTO_KINDS, max_side=SERVED_MAX_SIDE)
     except ValidationError as error:
         raise ValidationError({"image": error.messages}) from None
-    upload.seek(0)
-    data = upload.read()
-    digest = hashlib.sha256(data).hexdigest()
-    served, content_type, extension = served_copy(data, kind=checked.kind,
-                                                  name=checked.original_name)
     written: list[str] = []
     pending = _written.get()
     try:
@@ -195,15 +137,16 @@ def add_photo(tps, contest, *, actor, election, source, page, upload, reason="",
                 current.save(update_fields=["is_current"])
             photo = ResultPhoto.for_tps(
                 tps, contest=contest, source=source, page=page,
-                version=current.version + 1 if current else 1, is_current=True, sha256=digest,
-                content_type=content_type, size=len(data), reason=reason, uploaded_at=now,
+                version=current.version + 1 if current else 1, is_current=True,
+                sha256=checked.sha256, content_type=checked.content_type,
+                size=checked.original_size, reason=reason, uploaded_at=now,
                 uploaded_by=actor, device=(device or "")[:200])
             photo.original.save(f"{checked.token}-original{checked.kind.extension}",
-                                ContentFile(data), save=False)
+                                checked.upload, save=False)
             written.append(photo.original.name)
             if pending is not None:
                 pending.append(photo.original.name)
-            photo.image.save(f"{checked.token}{extension}", ContentFile(served), save=False)
+            photo.image.save(f"{checked.token}{checked.extension}", checked.file, save=False)
             written.append(photo.image.name)
             if pending is not None:
                 pending.append(photo.image.name)
