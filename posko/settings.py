@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "posko.incidents",
     "posko.outreach",
     "posko.voting",
+    "posko.portal",
     "posko.demo",
     "django_tasks",
     "django_tasks_db",
@@ -181,6 +182,8 @@ POSKO_LETTERHEAD_ADDRESS = env_str("POSKO_LETTERHEAD_ADDRESS", "")
 # empty = no tiles (TPS points on a plain background with a scale). Attribution is shown on the map.
 POSKO_MAP_TILE_URL = env_str("POSKO_MAP_TILE_URL", "")
 POSKO_MAP_TILE_ATTRIBUTION = env_str("POSKO_MAP_TILE_ATTRIBUTION", "")
+# The public portal keeps its rendered pages and open data in Django's cache (posko.portal.cache).
+POSKO_PORTAL_CACHE = env_bool("POSKO_PORTAL_CACHE", True)
 
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

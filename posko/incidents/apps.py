@@ -23,6 +23,10 @@ class IncidentsConfig(AppConfig):
         shell.register_public_link("public-status", _("Check the status of a report you sent"),
                                    "incidents:public_status", order=20)
 
+        from posko.incidents import public
+
+        public.register()  # its section of the public portal (core.public)
+
         from posko.core import constants, jobs, schedule
         from posko.core.dashboard import register_card
         from posko.incidents import cards, indicators, report

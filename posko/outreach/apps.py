@@ -21,6 +21,10 @@ class OutreachConfig(AppConfig):
         shell.register_api("posko.outreach.api")
         shell.register_nav("outreach", _("Outreach"), "outreach:activity_list", order=70)
 
+        from posko.outreach import public
+
+        public.register()  # its section of the public portal (core.public)
+
         # The default target groups (pemilih pemula, perempuan…) exist after every migrate.
         post_migrate.connect(_default_groups, sender=self, dispatch_uid="outreach.default_groups")
 

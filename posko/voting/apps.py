@@ -14,6 +14,11 @@ class VotingConfig(AppConfig):
         shell.register_urls("pemungutan/", "posko.voting.urls", order=55)
         shell.register_api("posko.voting.api")
         shell.register_nav("voting", _("Voting day"), "voting:board", order=65)
+
+        from posko.voting import public
+
+        public.register()  # its section of the public portal (core.public)
+
         register_enum("VotingStateEnum", "posko.voting.models.State")
         register_enum("VotingProblemEnum", "posko.voting.models.Problem")
         register_enum("ReconciliationAgreementEnum", "posko.voting.models.Agreement")
