@@ -17,6 +17,7 @@ a stale ``version`` a 409; nothing is saved on any of these.
 from __future__ import annotations
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -182,8 +183,10 @@ class CoverageListSerializer(serializers.Serializer):
     results = CoverageSerializer(many=True)
 
 
-KECAMATAN = OpenApiParameter("kecamatan", str, description="Kecamatan code, e.g. 35.73.02.")
-ELECTION = OpenApiParameter("election", int, description="Election id; the active one if empty.")
+KECAMATAN = OpenApiParameter("kecamatan", str,
+                             description=_("Kemendagri kecamatan code, e.g. 35.73.02."))
+ELECTION = OpenApiParameter("election", int,
+                            description=_("Election id; the active election when left out."))
 
 
 class CoverageViewSet(viewsets.ViewSet):
@@ -322,7 +325,7 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TurnoutKelurahanListSerializer, parameters=[
-        KECAMATAN, ELECTION, OpenApiParameter("contest", int, description="Contest id.")])
+        KECAMATAN, ELECTION, OpenApiParameter("contest", int)])
     @action(detail=False, methods=["get"], url_path="kelurahan")
     def kelurahan(self, request):
         election = _election_or_404(request)
