@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "posko.incidents",
     "posko.outreach",
     "posko.voting",
+    "posko.readiness",
     "posko.portal",
     "posko.demo",
     "django_tasks",

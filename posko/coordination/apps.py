@@ -66,3 +66,7 @@ class CoordinationConfig(AppConfig):
         from posko.coordination import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.coordination import readiness_component
+
+        readiness_component.register()  # its readiness-index component (core.readiness)

@@ -54,3 +54,7 @@ class IncidentsConfig(AppConfig):
         from posko.incidents import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.incidents import readiness_component
+
+        readiness_component.register()  # its readiness-index component (core.readiness)

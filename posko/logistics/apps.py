@@ -53,3 +53,7 @@ class LogisticsConfig(AppConfig):
         from posko.logistics import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.logistics import readiness_component
+
+        readiness_component.register()  # its readiness-index component (core.readiness)

@@ -45,3 +45,7 @@ class OutreachConfig(AppConfig):
         from posko.outreach import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.outreach import readiness_component
+
+        readiness_component.register()  # its readiness-index component (core.readiness)

@@ -33,3 +33,7 @@ class WorkersConfig(AppConfig):
         from posko.workers import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.workers import readiness_component
+
+        readiness_component.register()  # its readiness-index component (core.readiness)
