@@ -58,6 +58,7 @@ ROUTE_KINDS = {
     "regions:kelurahan_detail": {"code": "kelurahan"},
     "elections:election_detail": {"pk": "election"},
     "elections:election_activate": {"pk": "election"},
+    "elections:election_retention": {"pk": "election"},
     "elections:contest_add": {"election": "election"},
     "elections:pair_add": {"contest": "contest"},
     "elections:stage_add": {"election": "election"},
