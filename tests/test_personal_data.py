@@ -201,3 +201,23 @@ def test_case_api_reveal(world, users, personas, case):
     assert revealed.status_code == 200 and revealed.json() == {"asn_name": "Dewi Lestari"}
     entry = views().get()
     assert entry.object_id == str(case.pk) and entry.after["reason"] == REASON
+
+
+def test_case_edit_form_does_not_send_the_name_and_keeps_it_when_left_empty(world, personas,
+                                                                             case):
+    client = personas["admin"].client
+    url = reverse("incidents:case_edit", args=[case.pk])
+    form = client.get(url)
+    assert form.status_code == 200 and "Dewi" not in form.content.decode()
+    data = {k: v for k, v in form.context["form"].initial.items() if v is not None}
+    data.update({"agency": case.agency_id, "asn_name": "", "asn_position": "Staf",
+                 "occurred_on": "2024-10-01", "act": case.act, "breach_type": "disiplin"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    case.refresh_from_db()
+    assert case.asn_name == "Dewi Lestari" and case.asn_position == "Staf"
+    response = client.post(url, {**data, "asn_name": "Dewi Lestari Putri",
+                                 "version": case.version})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.asn_name == "Dewi Lestari Putri"

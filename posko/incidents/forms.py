@@ -13,7 +13,7 @@ from posko.core import clock
 from posko.core.forms import ServiceFormMixin, StyledFormMixin
 from posko.elections.forms import PlaceFieldsMixin
 from posko.elections.models import Stage, Tps
-from posko.incidents import services
+from posko.incidents import privacy, services
 from posko.incidents.models import (
     Category,
     IncidentSettings,
@@ -299,6 +299,19 @@ class CaseForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):
                                               "personal-data access.")
         if self.instance.pk:
             self.initial.setdefault("version", self.instance.version)
+            # The saved name is not sent to the browser (UU PDP: it is revealed on the case's
+            # page with a reason): an empty field keeps it, a new value replaces it.
+            self.initial["asn_name"] = ""
+            fields["asn_name"].required = False
+            fields["asn_name"].widget.attrs["placeholder"] = privacy.case_name(self.instance)
+            fields["asn_name"].help_text = _("Personal data: leave empty to keep the saved name "
+                                             "(shown masked), or type the corrected name.")
+
+    def clean_asn_name(self):
+        name = (self.cleaned_data.get("asn_name") or "").strip()
+        if not name and self.instance.pk:
+            return self.instance.asn_name
+        return name
 
 
 class ActForm(ServiceFormMixin, StyledFormMixin, forms.ModelForm):

@@ -57,6 +57,7 @@ class ExportView(LoginRequiredMixin, TableExportMixin, TemplateView):
     purpose and reason go with it, and its audit row names them) for the requester to
     download."""
 
+    personal_export = True  # full NIK (and phone/health): purpose, reason, audited rows
     template_name = "workers/export.html"
 
     def dispatch(self, request, *args, **kwargs):
@@ -133,6 +134,7 @@ class BpjsExportView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin
     POSKO_EXPORT_BACKGROUND_ROWS rows or more is written by a background job (the purpose and
     reason go with it, and its audit row names them) for the requester to download."""
 
+    personal_export = True  # full NIK (and phone/health): purpose, reason, audited rows
     template_name = "workers/bpjs_export.html"
 
     def dispatch(self, request, *args, **kwargs):
