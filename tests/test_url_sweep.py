@@ -109,6 +109,7 @@ ROUTE_KINDS = {
     "incidents:evidence_download": {"pk": "evidence"},
     "incidents:pledge_edit": {"pk": "pledge"},
     "incidents:pledge_document": {"pk": "pledge"},
+    "incidents:report_reveal": {"pk": "report"},
     "incidents:case_detail": {"pk": "case"},
     "incidents:case_edit": {"pk": "case"},
     "outreach:activity_detail": {"pk": "activity"},
