@@ -29,7 +29,7 @@ from django.utils.http import is_same_domain
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
-from drf_spectacular.views import SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.settings import api_settings
@@ -332,13 +332,19 @@ class ScopedServiceViewSet(ScopedMixin, viewsets.ModelViewSet):
             raise Conflict() from exc
 
 
-class OfflineSwaggerView(SpectacularSwaggerView):
+class OfflineSwaggerView(SpectacularSwaggerSplitView):
     """Swagger UI that never calls out: the assets come from the sidecar (settings) and
-    the online validator badge, which would fetch validator.swagger.io, is switched off."""
+    the online validator badge, which would fetch validator.swagger.io, is switched off.
+    The Content-Security-Policy allows no inline script or <style>: the start-up script is
+    served from this same URL with ``?script`` (drf-spectacular's split view) and the page's
+    few style rules come from a static file (core/swagger_ui.html)."""
+
+    template_name = "core/swagger_ui.html"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)
-        ui_settings = {**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None}
-        response.data["settings"] = json.dumps(ui_settings, indent=2)
+        if "settings" in response.data:  # the start-up script
+            ui_settings = {**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None}
+            response.data["settings"] = json.dumps(ui_settings, indent=2)
         return response
