@@ -186,8 +186,11 @@ def persisted_secret_key(data_dir: Path) -> str:
 def csp_directives(tile_url: str) -> dict:
     """The Content-Security-Policy (django-csp's DIRECTIVES): everything from Posko itself,
     map tiles from the origin of ``POSKO_MAP_TILE_URL`` if set, no plugins, no framing, forms
-    post only to Posko. Styles allow inline (style attributes in templates, htmx's indicator
-    style); scripts do not."""
+    post only to Posko. No inline script, no on* handler, no eval. Style sheets and <style>
+    elements only from Posko's files (``style-src-elem``); style attributes are allowed
+    (``style-src-attr``: the bar widths and legend colours computed per row; they cannot run
+    code and the other directives keep them from loading anything from elsewhere). Browsers
+    without those two CSP3 directives fall back to ``style-src``, which keeps inline styles."""
     self, none = "'self'", "'none'"
     images = [self, "data:", "blob:"]
     if tile_url:
@@ -197,6 +200,7 @@ def csp_directives(tile_url: str) -> dict:
         images.append(f"{parsed.scheme}://{parsed.netloc}")
     return {
         "default-src": [self], "script-src": [self], "style-src": [self, "'unsafe-inline'"],
+        "style-src-elem": [self], "style-src-attr": ["'unsafe-inline'"],
         "img-src": images, "font-src": [self], "connect-src": [self], "media-src": [self, "blob:"],
         "object-src": [none], "base-uri": [self], "frame-ancestors": [none],
         "form-action": [self], "report-uri": ["/csp-report/"],

@@ -263,9 +263,9 @@ SILENCED_SYSTEM_CHECKS = ["security.W021"]
 POSKO_PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), "
                             "geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), "
                             "midi=(), payment=(), usb=(), interest-cohort=()")
-# Content-Security-Policy (django-csp): report-only until the last inline scripts are moved
-# to static files (docs/security.md lists them); POSKO_CSP_ENFORCE=true enforces it.
-POSKO_CSP_ENFORCE = env_bool("POSKO_CSP_ENFORCE", False)
+# Content-Security-Policy (django-csp), enforced: no inline script or <style> anywhere
+# (docs/security.md). POSKO_CSP_ENFORCE=false sends it report-only instead (to try a change).
+POSKO_CSP_ENFORCE = env_bool("POSKO_CSP_ENFORCE", True)
 _csp = {"DIRECTIVES": csp_directives(env_str("POSKO_MAP_TILE_URL", ""))}
 if POSKO_CSP_ENFORCE:
     CONTENT_SECURITY_POLICY = _csp

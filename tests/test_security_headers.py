@@ -1,5 +1,5 @@
 """Security headers (issue 16): Referrer-Policy, X-Content-Type-Options, Permissions-Policy,
-the Content-Security-Policy (report-only) with its report endpoint, HSTS on HTTPS only, and
+the Content-Security-Policy (enforced; report-only by choice) with its report endpoint, HSTS on HTTPS only, and
 `posko check --deploy` clean with the README's production settings."""
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ def test_every_answer_carries_the_headers(db):
     assert response["X-Frame-Options"] == "DENY"
     assert "camera=()" in response["Permissions-Policy"]
     assert "microphone=()" in response["Permissions-Policy"]
-    csp = response["Content-Security-Policy-Report-Only"]
-    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'",
-                      "frame-ancestors 'none'", "form-action 'self'", "report-uri /csp-report/"):
+    assert "Content-Security-Policy-Report-Only" not in response  # enforced by default
+    csp = response["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self';", "object-src 'none'",
+                      "frame-ancestors 'none'", "form-action 'self'", "report-uri /csp-report/",
+                      "style-src-elem 'self';", "style-src-attr 'unsafe-inline'"):
         assert directive in csp
-    assert "unsafe-eval" not in csp and "script-src 'self' 'unsafe-inline'" not in csp
+    assert "unsafe-eval" not in csp and "nonce-" not in csp
     assert "Strict-Transport-Security" not in response  # plain HTTP: never
 
 
@@ -65,3 +67,32 @@ def test_check_deploy_is_clean_with_the_readme_production_settings(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "System check identified no issues (1 silenced)." in done.stdout
+
+
+@pytest.mark.parametrize("value, header", [
+    (None, "Content-Security-Policy"), ("true", "Content-Security-Policy"),
+    ("false", "Content-Security-Policy-Report-Only")])
+def test_csp_is_enforced_unless_report_only_is_chosen(tmp_path, value, header):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSKO_", "DJANGO_"))}
+    env.update(DEBUG="true", POSKO_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="posko.settings",
+               DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3")
+    if value is not None:
+        env["POSKO_CSP_ENFORCE"] = value
+    code = ("import django; django.setup(); from django.test import RequestFactory; "
+            "from django.http import HttpResponse; from csp.middleware import CSPMiddleware; "
+            "r = CSPMiddleware(lambda q: HttpResponse())(RequestFactory().get('/')); "
+            "print(sorted(h for h in r.headers if 'Security-Policy' in h))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str([header])
+
+
+def test_a_bad_csp_enforce_value_refuses_to_start(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("POSKO_", "DJANGO_"))}
+    env.update(DEBUG="true", POSKO_DATA_DIR=str(tmp_path), POSKO_CSP_ENFORCE="report",
+               DJANGO_SETTINGS_MODULE="posko.settings")
+    done = subprocess.run([sys.executable, "-m", "posko", "check"], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    assert "POSKO_CSP_ENFORCE='report' is not a boolean" in done.stderr

@@ -6,6 +6,12 @@ context and page per test, on a 360x740 phone viewport. Every request that
 does not go to the live server is aborted and recorded by the ``guard``
 fixture (see test_phone.py), so a test can never reach a CDN or a font service.
 
+No Content-Security-Policy violation may happen in any browser test: every context made
+from the session's ``browser`` (the fixtures' and the tests' own) listens for the page's
+``securitypolicyviolation`` events and chromium's console messages about the policy, and the
+reports chromium posts to /csp-report/ (logger ``posko.csp``) are collected too; a test
+during which any of them appears fails in its teardown (``csp_watch``).
+
 The data comes from tests/conftest.py (``world`` and ``users``). With
 ``live_server`` pytest-django makes the database transactional, which the
 server thread needs to see the rows; the tests also say so with
@@ -14,6 +20,7 @@ server thread needs to see the rows; the tests also say so with
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -37,6 +44,42 @@ def chromium_path() -> str:
     return os.environ.get("POSKO_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 
 
+# Runs in every page before its own scripts: a violation becomes a console message we catch
+# even where chromium would only count it (the event carries the directive and the source).
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("posko-csp-violation: " + e.disposition + " " + e.effectiveDirective +
+                " blocked=" + e.blockedURI + " at " + e.sourceFile + ":" + e.lineNumber +
+                " sample=" + e.sample);
+}, true);
+"""
+
+
+class CspViolations(logging.Handler):
+    """Every CSP violation seen in the session: console messages of every browser context
+    and the reports the server logged on ``posko.csp``."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.seen: list[str] = []
+
+    def emit(self, record):
+        self.seen.append("report to /csp-report/: " + record.getMessage())
+
+    def console(self, message) -> None:
+        text = message.text
+        if "posko-csp-violation" in text or "Content Security Policy" in text:
+            self.seen.append(f"console on {message.page.url if message.page else '?'}: {text}")
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.add_init_script(CSP_LISTENER)
+        context.on("console", self.console)
+        return context
+
+
+CSP_VIOLATIONS = CspViolations()
+
+
 @pytest.fixture(scope="session")
 def browser() -> Browser:
     # While Playwright's sync API is up, an asyncio loop counts as running in this
@@ -49,6 +92,8 @@ def browser() -> Browser:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
                                                  args=CHROMIUM_ARGS)
+            new_context = browser.new_context
+            browser.new_context = lambda *a, **kw: CSP_VIOLATIONS.watch(new_context(*a, **kw))
             yield browser
             browser.close()
     finally:
@@ -56,6 +101,26 @@ def browser() -> Browser:
             os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
         else:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture(scope="session", autouse=True)
+def csp_log():
+    """Collect what the server logs on ``posko.csp`` for the whole session."""
+    logger = logging.getLogger("posko.csp")
+    logger.addHandler(CSP_VIOLATIONS)
+    yield CSP_VIOLATIONS
+    logger.removeHandler(CSP_VIOLATIONS)
+    assert CSP_VIOLATIONS.seen == [], "Content-Security-Policy violations reported late:\n" + \
+        "\n".join(CSP_VIOLATIONS.seen)
+
+
+@pytest.fixture(autouse=True)
+def csp_watch(csp_log):
+    """Fail the test if any CSP violation was seen while it ran (or reported late, from the
+    test before: chromium posts its reports asynchronously)."""
+    yield
+    seen, csp_log.seen[:] = list(csp_log.seen), []
+    assert seen == [], "Content-Security-Policy violations:\n" + "\n".join(seen)
 
 
 class LocalOnly:
