@@ -8,8 +8,10 @@ values with a reason of at least ``MIN_REASON`` characters; the reveal writes a 
 row (who, what, why) in the same transaction as the read. An export with personal data in
 clear names a purpose and a reason and is audited with its row count (``record_export``).
 
-Modules call :func:`reveal` (services) and use :class:`RevealForm` and
-``core/_reveal_form.html`` on their pages, :class:`RevealSerializer` in the API."""
+Modules call :func:`reveal` (services), use :class:`RevealViewMixin`, :class:`RevealForm` and
+``core/_reveal_form.html`` on their pages and :func:`api_reveal` in a viewset's ``reveal``
+action. An export view that writes personal data in clear sets ``personal_export = True``
+and audits through :func:`record_export` (tests/test_personal_data_sweep.py enumerates them)."""
 
 from __future__ import annotations
 
