@@ -26,6 +26,7 @@ from posko.demo.incidents import build_incidents
 from posko.demo.logistics import build_logistics
 from posko.demo.outreach import build_outreach
 from posko.demo.places import DEFAULT_SEED, KABKOTA_CODE, MAX_VOTERS_PER_TPS, generate_tps_rows
+from posko.demo.readiness import build_readiness
 from posko.demo.saving import save_if_changed
 from posko.demo.timeline import DEFAULT_AS_OF, forget_after_change, remember
 from posko.demo.voting import build_voting
@@ -315,6 +316,7 @@ def build_demo(stdout=None, *, seed: int = DEFAULT_SEED,
     build_outreach(result)
     build_voting(result)
     build_vulnerability(result)
+    build_readiness(result)  # after every module: the index and its past week
     result.other_changes += remember(as_of)
 
     tps = Tps.objects.filter(election=election)
