@@ -5,6 +5,7 @@ a Desk admin and due, it is idempotent and audited per module; expired API token
 from __future__ import annotations
 
 import datetime
+import json
 from decimal import Decimal
 from io import StringIO
 
@@ -19,7 +20,7 @@ from django.utils import translation
 from posko.accounts import tokens
 from posko.accounts.housekeeping import PURGE_TOKENS
 from posko.accounts.models import ApiToken
-from posko.core import clock, jobs, retention, schedule
+from posko.core import audit, clock, jobs, retention, schedule
 from posko.core.models import AuditEntry, Job
 from posko.elections import retention as election_retention
 from posko.elections.models import Election, Retention
@@ -64,10 +65,12 @@ def data(world, users):
         election=world.election, agency=users["agency"].agency, asn_name="Tuti Lestari",
         asn_position="Lurah Klojen", act="Kampanye", occurred_on=datetime.date(2024, 10, 1),
         breach_type="disiplin", sanction="disiplin_sedang")
-    Shipment.objects.create(election=world.election, from_level="pps", to_level="tps",
-                            kecamatan=world.kec_a, kelurahan=world.kel_a, tps=world.tps_a,
-                            driver="Pak Slamet", receiver_name="Budi Santoso",
-                            dispatched_at=clock.now())
+    shipment = Shipment.objects.create(election=world.election, from_level="pps", to_level="tps",
+                                       kecamatan=world.kec_a, kelurahan=world.kel_a, tps=world.tps_a,
+                                       driver="Pak Slamet", receiver_name="Budi Santoso",
+                                       dispatched_at=clock.now())
+    for obj in (case, shipment, incident):  # as their services would have audited them
+        audit.record("create", obj, actor=admin, after=audit.snapshot(obj))
     return {"a": a, "b": b, "public": public, "case": case}
 
 
@@ -153,6 +156,32 @@ def test_purge_anonymises_exactly_the_personal_fields_and_keeps_aggregates(world
     assert set(Report.objects.values_list("client_hash", flat=True)) == {""}
     assert retention.dry_run(world.election.pk) and all(
         rows == 0 for _source, rows in retention.dry_run(world.election.pk))
+
+
+PERSONAL = ("Budi Santoso", "Siti Aminah", "Kawi", "Pak Slamet", "Lurah Klojen", "jantung", "RSSA")
+
+
+def audit_text():
+    return json.dumps([[e.object_repr, e.before, e.after, e.message] for e in AuditEntry.objects.all()],
+                      default=str)
+
+
+def test_purge_scrubs_the_audit_logs_copies_and_keeps_the_rest(world, data, users):
+    text = audit_text()
+    assert all(word in text for word in ("Budi Santoso", "Siti Aminah", "Kawi", "Pak Slamet",
+                                         "Lurah Klojen", "jantung"))
+    entries = AuditEntry.objects.count()
+    Retention.objects.create(election=world.election, retain_until=datetime.date(2025, 1, 1))
+    election_retention.purge(world.election.pk, actor=users["admin"])
+    text = audit_text()
+    assert not [word for word in PERSONAL if word in text]
+    assert AuditEntry.objects.count() == entries + 3  # one row per module, nothing deleted
+    worker_entry = AuditEntry.objects.filter(object_id=str(data["a"].pk),
+                                             content_type__model="worker").first()
+    assert worker_entry.object_repr.startswith(f"Petugas #{data['a'].pk}")
+    assert worker_entry.after["role"] == "kpps_anggota" and "full_name" not in worker_entry.after
+    assert "audit rows scrubbed: " in AuditEntry.objects.get(
+        message__startswith="Personal data anonymised (workers)").message
 
 
 def test_purge_touches_only_the_election_named(world, data, users):

@@ -8,7 +8,9 @@ A module holding personal data registers one entry in ``AppConfig.ready()``::
 ``count_fn(election_id) -> int`` counts the rows that still hold personal data (the dry-run:
 it changes nothing); ``purge_fn(election_id, batch) -> int`` anonymises at most ``batch`` of
 them in place and returns how many it did. Rows already anonymised are never counted or
-touched again, so a purge can be repeated (idempotent) and resumed. Aggregates stay: rows
+touched again, so a purge can be repeated (idempotent) and resumed. A source that names
+``model``/``rows``/``audit_fields`` also has the audit log's snapshots of those rows
+scrubbed (``scrub_audit``): the audit log would otherwise keep the names it recorded. Aggregates stay: rows
 are kept (counts per TPS, statuses, amounts), only the fields that name or describe a
 person are blanked or replaced. The module decides which fields; the page and the job that
 run the purge live in ``posko.elections.retention`` (core imports no app), and the audit is
@@ -19,6 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.contrib.contenttypes.models import ContentType
+
+from posko.core.models import AuditEntry
 
 BATCH = 1000  # rows per UPDATE batch
 
@@ -31,14 +37,19 @@ class Source:
     purge: Callable[[int, int], int]
     order: int = 50
     fields: object = ""  # what is anonymised, in words (shown on the page)
+    # The audit log's copies: the model whose audit rows name the election's rows
+    # (``rows(election_id)`` → queryset), and the snapshot keys to drop from them.
+    model: object = None
+    rows: Callable | None = None
+    audit_fields: tuple = ()
 
 
 _sources: dict[str, Source] = {}
 
 
 def register(key: str, label, count: Callable[[int], int], purge: Callable[[int, int], int], *,
-             order: int = 50, fields="") -> None:
-    _sources[key] = Source(key, label, count, purge, order, fields)
+             order: int = 50, fields="", model=None, rows=None, audit_fields=()) -> None:
+    _sources[key] = Source(key, label, count, purge, order, fields, model, rows, tuple(audit_fields))
 
 
 def sources() -> list[Source]:
@@ -60,6 +71,38 @@ def purge_source(source: Source, election_id: int, *, batch: int = BATCH, progre
             progress(source, done)
         if step < batch:
             return done
+
+
+def scrub_audit(source: Source, election_id: int, *, batch: int = BATCH) -> int:
+    """The audit log keeps snapshots of what was saved: once the rows are anonymised, their
+    audit rows lose the personal keys (``audit_fields``) from before/after and show the
+    anonymised name. Returns the audit rows changed (0 when run again)."""
+    if source.model is None or source.rows is None:
+        return 0
+    content_type = ContentType.objects.get_for_model(source.model)
+    rows = source.rows(election_id).order_by("pk")
+    changed, last = 0, 0
+    while True:
+        objects = {str(obj.pk): str(obj) for obj in rows.filter(pk__gt=last)[:batch]}
+        if not objects:
+            return changed
+        last = max(int(pk) for pk in objects)
+        entries = []
+        for entry in AuditEntry.objects.filter(content_type=content_type, object_id__in=list(objects)):
+            dirty = False
+            for side in (entry.before, entry.after):
+                if isinstance(side, dict):
+                    for name in source.audit_fields:
+                        if name in side:
+                            del side[name]
+                            dirty = True
+            name = objects[entry.object_id][:200]
+            if entry.object_repr != name:
+                entry.object_repr, dirty = name, True
+            if dirty:
+                entries.append(entry)
+        AuditEntry.objects.bulk_update(entries, ["before", "after", "object_repr"], batch_size=batch)
+        changed += len(entries)
 
 
 def batch_pks(queryset, batch: int) -> list[int]:

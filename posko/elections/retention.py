@@ -15,8 +15,11 @@ same from the server's shell, without the approval (whoever runs it is the serve
 operator), and ``--dry-run`` only prints the report.
 
 The purge anonymises in batches, one transaction per module together with that module's
-audit row (one row per module with its counts, never one per person), and records when the
-election was purged. Run again, it finds nothing left and writes nothing (idempotent).
+audit row (one row per module with its counts, never one per person), scrubs the audit log's
+own copies of the personal fields of those rows (``core.retention.scrub_audit``: the keys
+are dropped from before/after, the object's name becomes the anonymised one), and records
+when the election was purged. Run again, it finds nothing left and writes nothing
+(idempotent).
 """
 
 from __future__ import annotations
@@ -119,10 +122,13 @@ def purge(election_id: int, *, actor=None, batch: int = retention.BATCH, progres
             counts = {source.key: retention.purge_source(source, election_id, batch=batch,
                                                          progress=progress)
                       for source in sources}
+            scrubbed = sum(retention.scrub_audit(source, election_id, batch=batch)
+                           for source in sources)
             done.update(counts)
-            if any(counts.values()):
+            if any(counts.values()) or scrubbed:
                 audit.record("update", row, actor=actor, object_repr=f"{row.election}: {module}"[:200],
-                             message=f"Personal data anonymised ({module}): {_summary(counts)}")
+                             message=f"Personal data anonymised ({module}): {_summary(counts)}; "
+                                     f"audit rows scrubbed: {scrubbed}")
     with transaction.atomic():
         row = Retention.objects.select_for_update().get(pk=row.pk)
         if row.purged_at is None or any(done.values()):

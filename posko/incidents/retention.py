@@ -55,10 +55,16 @@ def _purge_cases(election_id, batch):
 
 def register() -> None:
     retention.register("incidents.report", _("Reports from the public"),
-                       lambda e: _reports(e).count(), _purge_reports, order=20,
+                       lambda e: _reports(e).count(), _purge_reports, order=20, model=Report,
+                       rows=lambda e: Report.objects.filter(election_id=e),
+                       audit_fields=("reporter_name", "reporter_contact", "client_hash"),
                        fields=_("reporter's name and contact, connection hash (the report stays)"))
     retention.register("incidents.evidence", _("Evidence photos"), lambda e: _evidence(e).count(),
-                       _purge_evidence, order=21, fields=_("GPS position read from the photo"))
+                       _purge_evidence, order=21, model=Evidence,
+                       rows=lambda e: Evidence.objects.filter(report__election_id=e),
+                       audit_fields=("latitude", "longitude"), fields=_("GPS position read from the photo"))
     retention.register("incidents.case", _("ASN neutrality cases"), lambda e: _cases(e).count(),
-                       _purge_cases, order=22,
+                       _purge_cases, order=22, model=NeutralityCase,
+                       rows=lambda e: NeutralityCase.objects.filter(election_id=e),
+                       audit_fields=("asn_name", "asn_position"),
                        fields=_("name and position of the ASN (agency, act and sanction stay)"))

@@ -23,4 +23,6 @@ def _purge_shipments(election_id, batch):
 
 def register() -> None:
     retention.register("logistics.shipment", _("Shipments"), lambda e: _shipments(e).count(),
-                       _purge_shipments, order=30, fields=_("names of the driver and the receiver"))
+                       _purge_shipments, order=30, model=Shipment,
+                       rows=lambda e: Shipment.objects.filter(election_id=e),
+                       audit_fields=("driver", "receiver_name"), fields=_("names of the driver and the receiver"))

@@ -75,15 +75,25 @@ def _purge_notes(model):
 
 def register() -> None:
     retention.register("workers.worker", _("Ad hoc workers"), lambda e: _workers(e).count(),
-                       _purge_workers, order=10,
+                       _purge_workers, order=10, model=Worker,
+                       rows=lambda e: Worker.objects.filter(election_id=e),
+                       audit_fields=("full_name", "address", "birth_date", "bpjs_number"),
                        fields=_("NIK, name, phone, address, day and month of birth, BPJS number"))
     retention.register("workers.screening", _("Health screenings"),
                        lambda e: _screenings(e).count(), _purge_screenings, order=11,
+                       model=Screening, audit_fields=Screening.audit_exclude,
+                       rows=lambda e: Screening.objects.filter(worker__election_id=e),
                        fields=_("measurements and note (the result stays)"))
     retention.register("workers.incident", _("Worker incidents"), lambda e: _incidents(e).count(),
-                       _purge_incidents, order=12,
+                       _purge_incidents, order=12, model=Incident,
+                       rows=lambda e: Incident.objects.filter(worker__election_id=e),
+                       audit_fields=("description", "place", "followup"),
                        fields=_("description, place, follow-up (kind, date and claims stay)"))
     retention.register("workers.claim", _("BPJS claims"), lambda e: _notes(Claim, e).count(),
-                       _purge_notes(Claim), order=13, fields=_("note (amounts stay)"))
+                       _purge_notes(Claim), order=13, model=Claim, audit_fields=("note",),
+                       rows=lambda e: Claim.objects.filter(incident__worker__election_id=e),
+                       fields=_("note (amounts stay)"))
     retention.register("workers.dutylog", _("Duty log"), lambda e: _notes(DutyLog, e).count(),
-                       _purge_notes(DutyLog), order=14, fields=_("note (hours stay)"))
+                       _purge_notes(DutyLog), order=14, model=DutyLog, audit_fields=("note",),
+                       rows=lambda e: DutyLog.objects.filter(worker__election_id=e),
+                       fields=_("note (hours stay)"))
