@@ -146,7 +146,8 @@ def run_import(url: str, rows: int, keep: bool) -> int:
     with common.timer() as elapsed, transaction.atomic():
         insert_rows(Worker, INSERT_FIELDS, (
             (election.pk, role, pk, kel, kec, kab, nik, name, sex, birth, phone, "", dom, "", None,
-             None, None, "aktif", "", False, "", "belum", True, True, "", 0, "", 1, now, now)
+             None, None, "aktif", "", False, "", "belum", True, True, "", 0, "", 1, now, now,
+             None)
             for role, pk, kel, kec, kab, nik, name, sex, birth, phone, dom in (p[1] for p in pairs)))
     baseline = elapsed()
     ok = Worker.objects.count() == rows
