@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views import View
 
 from posko.core.views import AdminOnlyMixin, ObjectEditView
 from posko.elections.models import Election
@@ -46,3 +48,12 @@ class SettingsEditView(AdminOnlyMixin, ObjectEditView):
                                                    args=[self.kwargs["election_id"]]),
             public_url=reverse("portal:election", args=[self.kwargs["election_id"]]),
             is_public=getattr(obj, "is_public", False), **kwargs)
+
+
+class SettingsActiveView(AdminOnlyMixin, View):
+    """The nav's entry: the settings of the election the admin works on."""
+
+    def get(self, request):
+        if request.election is None:
+            raise Http404(_("There is no active election."))
+        return HttpResponseRedirect(reverse("portal:settings", args=[request.election.pk]))

@@ -13,6 +13,8 @@ class PortalConfig(AppConfig):
         shell.register_urls("publik/", "posko.portal.urls", order=90)
         shell.register_public_link("portal", _("Public information: find your TPS, agenda, progress"),
                                    "portal:index", order=5)
+        shell.register_nav("portal", _("Public portal"), "portal:settings_active", order=95,
+                           more=True, visible=lambda user: getattr(user, "is_desk_admin", False))
 
         from posko.core import constants
         from posko.portal.models import PortalSettings

@@ -8,6 +8,7 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.IndexView.as_view(), name="index"),
+    path("pengaturan/", admin_views.SettingsActiveView.as_view(), name="settings_active"),
     path("bahasa/<str:code>/", views.LanguageView.as_view(), name="language"),
     path("<int:election_id>/", views.ElectionView.as_view(), name="election"),
     path("<int:election_id>/kelurahan/<str:kelurahan>/", views.ElectionView.as_view(),
