@@ -35,6 +35,22 @@ client.force_login(admin)
 home = client.get("/")
 api_root = client.get("/api/v1/")
 schema = client.get("/api/v1/schema/")
+
+# The TPS page: every panel but the removed module's (core.tps_panels).
+import datetime  # noqa: E402
+
+from posko.elections.models import Election, Tps  # noqa: E402
+from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi  # noqa: E402
+
+kabkota = KabKota.objects.create(code="35.73", name="Kota Malang",
+                                 provinsi=Provinsi.objects.create(code="35", name="Jawa Timur"))
+Pemda.objects.create(kabkota=kabkota, name="Pemerintah Kota Malang")
+kelurahan = Kelurahan.objects.create(code="35.73.02.1001", name="Klojen", kecamatan=(
+    Kecamatan.objects.create(code="35.73.02", kabkota=kabkota, name="Klojen")))
+election = Election.objects.create(name="Pilkada", voting_date=datetime.date(2024, 11, 27),
+                                   is_active=True)
+tps = Tps.objects.create(election=election, kelurahan=kelurahan, number=1, dpt_men=1, dpt_women=1)
+tps_page = client.get(f"/tps/{tps.pk}/")
 print(json.dumps({
     "namespaces": namespaces,
     "login": login.status_code,
@@ -44,5 +60,7 @@ print(json.dumps({
     "api_root": api_root.status_code,
     "api_keys": sorted(api_root.json()) if api_root.status_code == 200 else [],
     "schema": schema.status_code,
+    "tps_page": tps_page.status_code,
+    "tps_html": tps_page.content.decode(),
 }))
 sys.stdout.flush()

@@ -53,6 +53,12 @@ def test_posko_works_without_the_module(runs, module):
         if other != module:
             assert other_ns in seen["namespaces"], f"{other} lost without {module}"
             assert other_link in seen["home_html"], f"{other}'s nav link lost without {module}"
+    # The TPS page (core.tps_panels): whole, without the module's panel, with the others'.
+    assert seen["tps_page"] == 200 and 'data-testid="dpt-total"' in seen["tps_html"]
+    assert f'data-panel="{module}"' not in seen["tps_html"]
+    for other in MODULES:
+        if other != module:
+            assert f'data-panel="{other}"' in seen["tps_html"], f"{other}'s TPS panel lost"
     bell = 'data-testid="notification-bell"'
     assert (bell in seen["home_html"]) == (module != "coordination")
     public = 'data-testid="public-report-link"'
