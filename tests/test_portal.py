@@ -214,3 +214,25 @@ def test_language_link_sets_the_cookie_and_stays_on_the_portal():
     away = Client().get(reverse("portal:language", args=["en"]), {"next": "https://evil.test/"})
     assert away["Location"] == reverse("portal:index")
     assert Client().get(reverse("portal:language", args=["xx"])).status_code == 404
+
+
+def test_readiness_summary_through_the_core_registry_values_only(world):
+    from posko.core import readiness
+
+    def compute(election, tps_ids):
+        rows = {world.tps_a.pk: (1.0, "Budi Santoso signed"), world.tps_a2.pk: (0.5, "half")}
+        return {k: v for k, v in rows.items() if tps_ids is None or k in tps_ids}
+
+    readiness.register_component("zz_test", "Test component", "KPU", 10, compute, order=999)
+    try:
+        _open(world, sections=["readiness"])
+        anonymous = Client()
+        home = anonymous.get(reverse("portal:election", args=[world.election.pk])).content.decode()
+        assert 'data-testid="public-readiness"' in home
+        assert "Test component" in home and "1 / 2" in home and "75.0%" in home
+        assert "Budi Santoso" not in home  # a component's reason line is never shown
+        kel = anonymous.get(reverse("portal:kelurahan", args=[world.election.pk,
+                                                               world.kel_a2.code])).content
+        assert b"0 / 1" in kel and b"50.0%" in kel
+    finally:
+        readiness.unregister_component("zz_test")

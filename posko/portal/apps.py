@@ -21,6 +21,7 @@ class PortalConfig(AppConfig):
 
         constants.watch(PortalSettings)  # the switch and the sections (models.settings_for)
 
-        from posko.portal import sections
+        from posko.portal import readiness, sections
 
         sections.register()  # the TPS finder (elections is a base app, not a module)
+        readiness.register()  # read through core.readiness: no module imported
