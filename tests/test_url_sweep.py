@@ -91,6 +91,7 @@ ROUTE_KINDS = {
     "logistics:map_tps": {"pk": "tps"},
     "vulnerability:grid": {"code": "kelurahan"},
     "vulnerability:tps": {"pk": "tps"},
+    "readiness:tps_task": {"pk": "tps"},
     "vulnerability:map_popup": {"pk": "tps"},
     "vulnerability:action_edit": {"pk": "action"},
     "vulnerability:kecamatan_pdf": {"code": "kecamatan"},
