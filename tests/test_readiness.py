@@ -254,3 +254,17 @@ def test_settings_bad_input_saves_nothing_and_good_input_is_versioned(
     assert personas["admin"].client.post(url, stale).status_code == 400
     settings.refresh_from_db()
     assert settings.weights == {"log": 10, "staff": 30}
+
+
+def test_api_lists_the_index_least_ready_first_in_scope(world, personas, fake_components):
+    compute.refresh(world.election)
+    data = personas["admin"].client.get("/api/v1/readiness/tps/").json()
+    assert [r["tps"] for r in data["results"]][:3] == [world.tps_b.pk, world.tps_a.pk,
+                                                       world.tps_a2.pk]
+    first = data["results"][0]
+    assert first["index"] == 0.15 and first["missing"] == "staff"
+    assert first["components"]["staff"] == [0.0, "nobody"]
+    mine = personas["kelurahan_b"].client.get("/api/v1/readiness/tps/").json()
+    assert [r["tps"] for r in mine["results"]] == [world.tps_b.pk]
+    other = personas["kelurahan_b"].client.get(f"/api/v1/readiness/tps/{world.tps_a.pk}/")
+    assert other.status_code == 404

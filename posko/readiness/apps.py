@@ -11,6 +11,7 @@ class ReadinessConfig(AppConfig):
 
     def ready(self):
         shell.register_urls("kesiapan/", "posko.readiness.urls", order=35)
+        shell.register_api("posko.readiness.api")
         shell.register_nav("readiness", _("Readiness"), "readiness:overview", order=35, more=True)
 
         from posko.readiness.services import compute
