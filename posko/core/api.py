@@ -163,11 +163,31 @@ class VisibleRelatedMixin:
         return visible_to(getattr(request, "user", None))
 
 
-class VisiblePrimaryKeyRelatedField(VisibleRelatedMixin, serializers.PrimaryKeyRelatedField):
+class NulSafePrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A key with a NUL character (a text key: kelurahan codes) is one that does not exist
+    (400), not a lookup that PostgreSQL refuses (500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", pk_value=smart_str(data))
+        return super().to_internal_value(data)
+
+
+class VisiblePrimaryKeyRelatedField(VisibleRelatedMixin, NulSafePrimaryKeyRelatedField):
     pass
 
 
-class VisibleSlugRelatedField(VisibleRelatedMixin, serializers.SlugRelatedField):
+class NulSafeSlugRelatedField(serializers.SlugRelatedField):
+    """A slug with a NUL character is one that does not exist (400), not a lookup that
+    PostgreSQL refuses (500)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=smart_str(data))
+        return super().to_internal_value(data)
+
+
+class VisibleSlugRelatedField(VisibleRelatedMixin, NulSafeSlugRelatedField):
     pass
 
 
@@ -193,6 +213,12 @@ class ConstantSlugRelatedField(serializers.SlugRelatedField):
 _VISIBLE_VARIANTS: dict[type, type] = {
     serializers.PrimaryKeyRelatedField: VisiblePrimaryKeyRelatedField,
     serializers.SlugRelatedField: VisibleSlugRelatedField,
+}
+
+
+_NUL_SAFE_VARIANTS: dict[type, type] = {
+    serializers.PrimaryKeyRelatedField: NulSafePrimaryKeyRelatedField,
+    serializers.SlugRelatedField: NulSafeSlugRelatedField,
 }
 
 
@@ -228,6 +254,8 @@ def harden_field(field, *, scoped: bool = True) -> None:
     elif isinstance(field, serializers.RelatedField):
         if scoped and not isinstance(field, VisibleRelatedMixin):
             field.__class__ = _visible_variant(type(field))
+        elif type(field) in _NUL_SAFE_VARIANTS:
+            field.__class__ = _NUL_SAFE_VARIANTS[type(field)]
     elif isinstance(field, serializers.IntegerField):
         _bound_integer(field)
 

@@ -4,7 +4,7 @@ import uuid
 from functools import lru_cache
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseNotAllowed, JsonResponse
 from django.utils import translation
 
 from posko.core.context import client_ip_var, request_id_var
@@ -109,3 +109,23 @@ class SecurityHeadersMiddleware:
         body = request.read(4096).decode("utf-8", "replace")
         csp_log.warning("CSP violation from %s: %s", client_ip(request), body)
         return HttpResponse(status=204)
+
+
+class NullCharacterMiddleware:
+    """A NUL character in the path or a query parameter is a 400 before any view runs.
+    PostgreSQL refuses NUL in text, so a view looking up ``?kecamatan=`` or ``/<code>/``
+    would answer 500 (forms and DRF's text fields refuse it already; raw parameters and URL
+    keys did not). The API gets the JSON error body its schema documents."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path_info or any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in request.GET.lists()):
+            message = translation.gettext("The request contains a null character.")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
