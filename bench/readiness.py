@@ -63,13 +63,16 @@ def timed(run, repeat: int) -> tuple[float, object]:
 
 def run(url: str, repeat: int) -> int:
     election_id = prepare_national_database(url, fresh=False)
-    built = build_national(url, election_id)
+    from django.db import connection
+
+    # Django's connection (autocommit): a URL would give a connection whose COPY is never
+    # committed.
+    built = build_national(connection, election_id)
     common.figure("TPS", f"{built.rows:,}")
     with common.timer() as elapsed:
         rows = fill_index(election_id)
     common.figure("index rows written (INSERT … SELECT, s)", f"{elapsed():.2f} ({rows:,})")
-
-    from django.db import connection
+    assert rows == built.rows, (rows, built.rows)
 
     from posko.accounts.models import Role, User
     from posko.readiness.models import TpsIndex

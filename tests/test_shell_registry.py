@@ -22,6 +22,7 @@ MODULES = {
     "incidents": ("incidents", 'href="/laporan/', "reports"),
     "outreach": ("outreach", 'href="/sosialisasi/', "outreach/activities"),
     "voting": ("voting", 'href="/pemungutan/', "voting/tps"),
+    "readiness": ("readiness", 'href="/kesiapan/"', "readiness/tps"),
 }
 
 

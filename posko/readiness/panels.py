@@ -9,10 +9,10 @@ from posko.core.tps_panels import register_panel
 from posko.readiness.models import TpsIndex
 
 
-def build(tps, request) -> dict | None:
+def build(tps, request) -> dict:
     row = TpsIndex.objects.filter(tps=tps).first()
-    if row is None:
-        return None
+    if row is None:  # not computed yet: the panel says so (the job runs every 15 minutes)
+        return {"row": None, "parts": [], "missing": ""}
     labels = {c.key: c.label for c in registry.components()}
     parts = [{"label": labels.get(k, k), "value": v[0], "reason": v[1]}
              for k, v in row.components.items() if k in labels]

@@ -7,7 +7,9 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, FloatField, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from posko.core import clock
 from posko.readiness.models import ReadinessSettings, Snapshot
@@ -46,15 +48,13 @@ def rollup(qs, threshold: float, level: str | None) -> list[Group]:
 
 
 def component_averages(qs, keys: list[str]) -> dict[str, float | None]:
-    """Average of each component over ``qs`` (in Python over the JSON; used on scoped,
-    bounded sets such as one kecamatan's TPS — the Pemda page uses ``rollup``)."""
-    sums: dict[str, list] = {k: [0.0, 0] for k in keys}
-    for comps in qs.values_list("components", flat=True).iterator(chunk_size=2000):
-        for key, pair in (comps or {}).items():
-            if key in sums and pair:
-                sums[key][0] += pair[0]
-                sums[key][1] += 1
-    return {k: (s / n if n else None) for k, (s, n) in sums.items()}
+    """Average of each component over ``qs`` (one aggregate query, read from the JSON)."""
+    if not keys:
+        return {}
+    measures = {f"c{n}": Avg(Cast(KT(f"components__{key}__0"), FloatField()))
+                for n, key in enumerate(keys)}
+    row = qs.aggregate(**measures)
+    return {key: row[f"c{n}"] for n, key in enumerate(keys)}
 
 
 def least_ready(qs, limit: int = 50):
