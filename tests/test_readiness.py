@@ -187,6 +187,10 @@ def test_overview_components_first_scope_and_queries(world, personas, fake_compo
     assert page.status_code == 200
     assert html.index('data-testid="components"') < html.index('data-testid="total"')
     assert "1 of 3 TPS ready" in html and "half received" in html
+    # component averages: log (0.5 + 1.0 + 0.2) / 3, staff (1.0 + 0.0) / 2
+    averages = rollups.component_averages(TpsIndex.objects.all(), ["log", "staff", "none"])
+    assert averages["log"] == pytest.approx(0.5667, abs=1e-3) and averages["staff"] == 0.5
+    assert averages["none"] is None
     # kelurahan B's operator sees only TPS B
     html_b = personas["kelurahan_b"].client.get(reverse("readiness:overview")).content.decode()
     assert "little" in html_b and "half received" not in html_b
