@@ -21,7 +21,7 @@ def _run(module: str) -> dict:
     env = {**os.environ, "POSKO_TEST_WITHOUT": module, "PYTHONPATH": str(ROOT)}
     env.pop("DATABASE_URL", None)
     done = subprocess.run([sys.executable, str(ROOT / "tests" / "portal_without.py")], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=300)
+                          env=env, capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, f"without {module}:\n{done.stderr[-4000:]}"
     return json.loads(done.stdout.strip().splitlines()[-1])
 
