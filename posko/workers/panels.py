@@ -20,7 +20,7 @@ def short_name(full_name: str) -> str:
 
 
 def build(tps, request) -> dict:
-    workers = Worker.objects.visible_to(request.user).filter(tps=tps)
+    workers = Worker.objects.visible_to(request.user).filter(election_id=tps.election_id, tps=tps)
     active = workers.filter(status=Worker.Status.AKTIF)
     counts = active.aggregate(
         total=Count("pk"),
