@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import traceback
 
 import pytest
@@ -35,8 +36,9 @@ from werkzeug.test import Client
 from posko.accounts import tokens as api_tokens
 from tests import sweep_world
 
-# Examples per operation and persona: ~100 operations x 2 personas stays well under a minute.
-MAX_EXAMPLES = 8
+# Examples per operation and persona: ~100 operations x 2 personas, about a minute each on a
+# busy CI machine. POSKO_FUZZ_EXAMPLES=100 digs deeper locally (same cases every run).
+MAX_EXAMPLES = int(os.environ.get("POSKO_FUZZ_EXAMPLES", "8"))
 PERSONAS = ["admin", "kelurahan_a"]
 API = "/api/v1/"
 CHECKS = [
