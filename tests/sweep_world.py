@@ -52,6 +52,8 @@ from posko.logistics.services import catalogue
 from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
+from posko.portal.models import PortalSettings
+from posko.readiness.services.compute import refresh as refresh_readiness
 from posko.voting import services as voting_services
 from posko.voting.services import evidence as voting_evidence
 from posko.voting.services import quickcount as quick_count_services
@@ -222,6 +224,10 @@ def _placed(sw: SweepWorld, side: str) -> dict:
 
     report = make_report(w, operator, tps=tps, files=[photo()])
     found.update(report=report, evidence=report.evidence.get(), public_code=report.code)
+    # The public portal (issue 17), switched on: its routes take codes, not scoped objects.
+    PortalSettings.objects.update_or_create(election=election, defaults={"is_public": True})
+    found.update(portal_kelurahan=kel.pk, portal_tps_number=str(tps.number),
+                 language_code="id", open_data_file="tps.csv")
 
     activity = add_activity(w, operator, kel=kel)
     activity = outreach_services.save_activity(activity, None, actor=operator, photos=[png()])
@@ -260,6 +266,7 @@ def build(world: World, users: dict) -> SweepWorld:
         sw.add(kind, a[kind], b[kind])
     _quick_count(sw)
     sw.add("audit_entry", AuditEntry.objects.order_by("pk").first())
+    refresh_readiness(sw.world.election)  # the readiness pages and API read stored rows
     return sw
 
 

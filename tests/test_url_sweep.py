@@ -40,7 +40,10 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {"login", "logout", "set_language", "api:schema", "api:docs", "api:token", "api:api-root",
           # the citizen report form and its status page (issue 7): no account on purpose
           "incidents:public_report", "incidents:public_status", "api:incident-public-submit",
-          "api:incident-public-status"}
+          "api:incident-public-status",
+          # the public portal (issue 17): aggregates per TPS or above, open data
+          "portal:index", "portal:language", "portal:election", "portal:kelurahan",
+          "portal:tps_find", "portal:tps", "portal:data", "portal:data_file"}
 
 # Routes that truly cannot be requested. Empty: logout and set_language are requested too
 # (cookies are put back after each request). Format-suffix duplicates of API routes
@@ -146,6 +149,15 @@ ROUTE_KINDS = {
     "api:kecamatan-detail": {"code": "kecamatan"},
     "api:kelurahan-detail": {"code": "kelurahan"},
 }
+    "portal:language": {"code": "language_code"},
+    "portal:election": {"election_id": "election"},
+    "portal:kelurahan": {"election_id": "election", "kelurahan": "portal_kelurahan"},
+    "portal:tps_find": {"election_id": "election"},
+    "portal:tps": {"election_id": "election", "kelurahan": "portal_kelurahan",
+                   "number": "portal_tps_number"},
+    "portal:data": {"election_id": "election"},
+    "portal:data_file": {"election_id": "election", "name": "open_data_file"},
+    "portal:settings": {"election_id": "election"},
 # Keywords that mean the same object on every route.
 KWARG_KINDS = {"tps_pk": "tps"}
 
