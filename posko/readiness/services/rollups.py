@@ -15,9 +15,9 @@ from posko.core import clock
 from posko.readiness.models import ReadinessSettings, Snapshot
 from posko.readiness.services import forecast as fc
 from posko.readiness.services.index import values_of, weights_for
+from posko.regions.models import Kecamatan, Kelurahan
 
-LEVELS = {"kecamatan": ("kecamatan_id", "kecamatan__name"),
-          "kelurahan": ("kelurahan_id", "kelurahan__name")}
+LEVELS = {"kecamatan": ("kecamatan_id", Kecamatan), "kelurahan": ("kelurahan_id", Kelurahan)}
 
 
 @dataclass
@@ -35,16 +35,21 @@ class Group:
 
 
 def rollup(qs, threshold: float, level: str | None) -> list[Group]:
-    """``level`` None: one group for everything in ``qs`` (the Pemda / the user's scope)."""
+    """``level`` None: one group for everything in ``qs`` (the Pemda / the user's scope).
+    Grouped on the code alone (no join: 83,762 kelurahan nationally), then the names of
+    the codes found in one more query; sorted by name."""
     measures = {"tps": Count("tps_id"), "with_index": Count("index"),
                 "ready": Count("tps_id", filter=Q(index__gte=threshold)), "average": Avg("index")}
     if level is None:
         row = qs.aggregate(**measures)
         return [Group("", "", row["tps"], row["with_index"], row["ready"], row["average"])]
-    code, name = LEVELS[level]
-    rows = qs.values(code, name).annotate(**measures).order_by(name)
-    return [Group(r[code], r[name], r["tps"], r["with_index"], r["ready"], r["average"])
-            for r in rows]
+    code, model = LEVELS[level]
+    rows = list(qs.values(code).annotate(**measures).order_by())
+    names = dict(model.objects.filter(code__in=[r[code] for r in rows]).values_list("code", "name")
+                 ) if len(rows) < 2000 else dict(model.objects.values_list("code", "name"))
+    groups = [Group(r[code], names.get(r[code], r[code]), r["tps"], r["with_index"], r["ready"],
+                    r["average"]) for r in rows]
+    return sorted(groups, key=lambda g: (g.name, g.code))
 
 
 def component_averages(qs, keys: list[str]) -> dict[str, float | None]:
