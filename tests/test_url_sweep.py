@@ -95,6 +95,7 @@ ROUTE_KINDS = {
     "vulnerability:grid": {"code": "kelurahan"},
     "vulnerability:tps": {"pk": "tps"},
     "readiness:tps_task": {"pk": "tps"},
+    "api:readiness-tps-detail": {"pk": "tps"},  # TpsIndex's key is its TPS
     "vulnerability:map_popup": {"pk": "tps"},
     "vulnerability:action_edit": {"pk": "action"},
     "vulnerability:kecamatan_pdf": {"code": "kecamatan"},
