@@ -54,7 +54,6 @@ from posko.logistics.services.shipments import create_shipment
 from posko.outreach import services as outreach_services
 from posko.portal.models import PortalSettings
 from posko.readiness.services.compute import refresh as refresh_readiness
-from posko.readiness.services.compute import refresh as refresh_readiness
 from posko.voting import services as voting_services
 from posko.voting.services import evidence as voting_evidence
 from posko.voting.services import quickcount as quick_count_services

@@ -149,7 +149,6 @@ ROUTE_KINDS = {
     "api:incident-public-status": {"code": "public_code"},
     "api:kecamatan-detail": {"code": "kecamatan"},
     "api:kelurahan-detail": {"code": "kelurahan"},
-}
     "portal:language": {"code": "language_code"},
     "portal:election": {"election_id": "election"},
     "portal:kelurahan": {"election_id": "election", "kelurahan": "portal_kelurahan"},
@@ -159,6 +158,7 @@ ROUTE_KINDS = {
     "portal:data": {"election_id": "election"},
     "portal:data_file": {"election_id": "election", "name": "open_data_file"},
     "portal:settings": {"election_id": "election"},
+}
 # Keywords that mean the same object on every route.
 KWARG_KINDS = {"tps_pk": "tps"}
 
