@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common  # noqa: E402
 from bench.national_dataset import build_national, prepare_national_database  # noqa: E402
+from bench.voting_national import set_pemda  # noqa: E402
 
 COMPONENTS = ("logistics", "staffing", "vulnerability", "outreach", "tasks", "incidents")
 TARGET = 2.0
@@ -78,6 +79,7 @@ def run(url: str, repeat: int) -> int:
     from posko.readiness.models import TpsIndex
     from posko.readiness.services import rollups
 
+    set_pemda(None)  # the whole country: the Desk admin's scope is every TPS
     admin = User.objects.create_user(username="bench-admin", password="x", role=Role.ADMIN)
     qs = TpsIndex.objects.visible_to(admin).filter(election_id=election_id)
 
