@@ -1,4 +1,5 @@
-"""A NUL character in a URL, a query parameter or a slug field is a 400, never a 500.
+"""A NUL character in a URL, a query parameter or a slug field is a 400, never a 500; a
+moment before 1900 is a 400 too (found by the same fuzzing).
 
 Found by the API fuzzing (tests/test_api_fuzz.py) on PostgreSQL, which refuses NUL in any
 text value ("PostgreSQL text fields cannot contain NUL (0x00) bytes"): ``?kecamatan=`` of
@@ -55,3 +56,23 @@ def test_a_nul_in_a_slug_field_is_a_400_naming_the_field_and_nothing_is_saved(wo
     world.tps_b.refresh_from_db()
     assert (world.tps_b.kelurahan_id, world.tps_b.address) == before
     assert AuditEntry.objects.count() == audits
+
+
+def test_a_moment_before_1900_is_a_400_and_nothing_is_saved(world, personas):
+    """Found by the fuzzing: an activity "0010-01-09T01:00:01Z" was saved and answered as
+    "0010-01-09T08:07:13+07:07:12" (Jakarta's local mean time), which is no RFC 3339
+    date-time, so the response broke the API's own schema."""
+    from posko.outreach.models import Activity
+
+    response = personas["kelurahan_a"].client.post(
+        reverse("api:outreach-activity-list"),
+        {"kind": "lainnya", "starts_at": "0010-01-09T01:00:01Z", "title": "Sosialisasi"},
+        content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert list(response.json()) == ["starts_at"]
+    assert not Activity.objects.exists()
+    ok = personas["kelurahan_a"].client.post(
+        reverse("api:outreach-activity-list"),
+        {"kind": "lainnya", "starts_at": "2024-11-20T09:00:00+07:00", "title": "Sosialisasi"},
+        content_type="application/json")
+    assert ok.status_code == 201, ok.content

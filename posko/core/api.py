@@ -258,6 +258,16 @@ def harden_field(field, *, scoped: bool = True) -> None:
             field.__class__ = _NUL_SAFE_VARIANTS[type(field)]
     elif isinstance(field, serializers.IntegerField):
         _bound_integer(field)
+    elif isinstance(field, serializers.DateTimeField):
+        field.validators.append(_from_1900)
+
+
+def _from_1900(value) -> None:
+    """Before 1900 a zone's offset has seconds (Asia/Jakarta: +07:07:12), which no
+    RFC 3339 date-time can carry: such a moment would be saved and answered in a form the
+    API's own schema refuses. No Posko date is that old."""
+    if value.year < 1900:
+        raise serializers.ValidationError(_("Enter a date from 1900 on."))
 
 
 class ScopedFieldsMixin:
