@@ -48,11 +48,13 @@ def module_pages(world, *, admin: bool) -> list[str]:
         reverse("voting:tps", args=[world.tps_a.pk]), reverse("voting:reconcile_queue"),
         reverse("voting:anomalies"), reverse("voting:quick_count_index"),
         reverse("voting:photos"),
+        reverse("readiness:overview"), reverse("readiness:forecast"),
         reverse("api:docs"), reverse("accounts:profile"),
     ]
     if admin:
         pages += [reverse("audit_log"), reverse("accounts:user_list"),
-                  reverse("voting:kpu_import")]
+                  reverse("voting:kpu_import"), reverse("readiness:settings"),
+                  reverse("portal:settings_active")]
     return pages
 
 

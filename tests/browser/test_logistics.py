@@ -220,13 +220,15 @@ def test_damaged_box_at_receipt_shows_on_board_and_map_until_resolved(
     assert readiness.state == State.KURANG, readiness.state
     assert readiness.open_shortfalls == 0
 
-    # Back on the board: Sukun has no problem TPS any more (its first rows are the TPS still
-    # waiting for their shipments); this TPS is listed among the incomplete ones.
+    # Back on the board: Sukun has no problem TPS any more (its first rows are the TPS of
+    # Bakalankrajan, still waiting for their shipments); this TPS comes after them, incomplete.
     admin.goto(f"{board_url}?kecamatan={SUKUN}")
     expect(admin.locator("#board-list tr[data-tps]").first).not_to_have_attribute(
         "data-tps", str(tps.pk))
+    expect(admin.locator("#board-list tr[data-tps]").first).to_have_class(
+        re.compile(rf"\bstate-{State.BELUM}\b"))
     expect(admin.locator(f"#board-list tr.state-{State.BERMASALAH}")).to_have_count(0)
-    expect(board_row(admin, tps)).to_have_count(0)  # not among the worst any more
+    expect(board_row(admin, tps).locator(f".rstate-{State.BERMASALAH}")).to_have_count(0)
     admin.goto(f"{board_url}?kecamatan={SUKUN}&state={State.BERMASALAH}")
     expect(admin.locator("#board-list tr[data-tps]")).to_have_count(0)
     admin.goto(f"{board_url}?kecamatan={SUKUN}&state={State.KURANG}")
