@@ -4,21 +4,12 @@ portal on when it is installed, and prints one JSON line with the login page, th
 namespaces and the sections the public election page shows."""
 
 import json
-import os
 import re
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ["DATABASE_URL"] = "sqlite:///:memory:"
-removed = os.environ["POSKO_TEST_WITHOUT"]
+from without_boot import boot  # noqa: E402 - this script's folder is on sys.path
 
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
-
-settings.ALLOWED_HOSTS = ["testserver"]
-settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS
-                           if app not in (f"posko.{removed}", "posko.demo")]
-django.setup()
+removed = boot()
 
 import datetime  # noqa: E402
 
@@ -30,7 +21,6 @@ from django.urls import get_resolver  # noqa: E402
 from posko.elections.models import Election, Tps  # noqa: E402
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi  # noqa: E402
 
-call_command("migrate", verbosity=0, interactive=False)
 call_command("check", fail_level="ERROR")
 kabkota = KabKota.objects.create(code="35.73", name="Kota Malang",
                                  provinsi=Provinsi.objects.create(code="35", name="Jawa Timur"))

@@ -4,20 +4,11 @@ builds the URLconf, renders the beranda and the login page, and reads the API ro
 schema. Prints one JSON line with what it saw."""
 
 import json
-import os
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ["DATABASE_URL"] = "sqlite:///:memory:"
-removed = os.environ["POSKO_TEST_WITHOUT"]
+from without_boot import boot  # noqa: E402 - this script's folder is on sys.path
 
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
-
-settings.ALLOWED_HOSTS = ["testserver"]
-settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS
-                           if app not in (f"posko.{removed}", "posko.demo")]
-django.setup()
+removed = boot()
 
 from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -25,7 +16,6 @@ from django.urls import get_resolver  # noqa: E402
 
 from posko.accounts.models import Role, User  # noqa: E402
 
-call_command("migrate", verbosity=0, interactive=False)
 call_command("check", fail_level="ERROR")
 namespaces = sorted(get_resolver().namespace_dict)
 admin = User.objects.create_user("admin", password="x", role=Role.ADMIN)

@@ -5,23 +5,14 @@ pages and prints one JSON line with what it saw."""
 
 import datetime
 import json
-import os
 import sys
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-os.environ["DATABASE_URL"] = "sqlite:///:memory:"
-removed = os.environ["POSKO_TEST_WITHOUT"]
+from without_boot import boot  # noqa: E402 - this script's folder is on sys.path
 
-import django  # noqa: E402
-from django.conf import settings  # noqa: E402
-
-settings.ALLOWED_HOSTS = ["testserver"]
-settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS
-                           if app not in (f"posko.{removed}", "posko.demo")]
-django.setup()
+removed = boot()
 
 from django.apps import apps  # noqa: E402
-from django.core.management import call_command  # noqa: E402
+from django.conf import settings  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -32,7 +23,6 @@ from posko.elections.models import CandidatePair, Contest, Election, Tps  # noqa
 from posko.outreach.services import save_turnout  # noqa: E402
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi  # noqa: E402
 
-call_command("migrate", verbosity=0, interactive=False)
 jatim = Provinsi.objects.create(code="35", name="Jawa Timur")
 malang = KabKota.objects.create(code="35.73", provinsi=jatim, name="Kota Malang")
 kec = Kecamatan.objects.create(code="35.73.02", kabkota=malang, name="Klojen")
