@@ -232,7 +232,14 @@ class QueueView(LoginRequiredMixin, ElectionRequiredMixin, View):
                      r.counted.get_source_display() if r.counted else "",
                      "; ".join(reconcile.describe(d) for d in r.differences)]
                     for r in qs.iterator(chunk_size=1000))
-            if request.GET["export"] == "csv":
+            kind, count = request.GET["export"], qs.count()
+            audit.record("export", actor=request.user, object_repr="verifikasi-hasil",
+                         after={"rows": count, "format": kind,
+                                "filter": request.GET.urlencode()},
+                         message=_("%(kind)s: %(count)s rows, filter: %(filter)s") % {
+                             "kind": kind, "count": count,
+                             "filter": request.GET.urlencode() or "-"})
+            if kind == "csv":
                 return csv_response("verifikasi-hasil.csv", header, rows)
             return xlsx_response("verifikasi-hasil.xlsx", _("Verification"), header, rows)
         page = Paginator(qs, 50).get_page(request.GET.get("page"))
