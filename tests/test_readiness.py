@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import reverse
 from django.utils import translation
 
@@ -178,9 +179,16 @@ def test_the_modules_components_run_on_an_empty_election(world):
 
 # --- pages ----------------------------------------------------------------------------------
 
+def english(personas):
+    """The pages in English (the assertions read the msgids)."""
+    for persona in personas.values():
+        persona.client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "en"
+
+
 def test_overview_components_first_scope_and_queries(world, personas, fake_components,
                                                      django_assert_max_num_queries):
     compute.refresh(world.election)
+    english(personas)
     with translation.override("en"), django_assert_max_num_queries(20):
         page = personas["admin"].client.get(reverse("readiness:overview"))
     html = page.content.decode()
@@ -200,6 +208,7 @@ def test_overview_components_first_scope_and_queries(world, personas, fake_compo
 def test_pages_render_without_any_component(world, personas, monkeypatch):
     monkeypatch.setattr(registry, "_components", {})
     compute.refresh(world.election)
+    english(personas)
     for name in ("readiness:overview", "readiness:forecast", "readiness:settings"):
         assert personas["admin"].client.get(reverse(name)).status_code == 200
     with translation.override("en"):
@@ -234,6 +243,7 @@ def test_settings_bad_input_saves_nothing_and_good_input_is_versioned(
         world, personas, fake_components, django_capture_on_commit_callbacks):
     compute.refresh(world.election)
     url = reverse("readiness:settings")
+    english(personas)
     settings = ReadinessSettings.for_election(world.election)
     bad = {"weight_log": "abc", "weight_staff": "10", "ready_threshold": "1.5",
            "component_threshold": "0.5", "forecast_window": "3", "version": settings.version}

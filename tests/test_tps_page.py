@@ -6,6 +6,7 @@ import datetime
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -28,6 +29,7 @@ def counts(html: str, testid: str) -> list[int]:
 
 
 def page(client, tps):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     with translation.override("en"):
         return client.get(reverse("elections:tps_detail", args=[tps.pk]))
 
