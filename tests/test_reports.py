@@ -100,10 +100,12 @@ def pdf_text(data: bytes) -> str:
     """The text drawn in the PDF, one line per text object (streams are zlib-inflated)."""
     assert data.startswith(b"%PDF-")
     lines = []
-    for match in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", data, re.S):
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        # The end-of-line before "endstream" stays in the capture: a compressed stream may
+        # itself end in a CR or LF byte, and decompressobj ignores what follows the data.
         raw = match.group(1)
         try:
-            raw = zlib.decompress(raw)
+            raw = zlib.decompressobj().decompress(raw)
         except zlib.error:
             pass
         if b"Tj" in raw or b"TJ" in raw:
