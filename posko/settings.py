@@ -260,8 +260,9 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 # "preload" only means something for a registrable domain submitted to the browsers' list;
 # a Pemda's posko.<kota>.go.id is neither, so the directive is not sent and the check is off.
 SILENCED_SYSTEM_CHECKS = ["security.W021"]
-# Browser features no Posko page uses are switched off (camera/GPS: file inputs only).
-POSKO_PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(), display-capture=(), "
+# Browser features no Posko page uses are switched off; the camera is Posko's own (the seal
+# and box-code scanner, posko/static/posko/scan.js), the GPS too (field reports).
+POSKO_PERMISSIONS_POLICY = ("accelerometer=(), autoplay=(), camera=(self), display-capture=(), "
                             "geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), "
                             "midi=(), payment=(), usb=(), interest-cohort=()")
 # Content-Security-Policy (django-csp), enforced: no inline script or <style> anywhere

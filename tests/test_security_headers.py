@@ -22,7 +22,7 @@ def test_every_answer_carries_the_headers(db):
     assert response["Referrer-Policy"] == "same-origin"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["X-Frame-Options"] == "DENY"
-    assert "camera=()" in response["Permissions-Policy"]
+    assert "camera=(self)" in response["Permissions-Policy"]  # the code scanner, nobody else
     assert "microphone=()" in response["Permissions-Policy"]
     assert "Content-Security-Policy-Report-Only" not in response  # enforced by default
     csp = response["Content-Security-Policy"]
