@@ -55,3 +55,7 @@ class VotingConfig(AppConfig):
         from posko.voting import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)
+
+        from posko.voting import field_commands
+
+        field_commands.register()  # status and results sent by SMS (core.field_commands)
