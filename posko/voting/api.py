@@ -10,7 +10,8 @@
 * ``POST …/tps/<tps id>/photos/`` (multipart: ``contest``, ``source``, ``page``, ``reason``,
   ``device``, ``image``) a photo of a C.Hasil page, with an ``Idempotency-Key`` (its
   fingerprint includes the file's bytes). A second photo of the same page is a new version
-  and needs a ``reason``. The TPS detail lists every photo with its ``sha256`` and the ``url``
+  and needs a ``reason``. An ``X-Content-SHA256`` header (the SHA-256 the phone computed) is
+  checked against the bytes received: a mismatch is a 422 and nothing is stored. The TPS detail lists every photo with its ``sha256`` and the ``url``
   of the served copy (no metadata).
 """
 
@@ -20,13 +21,14 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from posko.core import checksums
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
 from posko.elections.models import Contest, Tps
@@ -251,9 +253,11 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             raise PermissionDenied(_("You may not report for this TPS.")) from None
         return Response(ResultSerializer(result).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(parameters=[header_parameter(required=True)],
+    @extend_schema(parameters=[header_parameter(required=True), checksums.header_parameter()],
                    request={"multipart/form-data": PhotoUploadSerializer},
-                   responses={201: PhotoSerializer})
+                   responses={201: PhotoSerializer, 422: OpenApiResponse(description=_(
+                       "The X-Content-SHA256 header does not match the file, or the "
+                       "Idempotency-Key was used for another submission."))})
     @action(detail=True, methods=["post"], serializer_class=PhotoUploadSerializer,
             parser_classes=[MultiPartParser, FormParser])
     def photos(self, request, pk=None):
@@ -267,6 +271,7 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = PhotoUploadSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        checksums.verify(request, data["image"])  # the phone's SHA-256: a mismatch is a 422
         try:
             photo = evidence.add_photo(
                 tps, data["contest"], actor=request.user, election=request.election,

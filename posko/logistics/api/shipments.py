@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from posko.core.api import EditableInScope, ScopedModelSerializer, ScopedSerializer
 from posko.core.filters import IntegerFilter
+from posko.core.idempotency import header_parameter, idempotent
 from posko.elections.models import Election, Tps
 from posko.logistics.api.common import (
     ElectionDefaultFilter,
@@ -209,7 +210,10 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
         description=_("Confirm the receipt of a shipment as its receiving side: for every item "
                       "the units received and damaged (an explanation when more arrived than "
                       "was dispatched), the receiver's name, and the ``version`` last read. "
-                      "Discrepancies become shortfall cases."),
+                      "Discrepancies become shortfall cases. With an ``Idempotency-Key`` "
+                      "(the field app sends one) a retry of the same receipt answers as the "
+                      "first time and confirms nothing twice."),
+        parameters=[header_parameter(required=False)],
         request={"application/json": ShipmentConfirmSerializer, "multipart/form-data": ShipmentConfirmSerializer},
         responses={200: ShipmentSerializer,
                    400: OpenApiResponse(description=_("Invalid counts, name, time or photo.")),
@@ -218,7 +222,10 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
                        "Confirmed already (says by whom and when) or changed since `version`."))})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def confirm(self, request, pk=None):
-        shipment = self.get_object()
+        shipment = self.get_object()  # outside the caller's region: 404 before anything else
+        return idempotent(request, lambda: self._confirm(request, shipment), required=False)
+
+    def _confirm(self, request, shipment):
         payload = ShipmentConfirmSerializer(data=self._confirm_data(request),
                                             context=self.get_serializer_context())
         payload.is_valid(raise_exception=True)
