@@ -94,6 +94,31 @@ def env_networks(name: str, default: list[str], environ=None) -> list[str]:
     return networks
 
 
+def env_secret(name: str, environ=None, *, minimum: int = 32) -> str | None:
+    """A shared secret (None when unset): at least ``minimum`` characters, no whitespace, so
+    a short or pasted-with-a-space secret fails at start-up."""
+    value = _raw(name, environ)
+    if value is None or value == "":
+        return None
+    if value != value.strip() or any(ch.isspace() for ch in value):
+        raise ConfigError(f"{name} has whitespace in it: paste the secret alone.")
+    if len(value) < minimum:
+        raise ConfigError(f"{name} is {len(value)} characters long: use at least {minimum} "
+                          f"(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))').")
+    return value
+
+
+def env_url(name: str, default: str = "", environ=None) -> str:
+    """An http(s) URL with a host, or the default (empty: off)."""
+    value = env_str(name, None, environ)
+    if value is None:
+        return default
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}={value!r} is not an http(s) URL with a host.")
+    return value
+
+
 def env_timezone(name: str, default: str, environ=None) -> str:
     value = env_str(name, default, environ)
     try:

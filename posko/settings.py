@@ -14,8 +14,10 @@ from posko.env import (
     env_int,
     env_list,
     env_networks,
+    env_secret,
     env_str,
     env_timezone,
+    env_url,
     parse_database_url,
     persisted_secret_key,
 )
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "posko.voting",
     "posko.readiness",
     "posko.portal",
+    "posko.sms",
+    "posko.fieldapp",
     "posko.demo",
     "django_tasks",
     "django_tasks_db",
@@ -187,6 +191,13 @@ POSKO_MAP_TILE_ATTRIBUTION = env_str("POSKO_MAP_TILE_ATTRIBUTION", "")
 # The public portal keeps its rendered pages and open data in Django's cache (posko.portal.cache).
 POSKO_PORTAL_CACHE = env_bool("POSKO_PORTAL_CACHE", True)
 
+# SMS intake (posko.sms, docs/modules/sms.md): the secret the gateway signs its webhook
+# calls with (HMAC-SHA256 header or bearer token; unset = the webhook refuses everything), and
+# an optional URL the replies are POSTed to by a background job (empty: the gateway sends the
+# reply from the webhook's answer).
+POSKO_SMS_WEBHOOK_SECRET = env_secret("POSKO_SMS_WEBHOOK_SECRET")
+POSKO_SMS_OUTBOUND_URL = env_url("POSKO_SMS_OUTBOUND_URL")
+
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 # An XLSX file may unpack to at most 20 times that (a real workbook: 8-14 times); more is a
@@ -215,6 +226,10 @@ POSKO_JOB_IMPORT_TIME_LIMIT = env_int("POSKO_JOB_IMPORT_TIME_LIMIT", 3600, minim
 POSKO_WORKER_STALE_SECONDS = env_int("POSKO_WORKER_STALE_SECONDS", 120, minimum=10)
 # How long field submissions' Idempotency-Keys are kept (an offline phone's outbox).
 POSKO_IDEMPOTENCY_KEEP_DAYS = env_int("POSKO_IDEMPOTENCY_KEEP_DAYS", 14, minimum=1)
+# The offline field app (posko.fieldapp) resizes photos on the phone to at most this many
+# pixels on the long side before queueing them.
+POSKO_FIELDAPP_PHOTO_MAX_PX = env_int("POSKO_FIELDAPP_PHOTO_MAX_PX", 1600, minimum=320,
+                                      maximum=8000)
 # How often a process asks whether a cached constant changed elsewhere (core.constants).
 POSKO_CONSTANTS_CHECK_SECONDS = env_int("POSKO_CONSTANTS_CHECK_SECONDS", 2, minimum=0)
 # What follows a write (logistics requirements after a DPT change, derived vulnerability
