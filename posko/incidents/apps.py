@@ -58,3 +58,7 @@ class IncidentsConfig(AppConfig):
         from posko.incidents import readiness_component
 
         readiness_component.register()  # its readiness-index component (core.readiness)
+
+        from posko.incidents import fieldforms
+
+        fieldforms.register()  # its forms in the offline field app (core.field_forms)

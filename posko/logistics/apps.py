@@ -57,3 +57,7 @@ class LogisticsConfig(AppConfig):
         from posko.logistics import readiness_component
 
         readiness_component.register()  # its readiness-index component (core.readiness)
+
+        from posko.logistics import fieldforms
+
+        fieldforms.register()  # its forms in the offline field app (core.field_forms)

@@ -59,3 +59,7 @@ class VotingConfig(AppConfig):
         from posko.voting import field_commands
 
         field_commands.register()  # status and results sent by SMS (core.field_commands)
+
+        from posko.voting import fieldforms
+
+        fieldforms.register()  # its forms in the offline field app (core.field_forms)

@@ -1,0 +1,184 @@
+"""The offline field app (issue 18), server side: the app shell with the forms modules declare
+(core.field_forms) and only the user's TPS; the manifest and the service worker served with
+the headers an install needs; the token the sending loop asks for; the SHA-256 the phone
+computes for a photo checked by the server (mismatch: 422, nothing saved); the logistics
+receipt idempotent (a replay confirms nothing twice)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from rest_framework.test import APIClient
+
+from posko.core import field_forms
+from posko.logistics.services import requirements
+from posko.logistics.models import Item, Shipment
+from posko.voting.models import ResultPhoto
+from tests.conftest import PASSWORD
+from tests.voting_fixtures import make_contests
+
+pytestmark = pytest.mark.django_db
+APP = "/lapangan/"
+
+
+def login(client, user):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def blocks(response) -> tuple[list, dict]:
+    text = response.content.decode()
+
+    def block(name):
+        marker = f'id="{name}" type="application/json">'
+        start = text.index(marker) + len(marker)
+        return json.loads(text[start:text.index("</script>", start)])
+
+    return block("fieldapp-forms"), block("fieldapp-config")
+
+
+def test_app_shell_lists_the_modules_forms_and_only_the_users_tps(client, world, users):
+    make_contests(world, "walikota")
+    response = login(client, users["kelurahan_a"]).get(APP)
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("no-cache")
+    forms, config = blocks(response)
+    keys = [form["key"] for form in forms]
+    assert keys == ["voting.status", "voting.results", "logistics.receipt", "incidents.report"]
+    assert config["tps"] == [[world.tps_a.pk, "TPS 001 · Klojen"]]
+    status = forms[0]
+    assert status["url"] == "/api/v1/voting/tps/{tps}/report/"
+    assert status["capture_time"] == "happened_at"
+    results = forms[1]
+    photo = next(f for f in results["fields"] if f["type"] == "photo")
+    assert photo["upload"]["url"] == "/api/v1/voting/tps/{tps}/photos/"
+    assert list(results["data"]["pairs"].values())[0][0][0] == 1
+    assert forms[3]["capture_gps"] == ["latitude", "longitude"]
+    assert b"<script>" not in response.content  # CSP: only src= scripts and JSON blocks
+
+
+def test_read_only_role_gets_no_write_forms(client, users, world):
+    forms, _config = blocks(login(client, users["pemantau"]).get(APP))
+    assert [f["key"] for f in forms] == []
+
+
+def test_app_needs_a_login(client, world):
+    response = client.get(APP)
+    assert response.status_code == 302 and "/masuk/" in response["Location"]
+
+
+def test_manifest_and_service_worker_are_public_with_install_headers(client, world):
+    manifest = client.get(APP + "manifest.webmanifest")
+    assert manifest.status_code == 200
+    assert manifest["Content-Type"] == "application/manifest+json"
+    body = manifest.json()
+    assert body["scope"] == body["start_url"] == APP and body["display"] == "standalone"
+    assert {icon["sizes"] for icon in body["icons"]} == {"192x192", "512x512"}
+    worker = client.get(APP + "sw.js")
+    assert worker.status_code == 200
+    assert worker["Content-Type"].startswith("text/javascript")
+    assert worker["Service-Worker-Allowed"] == APP
+    text = worker.content.decode()
+    assert '"/static/posko/fieldapp/app.js"' in text and "&quot;" not in text
+
+
+def test_token_is_401_without_a_session(client, users, world):
+    assert client.get(APP + "token/").status_code == 401
+    response = login(client, users["kelurahan_a"]).get(APP + "token/")
+    assert response.status_code == 200 and response.json()["csrf"]
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_registry_refuses_a_photo_without_an_upload_url():
+    with pytest.raises(ValueError):
+        field_forms.register_form(field_forms.FieldForm(
+            key="x", label="x", url="/x/", fields=[field_forms.Field("p", "p", "photo")]))
+    with pytest.raises(ValueError):
+        field_forms.Field("p", "p", "colour")
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 40)).save(out, "JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def api(users):
+    client = APIClient()
+    client.force_authenticate(users["kelurahan_a"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def test_photo_sha256_from_the_phone_is_checked(api, world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    (contest,) = make_contests(world, "walikota")
+    data = jpeg()
+    url = f"/api/v1/voting/tps/{world.tps_a.pk}/photos/"
+
+    def post(sha, key):
+        return api.post(url, {"contest": contest.pk, "image": SimpleUploadedFile(
+            "c.jpg", data, content_type="image/jpeg")}, format="multipart",
+            HTTP_IDEMPOTENCY_KEY=key, HTTP_X_CONTENT_SHA256=sha)
+
+    key = str(uuid.uuid4())
+    wrong = post("0" * 64, key)
+    assert wrong.status_code == 422
+    assert "arrived damaged" in wrong.json()["detail"] and hashlib.sha256(data).hexdigest() \
+        in wrong.json()["detail"]
+    assert ResultPhoto.objects.count() == 0
+    assert post("not-a-hash", key).status_code == 422
+    good = post(hashlib.sha256(data).hexdigest().upper(), key)  # the same key may be sent again
+    assert good.status_code == 201, good.content
+    assert good.json()["sha256"] == hashlib.sha256(data).hexdigest()
+    assert ResultPhoto.objects.count() == 1
+
+
+def test_receipt_confirm_is_idempotent(api, world):
+    item = Item.objects.create(election=world.election, code="kotak", name="Kotak suara",
+                               unit="buah", norm=Item.Norm.PER_TPS, quantity=2, order=1)
+    requirements.recompute(world.election)
+    created = api.post("/api/v1/logistics/shipments/", {
+        "from_level": "pps", "to_level": "tps", "tps": world.tps_a.pk,
+        "lines": [{"item": item.pk, "dispatched": 2}]}, format="json")
+    assert created.status_code == 201
+    shipment = Shipment.objects.get(pk=created.json()["id"])
+    url = f"/api/v1/logistics/shipments/{shipment.pk}/confirm/"
+    body = {"version": 1, "receiver_name": "Ketua KPPS",
+            "lines": [{"item": item.pk, "received": 2, "damaged": 0}]}
+    key = str(uuid.uuid4())
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    shipment.refresh_from_db()
+    assert shipment.status == Shipment.Status.RECEIVED and shipment.version == 2
+    other = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert other.status_code == 409 and other.json()["current_version"] == 2
+    changed = api.post(url, {**body, "receiver_name": "X"}, format="json",
+                       HTTP_IDEMPOTENCY_KEY=key)
+    assert changed.status_code == 422
+
+
+def test_other_kelurahans_shipment_confirm_is_404(api, world, users):
+    item = Item.objects.create(election=world.election, code="kotak", name="Kotak suara",
+                               unit="buah", norm=Item.Norm.PER_TPS, quantity=2, order=1)
+    other = APIClient()
+    other.force_authenticate(users["kelurahan_b"])
+    created = other.post("/api/v1/logistics/shipments/", {
+        "from_level": "pps", "to_level": "tps", "tps": world.tps_b.pk,
+        "lines": [{"item": item.pk, "dispatched": 2}]}, format="json")
+    assert created.status_code == 201
+    response = api.post(f"/api/v1/logistics/shipments/{created.json()['id']}/confirm/",
+                        {"version": 1, "receiver_name": "x", "lines": []}, format="json",
+                        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+    assert response.status_code == 404
