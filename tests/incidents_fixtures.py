@@ -12,6 +12,7 @@ from PIL import Image
 
 from posko.incidents import services
 from posko.incidents.models import Category, Report
+from tests.media_fixtures import mp4_bytes
 
 NOW = datetime.datetime(2024, 11, 27, 9, 0, tzinfo=datetime.UTC)
 
@@ -62,7 +63,7 @@ def photo(name="foto.jpg", with_gps=True) -> SimpleUploadedFile:
 
 
 def mp4(name="video.mp4", size=None) -> SimpleUploadedFile:
-    data = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 64
+    data = mp4_bytes()  # a real (tiny) MP4 with a GPS box: stored without it
     upload = SimpleUploadedFile(name, data, content_type="video/mp4")
     if size is not None:
         upload.size = size

@@ -64,11 +64,12 @@ from posko.workers import services as worker_services
 from posko.workers.models import Claim, Incident, Screening, Worker
 from tests.conftest import World
 from tests.incidents_fixtures import category, make_report, photo
+from tests.media_fixtures import pdf_bytes
 from tests.outreach_fixtures import add_activity, png
 from tests.vulnerability_fixtures import set_values
 from tests.workers_fixtures import make_worker
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: uploads are read and written again without metadata
 DAY = datetime.date(2024, 11, 20)
 DISPATCHED = datetime.datetime(2024, 11, 25, 8, 0, tzinfo=datetime.UTC)
 RECEIVED = datetime.datetime(2024, 11, 25, 14, 0, tzinfo=datetime.UTC)

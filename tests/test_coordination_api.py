@@ -26,11 +26,12 @@ from posko.coordination.models import (
 from posko.core.models import AuditEntry
 from posko.elections.models import Election, Stage
 from tests.conftest import PERSONA_NAMES
+from tests.media_fixtures import pdf_bytes
 
 SIGNED_IN = [name for name in PERSONA_NAMES if name != "anonymous"]
 TASKS = reverse("api:task-list")
 NOW = timezone.now()
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: uploads are read and written again without metadata
 
 
 def task_url(task) -> str:

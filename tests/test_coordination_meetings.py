@@ -17,6 +17,7 @@ from posko.coordination.models import Attachment, Decision, Meeting, Notificatio
 from posko.core.models import AuditEntry
 from posko.elections.models import Election
 from tests.conftest import PERSONA_NAMES
+from tests.media_fixtures import pdf_bytes
 from tests.outreach_fixtures import PNG as PNG_1PX
 from tests.test_reports import pdf_text
 
@@ -339,7 +340,7 @@ def media(settings, tmp_path):
 
 
 def test_pdf_attachment_is_stored(meeting, personas, media):
-    upload = SimpleUploadedFile("notulen bertanda tangan.pdf", b"%PDF-1.4\n% isi\n",
+    upload = SimpleUploadedFile("notulen bertanda tangan.pdf", pdf_bytes(),
                                 content_type="application/pdf")
     response = personas["admin"].client.post(
         reverse("coordination:meeting_attach", args=[meeting.pk]), {"files": [upload]})

@@ -35,10 +35,11 @@ from posko.core.models import AuditEntry
 from posko.core.uploads import check_upload
 from posko.elections.models import Stage
 from tests.conftest import PASSWORD, PERSONA_NAMES, SEES_KEL_A, SEES_KEL_B
+from tests.media_fixtures import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = pdf_bytes()  # a real PDF: uploads are read and written again without metadata
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
        b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89"
        b"\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")  # a real 1x1 PNG (photos are decoded)
@@ -271,7 +272,8 @@ def test_attachment_download_follows_task_scope(tasks, users, personas, persona)
                                                     args=[attachment.pk]))
     assert response.status_code == expected(persona, SEES_TASK_A), persona
     if response.status_code == 200:
-        assert b"".join(response.streaming_content) == PDF
+        served = b"".join(response.streaming_content)  # the copy without metadata
+        assert served.startswith(b"%PDF-") and b"Budi" not in served and b"Budi" in PDF
         assert response["Content-Type"] == "application/pdf"
         assert response["Content-Disposition"].startswith("attachment;")
         assert 'filename="berita acara.pdf"' in response["Content-Disposition"]

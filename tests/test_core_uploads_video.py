@@ -14,10 +14,11 @@ from PIL import Image
 from posko.core import uploads
 from posko.core.images import photo_gps
 from tests.incidents_fixtures import jpeg_bytes
+from tests.media_fixtures import mp4_bytes, webm_bytes
 
-MP4_HEAD = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00"
-GP3_HEAD = b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x00"
-WEBM_HEAD = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81"
+MP4 = mp4_bytes()
+GP3 = mp4_bytes(brand=b"3gp4")
+WEBM = webm_bytes()
 
 
 @pytest.fixture(autouse=True)
@@ -30,10 +31,10 @@ def upload(name, data):
     return SimpleUploadedFile(name, data)
 
 
-@pytest.mark.parametrize("head,kind", [(MP4_HEAD, uploads.MP4), (GP3_HEAD, uploads.THREE_GP),
-                                       (WEBM_HEAD, uploads.WEBM)])
-def test_videos_are_sniffed_by_content(head, kind):
-    checked = uploads.check_evidence_upload(upload("clip.bin", head + b"\x00" * 32))
+@pytest.mark.parametrize("data,kind", [(MP4, uploads.MP4), (GP3, uploads.THREE_GP),
+                                       (WEBM, uploads.WEBM)])
+def test_videos_are_sniffed_by_content(data, kind):
+    checked = uploads.check_evidence_upload(upload("clip.bin", data))
     assert checked.kind is kind
 
 
@@ -44,7 +45,7 @@ def test_executable_renamed_to_mp4_is_refused():
 
 
 def test_video_limit_is_separate_from_the_photo_limit():
-    big = upload("clip.mp4", MP4_HEAD + b"\x00" * 5000)
+    big = upload("clip.mp4", MP4 + bytes(5000))  # zero padding after the last box
     assert uploads.check_evidence_upload(big, max_bytes=2000, video_max_bytes=10_000).kind is uploads.MP4
     photo = upload("foto.jpg", jpeg_bytes() + b"\x00" * 5000)
     with pytest.raises(ValidationError) as exc:
@@ -62,7 +63,7 @@ def test_empty_file_is_refused():
 
 def test_existing_check_upload_is_unchanged():
     with pytest.raises(ValidationError):
-        uploads.check_upload(upload("clip.mp4", MP4_HEAD + b"\x00" * 32))  # documents only
+        uploads.check_upload(upload("clip.mp4", MP4))  # documents only
     assert uploads.check_upload(upload("f.jpg", jpeg_bytes())).kind is uploads.JPEG
 
 

@@ -15,6 +15,7 @@ from posko.core.models import AuditEntry
 from posko.outreach import services
 from posko.outreach.models import Activity, Attachment, OutreachSettings
 from tests.conftest import EDITS_KEL_A, SEES_KEL_A
+from tests.media_fixtures import pdf_bytes
 from tests.outreach_fixtures import PAST, add_activity, group, not_an_image, png
 
 pytestmark = pytest.mark.django_db
@@ -150,7 +151,7 @@ def test_a_photo_that_is_not_an_image_is_refused_and_nothing_saved(world, users,
 def test_photo_and_sheet_are_stored_and_downloaded_within_scope(world, users, personas):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    sheet = SimpleUploadedFile("daftar-hadir.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    sheet = SimpleUploadedFile("daftar-hadir.pdf", pdf_bytes(), content_type="application/pdf")
     activity = services.save_activity(new(world), [group("lansia")], actor=users["kelurahan_a"],
                                       photos=[png()], sheets=[sheet])
     files = {a.kind: a for a in activity.attachments.all()}

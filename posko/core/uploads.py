@@ -4,6 +4,9 @@ A file is accepted only when its first bytes match one of the allowed kinds and 
 is under the size limit; an ``.exe`` renamed to ``.pdf`` is refused. Stored files get
 a random name; the original name is kept for display only.
 
+Videos (MP4, 3GP, WEBM) and PDFs are cleaned by ``core.media_meta`` (location, author,
+dates and XMP removed; a file that cannot be read as its kind is refused).
+
 Photos (JPEG, PNG, WEBP) are then re-encoded by Pillow (``core.images``): what a caller
 stores (``CheckedUpload.file``) is the clean copy, without EXIF/GPS, XMP, text chunks or
 ICC profile; bombs, damaged files and polyglots are refused here, before anything is
@@ -23,6 +26,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from posko.core.images import clean_image
+from posko.core.media_meta import clean_document
 
 
 @dataclass(frozen=True)
@@ -62,26 +66,19 @@ class CheckedUpload:
         return self.kind.extension
 
 
-def _sha256(upload) -> str:
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in iter(lambda: upload.read(1 << 20), b""):
-        digest.update(chunk)
-    upload.seek(0)
-    return digest.hexdigest()
-
-
 def _checked(upload, kind: Kind, name: str, *, max_side: int | None = None) -> CheckedUpload:
-    """The CheckedUpload of an upload whose kind and size passed: a photo re-encoded (or
-    refused with a ValidationError), anything else stored as received."""
+    """The CheckedUpload of an upload whose kind and size passed: a photo re-encoded, a video
+    or PDF without its metadata (core.media_meta), or a ValidationError when it is broken."""
     token = secrets.token_hex(16)
-    if kind not in IMAGE_KINDS:
-        return CheckedUpload(upload, kind, name, upload.size, token, upload=upload,
-                             original_size=upload.size, sha256=_sha256(upload),
-                             content_type=kind.content_type)
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
+    if kind not in IMAGE_KINDS:
+        clean = clean_document(data, kind, name=name)
+        return CheckedUpload(ContentFile(clean, name=f"{token}{kind.extension}"), kind, name,
+                             len(clean), token, upload=upload, original_size=len(data),
+                             sha256=hashlib.sha256(data).hexdigest(),
+                             content_type=kind.content_type)
     clean = clean_image(data, kind, name=name, max_side=max_side)
     return CheckedUpload(ContentFile(clean.data, name=f"{token}{kind.extension}"), kind, name,
                          len(clean.data), token, upload=upload, original_size=len(data),
@@ -145,8 +142,8 @@ def sniff_kind(head: bytes, kinds=EVIDENCE_KINDS) -> Kind | None:
 def check_evidence_upload(upload, *, max_bytes: int | None = None,
                           video_max_bytes: int | None = None) -> CheckedUpload:
     """Like :func:`check_upload` for photos, PDF and short videos (MP4, WEBM, 3GP): the kind
-    is sniffed from the content; videos have their own (larger) size limit. Videos are
-    stored as received: nothing in Posko strips their metadata (docs/security.md)."""
+    is sniffed from the content; videos have their own (larger) size limit. Videos and PDFs
+    are cleaned of their metadata like photos (``core.media_meta``, docs/security.md)."""
     limit = max_bytes or settings.POSKO_ATTACHMENT_MAX_BYTES
     video_limit = video_max_bytes or limit
     name = (getattr(upload, "name", "") or "file")[-200:]
