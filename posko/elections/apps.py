@@ -16,6 +16,10 @@ class ElectionsConfig(AppConfig):
         constants.watch(Election, Stage)
         request_election.register_provider(Election.active, Election.cached)
         shell.register_header("elections.switch", "elections/_election_switch.html", order=5)
+        from posko.elections.executive import may_view
+
+        shell.register_nav("executive", _("Executive"), "elections:executive", order=5,
+                           visible=may_view)
         shell.register_nav("regions", _("Regions"), "regions:kecamatan_list", order=20, more=True)
         shell.register_nav("tps", _("TPS"), "elections:tps_list", order=30, more=True)
         shell.register_nav("elections", _("Elections"), "elections:election_list", order=60,

@@ -1,10 +1,12 @@
 from django.urls import path
 
-from posko.elections import retention_views, views
+from posko.elections import executive, retention_views, views
 
 app_name = "elections"
 
 urlpatterns = [
+    path("pimpinan/", executive.ExecutiveView.as_view(), name="executive"),
+    path("pimpinan/pdf/", executive.ExecutivePdfView.as_view(), name="executive_pdf"),
     path("tps/", views.TpsListView.as_view(), name="tps_list"),
     path("tps/new/", views.TpsEditView.as_view(), name="tps_add"),
     path("tps/import/", views.TpsImportView.as_view(), name="tps_import"),

@@ -59,6 +59,10 @@ class IncidentsConfig(AppConfig):
 
         readiness_component.register()  # its readiness-index component (core.readiness)
 
+        from posko.incidents import executive
+
+        executive.register()  # its section of the executive dashboard (core.executive)
+
         from posko.incidents import fieldforms
 
         fieldforms.register()  # its forms in the offline field app (core.field_forms)

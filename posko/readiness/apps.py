@@ -18,8 +18,9 @@ class ReadinessConfig(AppConfig):
 
         compute.register()  # the job storing the components modules register (core.readiness)
 
-        from posko.readiness import cards, panels, report
+        from posko.readiness import cards, executive, panels, report
 
         report.register()
         cards.register()
         panels.register()
+        executive.register()  # its section of the executive dashboard (core.executive)

@@ -37,6 +37,10 @@ class VotingConfig(AppConfig):
 
         register_card("voting", voting_cards, order=50)
 
+        from posko.voting import executive
+
+        executive.register()  # its section of the executive dashboard (core.executive)
+
         from posko.voting import report
 
         report.register()  # the daily report's voting-day section

@@ -37,3 +37,7 @@ class WorkersConfig(AppConfig):
         from posko.workers import readiness_component
 
         readiness_component.register()  # its readiness-index component (core.readiness)
+
+        from posko.workers import executive
+
+        executive.register()  # its section of the executive dashboard (core.executive)
