@@ -1,4 +1,4 @@
-"""The SMS gateway's webhook: ``POST /api/v1/sms/inbound/`` (JSON or a form).
+"""The SMS gateway's webhook: ``POST /api/v1/sms/inbound/`` (JSON, a form or multipart).
 
 Fields: ``id`` (the gateway's message id, also ``message_id``), ``from`` (the sender's number,
 also ``sender``/``msisdn``), ``text`` (also ``message``/``body``), ``received_at`` (ISO 8601,
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.parsers import FormParser, JSONParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -62,7 +62,7 @@ def _field(data, name) -> str:
 class SmsInboundView(APIView):
     authentication_classes: list = []  # the gateway signs the body instead
     permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser, FormParser]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     throttle_classes: list = []
 
     @extend_schema(request=InboundSerializer, responses={200: SmsReplySerializer},
