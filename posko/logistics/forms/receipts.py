@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.core import clock
 from posko.core.forms import StyledFormMixin
-from posko.logistics.forms.fields import DATETIME_WIDGET, PHOTO_ACCEPT, count_field
+from posko.logistics.forms.fields import (
+    DATETIME_WIDGET,
+    PHOTO_ACCEPT,
+    count_field,
+    scan_widget,
+)
 from posko.logistics.services.receipts import BatchError
 
 
@@ -61,6 +66,14 @@ class ReceiptForm(StyledFormMixin, forms.Form):
                             help_text=_("Optional. JPEG, PNG or WEBP; the content is checked."))
     note = forms.CharField(label=_("Note"), required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
+    seal_numbers = forms.CharField(
+        label=_("Seal numbers at receipt"), max_length=300, required=False,
+        widget=scan_widget(multiple=True, rows=0),
+        help_text=_("Optional: scan or type the seals on arrival; they are compared with "
+                    "those written at dispatch."))
+    box_codes = forms.CharField(
+        label=_("Box labels received"), required=False, widget=scan_widget(multiple=True),
+        help_text=_("Scan the QR label of every box that arrived (one per line); optional."))
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 
     def __init__(self, *args, shipment, lines, **kwargs):

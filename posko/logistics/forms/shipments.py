@@ -17,6 +17,7 @@ from posko.logistics.forms.fields import (
     KelurahanField,
     count_field,
     kelurahan_label,
+    scan_widget,
 )
 from posko.logistics.models import Item, Shipment
 from posko.regions.models import Kecamatan, Kelurahan
@@ -51,7 +52,12 @@ class ShipmentForm(ServiceFormMixin, StyledFormMixin, forms.Form):
     tps = TpsField(queryset=Tps.objects.none(), required=False, label=_("TPS"))
     dispatched_at = forms.DateTimeField(label=_("Dispatched at"), widget=DATETIME_WIDGET,
                                         help_text=_("Date and time (WIB)."))
-    seal_numbers = forms.CharField(label=_("Seal numbers"), max_length=300, required=False)
+    seal_numbers = forms.CharField(label=_("Seal numbers"), max_length=300, required=False,
+                                   widget=scan_widget(multiple=True, rows=0),
+                                   help_text=_("Type them or scan them with the camera."))
+    box_codes = forms.CharField(
+        label=_("Box labels"), required=False, widget=scan_widget(multiple=True, rows=3),
+        help_text=_("Scan the QR label of every box loaded (one per line); optional."))
     vehicle = forms.CharField(label=_("Vehicle"), max_length=100, required=False,
                               help_text=_("e.g. the plate number"))
     driver = forms.CharField(label=_("Driver"), max_length=100, required=False)
@@ -112,7 +118,8 @@ class ShipmentForm(ServiceFormMixin, StyledFormMixin, forms.Form):
         return [self[name] for name in ("kecamatan", "kelurahan", "tps") if name in self.fields]
 
     def other_fields(self):
-        return [self[name] for name in ("dispatched_at", "seal_numbers", "vehicle", "driver", "note")]
+        return [self[name] for name in ("dispatched_at", "seal_numbers", "box_codes", "vehicle",
+                                        "driver", "note")]
 
     def clean(self):
         data = super().clean()
@@ -143,6 +150,7 @@ class ShipmentForm(ServiceFormMixin, StyledFormMixin, forms.Form):
             "lines": {item.pk: data.get(f"count_{item.pk}") for item in self.items},
             "seal_numbers": data["seal_numbers"], "vehicle": data["vehicle"],
             "driver": data["driver"], "dispatched_at": data["dispatched_at"], "note": data["note"],
+            "box_codes": data["box_codes"],
         }
 
     def add_service_errors(self, exc) -> None:

@@ -43,6 +43,11 @@ class Shipment(models.Model):
     tps = models.ForeignKey("elections.Tps", null=True, blank=True, on_delete=models.PROTECT,
                             related_name="shipments", verbose_name=_("TPS"))
     seal_numbers = models.CharField(_("seal numbers"), max_length=300, blank=True)
+    # Box labels (posko.logistics.labels) scanned at dispatch and at receipt, one per line.
+    box_codes = models.TextField(_("box labels"), blank=True)
+    received_box_codes = models.TextField(_("box labels at receipt"), blank=True)
+    received_seal_numbers = models.CharField(_("seal numbers at receipt"), max_length=300,
+                                             blank=True)
     vehicle = models.CharField(_("vehicle"), max_length=100, blank=True)
     driver = models.CharField(_("driver"), max_length=100, blank=True)
     dispatched_at = models.DateTimeField(_("dispatched at"))

@@ -19,6 +19,7 @@ from posko.core import audit, clock, services
 from posko.core.services import ConflictError, raise_problems
 from posko.core.uploads import PHOTO_KINDS, check_upload
 from posko.logistics.access import may_receive
+from posko.logistics.labels import check_box_codes
 from posko.logistics.models import Shipment, ShipmentLine
 from posko.logistics.rules import LineCount, fmt, receipt_header_problems, receipt_problems
 from posko.logistics.services import readiness
@@ -54,10 +55,12 @@ class _Prepared:
     expected_version: int | None
     photo: object = None
     errors: dict[str, list[str]] = field(default_factory=dict)
+    box_codes: str = ""
+    seal_numbers: str = ""
 
 
 def _prepare(shipment, counts, receiver_name, received_at, photo, *, actor, expected_version,
-             now) -> _Prepared:
+             now, box_codes="", seal_numbers="") -> _Prepared:
     fresh = _lock_fresh(shipment)
     _check_receivable(fresh, actor)
     lines = list(fresh.lines.select_related("item"))
@@ -70,7 +73,16 @@ def _prepare(shipment, counts, receiver_name, received_at, photo, *, actor, expe
             checked = check_upload(photo, PHOTO_KINDS)
         except ValidationError as exc:
             errors.setdefault("photo", []).extend(exc.messages)
-    return _Prepared(fresh, lines, parsed, expected_version, checked, errors)
+    codes = ""
+    if (box_codes or "").strip():
+        codes, problems = check_box_codes(box_codes, fresh, actor=actor,
+                                          dispatched=fresh.box_codes)
+        if problems:
+            errors.setdefault("box_codes", []).extend(problems)
+    seals = " ".join((seal_numbers or "").split())
+    if len(seals) > 300:
+        errors.setdefault("seal_numbers", []).append(_("At most 300 characters."))
+    return _Prepared(fresh, lines, parsed, expected_version, checked, errors, codes, seals)
 
 
 def _claim(prepared: _Prepared) -> None:
@@ -100,6 +112,8 @@ def _write_receipt(prepared: _Prepared, receiver_name, received_at, *, actor, no
     shipment.received_at = received_at
     shipment.received_by = actor if getattr(actor, "is_authenticated", False) else None
     shipment.receiver_name = receiver_name.strip()
+    shipment.received_box_codes = prepared.box_codes
+    shipment.received_seal_numbers = prepared.seal_numbers
     if note and note.strip():
         shipment.note = "\n".join(filter(None, [shipment.note, note.strip()]))
     stored = None
@@ -125,7 +139,8 @@ def _write_receipt(prepared: _Prepared, receiver_name, received_at, *, actor, no
 @transaction.atomic
 def confirm_receipt(shipment: Shipment, counts: Mapping, receiver_name: str,
                     received_at: datetime.datetime | None = None, photo=None, *, actor,
-                    expected_version: int | None, note: str = "") -> Shipment:
+                    expected_version: int | None, note: str = "", box_codes: str = "",
+                    seal_numbers: str = "") -> Shipment:
     """Confirm what arrived of ``shipment``.
 
     ``counts`` maps each item of the shipment (``Item`` or pk) to ``(received, damaged,
@@ -133,7 +148,9 @@ def confirm_receipt(shipment: Shipment, counts: Mapping, receiver_name: str,
     more arrived than was dispatched. ``received_at`` defaults to now; ``photo`` (an
     uploaded image of the signed hand-over record) is optional and checked by content.
     ``expected_version`` is the version the confirming page was loaded with (None: the
-    current one).
+    current one). ``box_codes`` are the box labels scanned at receipt (each must be a box
+    of this shipment's place and, when boxes were scanned at dispatch, one of them);
+    ``seal_numbers`` the seals read at receipt (compared with dispatch on the detail page).
 
     Raises ConflictError (naming who confirmed it and when) for a second
     confirmation, ConflictError if the shipment changed meanwhile, PermissionDenied for a
@@ -144,7 +161,8 @@ def confirm_receipt(shipment: Shipment, counts: Mapping, receiver_name: str,
     now = clock.now()
     received_at = received_at or now
     prepared = _prepare(shipment, counts, receiver_name, received_at, photo, actor=actor,
-                        expected_version=expected_version, now=now)
+                        expected_version=expected_version, now=now, box_codes=box_codes,
+                        seal_numbers=seal_numbers)
     raise_problems(prepared.errors)
     _claim(prepared)
     _write_receipt(prepared, receiver_name, received_at, actor=actor, note=note)
@@ -153,7 +171,7 @@ def confirm_receipt(shipment: Shipment, counts: Mapping, receiver_name: str,
         readiness.refresh(fresh.election, [fresh.tps_id])
     # The caller's object follows the stored row.
     for attr in ("status", "received_at", "received_by_id", "receiver_name", "handover_photo",
-                 "note", "version"):
+                 "note", "version", "received_box_codes", "received_seal_numbers"):
         setattr(shipment, attr, getattr(fresh, attr))
     return shipment
 

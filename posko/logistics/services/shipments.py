@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from posko.core import audit, clock
 from posko.core.services import raise_problems
 from posko.logistics.access import place_level
+from posko.logistics.labels import check_box_codes
 from posko.logistics.models import Item, Shipment, ShipmentLine
 from posko.logistics.rules import (
     CLOCK_TOLERANCE,
@@ -97,14 +98,16 @@ def _normalise_lines(election, lines: Mapping, errors: dict) -> list[tuple[Item,
 def create_shipment(election, from_level: str, to_level: str, place, lines: Mapping,
                     seal_numbers: str = "", vehicle: str = "", driver: str = "",
                     dispatched_at: datetime.datetime | None = None, *, actor,
-                    is_return: bool = False, note: str = "") -> Shipment:
+                    is_return: bool = False, note: str = "", box_codes: str = "") -> Shipment:
     """Record a shipment dispatched by ``actor``.
 
     ``place`` is the Kecamatan (PPK), Kelurahan (PPS) or Tps of the destination — for a
     return, of the origin. ``lines`` maps items (``Item`` or pk) to the counts
     dispatched (whole numbers ≥ 0; at least one above 0; zeros are left out).
-    Raises ValidationError (keys: route, place, lines, count_<item pk>, dispatched_at and
-    model fields) and saves nothing on any problem."""
+    ``box_codes`` are the box labels scanned at dispatch (``posko.logistics.labels``), each
+    of a TPS inside the destination.
+    Raises ValidationError (keys: route, place, lines, count_<item pk>, dispatched_at,
+    box_codes and model fields) and saves nothing on any problem."""
     errors = shipment_problems(election, from_level, to_level, place, actor=actor,
                                is_return=is_return)
     normalised = _normalise_lines(election, lines, errors)
@@ -121,6 +124,11 @@ def create_shipment(election, from_level: str, to_level: str, place, lines: Mapp
         driver=(driver or "").strip(), dispatched_at=dispatched_at, note=(note or "").strip(),
         dispatched_by=actor if getattr(actor, "is_authenticated", False) else None,
         created_at=now, **place_fields(level, place))
+    if (box_codes or "").strip():
+        shipment.box_codes, problems = check_box_codes(box_codes, shipment, actor=actor)
+        for problem in problems:
+            add(errors, "box_codes", problem)
+        raise_problems(errors)
     shipment.full_clean()
     shipment.save()
     created = ShipmentLine.objects.bulk_create(

@@ -27,6 +27,7 @@ from posko.logistics.filters import ShipmentFilter
 from posko.logistics.forms.fields import PHOTO_ACCEPT
 from posko.logistics.forms.receipts import ReceiptForm
 from posko.logistics.forms.shipments import ShipmentForm
+from posko.logistics.labels import box_comparison, seal_difference
 from posko.logistics.models import Shipment
 from posko.logistics.services.receipts import already_confirmed_message, confirm_receipt
 from posko.logistics.services.shipments import create_shipment
@@ -95,7 +96,8 @@ class ShipmentDetailView(ObjectDetailView):
         context.update(
             shipment=shipment, lines=list(shipment.lines.select_related("item")),
             cases=list(shipment.shortfalls.select_related("item").order_by("status", "pk")),
-            place=place_text(shipment),
+            place=place_text(shipment), boxes=box_comparison(shipment),
+            seals=seal_difference(shipment),
             can_confirm=(shipment.status == Shipment.Status.DISPATCHED
                          and may_receive(self.request.user, shipment)),
             history=list(audit.history(shipment)[:50]))
@@ -149,8 +151,11 @@ class ShipmentConfirmView(LoginRequiredMixin, View):
             messages.info(request, already_confirmed_message(shipment))
             return HttpResponseRedirect(shipment.get_absolute_url())
         lines = list(shipment.lines.select_related("item"))
+        initial = {}
+        if request.GET.get("kotak"):  # from the box-label lookup: the box just scanned
+            initial["box_codes"] = request.GET["kotak"][:200]
         return self.render_form(request, shipment, lines,
-                                ReceiptForm(shipment=shipment, lines=lines))
+                                ReceiptForm(shipment=shipment, lines=lines, initial=initial))
 
     def post(self, request, pk):
         shipment = self.shipment(request, pk)
@@ -164,7 +169,8 @@ class ShipmentConfirmView(LoginRequiredMixin, View):
             try:
                 confirm_receipt(shipment, form.counts(), data["receiver_name"],
                                 data["received_at"], photo=data.get("photo"), actor=request.user,
-                                expected_version=data["version"], note=data["note"])
+                                expected_version=data["version"], note=data["note"],
+                                box_codes=data["box_codes"], seal_numbers=data["seal_numbers"])
             except ConflictError as exc:
                 return self.render_form(request, shipment, lines, form, status=409,
                                         conflict=exc.messages)
