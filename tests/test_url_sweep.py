@@ -112,6 +112,7 @@ ROUTE_KINDS = {
     "workers:claim_add": {"pk": "incident"},
     "workers:claim_edit": {"pk": "claim"},
     "incidents:evidence_download": {"pk": "evidence"},
+    "incidents:evidence_original": {"pk": "evidence"},
     "incidents:pledge_edit": {"pk": "pledge"},
     "incidents:pledge_document": {"pk": "pledge"},
     "incidents:report_reveal": {"pk": "report"},
