@@ -81,22 +81,31 @@
       reader.setHints(hints);
       var canvas = document.createElement("canvas");
       var context = canvas.getContext("2d", { willReadFrequently: true });
-      return function (source) {
-        var size = sizeOf(source);
-        if (!size[0] || !size[1]) { return Promise.resolve(null); }
-        var scale = Math.min(1, MAX_SIDE / Math.max(size[0], size[1]));
+      function attempt(source, size, scale) {
         canvas.width = Math.round(size[0] * scale);
         canvas.height = Math.round(size[1] * scale);
         context.drawImage(source, 0, 0, canvas.width, canvas.height);
         try {
           var luminance = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
           var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(luminance));
-          return Promise.resolve(reader.decodeWithState(bitmap).getText());
+          return reader.decodeWithState(bitmap).getText();
         } catch (notFound) {
-          return Promise.resolve(null);
+          return null;
         } finally {
           reader.reset();
         }
+      }
+      return function (source) {
+        var size = sizeOf(source);
+        if (!size[0] || !size[1]) { return Promise.resolve(null); }
+        var scale = Math.min(1, MAX_SIDE / Math.max(size[0], size[1]));
+        // ZXing misses some codes at one size and reads them at another: a second look at
+        // two thirds of the size (fast) before giving up on this frame.
+        var found = attempt(source, size, scale);
+        if (!found && Math.min(size[0], size[1]) * scale >= 180) {
+          found = attempt(source, size, scale * 2 / 3);
+        }
+        return Promise.resolve(found);
       };
     });
   }
