@@ -29,6 +29,17 @@ def compute(election, tps_ids):
             for pk in tps.values_list("pk", flat=True).iterator(chunk_size=2000)}
 
 
+def task_changed(task, before: dict | None = None) -> None:
+    """A task of priority high or urgent at a TPS was created, closed, reopened or moved
+    (``before``: its snapshot before the edit): the readiness consumer recomputes the
+    component there after the write commits. Other tasks announce nothing."""
+    ids = {task.tps_id} if task.tps_id and task.priority in CRITICAL else set()
+    if before and before.get("tps") and before.get("priority") in CRITICAL:
+        ids.add(int(before["tps"]))
+    if ids:
+        readiness.changed("tasks", task.election, sorted(ids))
+
+
 def register() -> None:
     readiness.register_component("tasks", gettext_lazy("No open critical task"), "Desk", 10,
                                  compute, order=50)

@@ -29,6 +29,19 @@ def compute(election, tps_ids):
             for pk in tps.values_list("pk", flat=True).iterator(chunk_size=2000)}
 
 
+def report_changed(report, before: dict | None = None) -> None:
+    """A report of severity tinggi or kritis at a TPS was received, opened or closed, or
+    moved (``before``: its snapshot before an edit, whose TPS and severity count too): the
+    readiness consumer recomputes the component there after the write commits. Reports of
+    lower severity, or without a TPS, change nothing here and announce nothing (the
+    intake's hot path stays as it is)."""
+    ids = {report.tps_id} if report.tps_id and report.severity in CRITICAL else set()
+    if before and before.get("tps") and before.get("severity") in CRITICAL:
+        ids.add(int(before["tps"]))
+    if ids:
+        readiness.changed("incidents", report.election, sorted(ids))
+
+
 def register() -> None:
     readiness.register_component("incidents", gettext_lazy("No open critical incident"),
                                  "Bawaslu", 10, compute, order=60)

@@ -37,6 +37,15 @@ def compute(election, tps_ids):
     return result
 
 
+def changed(election, tps_ids) -> None:
+    """A coverage or a screening changed at ``tps_ids``: the readiness consumer recomputes
+    the staffing component there after the write commits (a new, moved or replaced worker
+    is announced through the ``workers.domicile`` source the component watches)."""
+    ids = sorted({pk for pk in tps_ids if pk})
+    if ids:
+        readiness.changed("staffing", election, ids)
+
+
 def register() -> None:
     readiness.register_component("staffing", gettext_lazy("Staffing filled, insured, screened"),
                                  "KPU", 25, compute, watches=("workers.domicile",), order=20)

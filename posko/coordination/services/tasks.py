@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from posko.coordination import notify
+from posko.coordination import notify, readiness_component
 from posko.coordination.models import Attachment, Notification, Task, TaskChecklistItem, TaskNote
 from posko.coordination.rules import check_assignees, check_due, check_status
 from posko.core import audit, clock, services
@@ -59,6 +59,7 @@ def create_task(task: Task, *, actor, assignees=(), checklist: list[str] | None 
         if text.strip():
             TaskChecklistItem.objects.create(task=task, text=text.strip()[:300], order=order)
     _notify_assigned(task, assignees)
+    readiness_component.task_changed(task)
     return task
 
 
@@ -94,6 +95,9 @@ def update_task(task: Task, *, actor, before: dict, expected_version: int,
     if before.get("status") != task.status:
         TaskNote.objects.create(task=task, author=actor, status_from=before.get("status", ""),
                                 status_to=task.status, text=task.blocked_reason)
+    if (before.get("status"), before.get("priority"), before.get("tps")) != (
+            task.status, task.priority, task.tps_id):
+        readiness_component.task_changed(task, before)
     return task
 
 

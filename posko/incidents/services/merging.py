@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from posko.core import audit, clock, services
+from posko.incidents import readiness_component
 from posko.incidents.access import can_triage
 from posko.incidents.indicators import _derived_changed
 from posko.incidents.models import Report, Severity, State
@@ -78,6 +79,7 @@ def merge(duplicate: Report, into: Report, *, actor, now=None) -> Report:
     audit.record("update", into, actor=actor,
                  message=_("%(code)s merged into this report") % {"code": duplicate.code})
     _derived_changed(duplicate)
+    readiness_component.report_changed(duplicate)  # merged: no longer open
     return into
 
 

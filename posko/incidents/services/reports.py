@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit, clock, services
 from posko.core.services import raise_problems
+from posko.incidents import readiness_component
 from posko.incidents.access import (
     allowed_states,
     can_comment,
@@ -117,7 +118,9 @@ def create_new(report: Report, *, actor, files, now, intake=None) -> Report:
     audit.record("create", report, actor=user, after=audit.snapshot(report),
                  message=_("report received"))
     store_evidence(report, files, actor=actor)
-    # A new report is "baru": it feeds no derived indicator until it is verified.
+    # A new report is "baru": it feeds no derived indicator until it is verified; a serious
+    # one at a TPS lowers the TPS's readiness at once.
+    readiness_component.report_changed(report)
     return report
 
 
@@ -174,6 +177,8 @@ def transition(report: Report, state: str, *, actor, expected_version: int | Non
                     message=_("state: %(from)s → %(to)s") % {"from": current, "to": state})
     if (current in DERIVED_STATES) != (state in DERIVED_STATES):
         _derived_changed(report)
+    if (current in OPEN_STATES) != (state in OPEN_STATES):
+        readiness_component.report_changed(report)
     return report
 
 
@@ -201,6 +206,8 @@ def update_triage(report: Report, *, actor, before: dict, expected_version: int 
     if any(before.get(f) != audit.snapshot(report).get(f) for f in (
             "tps", "category", "involves_violence", "intimidation")):
         _derived_changed(report, before)
+    if (before.get("tps"), before.get("severity")) != (report.tps_id, report.severity):
+        readiness_component.report_changed(report, before)
     return report
 
 

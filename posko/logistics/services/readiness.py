@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from posko.core import clock
+from posko.core import readiness as index_registry
 from posko.logistics.models import Requirement, Shipment, ShipmentLine, Shortfall, TpsReadiness
 
 READINESS_FIELDS = ["tps_id", "election_id", "kecamatan_id", "kelurahan_id", "required_units",
@@ -124,13 +125,16 @@ def refresh(election, tps_ids=None) -> int:
     with connection.cursor() as cursor:
         if tps_ids is None:
             cursor.execute(_sql(None), params)
-            return max(cursor.rowcount, 0)
-        tps_ids = sorted(set(tps_ids))
-        for start in range(0, len(tps_ids), CHUNK):
-            chunk = tps_ids[start:start + CHUNK]
-            cursor.execute(_sql(len(chunk)),
-                           {**params, **{f"id{i}": pk for i, pk in enumerate(chunk)}})
-            written += max(cursor.rowcount, 0)
+            written = max(cursor.rowcount, 0)
+        else:
+            tps_ids = sorted(set(tps_ids))
+            for start in range(0, len(tps_ids), CHUNK):
+                chunk = tps_ids[start:start + CHUNK]
+                cursor.execute(_sql(len(chunk)),
+                               {**params, **{f"id{i}": pk for i, pk in enumerate(chunk)}})
+                written += max(cursor.rowcount, 0)
+    if written:  # the readiness index's logistics component follows (after the commit)
+        index_registry.changed("logistics", election, tps_ids)
     return written
 
 

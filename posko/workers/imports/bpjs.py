@@ -10,6 +10,7 @@ from posko.core.importer import (
     ImportResult,
 )
 from posko.core.templates_example import ExampleRowMixin
+from posko.workers import readiness_component
 from posko.workers.imports.columns import BPJS_COLUMNS
 from posko.workers.models import Worker
 from posko.workers.nik import mask_nik
@@ -81,5 +82,7 @@ class BpjsReturnImporter(ExampleRowMixin, ElectionImporter):
         audit.insert_many(Worker, "update", (
             (w.pk, str(w), b, a, w.kecamatan_id, w.kelurahan_id or "") for w, b, a in changed),
             actor=self.actor, message="BPJS import")
+        if changed:
+            readiness_component.changed(self.election, [w.tps_id for w, _b, _a in changed])
         result.updated = len(changed)
         return result

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit
 from posko.core.services import bump_version, raise_problems
+from posko.workers import readiness_component
 from posko.workers.models import Worker, WorkerSettings
 from posko.workers.services.registry import months_between, snapshot
 
@@ -28,6 +29,7 @@ def set_coverage(worker: Worker, *, actor, before: dict, message: str = "",
     after = snapshot(worker)
     audit.record("update", worker, actor=actor, before=before, after=after,
                  message=message or "BPJS")
+    readiness_component.changed(worker.election, [worker.tps_id])
     return worker
 
 

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit, clock
 from posko.core.services import raise_problems
-from posko.workers import rules
+from posko.workers import readiness_component, rules
 from posko.workers.models import Screening, Worker
 from posko.workers.services.registry import copy_place
 
@@ -30,4 +30,5 @@ def record_screening(screening: Screening, *, actor) -> Screening:
     Worker.objects.filter(pk=worker.pk).update(screening_result=latest.result,
                                                screening_date=latest.date)
     worker.screening_result, worker.screening_date = latest.result, latest.date
+    readiness_component.changed(worker.election, [worker.tps_id])
     return screening
