@@ -88,6 +88,9 @@ def browser() -> Browser:
     # run without a browser keep Django's check.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    # A service worker's own requests follow the context's offline switch and routes (the
+    # field app's offline test, issue 18); without it Chromium's emulation stops at the page.
+    os.environ.setdefault("PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS", "1")
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
