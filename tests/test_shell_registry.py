@@ -23,6 +23,7 @@ MODULES = {
     "outreach": ("outreach", 'href="/sosialisasi/', "outreach/activities"),
     "voting": ("voting", 'href="/pemungutan/', "voting/tps"),
     "readiness": ("readiness", 'href="/kesiapan/"', "readiness/tps"),
+    "sms": ("sms", 'href="/sms/"', "sms"),  # its webhook is an EXTRA_URLS path, not a route
 }
 
 

@@ -21,6 +21,10 @@ class SmsConfig(AppConfig):
                            visible=_may_see_log)
         register_enum("SmsStatusEnum", "posko.sms.models.Status")
 
+        from posko.sms import panels
+
+        panels.register()  # the latest SMS on the TPS page (core.tps_panels)
+
         from posko.core import jobs
         from posko.sms.services.intake import SEND_JOB
         from posko.sms.services.outbound import send_reply
