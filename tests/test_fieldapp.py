@@ -18,8 +18,8 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from posko.core import field_forms
-from posko.logistics.services import requirements
 from posko.logistics.models import Item, Shipment
+from posko.logistics.services import requirements
 from posko.voting.models import ResultPhoto
 from tests.conftest import PASSWORD
 from tests.voting_fixtures import make_contests
