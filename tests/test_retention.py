@@ -101,7 +101,8 @@ def retention_url(election):
 
 EXPECTED = {"workers.worker": 2, "workers.screening": 1, "workers.incident": 1, "workers.claim": 1,
             "workers.dutylog": 1, "incidents.report": 1, "incidents.evidence": 1,
-            "incidents.case": 1, "logistics.shipment": 1}
+            "incidents.case": 1, "incidents.evidence_file": 0, "incidents.report_text": 4,
+            "incidents.comment_text": 0, "incidents.case_text": 1, "logistics.shipment": 1}
 
 
 def test_default_date_is_twelve_months_after_voting_day_and_leap_days_fall_back():
@@ -142,9 +143,9 @@ def test_purge_anonymises_exactly_the_personal_fields_and_keeps_aggregates(world
         "Screening": {"systolic", "diastolic", "blood_sugar", "note"},
         "Incident": {"description", "place", "followup"},
         "Claim": {"note"}, "DutyLog": {"note"},
-        "Report": {"reporter_name", "reporter_contact"},  # and client_hash (not editable)
+        "Report": {"reporter_name", "reporter_contact", "title", "description"},  # and client_hash
         "Evidence": {"latitude", "longitude"},
-        "NeutralityCase": {"asn_name", "asn_position"},
+        "NeutralityCase": {"asn_name", "asn_position", "act"},  # free text: [dihapus: retensi]
         "Shipment": {"driver", "receiver_name"},
     }
     a = Worker.objects.get(pk=data["a"].pk)

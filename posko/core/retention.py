@@ -15,6 +15,13 @@ are kept (counts per TPS, statuses, amounts), only the fields that name or descr
 person are blanked or replaced. The module decides which fields; the page and the job that
 run the purge live in ``posko.elections.retention`` (core imports no app), and the audit is
 written there: one row per module with its count, never one per person.
+
+A source counts in one of three units (``unit``, shown on the dry-run): ``rows`` anonymised,
+``files`` deleted from storage (:func:`file_source`: uploads that hold personal data, such
+as the originals of incident evidence with their GPS position and device; the row, the
+served copy without metadata and the SHA-256 stay; a file is deleted only once the purge's
+transaction has committed) and ``texts``, free-text field values replaced by
+``REMOVED_TEXT`` (:func:`text_source`: descriptions and notes that may name a person).
 """
 
 from __future__ import annotations
@@ -24,9 +31,12 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 
+from posko.core.evidence_files import delete_after_commit
 from posko.core.models import AuditEntry
 
 BATCH = 1000  # rows per UPDATE batch
+REMOVED_TEXT = "[dihapus: retensi]"  # stored text that replaces a free text (data, not interface)
+UNITS = ("rows", "files", "texts")
 
 
 @dataclass(frozen=True)
@@ -42,14 +52,19 @@ class Source:
     model: object = None
     rows: Callable | None = None
     audit_fields: tuple = ()
+    unit: str = "rows"  # rows anonymised, files deleted or text fields replaced (UNITS)
 
 
 _sources: dict[str, Source] = {}
 
 
 def register(key: str, label, count: Callable[[int], int], purge: Callable[[int, int], int], *,
-             order: int = 50, fields="", model=None, rows=None, audit_fields=()) -> None:
-    _sources[key] = Source(key, label, count, purge, order, fields, model, rows, tuple(audit_fields))
+             order: int = 50, fields="", model=None, rows=None, audit_fields=(),
+             unit: str = "rows") -> None:
+    if unit not in UNITS:
+        raise ValueError(f"unit must be one of {UNITS}")
+    _sources[key] = Source(key, label, count, purge, order, fields, model, rows,
+                           tuple(audit_fields), unit)
 
 
 def sources() -> list[Source]:
@@ -108,3 +123,44 @@ def scrub_audit(source: Source, election_id: int, *, batch: int = BATCH) -> int:
 def batch_pks(queryset, batch: int) -> list[int]:
     """The pks of the next batch of ``queryset`` (a helper for purge functions)."""
     return list(queryset.order_by("pk").values_list("pk", flat=True)[:batch])
+
+
+def file_source(model, rows: Callable, field: str):
+    """``(count, purge)`` for a source of unit ``files``: the ``field`` files of
+    ``rows(election_id)`` are deleted from storage (after commit) and the field emptied."""
+    def pending(election_id):
+        return rows(election_id).exclude(**{field: ""}).exclude(**{f"{field}__isnull": True})
+
+    def count(election_id) -> int:
+        return pending(election_id).count()
+
+    def purge(election_id, batch) -> int:
+        found = list(pending(election_id).order_by("pk").values_list("pk", field)[:batch])
+        storage = model._meta.get_field(field).storage
+        model.objects.filter(pk__in=[pk for pk, _name in found]).update(**{field: ""})
+        delete_after_commit((storage, name) for _pk, name in found)
+        return len(found)
+
+    return count, purge
+
+
+def text_source(model, rows: Callable, fields: tuple[str, ...], replacement: str = REMOVED_TEXT):
+    """``(count, purge)`` for a source of unit ``texts``: every non-empty value of ``fields``
+    in ``rows(election_id)`` is replaced by ``replacement``; counted per field value."""
+    def pending(election_id, field):
+        return rows(election_id).exclude(**{field: ""}).exclude(**{field: replacement})
+
+    def count(election_id) -> int:
+        return sum(pending(election_id, field).count() for field in fields)
+
+    def purge(election_id, batch) -> int:
+        done = 0
+        for field in fields:
+            if done >= batch:
+                break
+            pks = batch_pks(pending(election_id, field), batch - done)
+            model.objects.filter(pk__in=pks).update(**{field: replacement})
+            done += len(pks)
+        return done
+
+    return count, purge

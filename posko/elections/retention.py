@@ -61,8 +61,16 @@ def is_due(row: Retention, today=None) -> bool:
 
 def report(election_id: int) -> list[dict]:
     """The dry-run: one entry per source (key, label, fields, rows); nothing is changed."""
-    return [{"key": source.key, "label": source.label, "fields": source.fields, "rows": rows}
-            for source, rows in retention.dry_run(election_id)]
+    return [{"key": source.key, "label": source.label, "fields": source.fields, "rows": rows,
+             "unit": source.unit} for source, rows in retention.dry_run(election_id)]
+
+
+def totals(report_rows: list[dict]) -> dict[str, int]:
+    """The dry-run summed per unit: rows anonymised, files deleted, text fields replaced."""
+    out = dict.fromkeys(retention.UNITS, 0)
+    for entry in report_rows:
+        out[entry["unit"]] += entry["rows"]
+    return out
 
 
 def date_problems(row: Retention, new_date) -> list[tuple[str, str]]:

@@ -37,8 +37,9 @@ class ElectionRetentionView(AdminOnlyMixin, TemplateView):
     def get_context_data(self, form=None, **kwargs):
         context = super().get_context_data(**kwargs)
         row = kwargs.get("row") or self.row()
+        report = retention.report(row.election_id)
         context.update(
-            row=row, election=row.election, report=retention.report(row.election_id),
+            row=row, election=row.election, report=report, totals=retention.totals(report),
             due=retention.is_due(row), default_months=retention.DEFAULT_MONTHS,
             form=form or RetentionDateForm(initial={"retain_until": row.retain_until,
                                                     "version": row.version}),

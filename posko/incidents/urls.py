@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/tugas/", views.ReportTaskView.as_view(), name="report_task"),
     path("<int:pk>/buka/", privacy.ReportRevealView.as_view(), name="report_reveal"),
     path("bukti/<int:pk>/", views.EvidenceDownloadView.as_view(), name="evidence_download"),
+    path("bukti/<int:pk>/asli/", views.EvidenceOriginalView.as_view(), name="evidence_original"),
     # public (no login)
     path("kirim/", views.PublicReportView.as_view(), name="public_report"),
     path("status/", views.PublicStatusView.as_view(), name="public_status"),

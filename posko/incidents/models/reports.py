@@ -279,12 +279,17 @@ class Report(models.Model):
 
 class Evidence(models.Model):
     """A file attached to a report: photo, PDF or short video, checked by its content.
-    JPEG location (EXIF GPS) is read into the fields below and stripped from the stored
-    file, so the file itself can be shared."""
+    A photo's location (EXIF GPS) is read into the fields below; ``file`` is the copy
+    without metadata (served to whoever may see the report), ``original`` the file as
+    received with its ``sha256``, kept privately as evidence (core.evidence_files) until the
+    election's retention ends (then the file is deleted, the hash stays)."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="evidence",
                                verbose_name=_("report"))
     file = models.FileField(_("file"), upload_to="laporan/%Y/%m/", max_length=200)
+    original = models.FileField(_("original as received"), upload_to="laporan/asli/%Y/%m/",
+                                max_length=200, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the original"), max_length=64, blank=True)
     kind = models.CharField(_("type"), max_length=10)
     original_name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveIntegerField(_("size"))

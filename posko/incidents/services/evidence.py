@@ -1,6 +1,8 @@
 """Evidence files of a report: checked by content (nothing stored when one is bad); photos
-re-encoded by core.uploads (no metadata in the stored file) after their capture position
-(EXIF GPS) was read into the evidence row; each stored file audited."""
+re-encoded, videos and PDFs cleaned by core.uploads (no metadata in the served copy) after a
+photo's capture position (EXIF GPS) was read into the evidence row; the original as
+received is kept privately with its SHA-256 (core.evidence_files); each stored file
+audited."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from posko.core import audit
+from posko.core.evidence_files import delete_files, save_pair
 from posko.core.uploads import check_evidence_upload
 from posko.incidents.access import can_comment
 from posko.incidents.models import Evidence, Report
@@ -32,25 +35,25 @@ def store_evidence(report: Report, uploads, *, actor) -> list[Evidence]:
             errors.extend(exc.messages)
     if errors:
         raise ValidationError({"files": errors})
-    stored = []
+    stored, written = [], []
     try:
         for item in checked:
             lat = lon = None
             if item.gps:
                 lat, lon = (Decimal(str(v)).quantize(Decimal("0.000001")) for v in item.gps)
             evidence = Evidence(report=report, kind=item.kind.name, original_name=item.original_name,
-                                size=item.size, latitude=lat, longitude=lon,
+                                size=item.size, latitude=lat, longitude=lon, sha256=item.sha256,
                                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None)
-            evidence.file.save(f"{item.token}{item.kind.extension}", item.file, save=False)
+            save_pair(evidence, item, written=written)
             stored.append(evidence)
             evidence.save()
             audit.record("create", evidence, actor=actor,
                          after={"report": report.pk, "file": evidence.original_name,
-                                "kind": evidence.kind, "size": evidence.size},
+                                "kind": evidence.kind, "size": evidence.size,
+                                "sha256": evidence.sha256},
                          message=_("evidence added"))
-    except Exception:
-        for evidence in stored:
-            evidence.file.storage.delete(evidence.file.name)
+    except BaseException:
+        delete_files(written)
         raise
     return stored
 

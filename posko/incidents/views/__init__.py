@@ -15,6 +15,7 @@ from posko.incidents.views.public import (
 )
 from posko.incidents.views.reports import (
     EvidenceDownloadView,
+    EvidenceOriginalView,
     ReportCommentView,
     ReportDetailView,
     ReportEditView,
@@ -42,5 +43,5 @@ __all__ = [
     "MapDataView", "PeriodReportView", "_public_response", "PublicReportView",
     "PUBLIC_STEPS", "PublicStatusView", "ReportListView", "_history", "render_detail",
     "ReportDetailView", "ReportTransitionView", "ReportCommentView", "ReportEvidenceView",
-    "ReportMergeView", "ReportTaskView", "EvidenceDownloadView", "ReportEditView",
+    "ReportMergeView", "ReportTaskView", "EvidenceDownloadView", "EvidenceOriginalView", "ReportEditView",
 ]

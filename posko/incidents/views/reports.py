@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from posko.core import audit, clock, personal, tasks
+from posko.core.evidence_files import original_response
 from posko.core.views import ObjectEditView, ObjectListView
 from posko.incidents import privacy, services
 from posko.incidents.filters import ReportFilter
@@ -134,6 +135,7 @@ def render_detail(request, pk, *, status=200, transition_form=None, comment_form
         "can_open_case": (report.category.is_neutrality_asn and user.is_desk_admin),
         "cases": report.neutrality_cases.all() if user.is_desk_admin else [],
         "can_reveal": personal.may_reveal(user) and any(p["public"] for p in reporters),
+        "can_download_originals": personal.may_reveal(user),
         "revealed": revealed, "reveal_form": reveal_form or personal.RevealForm(),
     }
     return render(request, "incidents/report_detail.html", context, status=status)
@@ -265,6 +267,26 @@ class EvidenceDownloadView(LoginRequiredMixin, View):
         extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
         return FileResponse(handle, content_type=content_type,
                             filename=f"{evidence.report.code}-{evidence.pk}{extension}")
+
+
+class EvidenceOriginalView(LoginRequiredMixin, View):
+    """The evidence file as received (with its metadata; the bytes its SHA-256 is of), as a
+    download for users with the personal-data permission who may see its report; audited.
+    Others: 404 outside their scope, 403 inside it."""
+
+    def get(self, request, pk):
+        evidence = Evidence.objects.select_related("report").filter(pk=pk).first()
+        if evidence is None or not Report.objects.visible_to(request.user).filter(
+                pk=evidence.report_id).exists():
+            raise Http404
+        name = evidence.original.name
+        extension = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        return original_response(
+            request, evidence, evidence.original,
+            allowed=request.user.can_see_personal_data,
+            message=_("original evidence file downloaded (SHA-256 %(sha)s)") % {
+                "sha": evidence.sha256},
+            filename=f"{evidence.report.code}-{evidence.pk}-asli{extension}")
 
 
 class ReportEditView(ReportMixin, ObjectEditView):

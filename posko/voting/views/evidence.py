@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
-from posko.core import audit
+from posko.core.evidence_files import original_response
 from posko.core.export_jobs import Table, TableExportMixin
 from posko.core.views import ElectionRequiredMixin
 from posko.voting import services
@@ -96,16 +96,11 @@ class PhotoOriginalView(LoginRequiredMixin, View):
 
     def get(self, request, pk):
         photo = _visible_photo(request, pk)
-        if not request.user.is_desk_admin:
-            raise PermissionDenied
-        audit.record("export", photo, actor=request.user, message=_(
-            "original C.Hasil photo downloaded (SHA-256 %(sha)s)") % {"sha": photo.sha256})
-        name = photo.original.name
-        extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-        content_type = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}.get(
-            extension, "application/octet-stream")
-        return _file_response(photo.original, content_type=content_type,
-                              filename=_file_name(photo, name, "-asli"), attachment=True)
+        return original_response(
+            request, photo, photo.original, allowed=request.user.is_desk_admin,
+            message=_("original C.Hasil photo downloaded (SHA-256 %(sha)s)") % {
+                "sha": photo.sha256},
+            filename=_file_name(photo, photo.original.name, "-asli"))
 
 
 class PhotoListView(ElectionRequiredMixin, LoginRequiredMixin, TableExportMixin, TemplateView):

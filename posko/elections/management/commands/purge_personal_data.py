@@ -29,8 +29,11 @@ class Command(BaseCommand):
         row = retention.for_election(chosen)
         self.stdout.write(_("%(election)s: keep personal data until %(date)s.") % {
             "election": chosen, "date": row.retain_until.isoformat()})
-        for entry in retention.report(chosen.pk):
-            self.stdout.write(f"  {entry['key']}: {entry['rows']}")
+        report = retention.report(chosen.pk)
+        for entry in report:
+            self.stdout.write(f"  {entry['key']}: {entry['rows']} {entry['unit']}")
+        totals = retention.totals(report)
+        self.stdout.write(_("In all: %(rows)s rows, %(files)s files, %(texts)s text fields.") % totals)
         if dry_run:
             self.stdout.write(_("Dry run: nothing was changed."))
             return
