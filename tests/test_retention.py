@@ -102,7 +102,8 @@ def retention_url(election):
 EXPECTED = {"workers.worker": 2, "workers.screening": 1, "workers.incident": 1, "workers.claim": 1,
             "workers.dutylog": 1, "incidents.report": 1, "incidents.evidence": 1,
             "incidents.case": 1, "incidents.evidence_file": 0, "incidents.report_text": 4,
-            "incidents.comment_text": 0, "incidents.case_text": 1, "logistics.shipment": 1}
+            "incidents.comment_text": 0, "incidents.case_text": 1, "logistics.shipment": 1,
+            "outreach.attendance_file": 0, "voting.photo_original": 0}
 
 
 def test_default_date_is_twelve_months_after_voting_day_and_leap_days_fall_back():

@@ -25,6 +25,10 @@ class OutreachConfig(AppConfig):
 
         public.register()  # its section of the public portal (core.public)
 
+        from posko.outreach import retention
+
+        retention.register()  # attendance sheets deleted when the election's retention ends
+
         # The default target groups (pemilih pemula, perempuan…) exist after every migrate.
         post_migrate.connect(_default_groups, sender=self, dispatch_uid="outreach.default_groups")
 

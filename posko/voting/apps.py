@@ -19,6 +19,10 @@ class VotingConfig(AppConfig):
 
         public.register()  # its section of the public portal (core.public)
 
+        from posko.voting import retention
+
+        retention.register()  # C.Hasil originals deleted when the election's retention ends
+
         register_enum("VotingStateEnum", "posko.voting.models.State")
         register_enum("VotingProblemEnum", "posko.voting.models.Problem")
         register_enum("ReconciliationAgreementEnum", "posko.voting.models.Agreement")
