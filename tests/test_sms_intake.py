@@ -174,6 +174,12 @@ def test_a_bad_signature_is_403_and_nothing_is_logged(world, gateway, client, se
     assert not SmsMessage.objects.exists() and not TpsDay.objects.exists()
 
 
+def test_another_method_is_403_unsigned_and_405_signed(world, gateway, client):
+    url = reverse("api:sms-inbound")
+    assert client.get(url).status_code == 403
+    assert client.get(url, HTTP_AUTHORIZATION=f"Bearer {SECRET}").status_code == 405
+
+
 def test_without_a_configured_secret_the_webhook_refuses_everything(world, gateway, client):
     with override_settings(POSKO_SMS_WEBHOOK_SECRET=None):
         assert send(client, f"T {KEL_A} 1 BUKA 0712").status_code == 403

@@ -65,6 +65,14 @@ class SmsInboundView(APIView):
     parser_classes = [JSONParser, FormParser, MultiPartParser]
     throttle_classes: list = []
 
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        """Another method than POST: 403 unless signed (an unsigned caller learns nothing,
+        not even which methods exist), then 405."""
+        if not is_authentic(settings.POSKO_SMS_WEBHOOK_SECRET, request._request.body,
+                            request.META):
+            raise PermissionDenied(_("The SMS gateway's signature is missing or wrong."))
+        return super().http_method_not_allowed(request, *args, **kwargs)
+
     @extend_schema(request=InboundSerializer, responses={200: SmsReplySerializer},
                    auth=[], operation_id="sms_inbound")
     def post(self, request):
