@@ -9,6 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
@@ -284,3 +286,22 @@ def test_the_label_page_lists_the_users_places(world, personas, items):
     page = personas["kelurahan_a"].client.get(reverse("logistics:labels")).content.decode()
     assert world.kel_a.code in page and world.kel_b.code not in page
     assert 'name="kode"' in page and "data-scan=" in page
+
+
+def test_the_label_pdf_runs_a_fixed_number_of_queries(world, personas, items):
+    client = personas["admin"].client
+    url = reverse("logistics:label_pdf")
+
+    def queries(params):
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url, params).status_code == 200
+        return len(captured)
+
+    queries({"kelurahan": world.kel_a2.code})  # warm the per-process caches
+    one = queries({"kelurahan": world.kel_a.code})
+    for number in range(2, 7):
+        Tps.objects.create(election=world.election, kelurahan=world.kel_a, number=number)
+    Tps.objects.create(election=world.election, kelurahan=world.kel_a2, number=2)
+    requirements.recompute(world.election)
+    assert queries({"kelurahan": world.kel_a.code}) == one
+    assert queries({"kecamatan": world.kec_a.code}) == one

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import base64
 import io
+import re
+import zlib
 from datetime import timedelta
 
 import pytest
-import segno
 from django.conf import settings
 from django.urls import reverse
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 from posko.core import clock
+from posko.logistics.label_pdf import label_qr
 from posko.logistics.labels import label_code
 from posko.logistics.models import Item, Shipment
 from posko.logistics.services import requirements
@@ -67,7 +69,38 @@ def data_uri(image: Image.Image) -> str:
 
 
 def qr_png(text: str) -> str:
-    return segno.make(text, error="m", micro=False).png_data_uri(scale=6, border=4)
+    return label_qr(text).png_data_uri(scale=6, border=4)
+
+
+RECT_PATH = re.compile(rb"0 g ((?:[-\d.]+ [-\d.]+ [-\d.]+ [-\d.]+ re ?)+) f")
+
+
+def pdf_qr_images(data: bytes, px_per_pt: float = 2.5) -> list[str]:
+    """The QR codes drawn in a label PDF, each redrawn from its rectangles as a PNG (what a
+    camera sees of a printed label, minus the blur)."""
+    images = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            raw = zlib.decompressobj().decompress(match.group(1))
+        except zlib.error:
+            continue
+        for path in RECT_PATH.finditer(raw):
+            numbers = [float(n) for n in path.group(1).replace(b"re", b" ").split()]
+            rects = [numbers[i:i + 4] for i in range(0, len(numbers), 4)]
+            left = min(r[0] for r in rects)
+            top = max(r[1] for r in rects)
+            right = max(r[0] + r[2] for r in rects)
+            bottom = min(r[1] + r[3] for r in rects)
+            margin = 12
+            image = Image.new("L", (int((right - left) * px_per_pt) + 2 * margin,
+                                    int((top - bottom) * px_per_pt) + 2 * margin), 255)
+            draw = ImageDraw.Draw(image)
+            for x, y, w, h in rects:  # PDF y grows upwards; h is negative (drawn downwards)
+                x0 = margin + (x - left) * px_per_pt
+                y0 = margin + (top - y) * px_per_pt
+                draw.rectangle([x0, y0, x0 + w * px_per_pt - 1, y0 - h * px_per_pt - 1], fill=0)
+            images.append(data_uri(image))
+    return images
 
 
 CAMERA_STUB = """
@@ -209,4 +242,23 @@ def test_the_decoder_reads_a_generated_label(page: Page, base_url, world, shipme
         const img = new Image(); img.src = src; await img.decode();
         return window.PoskoScan.decode(img, {fallback: true});
     }""", blank) is None
+    assert page_errors == []
+
+
+def test_the_qr_printed_on_a_label_pdf_reads_back(page: Page, base_url, world, shipment,
+                                                 page_errors):
+    """The label PDF of the kelurahan, its QR codes redrawn from the PDF's own rectangles and
+    read by the scanner's decoder: each gives the code printed under it."""
+    log_in(page, base_url, "kelurahan_a")
+    page.goto(base_url + reverse("logistics:labels"))
+    response = page.request.get(base_url + reverse("logistics:label_pdf") +
+                                f"?kelurahan={world.kel_a.code}")
+    assert response.status == 200
+    images = pdf_qr_images(response.body())
+    assert len(images) == 1  # one TPS, one item (kotak suara, 1 per TPS)
+    read = page.evaluate("""async (src) => {
+        const img = new Image(); img.src = src; await img.decode();
+        return window.PoskoScan.decode(img, {fallback: true});
+    }""", images[0])
+    assert read == shipment.box
     assert page_errors == []
