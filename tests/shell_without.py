@@ -41,6 +41,10 @@ election = Election.objects.create(name="Pilkada", voting_date=datetime.date(202
                                    is_active=True)
 tps = Tps.objects.create(election=election, kelurahan=kelurahan, number=1, dpt_men=1, dpt_women=1)
 tps_page = client.get(f"/tps/{tps.pk}/")
+# The executive dashboard (core.executive): whole, without the module's section.
+from posko.core import executive  # noqa: E402
+
+executive_page = client.get("/pimpinan/")
 print(json.dumps({
     "namespaces": namespaces,
     "login": login.status_code,
@@ -52,5 +56,7 @@ print(json.dumps({
     "schema": schema.status_code,
     "tps_page": tps_page.status_code,
     "tps_html": tps_page.content.decode(),
+    "executive_page": executive_page.status_code,
+    "executive_sections": [spec.key for spec in executive.registered()],
 }))
 sys.stdout.flush()
