@@ -49,6 +49,8 @@ def module_pages(world, *, admin: bool) -> list[str]:
         reverse("voting:anomalies"), reverse("voting:quick_count_index"),
         reverse("voting:photos"),
         reverse("readiness:overview"), reverse("readiness:forecast"),
+        reverse("elections:executive"),
+        reverse("elections:tps_detail", args=[world.tps_a.pk]),
         reverse("api:docs"), reverse("accounts:profile"),
     ]
     if admin:
