@@ -13,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
+from rest_framework.test import APIClient
 
 from posko.core.models import AuditEntry
 from posko.elections.models import Contest, Election, Tps
@@ -305,3 +306,29 @@ def test_the_label_pdf_runs_a_fixed_number_of_queries(world, personas, items):
     requirements.recompute(world.election)
     assert queries({"kelurahan": world.kel_a.code}) == one
     assert queries({"kecamatan": world.kec_a.code}) == one
+
+
+# --- the API -----------------------------------------------------------------------------------
+
+def test_the_api_takes_box_codes_and_seals(world, users, items):
+    client = APIClient()
+    client.force_authenticate(users["kelurahan_a"])
+    box = code(world, world.tps_a, items.kotak)
+    body = {"from_level": "pps", "to_level": "tps", "tps": world.tps_a.pk,
+            "lines": [{"item": items.kotak.pk, "dispatched": 1}],
+            "box_codes": code(world, world.tps_b, items.kotak)}
+    response = client.post("/api/v1/logistics/shipments/", body, format="json")
+    assert response.status_code == 400
+    assert "outside your region" in str(response.json())
+    assert not Shipment.objects.exists()
+    response = client.post("/api/v1/logistics/shipments/", {**body, "box_codes": box},
+                           format="json")
+    assert response.status_code == 201 and response.json()["box_codes"] == box
+    pk = response.json()["id"]
+    confirm = {"version": 1, "receiver_name": "Bu Sri",
+               "lines": [{"item": items.kotak.pk, "received": 1}],
+               "box_codes": box, "seal_numbers": "KPU-9"}
+    response = client.post(f"/api/v1/logistics/shipments/{pk}/confirm/", confirm, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["received_box_codes"] == box
+    assert response.json()["received_seal_numbers"] == "KPU-9"

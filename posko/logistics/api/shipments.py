@@ -55,8 +55,9 @@ class ShipmentSerializer(ScopedModelSerializer):
     class Meta:
         model = Shipment
         fields = ["id", "election", "is_return", "from_level", "to_level", "kecamatan",
-                  "kelurahan", "tps", "seal_numbers", "vehicle", "driver", "dispatched_at",
-                  "dispatched_by", "status", "received_at", "received_by", "receiver_name",
+                  "kelurahan", "tps", "seal_numbers", "box_codes", "vehicle", "driver",
+                  "dispatched_at", "dispatched_by", "status", "received_at", "received_by",
+                  "receiver_name", "received_seal_numbers", "received_box_codes",
                   "has_handover_photo", "note", "created_at", "version", "lines"]
 
     @extend_schema_field(OpenApiTypes.BOOL)
@@ -85,6 +86,9 @@ class ShipmentCreateSerializer(ScopedSerializer):
         "TPS id of a TPS destination (for a return: origin)."))
     seal_numbers = serializers.CharField(required=False, allow_blank=True, default="",
                                          max_length=300)
+    box_codes = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
+        "Box labels scanned at dispatch (POSKO:election:kelurahan-TPS:item:n), one per line; "
+        "each must be of a TPS inside the destination."))
     vehicle = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     driver = serializers.CharField(required=False, allow_blank=True, default="", max_length=100)
     dispatched_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -124,6 +128,12 @@ class ShipmentConfirmSerializer(ScopedSerializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None,
                                             help_text=_("Now when left out."))
     note = serializers.CharField(required=False, allow_blank=True, default="")
+    seal_numbers = serializers.CharField(required=False, allow_blank=True, default="",
+                                         max_length=300, help_text=_(
+                                             "Seals read on arrival (compared with dispatch)."))
+    box_codes = serializers.CharField(required=False, allow_blank=True, default="", help_text=_(
+        "Box labels scanned on arrival, one per line; each must be one of the shipment's "
+        "boxes."))
     lines = ShipmentConfirmLineSerializer(many=True, help_text=_(
         "One entry per item of the shipment. In multipart/form-data: a JSON string."))
     photo = serializers.FileField(required=False, allow_null=True, allow_empty_file=True,
@@ -202,7 +212,7 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
             {line["item"]: line["dispatched"] for line in data["lines"]},
             seal_numbers=data["seal_numbers"], vehicle=data["vehicle"],
             driver=data["driver"], dispatched_at=data["dispatched_at"], actor=request.user,
-            is_return=data["is_return"], note=data["note"])
+            is_return=data["is_return"], note=data["note"], box_codes=data["box_codes"])
         return Response(ShipmentSerializer(self.get_queryset().get(pk=shipment.pk)).data,
                         status=status.HTTP_201_CREATED)
 
@@ -234,7 +244,8 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
                   for line in data["lines"]}
         confirm_receipt(shipment, counts, data["receiver_name"], data["received_at"],
                         data.get("photo"), actor=request.user, expected_version=data["version"],
-                        note=data["note"])
+                        note=data["note"], box_codes=data["box_codes"],
+                        seal_numbers=data["seal_numbers"])
         return Response(ShipmentSerializer(self.get_queryset().get(pk=shipment.pk)).data)
 
     @staticmethod
