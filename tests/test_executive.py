@@ -22,8 +22,9 @@ from posko.incidents.models.reports import Category, Report, Severity
 from posko.readiness.services import compute
 from posko.workers.models import Claim, Incident, Worker
 from tests.test_reports import pdf_text
+from tests.vulnerability_fixtures import set_values
 
-SECTIONS = ["voting", "readiness", "incidents", "workers"]
+SECTIONS = ["voting", "readiness", "vulnerability", "incidents", "workers"]
 URL = "/pimpinan/"
 
 
@@ -70,7 +71,9 @@ def worker_incident(world, tps, kind=Incident.Kind.SAKIT, claim_amount=None):
 
 
 @pytest.fixture
-def filled(world):
+def filled(world, users):
+    set_values(world.election, users["admin"], [(world.tps_a, "politik_uang", 1),
+                                                (world.tps_b, "rawan_bencana", 1)])
     Stage.objects.create(election=world.election, name="Kampanye",
                          start_date=datetime.date(2024, 9, 25), end_date=datetime.date(2024, 11, 23))
     serious(world, world.tps_a, 2, "Kericuhan di Klojen")
@@ -89,7 +92,8 @@ def test_the_dashboard_shows_h_n_the_stage_and_each_modules_section(filled, pers
     html = response.content.decode()
     assert re.search(r'data-testid="h-label">H-7<', html)
     assert "Kampanye" in html
-    assert sections(html) == ["readiness", "incidents", "workers"]  # no voting before H-1
+    assert sections(html) == ["readiness", "vulnerability", "incidents", "workers"]  # no voting
+    assert "Top risks: the most vulnerable TPS" in html
     assert "Kericuhan di Klojen 0" in html and "Kericuhan di Jodipan 0" in html
     assert "Budi Santoso" not in html and "3573" not in html  # no names, no NIK
     assert 'hx-trigger="every 60s"' in html and 'href="?tv=1"' in html
@@ -196,7 +200,9 @@ def test_the_page_runs_a_fixed_number_of_queries(filled, personas, world):
         return len(ctx.captured_queries)
 
     small = measure()
-    for _ in range(3):
+    admin = personas["admin"].user
+    for n in range(3):
+        set_values(world.election, admin, [(world.tps_a2, "rawan_bencana", 1)] if n == 0 else [])
         serious(world, world.tps_b, 5)
         worker_incident(world, world.tps_a, claim_amount=100)
     compute.refresh(world.election)

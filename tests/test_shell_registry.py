@@ -63,7 +63,7 @@ def test_posko_works_without_the_module(runs, module):
             assert f'data-panel="{other}"' in seen["tps_html"], f"{other}'s TPS panel lost"
     # The executive dashboard (core.executive): renders, the module's section is gone.
     assert seen["executive_page"] == 200
-    sections = {"voting", "readiness", "incidents", "workers"}
+    sections = {"voting", "readiness", "vulnerability", "incidents", "workers"}
     assert set(seen["executive_sections"]) == sections - {module}
     bell = 'data-testid="notification-bell"'
     assert (bell in seen["home_html"]) == (module != "coordination")
