@@ -134,6 +134,66 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
             "statuses": statuses, "latencies": latencies}
 
 
+def load_open(port: int, token: str, make_request, rate: float, total: int,
+              clients: int = 64) -> dict:
+    """``total`` requests **arriving** at a fixed ``rate`` per second (an open loop, as phones
+    send: a slow answer does not slow the next arrival), served by up to ``clients``
+    keep-alive connections. Each latency runs from the request's scheduled arrival, so time
+    spent waiting for a free connection counts (no coordinated omission)."""
+    work: queue.Queue = queue.Queue()
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client():
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+        mine, codes = [], {}
+        while True:
+            item = work.get()
+            if item is None:
+                break
+            i, due = item
+            request = make_request(i)
+            method, path, body = request[:3]
+            extra = request[3] if len(request) > 3 else {}
+            try:
+                conn.request(method, path, body=body, headers={**headers, **extra})
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (http.client.HTTPException, OSError):
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                status = 0
+            mine.append(time.perf_counter() - due)
+            codes[status] = codes.get(status, 0) + 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            for k, v in codes.items():
+                statuses[k] = statuses.get(k, 0) + v
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    start = time.perf_counter()
+    for i in range(total):
+        due = start + i / rate
+        pause = due - time.perf_counter()
+        if pause > 0:
+            time.sleep(pause)
+        work.put((i, due))
+    for _ in threads:
+        work.put(None)
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - start
+    return {"elapsed": elapsed, "rate": total / elapsed, "p50": percentile(latencies, 50),
+            "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
+            "statuses": statuses, "latencies": latencies}
+
+
 def intake(database_url: str, args) -> bool:
     from posko.accounts import tokens
     from posko.accounts.models import User

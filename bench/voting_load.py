@@ -5,7 +5,7 @@ rehearsal at 30x as a load (nothing lost: sent = stored).
 ```
 .venv/bin/python bench/voting_load.py [--clients 16,64] [--requests 1500] [--rounds 2]
     [--workers 3] [--conn-max-age 60] [--rehearsal-speed 30] [--rehearsal-limit N]
-    [--no-rehearsal] [--keep]
+    [--open-rates 47,100] [--open-seconds 20] [--no-rehearsal] [--keep]
 ```
 
 Servers as the README configures them: gunicorn sync workers (``--workers``), DEBUG off,
@@ -29,6 +29,12 @@ load average. Printed per run: submissions/s, p50/p95/p99, statuses; per client 
 best round of each and its ratio to the bare POST. Targets (issue 14): ≥ 0.5x the bare rate
 and p99 < 300 ms. Before the load, in-process: queries and ms per submission (warm).
 
+Then the **open loop**: requests arriving at fixed rates (``--open-rates``; 47/s is NDI
+Apollo's measured rate on this kind of machine) whatever the answers' speed, as phones send,
+with each latency counted from the scheduled arrival. A closed loop's p99 at 64 clients is
+mostly the queue those 64 clients build themselves (latency ≈ clients / rate), so the p99
+target is read here, at an offered load the server must sustain.
+
 Then (unless ``--no-rehearsal``) ``posko rehearse --speed 30 --reset --yes`` replays the
 Malang voting day against the same Posko server; exit code non-zero when it loses anything.
 """
@@ -49,7 +55,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common  # noqa: E402
-from bench.incidents import free_port, load  # noqa: E402
+from bench.incidents import free_port, load, load_open  # noqa: E402
 from bench.request_path import prepare_bare, start  # noqa: E402
 
 
@@ -150,6 +156,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--conn-max-age", type=int, default=60)
+    parser.add_argument("--open-rates", default="47,100",
+                        help="arrival rates (per second) of the open-loop latency runs; '' for none")
+    parser.add_argument("--open-seconds", type=float, default=20.0)
     parser.add_argument("--rehearsal-speed", type=float, default=30.0)
     parser.add_argument("--rehearsal-limit", type=int)
     parser.add_argument("--no-rehearsal", action="store_true")
@@ -223,6 +232,20 @@ def main() -> int:
                       f"{statistics.median(paired):.2f}x | "
                       f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | "
                       f"{r['p99'] * 1000:.0f} ms |", flush=True)
+        rates = [float(r) for r in args.open_rates.split(",") if r.strip()]
+        if rates:
+            print(f"\nOpen loop (latency at a fixed arrival rate, {args.open_seconds:.0f} s each,"
+                  " up to 64 connections; measured from each request's scheduled arrival):")
+            print("| arrivals/s | endpoint | served/s | p50 | p95 | p99 | statuses |")
+            print("|---|---|---|---|---|---|---|")
+        for rate in rates:
+            for name, (side, make) in endpoints.items():
+                result = load_open(ports[side], bare_token, numbered(make), rate,
+                                   int(rate * args.open_seconds))
+                ok = ok and not {k for k in result["statuses"] if k != 201}
+                print(f"| {rate:.0f} | {name} | {result['rate']:.0f} | "
+                      f"{result['p50'] * 1000:.0f} ms | {result['p95'] * 1000:.0f} ms | "
+                      f"{result['p99'] * 1000:.0f} ms | {result['statuses']} |", flush=True)
         if not args.no_rehearsal:
             ok = rehearse(posko_url + option, ports["posko"], args.rehearsal_speed,
                           args.rehearsal_limit) and ok
