@@ -87,11 +87,13 @@ def test_a_counted_correction_is_one_transaction_without_savepoints(world, perso
     assert "SAVEPOINT" not in statements and "RELEASE" not in statements
     if connection.vendor == "postgresql":
         # session, user, TPS (with its day), BEGIN, key claim, reconciliation + old entry
-        # locked and retired, INSERT entry, UPDATE counter (numbers and votes), SELECT
-        # entries, UPDATE reconciliation + INSERT audit + UPDATE key (the answer) in one
-        # statement, COMMIT
-        assert len(statements) == 11, statements
-        assert captured.captured_queries[-2]["sql"].startswith("WITH w0 AS (UPDATE")
+        # locked and retired, INSERT entry, SELECT entries, then one statement: the
+        # counter's upsert (numbers and votes) + UPDATE reconciliation + INSERT audit +
+        # UPDATE key (the answer), COMMIT
+        assert len(statements) == 10, statements
+        answer = captured.captured_queries[-2]["sql"]
+        assert answer.startswith('WITH w0 AS (INSERT INTO "voting_tallycounter"'), answer
+        assert "ON CONFLICT" in answer and "w1 AS (UPDATE" in answer
     counter = TallyCounter.objects.get()
     assert (counter.reported, counter.valid) == (1, 300)
     assert counter.votes == {"1": 121, "2": 99, "3": 80}

@@ -171,14 +171,28 @@ def save_with_answer(obj) -> None:
     failure there rolls back everything). Only for a write that nothing reads before the
     commit and whose new id nobody needs (an inserted ``obj`` gets no ``pk``): an audit
     entry, a history row, a recomputed summary. A model with save signals is saved at once."""
-    queue = getattr(connection, "_posko_with_answer", None)
     model = type(obj)
-    if (not getattr(connection, "_posko_submission", False) or queue is None
-            or connection.vendor != "postgresql" or pre_save.has_listeners(model)
-            or post_save.has_listeners(model)):
+    if not _queuing() or pre_save.has_listeners(model) or post_save.has_listeners(model):
         obj.save()
         return
-    queue.append(_write_sql(obj))
+    send_with_answer(*_write_sql(obj))
+
+
+def _queuing() -> bool:
+    """Inside a submission on PostgreSQL: writes may travel with the answer."""
+    return (getattr(connection, "_posko_submission", False) and connection.vendor == "postgresql"
+            and getattr(connection, "_posko_with_answer", None) is not None)
+
+
+def send_with_answer(text: str, params) -> bool:
+    """Queue one write statement (SQL ``text`` with its ``params``) to travel with the
+    answer's UPDATE, as :func:`save_with_answer` does for a model instance; the same rule:
+    a write nothing reads before the commit. Returns False, queuing nothing, outside a
+    submission on PostgreSQL: the caller then runs the statement itself."""
+    if not _queuing():
+        return False
+    connection._posko_with_answer.append((text, list(params)))
+    return True
 
 
 def _write_sql(obj) -> tuple[str, list]:

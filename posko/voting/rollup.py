@@ -7,13 +7,14 @@ TPS per submission.
 entry); either side may be ``None``. Each side is a ``TpsResult`` or a :func:`snapshot` of
 one (take the snapshot *before* changing an entry in place, e.g. its status).
 
-Concurrency: the numbers move with one ``UPDATE … SET n = n + delta`` (no lost update on
-PostgreSQL or SQLite: the UPDATE takes the row's write lock). On PostgreSQL the votes JSON
-moves in the same UPDATE (the sums built with ``jsonb_each_text``/``jsonb_object_agg``:
-one statement per counter); on SQLite it is then read and written while that lock is held
-(read-modify-write under the lock). The first
-entry of a kelurahan × contest creates the row in a savepoint; a concurrent creator that
-loses the unique constraint retries the UPDATE.
+Concurrency: on PostgreSQL one ``INSERT … ON CONFLICT DO UPDATE SET n = n + delta`` per
+counter moves the numbers and the votes JSON (summed with ``jsonb_each_text``/
+``jsonb_object_agg``) and creates the row for the first entry of a kelurahan × contest; in
+a field submission it travels with the answer (``idempotency.send_with_answer``), so the
+row stays locked only from that last statement to the COMMIT. No lost update: the upsert
+takes the row's lock. On SQLite (one writer at a time) the numbers move with an
+``UPDATE … SET n = n + delta``, the votes JSON is then read and written under that lock,
+and a missing row is created in a savepoint.
 
 ``rebuild(election, contest=None)`` recomputes the counters from the counted entries (the
 demo, bulk imports, repairs: ``posko tally_counters --rebuild``); ``check()`` lists where the
@@ -28,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, JSONField, Q, Sum
 from django.db.models.expressions import RawSQL
 
+from posko.core import idempotency
 from posko.voting.models import ResultStatus, TallyCounter, TpsResult
 
 NUMBERS = ("reported", "to_verify", "dpt_reported", "voters", "valid", "invalid")
@@ -82,16 +84,18 @@ def _move(key, delta) -> None:
     numbers = {field: delta[field] for field in NUMBERS if delta[field]}
     if not numbers and not votes:
         return
+    if connection.vendor == "postgresql":
+        _upsert(key, numbers, votes)
+        return
+    # SQLite (one writer at a time): the numbers by an UPDATE, the votes JSON read, added to
+    # and written back; the row created by the first entry of a kelurahan × contest.
     rows = TallyCounter.objects.filter(contest_id=contest_id, kelurahan_id=kelurahan_id)
-    in_sql = bool(votes) and connection.vendor == "postgresql"
     for _attempt in range(3):
         # Also when only the votes move: the UPDATE takes the row's lock before the read.
         changes = {field: F(field) + n for field, n in numbers.items()}
-        if in_sql:  # PostgreSQL adds the votes in the same UPDATE
-            changes["votes"] = _added_votes(votes)
         changed = rows.update(**changes or {"reported": F("reported")})
         if changed:
-            if votes and not in_sql:
+            if votes:
                 current = rows.values_list("pk", "votes").get()
                 merged = dict(current[1] or {})
                 for number, n in votes.items():
@@ -108,6 +112,32 @@ def _move(key, delta) -> None:
         except IntegrityError:
             continue  # created meanwhile by another submission: add to it
     raise RuntimeError(f"tally counter {contest_id}/{kelurahan_id} could not be updated")
+
+
+def _upsert(key, numbers: dict[str, int], votes: dict[str, int]) -> None:
+    """PostgreSQL: one ``INSERT … ON CONFLICT DO UPDATE`` adds the deltas (the first entry
+    of a kelurahan × contest creates the row). Inside a field submission it travels with the
+    answer (nothing reads the counter before the commit), so the row's lock is held only from
+    that last statement to the COMMIT: two submissions of one kelurahan barely wait."""
+    election_id, contest_id, kecamatan_id, kelurahan_id = key
+    table = connection.ops.quote_name(TallyCounter._meta.db_table)
+    # A new row starts from what is added (a row that is missing has nothing to remove).
+    first = [max(numbers.get(field, 0), 0) for field in NUMBERS]
+    moves = [f'"{field}" = {table}."{field}" + %s' for field in numbers]
+    params = [election_id, contest_id, kecamatan_id, kelurahan_id, *first,
+              json.dumps({number: n for number, n in votes.items() if n > 0}),
+              *numbers.values()]
+    if votes:
+        added = _added_votes(votes)
+        moves.append(f'"votes" = {added.sql}')
+        params += list(added.params)
+    text = (f'INSERT INTO {table} ("election_id", "contest_id", "kecamatan_id", "kelurahan_id", '
+            + ", ".join(f'"{field}"' for field in NUMBERS) + ', "votes") VALUES ('
+            + ", ".join(["%s"] * (4 + len(NUMBERS))) + ", %s::jsonb) "
+            'ON CONFLICT ("contest_id", "kelurahan_id") DO UPDATE SET ' + ", ".join(moves))
+    if not idempotency.send_with_answer(text, params):
+        with connection.cursor() as cursor:
+            cursor.execute(text, params)
 
 
 # --- from scratch --------------------------------------------------------------------------------
