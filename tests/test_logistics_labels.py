@@ -332,3 +332,24 @@ def test_the_api_takes_box_codes_and_seals(world, users, items):
     assert response.status_code == 200, response.json()
     assert response.json()["received_box_codes"] == box
     assert response.json()["received_seal_numbers"] == "KPU-9"
+
+
+def test_one_box_is_scanned_along_the_whole_chain(world, users, items):
+    """Gudang KPU → PPK → PPS → TPS: the same label scanned out and in at every leg."""
+    box = code(world, world.tps_a, items.kotak)
+    legs = [(S.KPU, S.PPK, world.kec_a, "admin", "kecamatan_a"),
+            (S.PPK, S.PPS, world.kel_a, "kecamatan_a", "kelurahan_a"),
+            (S.PPS, S.TPS, world.tps_a, "kelurahan_a", "kelurahan_a")]
+    for from_level, to_level, place, sender, receiver in legs:
+        shipment = create_shipment(world.election, from_level, to_level, place,
+                                   {items.kotak: 1}, actor=users[sender],
+                                   dispatched_at=DISPATCHED, box_codes=box)
+        receive(shipment, users, actor=receiver, box_codes=box)
+        shipment.refresh_from_db()
+        assert (shipment.box_codes, shipment.received_box_codes) == (box, box)
+    # A box of another kecamatan cannot even leave the gudang on Klojen's truck.
+    with pytest.raises(ValidationError) as exc:
+        create_shipment(world.election, S.KPU, S.PPK, world.kec_a, {items.kotak: 1},
+                        actor=users["admin"], dispatched_at=DISPATCHED,
+                        box_codes=code(world, world.tps_b, items.kotak))
+    assert "is for TPS 001 Jodipan, not for this shipment's Klojen" in " ".join(exc.value.messages)
