@@ -208,3 +208,30 @@ def test_the_page_runs_a_fixed_number_of_queries(filled, personas, world):
     compute.refresh(world.election)
     assert measure() == small
     assert small <= 40
+
+
+@pytest.mark.django_db
+def test_voting_day_figures_per_contest_in_scope(filled, personas, users):
+    import random
+
+    from posko.voting import services as voting_services
+    from tests.test_voting_tally import submit
+    from tests.voting_fixtures import at, make_contests
+
+    walikota, _gubernur = make_contests(filled, "walikota", "gubernur")
+    admin = users["admin"]
+    voting_services.record_report(filled.tps_a, actor=admin, election=filled.election,
+                                  state="dibuka", happened_at=at(7), now=at(7))
+    rng = random.Random(7)
+    submit(filled.tps_a, walikota, admin, filled, rng)
+    submit(filled.tps_b, walikota, admin, filled, rng)
+    on(datetime.date(2024, 11, 27), 15)
+    html = get(personas["admin"].client).content.decode()
+    assert "Results and turnout per contest" in html and str(walikota) in html
+    assert re.search(r'<span class="n">1 / 3</span>TPS opened', html)
+    assert re.search(r'<span class="n">66,7 %</span>Results in: ' + re.escape(str(walikota)), html)
+    lurah = get(personas["kelurahan_b"].client).content.decode()
+    assert re.search(r'<span class="n">100,0 %</span>Results in: ' + re.escape(str(walikota)),
+                     lurah)
+    pdf = pdf_text(get(personas["admin"].client, reverse("elections:executive_pdf")).content)
+    assert "Results and turnout per contest" in pdf and "not the official result" in pdf
