@@ -5,6 +5,7 @@ lookup of a scanned label that opens the receipt of the shipment carrying the bo
 
 from __future__ import annotations
 
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -353,3 +354,18 @@ def test_one_box_is_scanned_along_the_whole_chain(world, users, items):
                         actor=users["admin"], dispatched_at=DISPATCHED,
                         box_codes=code(world, world.tps_b, items.kotak))
     assert "is for TPS 001 Jodipan, not for this shipment's Klojen" in " ".join(exc.value.messages)
+
+
+def test_a_label_with_nothing_on_the_way_offers_a_new_shipment_to_its_sender(world, personas,
+                                                                            items):
+    box = code(world, world.tps_a, items.bilik)
+    url = reverse("logistics:label_lookup")
+    page = personas["kelurahan_a"].client.get(url, {"kode": box}).content.decode()
+    assert 'data-testid="new-shipment-link"' in page
+    link = re.search(r'href="([^"]+)" data-testid="new-shipment-link"', page)[1]
+    form = personas["kelurahan_a"].client.get(link.replace("&amp;", "&")).content.decode()
+    assert f"{box}</textarea>" in form
+    assert f'<option value="{world.tps_a.pk}" selected>' in form
+    # Someone who sees the TPS but may not send there gets no such link.
+    page = personas["pemantau"].client.get(url, {"kode": box}).content.decode()
+    assert 'data-testid="new-shipment-link"' not in page

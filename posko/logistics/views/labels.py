@@ -19,7 +19,8 @@ from django.views import View
 
 from posko.core import audit
 from posko.elections.models import Tps
-from posko.logistics.access import may_receive
+from posko.logistics.access import allowed_routes, may_act_at, may_receive
+from posko.logistics.forms.shipments import route_key
 from posko.logistics.label_pdf import build_labels, render_labels
 from posko.logistics.labels import parse_label
 from posko.logistics.models import Item, Requirement, Shipment
@@ -103,6 +104,17 @@ def carrying_shipment(user, election, tps, item):
     return None
 
 
+def new_shipment_link(user, tps, code: str) -> str:
+    """A new shipment to ``tps`` with the box already listed, for a user who may send one
+    (a gudang or PPS scanning the boxes it loads)."""
+    if (Level.PPS, Level.TPS, False) not in allowed_routes(user) or not may_act_at(
+            user, Level.TPS, tps.kecamatan_id, tps.kelurahan_id):
+        return ""
+    return reverse("logistics:shipment_add") + "?" + urlencode({
+        "route": route_key(Level.PPS, Level.TPS, False), "kelurahan": tps.kelurahan_id,
+        "tps": tps.pk, "box_codes": code})
+
+
 class LabelLookupView(LoginRequiredMixin, View):
     """``?kode=<scanned label>``: open the receipt of the shipment carrying that box."""
 
@@ -130,7 +142,9 @@ class LabelLookupView(LoginRequiredMixin, View):
                 % {"code": label.code})
         shipment = carrying_shipment(request.user, election, tps, item)
         if shipment is None:
-            return _page(request, code=raw, lookup_error=_(
+            return _page(request, code=raw, new_shipment=new_shipment_link(request.user, tps,
+                                                                          label.code),
+                         lookup_error=_(
                 "No shipment on its way that you may receive carries %(item)s for %(tps)s "
                 "%(kelurahan)s.") % {"item": item.name, "tps": tps.label,
                                       "kelurahan": tps.kelurahan.name})

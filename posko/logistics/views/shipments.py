@@ -109,7 +109,7 @@ class ShipmentCreateView(ObjectEditView):
 
     template_name = "logistics/shipment_add.html"
     form_class = ShipmentForm
-    prefill = ("route", "kecamatan", "kelurahan", "tps")
+    prefill = ("route", "kecamatan", "kelurahan", "tps", "box_codes")
 
     def can_create(self) -> bool:
         return bool(allowed_routes(self.request.user))
