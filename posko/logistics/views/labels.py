@@ -31,7 +31,7 @@ LEVEL_ORDER = {Level.TPS: 0, Level.PPS: 1, Level.PPK: 2, Level.KPU: 3}
 
 
 def max_labels() -> int:
-    return getattr(settings, "POSKO_LABELS_MAX", 5000)
+    return getattr(settings, "POSKO_LABELS_MAX", 2000)  # ~8 ms a label: one request
 
 
 def _page(request, status=200, **context):
