@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -121,7 +121,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
 
     def create(self, request, *args, **kwargs):
         if not services.can_record(request.user):
-            return Response(status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied  # a 403 with its JSON "detail", as documented
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = self._write(Activity(election=_election_or_404(request)),
@@ -131,7 +131,7 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     def partial_update(self, request, *args, **kwargs):
         activity = self.get_object()
         if not services.may_edit(request.user, activity):
-            return Response(status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied  # a 403 with its JSON "detail", as documented
         serializer = self.get_serializer(activity, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         activity = self._write(activity, dict(serializer.validated_data))
@@ -319,7 +319,7 @@ class TurnoutViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
                 "does_not_exist"].format(pk_value=tps.pk)]})
         tps.election = election  # the request's: no second query for it
         if not services.may_enter_turnout(request.user, tps):
-            return Response(status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied  # a 403 with its JSON "detail", as documented
         version = data.pop("version", None)
         turnout = services.save_turnout(tps, data, actor=request.user, expected_version=version)
         return Response(self.get_serializer(turnout).data, status=status.HTTP_201_CREATED)
