@@ -150,6 +150,12 @@ def test_a_retried_message_id_gets_the_same_reply_and_no_second_record(world, ga
     assert TpsDay.objects.get().state == "dibuka"
 
 
+def test_a_nul_character_is_dropped_not_a_500(world, gateway):
+    body = answer(gateway(f"T {KEL_A} 1 BUKA\x00 0712", message_id="gw-\x00nul"))
+    assert body["status"] == "accepted" and body["message_id"] == "gw-nul"
+    assert SmsMessage.objects.get().text == f"T {KEL_A} 1 BUKA 0712"
+
+
 def test_a_refusal_is_replayed_too(world, gateway):
     first = answer(gateway("bad", message_id="gw-bad"))
     assert answer(gateway("bad", message_id="gw-bad")) == {**first, "duplicate": True}

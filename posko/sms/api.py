@@ -55,7 +55,7 @@ def _field(data, name) -> str:
     for alias in ALIASES[name]:
         value = data.get(alias)
         if value not in (None, ""):
-            return str(value)
+            return str(value).replace("\x00", "")  # PostgreSQL text holds no NUL
     return ""
 
 
