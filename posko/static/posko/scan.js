@@ -11,7 +11,8 @@
  * refused or missing: a clear message, and the input stays usable.
  *
  * window.PoskoScan.decode(source, {fallback: true}) reads one <img>, <canvas> or <video>
- * (the browser tests feed it generated labels).
+ * (the browser tests feed it generated labels); PoskoScan.enhance(element) adds the buttons
+ * to inputs drawn later by another script (htmx swaps are handled already).
  * No inline script or handler anywhere (CSP): everything is attached here.
  */
 (function () {
@@ -247,6 +248,7 @@
         return detect(source);
       });
     },
+    enhance: enhance, // for content drawn by other scripts (the field app's forms)
     fill: fill,
     open: openScanner,
   };
