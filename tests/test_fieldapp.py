@@ -90,8 +90,9 @@ def test_manifest_and_service_worker_are_public_with_install_headers(client, wor
     assert '"/static/posko/fieldapp/app.js"' in text and "&quot;" not in text
 
 
-def test_token_is_401_without_a_session(client, users, world):
-    assert client.get(APP + "token/").status_code == 401
+def test_token_sends_to_login_without_a_session(client, users, world):
+    response = client.get(APP + "token/")
+    assert response.status_code == 302 and response["Location"].startswith("/masuk/")
     response = login(client, users["kelurahan_a"]).get(APP + "token/")
     assert response.status_code == 200 and response.json()["csrf"]
     assert response["Cache-Control"] == "no-store"

@@ -43,7 +43,10 @@ PUBLIC = {"login", "logout", "set_language", "api:schema", "api:docs", "api:toke
           "api:incident-public-status",
           # the public portal (issue 17): aggregates per TPS or above, open data
           "portal:index", "portal:language", "portal:election", "portal:kelurahan",
-          "portal:tps_find", "portal:tps", "portal:data", "portal:data_file"}
+          "portal:tps_find", "portal:tps", "portal:data", "portal:data_file",
+          # the field app's manifest and service worker (issue 18): browsers fetch them
+          # without the session; they name no data
+          "fieldapp:manifest", "fieldapp:service_worker"}
 
 # Routes that truly cannot be requested. Empty: logout and set_language are requested too
 # (cookies are put back after each request). Format-suffix duplicates of API routes

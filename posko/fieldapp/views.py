@@ -8,6 +8,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import HttpResponse, JsonResponse
 from django.middleware.csrf import get_token
@@ -85,12 +86,12 @@ def service_worker(request):
     return response
 
 
+@login_required
 @require_GET
 def token(request):
-    """A fresh CSRF token for the sending loop; 401 when the session has ended (the phone
-    keeps its entries and asks the user to log in again)."""
-    if not request.user.is_authenticated:
-        return JsonResponse({"detail": _("Log in again to send.")}, status=401)
+    """A fresh CSRF token for the sending loop. When the session has ended this is the usual
+    redirect to the login page, which the phone reads (``redirect: "manual"``) as "log in
+    again": it keeps its entries."""
     response = JsonResponse({"csrf": get_token(request), "user": request.user.get_username()})
     response["Cache-Control"] = "no-store"
     return response

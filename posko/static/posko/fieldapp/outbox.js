@@ -114,8 +114,8 @@
 
   async function token(tokenUrl) {
     const response = await fetch(tokenUrl, {credentials: "same-origin", cache: "no-store",
-                                            headers: {"Accept": "application/json"}});
-    if (response.status === 401) return {login: true};
+                                            redirect: "manual", headers: {"Accept": "application/json"}});
+    if (response.type === "opaqueredirect" || response.status === 401) return {login: true};
     if (!response.ok) throw new Error("token: HTTP " + response.status);
     return {csrf: (await response.json()).csrf};
   }
