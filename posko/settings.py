@@ -197,6 +197,9 @@ POSKO_PORTAL_CACHE = env_bool("POSKO_PORTAL_CACHE", True)
 # reply from the webhook's answer).
 POSKO_SMS_WEBHOOK_SECRET = env_secret("POSKO_SMS_WEBHOOK_SECRET")
 POSKO_SMS_OUTBOUND_URL = env_url("POSKO_SMS_OUTBOUND_URL")
+# Reports are taken only from a phone its user verified (a code made in Posko, sent back by
+# SMS as DAFTAR <code>); false: the phone on the account is enough.
+POSKO_SMS_VERIFIED_PHONES = env_bool("POSKO_SMS_VERIFIED_PHONES", True)
 
 # Largest upload accepted by the import pages (bytes).
 POSKO_IMPORT_MAX_BYTES = env_int("POSKO_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -12,6 +12,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from posko.core import clock
+from posko.sms.models import PhoneCheck
+from posko.sms.phones import canonical
 from posko.sms.signature import sign
 from tests.voting_fixtures import at, make_contests
 
@@ -28,12 +30,19 @@ def gateway_fixture(world, users):
     for name, phone in PHONES.items():
         users[name].phone = phone
         users[name].save(update_fields=["phone"])
+        verify_phone(users[name])
     make_contests(world, "walikota", "gubernur")
     clock.simulate(at(14))
     client = Client()
     with override_settings(POSKO_SMS_WEBHOOK_SECRET=SECRET, POSKO_SMS_OUTBOUND_URL="",
                            LANGUAGE_CODE="en"):
         yield lambda text, **kw: send(client, text, **kw)
+
+
+def verify_phone(user):
+    """The user's phone verified (as ``DAFTAR <code>`` would)."""
+    PhoneCheck.objects.update_or_create(user=user, defaults={
+        "phone": canonical(user.phone), "verified_at": clock.now()})
 
 
 def send(client, text, *, sender="+6281234567001", message_id=None, received_at=None,

@@ -23,6 +23,7 @@ class Status(models.TextChoices):
 class Kind(models.TextChoices):
     STATUS = "T", _("TPS status")
     RESULTS = "H", _("Results")
+    VERIFY = "V", _("Phone check")
 
 
 class SmsQuerySet(ScopedQuerySet):
@@ -79,3 +80,25 @@ class SmsMessage(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("sms:message_list") + f"?search={self.message_id}"
+
+
+class PhoneCheck(models.Model):
+    """Proof that a user holds the phone on their account: a one-time code shown to the user
+    in Posko, sent back by SMS from that phone (``DAFTAR <code>``). Verified for ``phone``
+    (canonical form): changing the account's phone undoes it."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="+", verbose_name=_("user"))
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    code_digest = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+
+    audit_exclude = ("code_digest", "phone")
+
+    class Meta:
+        verbose_name = _("phone check")
+        verbose_name_plural = _("phone checks")
+
+    def __str__(self):
+        return f"phone check {self.user_id}"

@@ -31,6 +31,7 @@ CONTEST_WORDS = {
     "B": "bupati", "BUPATI": "bupati",
     "G": "gubernur", "GUB": "gubernur", "GUBERNUR": "gubernur",
 }
+VERIFY_KEYS = {"DAFTAR", "VERIFIKASI"}
 STATUS_KEYS = {"T", "STATUS"}
 RESULTS_KEYS = {"H", "HASIL"}
 VALID_KEYS = {"S", "SAH"}
@@ -69,6 +70,11 @@ class ResultsSms:
     reason: str = ""
 
 
+@dataclass(frozen=True)
+class VerifySms:
+    code: str  # the six digits shown in Posko
+
+
 def example() -> str:
     return "T 3573011001 005 BUKA 0712 / H 3573011001 005 W 120 98 201 S 419 TS 12"
 
@@ -85,8 +91,8 @@ def _number(token: str | None, what: str, *, maximum: int = MAX_COUNT) -> int:
             "what": what, "token": token or ""})
     number = int(raw)
     if number > maximum:
-        raise ParseError(_("%(what)s %(number)s is too large.") % {"what": what,
-                                                                  "number": number})
+        raise ParseError(_("%(what)s: %(number)s is too large (at most %(max)s).") % {
+            "what": what, "number": number, "max": maximum})
     return number
 
 
@@ -187,7 +193,7 @@ def _results(tokens: list[str]) -> ResultsSms:
                       found.get("voters"), found.get("reason", ""))
 
 
-def parse(text: str) -> StatusSms | ResultsSms:
+def parse(text: str) -> StatusSms | ResultsSms | VerifySms:
     """The message read, or :class:`ParseError`."""
     if len(text or "") > MAX_TEXT:
         raise ParseError(_("The message is too long."))
@@ -204,6 +210,12 @@ def parse(text: str) -> StatusSms | ResultsSms:
             if key.startswith(word) and key[len(word):].translate(_DIGITS).replace(".", "") \
                     .isdigit():
                 key, rest = word, [key[len(word):], *rest]
+    if key in VERIFY_KEYS:
+        code = "".join(rest).translate(_DIGITS)
+        if not (len(code) == 6 and code.isdigit()):
+            raise ParseError(_("Write DAFTAR and the six-digit code shown in Posko (SMS → My "
+                               "number)."))
+        return VerifySms(code)
     if key in STATUS_KEYS:
         return _status(rest)
     if key in RESULTS_KEYS:

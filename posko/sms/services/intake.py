@@ -20,6 +20,7 @@ from posko.elections.models import Contest, Tps, place_codes
 from posko.sms import parser
 from posko.sms.models import Kind, SmsMessage, Status
 from posko.sms.phones import sender_user
+from posko.sms.services import phones
 
 SEND_JOB = "sms.send_reply"
 MAX_REPLY = 459  # three concatenated SMS of 153 characters
@@ -107,6 +108,21 @@ def _process(msg, election) -> None:
     except parser.ParseError as error:
         _refuse(msg, Status.MALFORMED, _("Refused: %(error)s Example: %(example)s") % {
             "error": error, "example": parser.example()})
+        return
+    if isinstance(sms, parser.VerifySms):
+        msg.kind = Kind.VERIFY
+        if phones.verify(user, msg.sender, sms.code):
+            msg.status, msg.reply = Status.ACCEPTED, _(
+                "Accepted: this number is now verified for your reports in Posko.")
+        else:
+            _refuse(msg, Status.REFUSED, _(
+                "Refused: the code is wrong or expired. Make a new one in Posko (SMS → My "
+                "number) and send it within 30 minutes."))
+        return
+    if settings.POSKO_SMS_VERIFIED_PHONES and not phones.is_verified(user, msg.sender):
+        _refuse(msg, Status.UNKNOWN_SENDER, _(
+            "Refused: this number is not verified yet. Open Posko (SMS → My number), make a "
+            "code and send DAFTAR <code> from this phone."))
         return
     msg.kind = Kind.STATUS if isinstance(sms, parser.StatusSms) else Kind.RESULTS
     if election is None:
