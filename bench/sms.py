@@ -41,6 +41,7 @@ def build_world(n_tps: int):
     from posko.core import clock
     from posko.elections.models import CandidatePair, Contest, Election, Tps
     from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi
+    from posko.sms.models import PhoneCheck
 
     jatim = Provinsi.objects.create(code="35", name="Jawa Timur")
     malang = KabKota.objects.create(code="35.73", provinsi=jatim, name="Kota Malang")
@@ -59,8 +60,9 @@ def build_world(n_tps: int):
         kel = Kelurahan.objects.create(code=f"35.73.02.100{k + 1}", kecamatan=kec,
                                        name=f"Kel {k + 1}")
         kelurahan.append(kel)
-        User.objects.create_user(f"lurah{k}", role=Role.KELURAHAN, kelurahan=kel,
-                                 phone=f"08123456700{k}")
+        user = User.objects.create_user(f"lurah{k}", role=Role.KELURAHAN, kelurahan=kel,
+                                        phone=f"08123456700{k}")
+        PhoneCheck.objects.create(user=user, phone=user.phone, verified_at=timezone.now())
         phones[kel.code] = f"+628123456700{k}"
     tps = [Tps.objects.create(election=election, kelurahan=kelurahan[i % 5], number=i // 5 + 1,
                               dpt_men=200, dpt_women=210) for i in range(n_tps)]
