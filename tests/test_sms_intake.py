@@ -12,6 +12,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from posko.core import field_commands
 from posko.sms.models import SmsMessage
 from posko.sms.signature import sign
 from posko.voting.models import StatusEvent, TpsDay, TpsResult
@@ -148,6 +149,17 @@ def test_a_retried_message_id_gets_the_same_reply_and_no_second_record(world, ga
     assert other["reply"] == first["reply"] and other["duplicate"] is True
     assert SmsMessage.objects.count() == 1 and StatusEvent.objects.count() == 1
     assert TpsDay.objects.get().state == "dibuka"
+
+
+def test_without_a_module_taking_the_report_it_is_refused(world, gateway):
+    handler = field_commands._handlers.pop(field_commands.STATUS)
+    try:
+        body = answer(gateway(f"T {KEL_A} 1 BUKA 0712"))
+    finally:
+        field_commands.register(field_commands.STATUS, handler)
+    assert body == {**body, "status": "refused",
+                    "reply": "Refused: Posko does not take this report by SMS."}
+    assert not TpsDay.objects.exists() and SmsMessage.objects.count() == 1
 
 
 def test_a_nul_character_is_dropped_not_a_500(world, gateway):
