@@ -160,3 +160,30 @@ def test_logistics_announces_only_when_its_figures_change(world, announced):
     logistics_readiness.refresh(world.election, [world.tps_a.pk])  # nothing changed
     assert not [a for a in announced if a[0] == "logistics"]
     assert first in ([], [("logistics", [world.tps_a.pk])])
+
+
+def test_a_vulnerability_value_and_a_derived_one_recompute_the_component(
+        world, users, announced, django_capture_on_commit_callbacks):
+    from posko.vulnerability.instrument import current
+    from tests.vulnerability_fixtures import set_values
+
+    current(world.election)  # the instrument exists (a fresh election has none)
+    compute.refresh(world.election)
+    assert component(world.tps_a, "vulnerability")[1] == "band rendah"
+    announced.clear()
+    set_values(world.election, users["admin"], [(world.tps_a, "politik_uang", 1),
+                                                (world.tps_a, "rawan_bencana", 1)])
+    assert ("vulnerability", [world.tps_a.pk]) in announced
+    assert component(world.tps_a, "vulnerability")[1] != "band rendah"  # no 15-minute wait
+    announced.clear()
+    set_values(world.election, users["admin"], [(world.tps_a, "politik_uang", 1)])  # the same
+    assert not [a for a in announced if a[0] == "vulnerability"]
+    # A derived value synced from another module's source (a serious report being verified
+    # feeds an incidents indicator) announces its TPS too.
+    report = make_report(world, users["admin"], tps=world.tps_b, severity="kritis")
+    announced.clear()
+    with django_capture_on_commit_callbacks(execute=True):  # derived.changed waits for it
+        incident_services.transition(report, State.DIVERIFIKASI, actor=users["admin"],
+                                     expected_version=report.version)
+    assert ("vulnerability", [world.tps_b.pk]) in [a for a in announced
+                                                   if a[0] == "vulnerability"]
