@@ -369,3 +369,14 @@ def test_a_label_with_nothing_on_the_way_offers_a_new_shipment_to_its_sender(wor
     # Someone who sees the TPS but may not send there gets no such link.
     page = personas["pemantau"].client.get(url, {"kode": box}).content.decode()
     assert 'data-testid="new-shipment-link"' not in page
+
+
+def test_long_names_are_cut_to_stay_on_their_label(world, personas, items):
+    Item.objects.filter(pk=items.tinta.pk).update(
+        name="Tinta sidik jari untuk pemilih yang telah memberikan suara di TPS ini, botol "
+             "besar tahan air dan tidak mudah luntur")
+    response = personas["admin"].client.get(reverse("logistics:label_pdf"),
+                                            {"kelurahan": world.kel_a.code})
+    text = pdf_text(response.content)
+    assert "Tinta sidik jari" in text and "luntur" not in text and "…" in text
+    assert code(world, world.tps_a, items.tinta) in text  # the code is never cut

@@ -10,7 +10,7 @@ import segno
 from django.utils.translation import gettext as _
 from fpdf import FPDF
 
-from posko.core.reports import pdf_safe
+from posko.core.reports import PDF_ENCODING, pdf_safe
 from posko.logistics.labels import label_code, labels_per_item
 
 COLUMNS, ROWS = 2, 6
@@ -75,9 +75,34 @@ def _qr(pdf: FPDF, code: str, x: float, y: float, size: float) -> None:
     pdf._out("0 g " + " ".join(ops) + " f")
 
 
+def _fit(pdf: FPDF, text: str, room: float) -> str:
+    """``text`` cut with "…" to fit ``room`` mm in the current font (a label never spills into
+    its neighbour)."""
+    text = pdf_safe(text)
+    if pdf.get_string_width(text) <= room:
+        return text
+    while text and pdf.get_string_width(text + "…") > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def _two_lines(pdf: FPDF, text: str, room: float) -> list[str]:
+    words, lines = pdf_safe(text).split(), [""]
+    for word in words:
+        candidate = f"{lines[-1]} {word}".strip()
+        if pdf.get_string_width(candidate) <= room or not lines[-1]:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    if len(lines) > 2:
+        lines = [lines[0], " ".join(lines[1:])]
+    return [_fit(pdf, line, room) for line in lines]
+
+
 def render_labels(labels: list[Label], title: str) -> bytes:
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_auto_page_break(False)
+    pdf.core_fonts_encoding = PDF_ENCODING  # "…", "–", curly quotes (like the reports)
     pdf.set_title(pdf_safe(title))
     pdf.set_creator("Posko")
     width = (pdf.w - 2 * MARGIN) / COLUMNS
@@ -103,25 +128,25 @@ def render_labels(labels: list[Label], title: str) -> bytes:
         room = width - QR_SIZE - 6
         pdf.set_xy(left, y + 4)
         pdf.set_font("Helvetica", "B", 15)
-        pdf.cell(room, 7, pdf_safe(label.tps), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(room, 7, _fit(pdf, label.tps, room), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 9)
         for line in (f"Kel. {label.kelurahan}", f"Kec. {label.kecamatan}"):
             pdf.set_x(left)
-            pdf.cell(room, 4.5, pdf_safe(line), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_x(left)
+            pdf.cell(room, 4.5, _fit(pdf, line, room), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "B", 9.5)
-        pdf.multi_cell(room, 4.3, pdf_safe(label.item), new_x="LMARGIN", new_y="NEXT",
-                       max_line_height=4.3)
+        for line in _two_lines(pdf, label.item, room):
+            pdf.set_x(left)
+            pdf.cell(room, 4.3, line, new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 8.5)
         pdf.set_x(left)
-        pdf.cell(room, 4.3, pdf_safe(label.contest), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(room, 4.3, _fit(pdf, label.contest, room), new_x="LMARGIN", new_y="NEXT")
         pdf.set_x(left)
         pdf.set_font("Helvetica", "B", 12)
         pdf.cell(room, 6, pdf_safe(f"{box_word} {label.n}/{label.total}"), new_x="LMARGIN",
                  new_y="NEXT")
         pdf.set_font("Courier", "", 6.5)
-        pdf.set_xy(x + 2, y + height - 6)
-        pdf.cell(width - 4, 4, pdf_safe(label.code))
+        pdf.set_xy(x + 2, y + height - 5)
+        pdf.cell(width - 4, 4, _fit(pdf, label.code, width - 4))
     if not labels:
         pdf.add_page()
         pdf.set_font("Helvetica", "", 11)
