@@ -8,20 +8,24 @@ form takes to open from the cache (offline)."""
 
 from __future__ import annotations
 
+import datetime
 import gzip
+import io
 import json
 
 import pytest
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
+from posko.core import clock
 from posko.incidents.models import Report
 from posko.incidents.services import install_default_categories
 from posko.logistics.models import Item, Shipment
 from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.requirements import recompute
 from posko.logistics.services.shipments import create_shipment
-from posko.voting.models import StatusEvent
+from posko.voting.models import ResultPhoto, StatusEvent, TpsResult
 from tests.browser.conftest import log_in
 from tests.voting_fixtures import make_contests
 
@@ -198,4 +202,52 @@ def test_a_receipt_confirmed_meanwhile_comes_back_rejected(base_url, world, user
     expect(rejected.locator(".help")).to_be_visible()
     print("\nrejected with:", rejected.locator("[data-testid=reason]").inner_text())
     assert Shipment.objects.get(pk=target.pk).receiver_name == "Petugas PPS"
+    assert page_errors == []
+
+
+def test_results_with_a_photo_resized_and_hashed_on_the_phone(base_url, world, users, field_world,
+                                                              page, browser_context, page_errors,
+                                                              tmp_path, settings):
+    """The C.Hasil form offline with a 2400 x 1800 photo: the phone queues the entry and the
+    photo (resized to at most 1600 px, its SHA-256 computed on the phone); online, the server
+    stores both, and the photo's SHA-256 is the one the phone computed."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Voting day, 13:30: results may be entered (none before the TPS open).
+    clock.simulate(timezone.make_aware(datetime.datetime.combine(
+        world.election.voting_date, datetime.time(13, 30))))
+    picture = tmp_path / "chasil.jpg"
+    Image.new("RGB", (2400, 1800), (230, 230, 220)).save(picture, "JPEG")
+    log_in(page, base_url, "kelurahan_a")
+    open_app(page, base_url)
+    go_offline(browser_context, base_url)
+    page.goto(base_url + "/lapangan/#form/voting.results")
+    page.select_option("#f-tps", str(world.tps_a.pk))
+    page.select_option("#f-contest", index=1)
+    values = {"voters_dpt": 300, "valid": 292, "invalid": 8, "ballots_received": 420,
+              "ballots_used": 300, "ballots_unused": 120}
+    for name, value in values.items():
+        page.fill(f"#f-{name}", str(value))
+    for number, votes in {1: 120, 2: 100, 3: 72}.items():
+        page.fill(f"[name='votes.{number}']", str(votes))
+    page.set_input_files("#f-photo", str(picture))
+    page.locator("[data-testid=save]").click()
+    expect(page.locator("[data-notice]")).not_to_be_empty()
+    queued = page.evaluate("window.poskoField.outbox.all().then(a => a.map(e => e.file ? "
+                           "[e.file.sha256, e.file.size] : null))")
+    sha256, size = next(q for q in queued if q)
+    assert TpsResult.objects.count() == 0
+    go_online(browser_context, base_url)
+    page.goto(base_url + "/lapangan/#outbox")
+    expect(page.locator("[data-testid=entry]:not([data-state=pending])")).to_have_count(2)
+    states = page.evaluate("window.poskoField.outbox.all().then(a => a.map(e => "
+                           "[e.state, e.reason]))")
+    assert [state for state, _reason in states] == ["sent", "sent"], states
+    expect(page.locator("[data-testid=entry][data-state=sent]")).to_have_count(2)
+    assert TpsResult.objects.filter(tps=world.tps_a).count() == 1
+    photo = ResultPhoto.objects.get(tps=world.tps_a)
+    assert photo.sha256 == sha256 and photo.size == size
+    with photo.original.open("rb") as stored:
+        width, height = Image.open(io.BytesIO(stored.read())).size
+    assert max(width, height) == 1600
+    print(f"\nC.Hasil photo: 2400x1800 -> {width}x{height}, {size} bytes, sha256 {sha256[:16]}…")
     assert page_errors == []

@@ -151,8 +151,8 @@
         value = Number(value);
       } else if (field.type === "tps" && value !== "") {
         value = Number(value);
-      } else if (value === "" && field.type !== "choice") {
-        continue;
+      } else if (value === "") {
+        continue;  // left blank: the server's default
       }
       body[field.name] = value;
     }
