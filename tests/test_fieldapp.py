@@ -183,3 +183,47 @@ def test_other_kelurahans_shipment_confirm_is_404(api, world, users):
                         {"version": 1, "receiver_name": "x", "lines": []}, format="json",
                         HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert response.status_code == 404
+
+
+def shell_queries(client) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(APP).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_app_shell_runs_a_fixed_number_of_queries(client, world, users):
+    from posko.elections.models import Tps
+    from posko.logistics.services.shipments import create_shipment
+
+    make_contests(world, "walikota")
+    item = Item.objects.create(election=world.election, code="kotak", name="Kotak suara",
+                               unit="buah", norm=Item.Norm.PER_TPS, quantity=2, order=1)
+    create_shipment(world.election, "pps", "tps", world.tps_a, {item.pk: 2},
+                    actor=users["kelurahan_a"])
+    login(client, users["kelurahan_a"])
+    shell_queries(client)  # warm the per-process constants
+    few = shell_queries(client)
+    for n in range(2, 32):
+        tps = Tps.objects.create(election=world.election, kelurahan=world.kel_a, number=n,
+                                 dpt_men=100, dpt_women=100, address="x")
+        create_shipment(world.election, "pps", "tps", tps, {item.pk: 2},
+                        actor=users["kelurahan_a"])
+    many = shell_queries(client)
+    forms, config = blocks(client.get(APP))
+    assert len(config["tps"]) == 31
+    receipt = next(f for f in forms if f["key"] == "logistics.receipt")
+    assert len(receipt["data"]["shipments"]) == 31
+    assert many == few, f"{few} queries with 1 TPS, {many} with 31 TPS and 31 shipments"
+
+
+def test_a_form_left_out_of_the_registry_is_simply_not_offered(client, world, users):
+    saved = {f.key: f for f in field_forms.registered()}
+    field_forms.unregister_form("logistics.receipt")
+    try:
+        forms, _config = blocks(login(client, users["kelurahan_a"]).get(APP))
+        assert [f["key"] for f in forms] == ["voting.status", "voting.results", "incidents.report"]
+    finally:
+        field_forms.register_form(saved["logistics.receipt"])
