@@ -187,3 +187,25 @@ def test_a_vulnerability_value_and_a_derived_one_recompute_the_component(
                                      expected_version=report.version)
     assert ("vulnerability", [world.tps_b.pk]) in [a for a in announced
                                                    if a[0] == "vulnerability"]
+
+
+def test_a_held_outreach_activity_recomputes_its_kelurahans_tps(world, users, announced):
+    from posko.outreach.models import Activity
+    from posko.outreach.services import activities as outreach_activities
+    from tests.outreach_fixtures import add_activity
+
+    planned = add_activity(world, users["admin"], status=Activity.Status.PLANNED,
+                           starts_at=timezone.now() + datetime.timedelta(days=2))
+    assert not [a for a in announced if a[0] == "outreach"]  # planned: no reach yet
+    compute.refresh(world.election)
+    before = component(world.tps_a, "outreach")
+    planned.refresh_from_db()
+    outreach_activities.mark_held(planned, actor=users["admin"], attendance=300,
+                                  starts_at=timezone.now() - datetime.timedelta(hours=2),
+                                  expected_version=planned.version)
+    assert ("outreach", [world.tps_a.pk]) in announced  # kelurahan A has one TPS
+    assert component(world.tps_a, "outreach")[0] > (before[0] if before else 0)
+    announced.clear()
+    held = Activity.objects.get(pk=planned.pk)
+    outreach_activities.delete_activity(held, actor=users["admin"])
+    assert ("outreach", [world.tps_a.pk]) in announced

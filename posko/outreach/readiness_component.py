@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from posko.core import readiness
 from posko.elections.models import Tps
 from posko.outreach.coverage import counted_activities
-from posko.outreach.models import OutreachSettings
+from posko.outreach.models import Activity, OutreachSettings
 
 
 def compute(election, tps_ids):
@@ -35,6 +35,25 @@ def compute(election, tps_ids):
         result[pk] = (value, _("kelurahan reach %(reach)s per 1,000 voters (threshold "
                                "%(low)s)") % {"reach": f"{per_1000:.0f}", "low": low})
     return result
+
+
+def activity_changed(activity, before: dict | None = None) -> None:
+    """A held activity (or one that was held: ``before``, its snapshot before the change)
+    was saved or deleted: the reach of its kelurahan moved, so every TPS of the kelurahan
+    (and of the one it moved from) is recomputed after the write commits."""
+    held = Activity.Status.HELD
+    was_held = bool(before) and before.get("status") == held
+    if activity.status != held and not was_held:
+        return
+    kelurahan = {activity.kelurahan_id} | ({before.get("kelurahan")} if before else set())
+    kelurahan.discard(None)
+    kelurahan.discard("")
+    if not kelurahan:
+        return
+    ids = list(Tps.objects.filter(election_id=activity.election_id, kelurahan_id__in=kelurahan)
+               .values_list("pk", flat=True))
+    if ids:
+        readiness.changed("outreach", activity.election, ids)
 
 
 def register() -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit, services
 from posko.core.uploads import DOCUMENT_KINDS, PHOTO_KINDS, check_upload
+from posko.outreach import readiness_component
 from posko.outreach.access import can_record, may_edit
 from posko.outreach.models import (
     Activity,
@@ -113,6 +114,7 @@ def save_activity(activity: Activity, groups=None, *, actor, confirm_large: bool
                 if groups is not None:
                     activity.target_groups.set(groups)
                 audit.record("create", activity, actor=actor, after=_snapshot(activity))
+                readiness_component.activity_changed(activity)
             else:
                 before = _snapshot(Activity.objects.get(pk=activity.pk))
                 services.bump_version(activity, expected_version if expected_version is not None
@@ -124,6 +126,7 @@ def save_activity(activity: Activity, groups=None, *, actor, confirm_large: bool
                 after = _snapshot(activity)
                 if after != before:
                     audit.record("update", activity, actor=actor, before=before, after=after)
+                    readiness_component.activity_changed(activity, before)
             stored = _store_files(activity, checked, actor)
         except Exception:
             _delete_files(stored)
@@ -160,5 +163,7 @@ def delete_activity(activity: Activity, *, actor) -> None:
     if not may_edit(actor, activity):
         raise PermissionDenied
     names = [a.file.name for a in activity.attachments.all()]
+    before = _snapshot(activity)
     services.delete(activity, actor=actor)
+    readiness_component.activity_changed(activity, before)
     transaction.on_commit(lambda: _delete_files(names))
