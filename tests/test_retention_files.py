@@ -5,7 +5,9 @@ changes nothing; what is served and the hashes stay."""
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from posko.elections import retention as election_retention
 from posko.outreach import services
@@ -35,7 +37,7 @@ def counts(world):
 
 
 def test_attendance_sheets_and_chasil_originals_are_deleted_and_the_rest_stays(
-        world, users, django_capture_on_commit_callbacks, media):
+        world, users, personas, django_capture_on_commit_callbacks, media):
     activity = services.save_activity(
         Activity(election=world.election, kind=Activity.Kind.TATAP_MUKA, title="Sosialisasi",
                  status=Activity.Status.HELD, starts_at=PAST, kelurahan_id=world.kel_a.code,
@@ -65,6 +67,13 @@ def test_attendance_sheets_and_chasil_originals_are_deleted_and_the_rest_stays(
     assert sheet.file.name == "" and sheet.original_name  # the row and its name stay
     assert photo.original.name == "" and len(photo.sha256) == 64 and photo.image.name
     assert counts(world)["outreach.attendance_file"] == 0
+    client = personas["admin"].client
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("voting:tps", args=[world.tps_a.pk])).content.decode()
+    assert "original deleted (retention)" in page
+    assert reverse("voting:photo_original", args=[photo.pk]) not in page
+    assert client.get(reverse("voting:photo_original", args=[photo.pk])).status_code == 404
+    assert client.get(reverse("voting:photo", args=[photo.pk])).status_code == 200
 
 
 def test_a_rolled_back_purge_deletes_no_file(world, users, media):
