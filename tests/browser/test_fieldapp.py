@@ -251,3 +251,22 @@ def test_results_with_a_photo_resized_and_hashed_on_the_phone(base_url, world, u
     assert max(width, height) == 1600
     print(f"\nC.Hasil photo: 2400x1800 -> {width}x{height}, {size} bytes, sha256 {sha256[:16]}…")
     assert page_errors == []
+
+
+def test_an_entry_of_another_user_on_the_phone_is_not_sent_under_this_session(
+        base_url, world, users, field_world, page, browser_context, page_errors):
+    """Phones are shared: an entry made by kelurahan_b on this phone waits for kelurahan_b's
+    own session ("log in again"), it is never sent as the user now logged in."""
+    log_in(page, base_url, "kelurahan_a")
+    open_app(page, base_url)
+    page.evaluate("""async (tps) => {
+        await window.poskoField.outbox.add({key: crypto.randomUUID(), form: 'voting.status',
+            label: 'TPS status', url: `/api/v1/voting/tps/${tps}/report/`,
+            body: {kpps_present: 7}, captured_at: new Date().toISOString(), gps: null,
+            created: Date.now(), user: 'kelurahan_b'});
+        await window.poskoField.flush(true);
+    }""", world.tps_a.pk)
+    page.goto(base_url + "/lapangan/#outbox")
+    expect(page.locator("[data-testid=entry][data-state=login]")).to_have_count(1)
+    assert StatusEvent.objects.count() == 0
+    assert page_errors == []

@@ -202,7 +202,8 @@
     const created = Date.now();
     const label = form.label + " · " + describe(form, body);
     const main = {key: crypto.randomUUID(), form: form.key, label, url: fill(form.url, body), body,
-                  captured_at: capturedAt, gps, created, seq: 0, help: form.rejected_help};
+                  captured_at: capturedAt, gps, created, seq: 0, help: form.rejected_help,
+                  user: CONFIG.user};
     const entries = [main];
     for (const field of form.fields.filter((f) => f.type === "photo")) {
       const input = $(`[name="${field.name}"]`);
@@ -212,7 +213,7 @@
       for (const [from, to] of Object.entries(field.upload.fields || {})) fields[to] = body[from];
       entries.push({key: crypto.randomUUID(), form: form.key, label: T.photo_of + " · " + label,
                     url: fill(field.upload.url, body), body: fields, captured_at: capturedAt, gps,
-                    created, seq: 1, help: form.rejected_help,
+                    created, seq: 1, help: form.rejected_help, user: CONFIG.user,
                     file: {field: field.upload.file_field, name: "foto.jpg", blob: photo.blob,
                            sha256: photo.sha256, size: photo.blob.size}});
     }
@@ -246,7 +247,7 @@
     list.replaceChildren(...entries.slice().reverse().map((entry) => {
       const item = el("li", {class: "entry " + entry.state, "data-state": entry.state, "data-key": entry.key,
                              "data-testid": "entry"}, [
-        el("b", {text: entry.label}),
+        el("b", {text: entry.label + (entry.user && entry.user !== CONFIG.user ? ` (${entry.user})` : "")}),
         el("span", {class: "badge", "data-testid": "state", text: STATE_TEXT()[entry.state] || entry.state}),
         el("small", {text: `${T.captured}: ${new Date(entry.captured_at).toLocaleString()} · ` +
                            (entry.gps ? `${T.gps}: ${entry.gps.lat.toFixed(5)}, ${entry.gps.lon.toFixed(5)}` : T.no_gps) +

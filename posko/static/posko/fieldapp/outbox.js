@@ -117,7 +117,8 @@
                                             redirect: "manual", headers: {"Accept": "application/json"}});
     if (response.type === "opaqueredirect" || response.status === 401) return {login: true};
     if (!response.ok) throw new Error("token: HTTP " + response.status);
-    return {csrf: (await response.json()).csrf};
+    const body = await response.json();
+    return {csrf: body.csrf, user: body.user};
   }
 
   async function flushNow(options) {
@@ -138,6 +139,11 @@
     }
     let sent = 0;
     for (const entry of waiting) {
+      if (entry.user && auth.user && entry.user !== auth.user) {
+        // Made by someone else on this phone: sent only under their own session.
+        if (entry.state !== "login") { entry.state = "login"; await put(entry); changed(); }
+        continue;
+      }
       let answer;
       try {
         answer = await send(entry, auth.csrf);
