@@ -229,7 +229,9 @@ class ShipmentViewSet(LogisticsScopedMixin, mixins.ListModelMixin, mixins.Retrie
                    400: OpenApiResponse(description=_("Invalid counts, name, time or photo.")),
                    403: OpenApiResponse(description=_("Only the receiving side may confirm.")),
                    409: OpenApiResponse(description=_(
-                       "Confirmed already (says by whom and when) or changed since `version`."))})
+                       "Confirmed already (says by whom and when) or changed since `version`.")),
+                   422: OpenApiResponse(description=_(
+                       "This Idempotency-Key was already used for another submission."))})
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser, FormParser])
     def confirm(self, request, pk=None):
         shipment = self.get_object()  # outside the caller's region: 404 before anything else
