@@ -135,12 +135,13 @@ def test_retention_deletes_the_originals_and_replaces_free_texts(world, users, p
     assert report_rows["incidents.evidence_file"] == (3, "files")
     assert report_rows["incidents.report_text"] == (3, "texts")  # title, description, place
     assert report_rows["incidents.comment_text"] == (1, "texts")
+    assert report_rows["incidents.evidence_name"] == (3, "texts")
     totals = election_retention.totals(election_retention.report(world.election.pk))
-    assert totals["files"] == 3 and totals["texts"] == 4
+    assert totals["files"] == 3 and totals["texts"] == 7
     personas["admin"].client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = personas["admin"].client.get(
         reverse("elections:election_retention", args=[world.election.pk])).content.decode()
-    assert "3 uploaded files deleted" in page and "4 text fields replaced" in page
+    assert "3 uploaded files deleted" in page and "7 text fields replaced" in page
     assert stored_files(media) == before
     assert Report.objects.get().description.startswith(PERSON)
 
@@ -156,6 +157,7 @@ def test_retention_deletes_the_originals_and_replaces_free_texts(world, users, p
     assert report.category_id and report.tps_id == world.tps_a.pk  # aggregates stay
     for evidence in Evidence.objects.all():
         assert evidence.original.name == "" and len(evidence.sha256) == 64
+        assert evidence.original_name == retention.REMOVED_TEXT
         url = reverse("incidents:evidence_original", args=[evidence.pk])
         assert personas["admin"].client.get(url).status_code == 404
         assert personas["admin"].client.get(

@@ -101,7 +101,7 @@ def retention_url(election):
 
 EXPECTED = {"workers.worker": 2, "workers.screening": 1, "workers.incident": 1, "workers.claim": 1,
             "workers.dutylog": 1, "incidents.report": 1, "incidents.evidence": 1,
-            "incidents.case": 1, "incidents.evidence_file": 0, "incidents.report_text": 4,
+            "incidents.case": 1, "incidents.evidence_file": 0, "incidents.evidence_name": 1, "incidents.report_text": 4,
             "incidents.comment_text": 0, "incidents.case_text": 1, "logistics.shipment": 1,
             "outreach.attendance_file": 0, "voting.photo_original": 0}
 
@@ -145,7 +145,7 @@ def test_purge_anonymises_exactly_the_personal_fields_and_keeps_aggregates(world
         "Incident": {"description", "place", "followup"},
         "Claim": {"note"}, "DutyLog": {"note"},
         "Report": {"reporter_name", "reporter_contact", "title", "description"},  # and client_hash
-        "Evidence": {"latitude", "longitude"},
+        "Evidence": {"latitude", "longitude", "original_name"},
         "NeutralityCase": {"asn_name", "asn_position", "act"},  # free text: [dihapus: retensi]
         "Shipment": {"driver", "receiver_name"},
     }

@@ -9,7 +9,7 @@ photo of the evidence (the report's own location stays); the ASN's name ("ASN #<
 and position. Deleted from storage: the originals of the evidence files (with their GPS,
 device and author metadata). Free text that may name a person is replaced by
 ``[dihapus: retensi]``: a report's title, description and location details, internal
-comments, and a case's account of the act, Bawaslu's finding and recommendation and the
+comments, the evidence files' own names, and a case's account of the act, Bawaslu's finding and recommendation and the
 reason for a lighter sanction."""
 
 from __future__ import annotations
@@ -60,6 +60,8 @@ def _purge_cases(election_id, batch):
 
 _evidence_files = retention.file_source(
     Evidence, lambda e: Evidence.objects.filter(report__election_id=e), "original")
+_evidence_names = retention.text_source(
+    Evidence, lambda e: Evidence.objects.filter(report__election_id=e), ("original_name",))
 REPORT_TEXTS = ("title", "description", "location_note")
 _report_texts = retention.text_source(Report, lambda e: Report.objects.filter(election_id=e),
                                       REPORT_TEXTS)
@@ -89,6 +91,11 @@ def register() -> None:
                        *_evidence_files, order=23, unit="files",
                        fields=_("the original file with its metadata (the copy without metadata "
                                 "and the SHA-256 stay)"))
+    retention.register("incidents.evidence_name", _("Evidence file names"), *_evidence_names,
+                       order=23, unit="texts", model=Evidence,
+                       rows=lambda e: Evidence.objects.filter(report__election_id=e),
+                       audit_fields=("file",),
+                       fields=_("the name the file had on the sender's device"))
     retention.register("incidents.report_text", _("Report texts"), *_report_texts, order=24,
                        unit="texts", model=Report,
                        rows=lambda e: Report.objects.filter(election_id=e),
