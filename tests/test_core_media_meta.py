@@ -149,3 +149,15 @@ def test_document_uploads_clean_pdfs_too():
     """check_upload (minutes, attachments, attendance sheets, pledges) shares the cleaning."""
     checked = uploads.check_upload(SimpleUploadedFile("a.pdf", pdf_bytes()))
     assert PERSON.encode() not in checked.file.read()
+
+
+def test_hostile_videos_are_refused():
+    ftyp = box(b"ftyp", b"isom\x00\x00\x02\x00isom")
+    nested = b"\x00\x00\x00\x08mdat"
+    for _ in range(5000):  # moov inside moov inside moov…: 5,000 levels
+        nested = box(b"moov", nested)
+    huge = ftyp + struct.pack(">I", 1) + b"moov" + struct.pack(">Q", 2**63) + bytes(16)
+    bad_id = webm_bytes().replace(b"\x18\x53\x80\x67", b"\x08\x00\x00\x00\x00", 1)
+    assert "nested too deeply" in refusal("n.mp4", ftyp + nested)
+    assert "cannot be read as one" in refusal("h.mp4", huge)
+    assert "cannot be read as one" in refusal("b.webm", bad_id)
