@@ -227,3 +227,24 @@ def test_a_form_left_out_of_the_registry_is_simply_not_offered(client, world, us
         assert [f["key"] for f in forms] == ["voting.status", "voting.results", "incidents.report"]
     finally:
         field_forms.register_form(saved["logistics.receipt"])
+
+
+@pytest.mark.parametrize("module", ["fieldapp", "voting"])
+def test_posko_without_the_field_app_and_the_field_app_without_voting(module):
+    """Removing posko.fieldapp leaves a working Posko; removing a module that declares field
+    forms (voting) leaves the field app in place (tests/shell_without.py, own interpreter)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "POSKO_TEST_WITHOUT": module, "PYTHONPATH": str(root)}
+    env.pop("DATABASE_URL", None)
+    done = subprocess.run([sys.executable, str(root / "tests" / "shell_without.py")], cwd=root,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["login"] == 200 and seen["home"] == 200
+    assert ("fieldapp" in seen["namespaces"]) == (module != "fieldapp")
+    assert module not in seen["namespaces"]
