@@ -270,3 +270,22 @@ def test_an_entry_of_another_user_on_the_phone_is_not_sent_under_this_session(
     expect(page.locator("[data-testid=entry][data-state=login]")).to_have_count(1)
     assert StatusEvent.objects.count() == 0
     assert page_errors == []
+
+
+def test_chromium_finds_the_app_installable(base_url, world, users, field_world, page,
+                                             page_errors):
+    """Chromium's own installability check (DevTools Page.getInstallabilityErrors): manifest,
+    icons, service worker with a fetch handler controlling the start URL — no errors but
+    the incognito profile's."""
+    log_in(page, base_url, "kelurahan_a")
+    open_app(page, base_url)
+    page.reload()
+    cdp = page.context.new_cdp_session(page)
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["url"].endswith("/lapangan/manifest.webmanifest")
+    assert not manifest.get("errors"), manifest["errors"]
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    # A Playwright context is an incognito profile, where Chromium never installs apps; that
+    # is the only error allowed (every other check: manifest, icons, service worker, scope).
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors
+    assert page_errors == []
