@@ -56,6 +56,7 @@ def strings() -> dict:
                            "or export entries soon."),
         "exported": _("Exported %(n)s unsent entries."), "dispatched": _("dispatched"),
         "received": _("received"), "damaged": _("damaged"), "save": _("Save on the phone"),
+        "reopen": _("Open again to correct (saved as a new entry)"),
     }
 
 

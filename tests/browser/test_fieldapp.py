@@ -202,6 +202,18 @@ def test_a_receipt_confirmed_meanwhile_comes_back_rejected(base_url, world, user
     expect(rejected.locator(".help")).to_be_visible()
     print("\nrejected with:", rejected.locator("[data-testid=reason]").inner_text())
     assert Shipment.objects.get(pk=target.pk).receiver_name == "Petugas PPS"
+    # "Open again to correct": the form comes back filled in; saved, it is a new entry (new
+    # key) and the rejected one leaves the outbox.
+    old_key = rejected.get_attribute("data-key")
+    rejected.locator("[data-testid=reopen]").click()
+    expect(page.locator("#f-receiver_name")).to_have_value("Ketua KPPS 001")
+    expect(page.locator("#f-shipment")).to_have_value(str(target.pk))
+    page.fill("#f-receiver_name", "Ketua KPPS 001 (koreksi)")
+    page.locator("[data-testid=save]").click()
+    expect(page.locator("[data-notice]")).not_to_be_empty()
+    page.goto(base_url + "/lapangan/#outbox")
+    expect(entries(page)).to_have_count(1)
+    assert entries(page).first.get_attribute("data-key") != old_key
     assert page_errors == []
 
 

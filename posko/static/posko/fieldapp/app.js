@@ -187,6 +187,38 @@
     return url.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(body[name]));
   }
 
+  let replacing = null;  // the rejected entry being corrected: removed once the new one is saved
+
+  function setValue(name, value) {
+    const input = $(`[name="${name}"]`);
+    if (!input || value === null || value === undefined || input.type === "file") return;
+    input.value = String(value);
+    if (input.tagName === "SELECT") input.dispatchEvent(new Event("change"));
+  }
+
+  async function reopen(key) {
+    const entry = await Outbox.get(key);
+    const form = entry && byKey[entry.form];
+    if (!form) return;
+    history.replaceState(null, "", "#form/" + form.key);
+    renderForm(form.key);
+    for (const field of form.fields) {
+      const value = entry.body[field.name];
+      if (value === undefined || field.type === "photo") continue;
+      if (field.type === "votes") {
+        for (const [number, count] of Object.entries(value)) setValue(`${field.name}.${number}`, count);
+      } else if (field.type === "lines") {
+        for (const line of value) {
+          setValue(`${field.name}.${line.item}.received`, line.received);
+          setValue(`${field.name}.${line.item}.damaged`, line.damaged);
+        }
+      } else {
+        setValue(field.name, value);
+      }
+    }
+    replacing = key;
+  }
+
   async function save(event) {
     event.preventDefault();
     const form = current;
@@ -218,6 +250,7 @@
                            sha256: photo.sha256, size: photo.blob.size}});
     }
     for (const entry of entries) await Outbox.add(entry);
+    if (replacing) { await Outbox.remove(replacing); replacing = null; }
     $("[data-entry]").reset();
     for (const field of form.fields.filter((f) => f.type === "votes" || f.type === "lines")) renderRows(form, field);
     $("[data-notice]").textContent = T.saved;
@@ -255,6 +288,10 @@
       if (entry.state === "rejected") {
         item.append(el("p", {class: "reason", "data-testid": "reason", text: entry.reason}));
         if (entry.help) item.append(el("p", {class: "help", text: T.what_to_do + ": " + entry.help}));
+        if (byKey[entry.form] && !entry.file) {
+          item.append(el("button", {type: "button", class: "link", "data-reopen": entry.key,
+                                    "data-testid": "reopen", text: T.reopen}));
+        }
       }
       if (entry.state !== "sent") {
         const button = el("button", {type: "button", class: "link", "data-remove": entry.key, text: T.remove});
@@ -338,8 +375,9 @@
     $("[data-send-now]").addEventListener("click", () => flush(true));
     $("[data-export]").addEventListener("click", exportUnsent);
     $("[data-entries]").addEventListener("click", async (event) => {
-      const key = event.target.dataset && event.target.dataset.remove;
-      if (key && window.confirm(T.remove_confirm)) { await Outbox.remove(key); refresh(); }
+      const data = event.target.dataset || {};
+      if (data.reopen) { await reopen(data.reopen); return; }
+      if (data.remove && window.confirm(T.remove_confirm)) { await Outbox.remove(data.remove); refresh(); }
     });
     window.addEventListener("hashchange", route);
     window.addEventListener("online", () => { network(); flush(true); });
