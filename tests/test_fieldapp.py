@@ -62,6 +62,12 @@ def test_app_shell_lists_the_modules_forms_and_only_the_users_tps(client, world,
     assert photo["upload"]["url"] == "/api/v1/voting/tps/{tps}/photos/"
     assert list(results["data"]["pairs"].values())[0][0][0] == 1
     assert forms[3]["capture_gps"] == ["latitude", "longitude"]
+    # The receipt's seal and box-label fields get the camera button (typing stays possible)
+    receipt = {f["name"]: f for f in forms[2]["fields"]}
+    assert receipt["seal_numbers"]["scan"] == "code_128 qr_code"
+    assert receipt["box_codes"]["scan"] == "qr_code"
+    assert "scan" not in receipt["receiver_name"]
+    assert b"posko/scan.js" in response.content and b"data-decoder=" in response.content
     assert b"<script>" not in response.content  # CSP: only src= scripts and JSON blocks
 
 

@@ -320,7 +320,7 @@ def test_the_api_takes_box_codes_and_seals(world, users, items):
             "box_codes": code(world, world.tps_b, items.kotak)}
     response = client.post("/api/v1/logistics/shipments/", body, format="json")
     assert response.status_code == 400
-    assert "outside your region" in str(response.json())
+    assert "di luar wilayah Anda" in str(response.json())  # Indonesian by default
     assert not Shipment.objects.exists()
     response = client.post("/api/v1/logistics/shipments/", {**body, "box_codes": box},
                            format="json")

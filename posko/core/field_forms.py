@@ -66,6 +66,7 @@ class Field:
     maximum: int | None = 100_000
     help: object = ""
     upload: dict = field(default_factory=dict)  # photo: url, file_field, fields
+    scan: str = ""  # text/textarea: codes the camera may read into it ("qr_code code_128")
 
     def __post_init__(self):
         if self.type not in TYPES:
@@ -136,7 +137,7 @@ def describe(form: FieldForm, user, election) -> dict:
                  "required": item.required, "help": _text(item.help)}
         if item.choices:
             entry["choices"] = [[value, _text(label)] for value, label in item.choices]
-        for key in ("options", "source"):
+        for key in ("options", "source", "scan"):
             if getattr(item, key):
                 entry[key] = getattr(item, key)
         if item.default is not None:

@@ -48,10 +48,10 @@ RECEIPT = ff.FieldForm(
         ff.Field("lines", _("Received per item"), "lines", required=True, options="lines",
                  source="shipment"),
         ff.Field("seal_numbers", _("Seal numbers at receipt"), "text",
-                 help=_("Optional: the seals read on arrival.")),
+                 help=_("Optional: the seals read on arrival."), scan="code_128 qr_code"),
         ff.Field("box_codes", _("Box labels received"), "textarea",
                  help=_("Optional: the codes under the QR labels of the boxes that arrived, "
-                        "one per line.")),
+                        "one per line."), scan="qr_code"),
         ff.Field("note", _("Note"), "textarea"),
     ),
     capture_time="received_at", data=_waiting, visible=_may_receive,

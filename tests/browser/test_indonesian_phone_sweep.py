@@ -51,6 +51,8 @@ def module_pages(world, *, admin: bool) -> list[str]:
         reverse("readiness:overview"), reverse("readiness:forecast"),
         reverse("elections:executive"),
         reverse("elections:tps_detail", args=[world.tps_a.pk]),
+        reverse("logistics:labels"), reverse("sms:message_list"), reverse("sms:phone"),
+        reverse("fieldapp:app"),
         reverse("api:docs"), reverse("accounts:profile"),
     ]
     if admin:

@@ -1,6 +1,6 @@
 /* Posko's camera scanner for seal numbers and box labels (QR and Code 128).
  *
- * Loaded by templates/logistics/scan_script.html, whose <script> tag carries the texts (in
+ * Loaded by templates/core/scan_script.html, whose <script> tag carries the texts (in
  * the user's language) and the URL of the vendored decoder as data-* attributes. Every
  *   <input|textarea data-scan="qr_code code_128" [data-scan-append]>
  * gets a "Scan" button beside it. The button opens the rear camera (getUserMedia) and reads

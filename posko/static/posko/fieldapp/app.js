@@ -62,6 +62,10 @@
     } else {
       input = el("input", {type: "text", name: field.name, id: "f-" + field.name});
     }
+    if (field.scan) {  // the camera button of scan.js (typed entry stays possible)
+      input.setAttribute("data-scan", field.scan);
+      if (field.type === "textarea") input.setAttribute("data-scan-append", "");
+    }
     wrap.append(label, input);
     if (field.help) wrap.append(el("small", {text: field.help}));
     wrap.append(el("span", {class: "error", "data-error": field.name}));
@@ -98,6 +102,7 @@
     const node = $("[data-entry]");
     node.replaceChildren(...form.fields.map((f) => fieldNode(form, f)),
                          el("button", {type: "submit", "data-testid": "save", text: T.save || "OK"}));
+    if (window.PoskoScan) window.PoskoScan.enhance(node);
     for (const field of form.fields.filter((f) => f.type === "votes" || f.type === "lines")) {
       $(`[name="${field.source}"]`).addEventListener("change", () => renderRows(form, field));
       renderRows(form, field);
