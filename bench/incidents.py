@@ -82,12 +82,11 @@ def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen
     raise SystemExit("gunicorn did not start within 60 s")
 
 
-def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
-    """``total`` requests from ``clients`` threads (keep-alive): latencies and statuses.
-    ``make_request(i)`` gives (method, path, body) or (method, path, body, extra headers)."""
-    work: queue.Queue = queue.Queue()
-    for i in range(total):
-        work.put(i)
+def _drive(port: int, token: str, make_request, clients: int, next_item, feed=None) -> dict:
+    """``clients`` threads with a keep-alive connection each send ``make_request(i)`` for
+    every ``(i, since)`` that ``next_item()`` gives (None: done), each latency counted from
+    ``since`` (None: from the send). ``feed()``, when given, runs in this thread (it fills
+    the work) while the clients run."""
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     lock = threading.Lock()
@@ -96,15 +95,12 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
         mine, codes = [], {}
-        while True:
-            try:
-                i = work.get_nowait()
-            except queue.Empty:
-                break
+        while (item := next_item()) is not None:
+            i, since = item
             request = make_request(i)
             method, path, body = request[:3]
             extra = request[3] if len(request) > 3 else {}
-            start = time.perf_counter()
+            sent = time.perf_counter()
             try:
                 conn.request(method, path, body=body, headers={**headers, **extra})
                 response = conn.getresponse()
@@ -114,7 +110,7 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
                 status = 0
-            mine.append(time.perf_counter() - start)
+            mine.append(time.perf_counter() - (sent if since is None else since))
             codes[status] = codes.get(status, 0) + 1
         conn.close()
         with lock:
@@ -126,12 +122,30 @@ def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
     start = time.perf_counter()
     for t in threads:
         t.start()
+    if feed is not None:
+        feed()
     for t in threads:
         t.join()
     elapsed = time.perf_counter() - start
-    return {"elapsed": elapsed, "rate": total / elapsed, "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "statuses": statuses, "latencies": latencies}
+    return {"elapsed": elapsed, "rate": len(latencies) / elapsed,
+            "p50": percentile(latencies, 50), "p95": percentile(latencies, 95),
+            "p99": percentile(latencies, 99), "statuses": statuses, "latencies": latencies}
+
+
+def load(port: int, token: str, make_request, total: int, clients: int) -> dict:
+    """``total`` requests from ``clients`` threads (keep-alive): latencies and statuses.
+    ``make_request(i)`` gives (method, path, body) or (method, path, body, extra headers)."""
+    work: queue.Queue = queue.Queue()
+    for i in range(total):
+        work.put((i, None))
+
+    def next_item():
+        try:
+            return work.get_nowait()
+        except queue.Empty:
+            return None
+
+    return _drive(port, token, make_request, clients, next_item)
 
 
 def load_open(port: int, token: str, make_request, rate: float, total: int,
@@ -141,57 +155,19 @@ def load_open(port: int, token: str, make_request, rate: float, total: int,
     keep-alive connections. Each latency runs from the request's scheduled arrival, so time
     spent waiting for a free connection counts (no coordinated omission)."""
     work: queue.Queue = queue.Queue()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    lock = threading.Lock()
 
-    def client():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
-        mine, codes = [], {}
-        while True:
-            item = work.get()
-            if item is None:
-                break
-            i, due = item
-            request = make_request(i)
-            method, path, body = request[:3]
-            extra = request[3] if len(request) > 3 else {}
-            try:
-                conn.request(method, path, body=body, headers={**headers, **extra})
-                response = conn.getresponse()
-                response.read()
-                status = response.status
-            except (http.client.HTTPException, OSError):
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-                status = 0
-            mine.append(time.perf_counter() - due)
-            codes[status] = codes.get(status, 0) + 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            for k, v in codes.items():
-                statuses[k] = statuses.get(k, 0) + v
+    def feed():
+        start = time.perf_counter()
+        for i in range(total):
+            due = start + i / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            work.put((i, due))
+        for _ in range(clients):
+            work.put(None)
 
-    threads = [threading.Thread(target=client) for _ in range(clients)]
-    for t in threads:
-        t.start()
-    start = time.perf_counter()
-    for i in range(total):
-        due = start + i / rate
-        pause = due - time.perf_counter()
-        if pause > 0:
-            time.sleep(pause)
-        work.put((i, due))
-    for _ in threads:
-        work.put(None)
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    return {"elapsed": elapsed, "rate": total / elapsed, "p50": percentile(latencies, 50),
-            "p95": percentile(latencies, 95), "p99": percentile(latencies, 99),
-            "statuses": statuses, "latencies": latencies}
+    return _drive(port, token, make_request, clients, work.get, feed)
 
 
 def intake(database_url: str, args) -> bool:
