@@ -127,6 +127,29 @@ def test_pdf_author_keywords_and_xmp_are_removed_and_the_text_stays():
     assert checked.sha256 == hashlib.sha256(original).hexdigest()
 
 
+def test_a_photo_inside_a_pdf_loses_its_exif_gps_and_stays_a_picture():
+    """A phone scanner app puts the camera's JPEG, EXIF and GPS included, inside the PDF."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    exif = Image.Exif()
+    exif[0x010F] = "Kamera Pemindai"
+    exif[0x8825] = {1: "S", 2: (7.0, 58.0, 12.0), 3: "E", 4: (112.0, 37.0, 48.0)}
+    photo = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(photo, "JPEG", exif=exif.tobytes())
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(io.BytesIO(photo.getvalue()), x=10, y=10, w=50)
+    original = bytes(pdf.output())
+    assert b"Kamera Pemindai" in original  # embedded as it was taken
+    clean = uploads.check_upload(SimpleUploadedFile("surat.pdf", original)).file.read()
+    assert b"Kamera Pemindai" not in clean and b"Exif" not in clean
+    image = PdfReader(io.BytesIO(clean)).pages[0].images[0].image
+    assert image.size == (64, 48) and not image.getexif()
+    red, green, blue = image.convert("RGB").getpixel((32, 24))
+    assert red > 180 and green < 60 and blue < 60  # the same picture, re-encoded
+
+
 @pytest.mark.parametrize("data", [b"%PDF-1.4 x", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
                                   pdf_bytes()[:300]])
 def test_broken_pdf_is_refused_with_a_message(data):

@@ -20,8 +20,9 @@ SHA-256) where a module needs it as evidence; what is served is the cleaned copy
 * **PDF.** Read and written again by pypdf: the document information dictionary (``/Info``:
   author, creator, producer, dates, keywords), every XMP ``/Metadata`` stream (document,
   page, image) and ``/PieceInfo`` are dropped, objects no longer referenced (older revisions
-  of an incrementally saved file) are not written. Encrypted PDFs are refused. Not done:
-  EXIF inside JPEG images embedded in a PDF (a scan made by a phone app may carry it).
+  of an incrementally saved file) are not written; a JPEG image inside that carries EXIF or
+  XMP (a phone scanner app's camera, time and GPS) is re-encoded by Pillow without them.
+  Encrypted PDFs are refused.
 """
 
 from __future__ import annotations
@@ -238,6 +239,7 @@ def clean_pdf(data: bytes) -> bytes:
                 obj.pop("/Metadata", None)
                 obj.pop("/PieceInfo", None)
         writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        _clean_embedded_jpegs(writer)
         out = io.BytesIO()
         writer.write(out)
     except Malformed:
@@ -246,6 +248,32 @@ def clean_pdf(data: bytes) -> bytes:
         log.info("PDF refused: %s: %s", type(exc).__name__, exc)
         raise Malformed(str(exc)) from None
     return out.getvalue()
+
+
+def _clean_embedded_jpegs(writer) -> None:
+    """A JPEG image stream (``/DCTDecode``) that carries EXIF or XMP (a phone's scanner app:
+    camera, time, GPS) is re-encoded by Pillow without them (quality 92, ICC profile kept);
+    other images are left byte for byte."""
+    from PIL import Image
+    from pypdf.generic import ArrayObject, StreamObject
+
+    for obj in writer._objects:
+        if not isinstance(obj, StreamObject) or obj.get("/Subtype") != "/Image":
+            continue
+        filters = obj.get("/Filter")
+        if isinstance(filters, ArrayObject):
+            filters = filters[0] if len(filters) == 1 else None
+        if filters != "/DCTDecode":
+            continue
+        raw = obj._data
+        head = raw[:131072]
+        if b"Exif\x00" not in head and b"http://ns.adobe.com/xap/" not in head:
+            continue
+        with Image.open(io.BytesIO(raw)) as image:
+            image.load()
+            out = io.BytesIO()
+            image.save(out, "JPEG", quality=92, icc_profile=image.info.get("icc_profile"))
+        obj._data = out.getvalue()
 
 
 # --- the entry point for core.uploads ------------------------------------------------------------
