@@ -74,6 +74,11 @@ def test_attendance_sheets_and_chasil_originals_are_deleted_and_the_rest_stays(
     assert reverse("voting:photo_original", args=[photo.pk]) not in page
     assert client.get(reverse("voting:photo_original", args=[photo.pk])).status_code == 404
     assert client.get(reverse("voting:photo", args=[photo.pk])).status_code == 200
+    # The activity names the deleted sheet without a link that would answer 404
+    page = client.get(activity.get_absolute_url()).content.decode()
+    assert "daftar hadir.pdf" in page and "file deleted: retention" in page
+    assert sheet.get_absolute_url() not in page
+    assert picture.get_absolute_url() in page  # the photo stays
 
 
 def test_a_rolled_back_purge_deletes_no_file(world, users, media):
