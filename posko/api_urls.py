@@ -12,6 +12,7 @@ from rest_framework.routers import DefaultRouter
 from posko.accounts.api import ObtainTokenView
 from posko.core import shell
 from posko.core.api import OfflineSwaggerView
+from posko.core.resumable import UploadStartView, UploadView
 
 app_name = "api"
 
@@ -26,6 +27,8 @@ for module in ["posko.elections.api", *shell.api_modules()]:
 urlpatterns = [
     *extra_urls,
     path("auth/token/", ObtainTokenView.as_view(), name="token"),
+    path("uploads/", UploadStartView.as_view(), name="uploads"),
+    path("uploads/<uuid:pk>/", UploadView.as_view(), name="upload"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", OfflineSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -42,6 +42,7 @@ from django.utils.translation import gettext as _
 from django_tasks import task
 from psycopg.types.json import Jsonb
 
+from posko.core import resumable
 from posko.core.idempotency import purge_old_keys
 from posko.core.models import Job
 
@@ -272,4 +273,5 @@ def purge_job(ctx: JobContext) -> str:
     """The hourly job that deletes expired result files and old finished jobs."""
     return _("%(count)s expired files deleted.") % {"count": purge_expired_files()} + " " + _(
         "%(count)s old jobs deleted.") % {"count": purge_old_jobs()} + " " + _(
-        "%(count)s old idempotency keys deleted.") % {"count": purge_old_keys()}
+        "%(count)s old idempotency keys deleted.") % {"count": purge_old_keys()} + " " + _(
+        "%(count)s expired resumable uploads deleted.") % {"count": resumable.purge_expired()}

@@ -207,3 +207,29 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return str(self.key)
+
+
+class UploadSession(models.Model):
+    """A file sent in chunks (``core.resumable``): its announced size and SHA-256, how many
+    bytes arrived so far; the bytes wait in a private file until a form uses the upload."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    offset = models.PositiveBigIntegerField(_("bytes received"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("resumable upload")
+        verbose_name_plural = _("resumable uploads")
+
+    def __str__(self):
+        return f"{self.name} ({self.offset}/{self.size})"
+
+    @property
+    def complete(self) -> bool:
+        return self.offset == self.size

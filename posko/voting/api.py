@@ -28,7 +28,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from posko.core import checksums
+from posko.core import checksums, resumable
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
 from posko.elections.models import Contest, Tps
@@ -183,7 +183,16 @@ class PhotoUploadSerializer(ScopedSerializer):
     page = serializers.IntegerField(min_value=1, max_value=evidence.MAX_PAGE, default=1)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     device = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
-    image = serializers.FileField()
+    image = serializers.FileField(required=False)
+    upload = serializers.UUIDField(required=False, help_text=(
+        "A completed resumable upload (/api/v1/uploads/) to use instead of an image part."))
+
+    def validate(self, attrs):
+        if ("image" in attrs) == ("upload" in attrs):
+            raise serializers.ValidationError({"image": [_(
+                "Send the photo either as a file or as a completed upload, not both.")
+                if "image" in attrs else _("Choose a photo of the C.Hasil page.")]})
+        return attrs
 
 
 class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -271,6 +280,8 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         serializer = PhotoUploadSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
+        if "upload" in data:  # sent in chunks: its SHA-256 was checked as it completed
+            data["image"] = resumable.take(request.user, data["upload"])
         checksums.verify(request, data["image"])  # the phone's SHA-256: a mismatch is a 422
         try:
             photo = evidence.add_photo(
