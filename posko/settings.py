@@ -233,6 +233,14 @@ POSKO_IDEMPOTENCY_KEEP_DAYS = env_int("POSKO_IDEMPOTENCY_KEEP_DAYS", 14, minimum
 # pixels on the long side before queueing them.
 POSKO_FIELDAPP_PHOTO_MAX_PX = env_int("POSKO_FIELDAPP_PHOTO_MAX_PX", 1600, minimum=320,
                                       maximum=8000)
+# A queued file larger than this is sent by the resumable route (core.resumable) in chunks of
+# POSKO_FIELDAPP_CHUNK_BYTES, so a dropped connection costs one chunk, not the whole photo.
+POSKO_FIELDAPP_CHUNKED_OVER_BYTES = env_int("POSKO_FIELDAPP_CHUNKED_OVER_BYTES", 256 * 1024,
+                                            minimum=1024)
+POSKO_FIELDAPP_CHUNK_BYTES = env_int("POSKO_FIELDAPP_CHUNK_BYTES", 128 * 1024, minimum=1024,
+                                     maximum=4 * 1024 * 1024)
+# Hours a resumable upload may wait for its last chunk and its form before it is purged.
+POSKO_RESUMABLE_HOURS = env_int("POSKO_RESUMABLE_HOURS", 24, minimum=1)
 # How often a process asks whether a cached constant changed elsewhere (core.constants).
 POSKO_CONSTANTS_CHECK_SECONDS = env_int("POSKO_CONSTANTS_CHECK_SECONDS", 2, minimum=0)
 # What follows a write (logistics requirements after a DPT change, derived vulnerability
