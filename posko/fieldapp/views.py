@@ -92,6 +92,10 @@ def token(request):
     """A fresh CSRF token for the sending loop. When the session has ended this is the usual
     redirect to the login page, which the phone reads (``redirect: "manual"``) as "log in
     again": it keeps its entries."""
-    response = JsonResponse({"csrf": get_token(request), "user": request.user.get_username()})
+    # Big files go in chunks through core.resumable (the service worker reads this too).
+    uploads = {"url": reverse("api:uploads"), "over": settings.POSKO_FIELDAPP_CHUNKED_OVER_BYTES,
+               "chunk": settings.POSKO_FIELDAPP_CHUNK_BYTES}
+    response = JsonResponse({"csrf": get_token(request), "user": request.user.get_username(),
+                             "uploads": uploads})
     response["Cache-Control"] = "no-store"
     return response

@@ -8,6 +8,10 @@
  *   401 (session ended)      -> waits, "log in again"
  *   network error, 5xx, 429,
  *   409 "still processing"   -> waits, tried again with exponential backoff
+ * A file larger than the server's threshold (the token's "uploads": over, chunk, url) first
+ * goes to the resumable route (core.resumable) in chunks: the upload's id is kept on the entry,
+ * so after a dropped connection the next attempt asks the offset received so far (HEAD) and
+ * continues from there; the form is then posted with upload=<id> under the same key.
  */
 (function (global) {
   "use strict";
@@ -92,13 +96,77 @@
     return "rejected";
   }
 
-  async function send(entry, csrf) {
+  async function answerOf(response) {
+    let data = null;
+    try { data = await response.json(); } catch (e) { data = null; }
+    return {status: response.status, body: data};
+  }
+
+  // Sends entry.file.blob in chunks; returns null once the server holds the whole file (its
+  // id in entry.file.upload), or the answer to give the entry when the server refused.
+  async function upload(entry, csrf, uploads) {
+    const file = entry.file;
+    // Complete already: the form goes with the same id (a replay of a form the server took
+    // is answered from the Idempotency-Key; the upload itself is gone by then).
+    if (file.upload && file.uploaded) return null;
+    const common = {"X-CSRFToken": csrf, "Accept": "application/json"};
+    const fetchOpts = {credentials: "same-origin", redirect: "manual", cache: "no-store"};
+    let offset = 0;
+    if (file.upload) {
+      const head = await fetch(file.upload_url, Object.assign({method: "HEAD", headers: common}, fetchOpts));
+      if (head.type === "opaqueredirect") return {status: 401, body: null};
+      if (head.ok) offset = parseInt(head.headers.get("Upload-Offset") || "0", 10);
+      else if (head.status === 404) file.upload = null;  // expired or purged: start again
+      else return {status: head.status, body: null};
+    }
+    if (!file.upload) {
+      const made = await fetch(uploads.url, Object.assign({method: "POST", body: JSON.stringify(
+        {size: file.blob.size, sha256: file.sha256, name: file.name}),
+        headers: Object.assign({"Content-Type": "application/json"}, common)}, fetchOpts));
+      if (made.type === "opaqueredirect") return {status: 401, body: null};
+      const answer = await answerOf(made);
+      if (made.status !== 201) return answer;
+      file.upload = answer.body.id;
+      file.upload_url = answer.body.url;
+      await put(entry);  // a later attempt continues this upload
+    }
+    while (offset < file.blob.size) {
+      const chunk = file.blob.slice(offset, offset + uploads.chunk);
+      const sent = await fetch(file.upload_url, Object.assign({method: "PATCH", body: chunk,
+        headers: Object.assign({"Content-Type": "application/offset+octet-stream",
+                                "Upload-Offset": String(offset)}, common)}, fetchOpts));
+      if (sent.type === "opaqueredirect") return {status: 401, body: null};
+      const answer = await answerOf(sent);
+      if (sent.status === 409 && answer.body && typeof answer.body.offset === "number") {
+        offset = answer.body.offset;  // the server has another part: go on from there
+        continue;
+      }
+      if (sent.status === 422 || sent.status === 404) file.upload = null;  // damaged or expired
+      if (sent.status === 404) {  // purged meanwhile: a new upload on the next attempt
+        await put(entry);
+        return {status: 503, body: {detail: "upload expired; it starts again"}};
+      }
+      if (!sent.ok) { await put(entry); return answer; }
+      offset = answer.body.offset;
+    }
+    file.uploaded = true;
+    await put(entry);
+    return null;
+  }
+
+  async function send(entry, csrf, uploads) {
     const headers = {"Idempotency-Key": entry.key, "X-CSRFToken": csrf, "Accept": "application/json"};
     let body;
     if (entry.file) {
       body = new FormData();
       for (const [name, value] of Object.entries(entry.body || {})) body.append(name, value);
-      body.append(entry.file.field, entry.file.blob, entry.file.name);
+      if (uploads && uploads.url && (entry.file.upload || entry.file.blob.size > uploads.over)) {
+        const refused = await upload(entry, csrf, uploads);
+        if (refused) return refused;
+        body.append("upload", entry.file.upload);
+      } else {
+        body.append(entry.file.field, entry.file.blob, entry.file.name);
+      }
       if (entry.file.sha256) headers["X-Content-SHA256"] = entry.file.sha256;
     } else {
       headers["Content-Type"] = "application/json";
@@ -107,9 +175,7 @@
     const response = await fetch(entry.url, {method: "POST", headers, body, credentials: "same-origin",
                                             redirect: "manual", cache: "no-store"});
     if (response.type === "opaqueredirect") return {status: 401, body: null};
-    let data = null;
-    try { data = await response.json(); } catch (e) { data = null; }
-    return {status: response.status, body: data};
+    return answerOf(response);
   }
 
   async function token(tokenUrl) {
@@ -118,7 +184,7 @@
     if (response.type === "opaqueredirect" || response.status === 401) return {login: true};
     if (!response.ok) throw new Error("token: HTTP " + response.status);
     const body = await response.json();
-    return {csrf: body.csrf, user: body.user};
+    return {csrf: body.csrf, user: body.user, uploads: body.uploads};
   }
 
   async function flushNow(options) {
@@ -146,7 +212,7 @@
       }
       let answer;
       try {
-        answer = await send(entry, auth.csrf);
+        answer = await send(entry, auth.csrf, auth.uploads);
       } catch (error) {
         entry.attempts += 1;
         entry.state = "pending";
