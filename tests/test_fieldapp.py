@@ -52,7 +52,8 @@ def test_app_shell_lists_the_modules_forms_and_only_the_users_tps(client, world,
     assert response["Cache-Control"].startswith("no-cache")
     forms, config = blocks(response)
     keys = [form["key"] for form in forms]
-    assert keys == ["voting.status", "voting.results", "logistics.receipt", "incidents.report"]
+    assert keys == ["voting.status", "voting.results", "logistics.receipt", "incidents.report",
+                    "coordination.checklist", "outreach.activity"]
     assert config["tps"] == [[world.tps_a.pk, "TPS 001 · Klojen"]]
     status = forms[0]
     assert status["url"] == "/api/v1/voting/tps/{tps}/report/"
@@ -203,8 +204,10 @@ def shell_queries(client) -> int:
 def test_app_shell_runs_a_fixed_number_of_queries(client, world, users):
     from posko.elections.models import Tps
     from posko.logistics.services.shipments import create_shipment
+    from tests.test_fieldforms_supervision_outreach import add_checklist
 
     make_contests(world, "walikota")
+    add_checklist(world, "Kesiapan TPS", 3)
     item = Item.objects.create(election=world.election, code="kotak", name="Kotak suara",
                                unit="buah", norm=Item.Norm.PER_TPS, quantity=2, order=1)
     create_shipment(world.election, "pps", "tps", world.tps_a, {item.pk: 2},
@@ -215,6 +218,7 @@ def test_app_shell_runs_a_fixed_number_of_queries(client, world, users):
     for n in range(2, 32):
         tps = Tps.objects.create(election=world.election, kelurahan=world.kel_a, number=n,
                                  dpt_men=100, dpt_women=100, address="x")
+        add_checklist(world, f"Checklist {n}", 3)
         create_shipment(world.election, "pps", "tps", tps, {item.pk: 2},
                         actor=users["kelurahan_a"])
     many = shell_queries(client)
@@ -222,7 +226,10 @@ def test_app_shell_runs_a_fixed_number_of_queries(client, world, users):
     assert len(config["tps"]) == 31
     receipt = next(f for f in forms if f["key"] == "logistics.receipt")
     assert len(receipt["data"]["shipments"]) == 31
-    assert many == few, f"{few} queries with 1 TPS, {many} with 31 TPS and 31 shipments"
+    checklist = next(f for f in forms if f["key"] == "coordination.checklist")
+    assert len(checklist["data"]["checklists"]) == 31
+    assert many == few, (f"{few} queries with 1 TPS, {many} with 31 TPS, 31 shipments and "
+                         f"31 checklists")
 
 
 def test_a_form_left_out_of_the_registry_is_simply_not_offered(client, world, users):
@@ -230,7 +237,8 @@ def test_a_form_left_out_of_the_registry_is_simply_not_offered(client, world, us
     field_forms.unregister_form("logistics.receipt")
     try:
         forms, _config = blocks(login(client, users["kelurahan_a"]).get(APP))
-        assert [f["key"] for f in forms] == ["voting.status", "voting.results", "incidents.report"]
+        assert [f["key"] for f in forms] == ["voting.status", "voting.results", "incidents.report",
+                                             "coordination.checklist", "outreach.activity"]
     finally:
         field_forms.register_form(saved["logistics.receipt"])
 

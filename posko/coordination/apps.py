@@ -70,3 +70,7 @@ class CoordinationConfig(AppConfig):
         from posko.coordination import readiness_component
 
         readiness_component.register()  # its readiness-index component (core.readiness)
+
+        from posko.coordination import fieldforms
+
+        fieldforms.register()  # its forms in the offline field app (core.field_forms)

@@ -25,13 +25,16 @@ module declares its own in its ``AppConfig.ready()``::
 - ``visible(user) -> bool``: whether the user gets the form at all (e.g. roles that write).
 - ``rejected_help``: what to do when the server refuses an entry (shown in the outbox).
 
-Field types: ``tps`` (one of the user's TPS), ``int``, ``text``, ``textarea``, ``choice``
+Field types: ``tps`` (one of the user's TPS), ``int``, ``text``, ``textarea``, ``datetime``
+(a date and time picked on the phone, sent as ISO 8601 with its zone), ``choice``
 (``choices`` or ``options``: a key of the form's data holding ``[[value, label], ...]``),
 ``votes`` (a number per pair of the contest chosen in field ``source``; data key
 ``options``: ``{contest id: [[ballot number, name], ...]}``), ``lines`` (a count per line
 of the record chosen in field ``source``; data key ``options``: ``{id: {"version": n,
 "lines": [[item, label, expected], ...]}}``; sends ``[{item, received, damaged}]`` and the
-record's ``version``), ``photo`` (a picture resized on the phone, sent as a second entry to
+record's ``version``), ``checks`` (an answer among ``choices`` per item of the record chosen
+in field ``source``; data key ``options``: ``{id: [[item, label], ...]}``; sends
+``[{item, answer}]`` for the items answered), ``photo`` (a picture resized on the phone, sent as a second entry to
 ``upload["url"]`` as multipart ``upload["file_field"]`` with the SHA-256 computed on the
 phone in the ``X-Content-SHA256`` header, plus ``upload["fields"]``: form field → upload
 field), ``hidden`` (a constant ``default``).
@@ -47,7 +50,8 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-TYPES = {"tps", "int", "text", "textarea", "choice", "votes", "lines", "photo", "hidden"}
+TYPES = {"tps", "int", "text", "textarea", "datetime", "choice", "votes", "lines", "checks",
+         "photo", "hidden"}
 #: A sentinel id reversed into an URL and replaced by ``{name}``.
 _SENTINEL = 987654321
 

@@ -1,7 +1,8 @@
 """API of the outreach module (``ROUTES`` is read by posko/api_urls.py).
 
 * ``outreach-activities``: list (filters as the page), retrieve, create (from a phone,
-  multipart with ``photos`` allowed), update (PATCH with ``version``);
+  multipart with ``photos`` allowed; an optional Idempotency-Key, which the field app
+  sends), update (PATCH with ``version``);
 * ``outreach-coverage``: coverage per kelurahan (``?kecamatan=``), read-only;
 * ``outreach-targets``: the election's target and the kecamatan/kelurahan overrides;
 * ``outreach-turnout``: turnout per TPS, list/retrieve, create or replace (POST with
@@ -26,7 +27,7 @@ from rest_framework.response import Response
 
 from posko.accounts.models import Agency
 from posko.core.api import ScopedModelSerializer
-from posko.core.idempotency import idempotent_submission
+from posko.core.idempotency import header_parameter, idempotent, idempotent_submission
 from posko.elections.models import Tps
 from posko.outreach import coverage, participation, services
 from posko.outreach.filters import ActivityFilter
@@ -119,9 +120,19 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
         return services.save_activity(activity, groups, actor=user, confirm_large=confirm,
                                       photos=photos, expected_version=version)
 
+    @extend_schema(parameters=[header_parameter(required=False)])
     def create(self, request, *args, **kwargs):
+        """An optional Idempotency-Key (the field app sends one): a retry gets the same
+        answer and records nothing twice. A ``kelurahan`` outside the caller's scope: 404."""
         if not services.can_record(request.user):
             raise exceptions.PermissionDenied  # a 403 with its JSON "detail", as documented
+        code = request.data.get("kelurahan") if hasattr(request.data, "get") else None
+        if isinstance(code, str) and code and not Kelurahan.objects.visible_to(
+                request.user).filter(code=code).exists():
+            raise Http404
+        return idempotent(request, lambda: self._create(request), required=False)
+
+    def _create(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         activity = self._write(Activity(election=_election_or_404(request)),

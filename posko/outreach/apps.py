@@ -53,3 +53,7 @@ class OutreachConfig(AppConfig):
         from posko.outreach import readiness_component
 
         readiness_component.register()  # its readiness-index component (core.readiness)
+
+        from posko.outreach import fieldforms
+
+        fieldforms.register()  # its forms in the offline field app (core.field_forms)

@@ -23,6 +23,8 @@
     return node;
   }
 
+  const ROWS = ["votes", "lines", "checks"];  // fields with a row per item of a chosen record
+
   function options(form, field) {
     if (field.type === "tps") return CONFIG.tps;
     if (field.choices) return field.choices;
@@ -52,12 +54,14 @@
       input = select(field.name, options(form, field), field.required, field.default);
     } else if (field.type === "int") {
       input = numberInput(field.name, field.min, field.max, field.default);
+    } else if (field.type === "datetime") {
+      input = el("input", {type: "datetime-local", name: field.name, id: "f-" + field.name});
     } else if (field.type === "textarea") {
       input = el("textarea", {name: field.name, id: "f-" + field.name, rows: 3});
     } else if (field.type === "photo") {
       input = el("input", {type: "file", name: field.name, id: "f-" + field.name, accept: "image/*",
                            capture: "environment"});
-    } else if (field.type === "votes" || field.type === "lines") {
+    } else if (ROWS.includes(field.type)) {
       input = el("div", {class: "rows", "data-rows": field.name, id: "f-" + field.name});
     } else {
       input = el("input", {type: "text", name: field.name, id: "f-" + field.name});
@@ -82,6 +86,12 @@
         box.append(el("label", {class: "row"}, [el("span", {text: number + ". " + name}),
           numberInput(`${field.name}.${number}`, 0, 100000)]));
       }
+    } else if (field.type === "checks") {  // an answer among field.choices per item
+      for (const [item, name] of all[picked] || []) {
+        const answer = select(`${field.name}.${item}`, [["", "—"], ...field.choices], false, "");
+        answer.setAttribute("aria-label", name);
+        box.append(el("label", {class: "row check", "data-item": item}, [el("span", {text: name}), answer]));
+      }
     } else {
       const record = all[picked];
       for (const [item, name, expected] of (record && record.lines) || []) {
@@ -103,7 +113,7 @@
     node.replaceChildren(...form.fields.map((f) => fieldNode(form, f)),
                          el("button", {type: "submit", "data-testid": "save", text: T.save || "OK"}));
     if (window.PoskoScan) window.PoskoScan.enhance(node);
-    for (const field of form.fields.filter((f) => f.type === "votes" || f.type === "lines")) {
+    for (const field of form.fields.filter((f) => ROWS.includes(f.type))) {
       $(`[name="${field.source}"]`).addEventListener("change", () => renderRows(form, field));
       renderRows(form, field);
     }
@@ -130,9 +140,14 @@
     document.querySelectorAll("[data-error]").forEach((n) => { n.textContent = ""; });
     for (const field of form.fields) {
       if (field.type === "photo") continue;
-      if (field.type === "votes" || field.type === "lines") {
+      if (ROWS.includes(field.type)) {
         const picked = $(`[name="${field.source}"]`).value;
-        if (field.type === "votes") {
+        if (field.type === "checks") {
+          body[field.name] = ((form.data[field.options] || {})[picked] || [])
+            .map(([item]) => ({item, answer: $(`[name="${field.name}.${item}"]`).value}))
+            .filter((row) => row.answer !== "");
+          if (field.required && !body[field.name].length) ok = fail(field.name, T.required);
+        } else if (field.type === "votes") {
           const votes = {};
           for (const [number] of (form.data[field.options] || {})[picked] || []) {
             const value = readNumber(`${field.name}.${number}`);
@@ -156,6 +171,8 @@
         value = Number(value);
       } else if (field.type === "tps" && value !== "") {
         value = Number(value);
+      } else if (field.type === "datetime" && value !== "") {
+        value = new Date(value).toISOString();  // the phone's local time, sent with its zone
       } else if (value === "") {
         continue;  // left blank: the server's default
       }
@@ -212,6 +229,11 @@
       if (value === undefined || field.type === "photo") continue;
       if (field.type === "votes") {
         for (const [number, count] of Object.entries(value)) setValue(`${field.name}.${number}`, count);
+      } else if (field.type === "datetime") {
+        const local = new Date(new Date(value).getTime() - new Date(value).getTimezoneOffset() * 60000);
+        setValue(field.name, local.toISOString().slice(0, 16));
+      } else if (field.type === "checks") {
+        for (const row of value) setValue(`${field.name}.${row.item}`, row.answer);
       } else if (field.type === "lines") {
         for (const line of value) {
           setValue(`${field.name}.${line.item}.received`, line.received);
@@ -257,7 +279,7 @@
     for (const entry of entries) await Outbox.add(entry);
     if (replacing) { await Outbox.remove(replacing); replacing = null; }
     $("[data-entry]").reset();
-    for (const field of form.fields.filter((f) => f.type === "votes" || f.type === "lines")) renderRows(form, field);
+    for (const field of form.fields.filter((f) => ROWS.includes(f.type))) renderRows(form, field);
     $("[data-notice]").textContent = T.saved;
     await refresh();
     requestSync();
