@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -36,7 +37,7 @@ from posko.coordination.models import (
 from posko.coordination.services import checklists as checklist_services
 from posko.coordination.services import tasks as coordination_services
 from posko.core import jobs
-from posko.core.models import AuditEntry, Job
+from posko.core.models import AuditEntry, Job, UploadSession
 from posko.elections.models import CandidatePair, Contest, Stage
 from posko.incidents import services as incident_services
 from posko.incidents.models import NeutralityCase, Pledge, ProhibitedAct
@@ -153,6 +154,9 @@ def _pemda_wide(sw: SweepWorld) -> None:
     sw.add("user", sw.users["kelurahan_a"], sw.users["kelurahan_b"])
     sw.add("api_token", api_tokens.create(sw.users["kelurahan_a"], name="sweep")[0],
            api_tokens.create(sw.users["kelurahan_b"], name="sweep")[0])
+    sw.add("upload_session", *(UploadSession.objects.create(
+        id=uuid.uuid4(), user=sw.users[name], name="c.jpg", size=10, sha256="0" * 64,
+        expires_at=timezone.now() + datetime.timedelta(hours=1)) for name in ("kelurahan_a", "kelurahan_b")))
 
 
 def _placed(sw: SweepWorld, side: str) -> dict:

@@ -59,6 +59,7 @@ ROUTE_KINDS = {
     "accounts:user_edit": {"pk": "user"},
     "accounts:user_history": {"pk": "user"},
     "accounts:token_revoke": {"pk": "api_token"},
+    "api:upload": {"pk": "upload_session"},
     "accounts:two_factor_reset": {"pk": "user"},
     "regions:kecamatan_detail": {"code": "kecamatan"},
     "regions:kelurahan_detail": {"code": "kelurahan"},
