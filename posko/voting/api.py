@@ -11,7 +11,10 @@
   ``device``, ``image``) a photo of a C.Hasil page, with an ``Idempotency-Key`` (its
   fingerprint includes the file's bytes). A second photo of the same page is a new version
   and needs a ``reason``. An ``X-Content-SHA256`` header (the SHA-256 the phone computed) is
-  checked against the bytes received: a mismatch is a 422 and nothing is stored. The TPS detail lists every photo with its ``sha256`` and the ``url``
+  checked against the bytes received: a mismatch is a 422 and nothing is stored. Instead of the
+  ``image`` part, ``upload=<id>`` names a completed resumable upload (``core.resumable``, sent
+  in chunks): it goes through the same checks and is deleted once the photo is stored.
+  The TPS detail lists every photo with its ``sha256`` and the ``url``
   of the served copy (no metadata).
 """
 
