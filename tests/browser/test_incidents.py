@@ -50,7 +50,10 @@ def test_citizen_reports_without_javascript_and_follows_it_to_selesai(
         log_in(page, base_url, "admin")
         page.goto(base_url + report.get_absolute_url())
         expect(page.locator("[data-testid=report-code]")).to_have_text(code)
-        expect(page.locator("[data-testid=evidence] a")).to_have_count(1)
+        expect(page.locator("[data-testid=evidence] li")).to_have_count(1)
+        # the cleaned copy, and (admin: personal-data permission) the original as received
+        expect(page.locator("[data-testid=evidence] li > a")).to_have_count(1)
+        expect(page.locator("[data-testid=evidence-sha256] a")).to_have_count(1)
         page.select_option("#id_state", "diverifikasi")
         page.locator("form.transition-form button[type=submit]").click()
         expect(page.locator("[data-testid=report-state]")).to_have_attribute("data-state",
