@@ -163,3 +163,10 @@ def test_expired_sessions_are_purged(api):
     assert list(UploadSession.objects.values_list("pk", flat=True)) == [uuid.UUID(kept["id"])]
     assert [p.name for p in settings.POSKO_RESUMABLE_DIR.iterdir()] == [
         f"{uuid.UUID(kept['id']).hex}.part"]
+
+
+def test_the_field_app_token_names_the_chunking(client, users, settings):
+    settings.POSKO_FIELDAPP_CHUNKED_OVER_BYTES = 300 * 1024
+    client.force_login(users["kelurahan_a"])
+    uploads = client.get("/lapangan/token/").json()["uploads"]
+    assert uploads == {"url": URL, "over": 300 * 1024, "chunk": settings.POSKO_FIELDAPP_CHUNK_BYTES}
