@@ -151,6 +151,11 @@ def test_size_cap_and_bad_requests(api, settings):
     no_offset = api.generic("PATCH", session["url"], b"1", content_type=resumable.CHUNK_TYPE)
     assert no_offset.status_code == 400
     assert api.get(session["url"]).json()["offset"] == 0
+    for _ in range(resumable.MAX_OPEN - 1):
+        start(api, b"1")
+    refused = api.post(URL, {"size": 1, "name": "x.jpg", "sha256": "a" * 64}, format="json")
+    assert refused.status_code == 400 and "Too many unfinished uploads" in refused.json()["detail"]
+    assert UploadSession.objects.count() == resumable.MAX_OPEN
 
 
 def test_expired_sessions_are_purged(api):

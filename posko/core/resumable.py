@@ -17,7 +17,8 @@ asks how much arrived and continues from there instead of starting again:
 
 A session belongs to its user (another user's id is a 404) and expires
 ``POSKO_RESUMABLE_HOURS`` (24) after it was created; the hourly purge job deletes expired
-sessions and their bytes (:func:`purge_expired`). The bytes wait in a private directory
+sessions and their bytes (:func:`purge_expired`). A user has at most ``MAX_OPEN`` (20) live
+sessions. The bytes wait in a private directory
 (``POSKO_RESUMABLE_DIR``, default ``<data dir>/resumable``), never under MEDIA.
 """
 
@@ -80,8 +81,15 @@ def session_of(user, pk) -> UploadSession:
         raise Http404 from None
 
 
+MAX_OPEN = 20  # live sessions per user: a phone queues a handful; more fills the disk
+
+
 def start(user, *, size: int, sha256: str, name: str) -> UploadSession:
     now = timezone.now()
+    if UploadSession.objects.filter(user=user, expires_at__gt=now).count() >= MAX_OPEN:
+        raise ValidationError({"detail": _(
+            "Too many unfinished uploads (%(count)s); finish or wait for them to expire.")
+            % {"count": MAX_OPEN}})
     hours = getattr(settings, "POSKO_RESUMABLE_HOURS", 24)
     session = UploadSession.objects.create(
         id=uuid.uuid4(), user=user, size=size, sha256=sha256.lower(), name=name[-200:],
