@@ -76,6 +76,8 @@ def test_outreach_form_has_kinds_and_the_users_kelurahans(client, world, users):
     assert fields["starts_at"]["type"] == "datetime"
     assert fields["status"] == {**fields["status"], "type": "hidden", "default": "held"}
     assert activity["data"]["kelurahans"] == [[world.kel_a.code, "Klojen"]]
+    assert fields["target_groups"]["type"] == "multi"
+    assert "pemilih-pemula" in [code for code, _name in activity["data"]["groups"]]
 
 
 def test_observer_gets_neither_form(client, world, users):
@@ -156,7 +158,8 @@ def test_bad_answers_are_400_with_a_message_and_nothing_saved(world, users):
 
 def activity(**extra):
     return {"kind": "sekolah", "title": "Sosialisasi di SMPN 5", "status": "held",
-            "starts_at": PAST.isoformat(), "attendance": 80, **extra}
+            "starts_at": PAST.isoformat(), "attendance": 80,
+            "target_groups": ["pemilih-pemula"], **extra}
 
 
 def test_activity_from_the_field_app_is_idempotent(world, users):
@@ -165,6 +168,7 @@ def test_activity_from_the_field_app_is_idempotent(world, users):
     first = api.post(ACTIVITIES, activity(), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.content
     assert first.json()["kelurahan"] == world.kel_a.code
+    assert first.json()["target_groups"] == ["pemilih-pemula"]
     again = api.post(ACTIVITIES, activity(), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json() and Activity.objects.count() == 1

@@ -28,6 +28,7 @@ module declares its own in its ``AppConfig.ready()``::
 Field types: ``tps`` (one of the user's TPS), ``int``, ``text``, ``textarea``, ``datetime``
 (a date and time picked on the phone, sent as ISO 8601 with its zone), ``choice``
 (``choices`` or ``options``: a key of the form's data holding ``[[value, label], ...]``),
+``multi`` (checkboxes among the same ``choices``/``options``; sends a list of values),
 ``votes`` (a number per pair of the contest chosen in field ``source``; data key
 ``options``: ``{contest id: [[ballot number, name], ...]}``), ``lines`` (a count per line
 of the record chosen in field ``source``; data key ``options``: ``{id: {"version": n,
@@ -50,8 +51,8 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-TYPES = {"tps", "int", "text", "textarea", "datetime", "choice", "votes", "lines", "checks",
-         "photo", "hidden"}
+TYPES = {"tps", "int", "text", "textarea", "datetime", "choice", "multi", "votes", "lines",
+         "checks", "photo", "hidden"}
 #: A sentinel id reversed into an URL and replaced by ``{name}``.
 _SENTINEL = 987654321
 

@@ -1,7 +1,7 @@
 """The outreach activity of the offline field app (``core.field_forms``): an activity held
 (kind, title, kelurahan, date and time, attendance) posted to ``/api/v1/outreach/activities/``
-under an Idempotency-Key. The kinds are constants; the kelurahans the user records for are
-cached on the phone (one query). A lurah's activity is in their kelurahan when none is
+under an Idempotency-Key. The kinds are constants; the kelurahans the user records for and
+the target groups are cached on the phone (two queries). A lurah's activity is in their kelurahan when none is
 chosen; a kelurahan outside the user's scope is a 404."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from posko.core import field_forms as ff
 from posko.outreach.access import can_record
-from posko.outreach.models import Activity
+from posko.outreach.models import Activity, TargetGroup
 from posko.regions.models import Kelurahan
 
 COUNT = dict(type="int", maximum=100_000)
@@ -19,7 +19,9 @@ COUNT = dict(type="int", maximum=100_000)
 
 def _options(user, election) -> dict:
     kelurahans = Kelurahan.objects.visible_to(user).order_by("name", "code")
-    return {"kelurahans": [[k.code, k.name] for k in kelurahans]}
+    return {"kelurahans": [[k.code, k.name] for k in kelurahans],
+            "groups": [[g.code, g.name] for g in
+                       TargetGroup.objects.filter(is_active=True).order_by("order", "name")]}
 
 
 ACTIVITY = ff.FieldForm(
@@ -33,6 +35,7 @@ ACTIVITY = ff.FieldForm(
         ff.Field("starts_at", _("Date and time"), "datetime", required=True),
         ff.Field("status", _("Status"), "hidden", default=Activity.Status.HELD),
         ff.Field("venue", _("Venue"), "text"),
+        ff.Field("target_groups", _("Target groups"), "multi", options="groups"),
         ff.Field("attendance", _("Attendance"), required=True, **COUNT),
         ff.Field("attendance_men", _("Of whom men"), **COUNT),
         ff.Field("attendance_women", _("Of whom women"), **COUNT),

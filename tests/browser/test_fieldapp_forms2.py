@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from posko.coordination.models import SupervisionResponse
-from posko.outreach.models import Activity
+from posko.outreach.models import Activity, TargetGroup
 from tests.browser.conftest import log_in
 from tests.browser.test_fieldapp import entries, open_app, open_form
 from tests.test_fieldforms_supervision_outreach import add_checklist
@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_checklist_and_outreach_offline_then_sent_once(base_url, world, users, page,
                                                        browser_context, page_errors):
     checklist = add_checklist(world, "Kesiapan TPS", 3)
+    TargetGroup.objects.get_or_create(code="pemilih-pemula", defaults={"name": "Pemilih pemula"})
     first, second, third = checklist.items.order_by("order")
     log_in(page, base_url, "kelurahan_a")
     open_app(page, base_url)
@@ -39,6 +40,7 @@ def test_checklist_and_outreach_offline_then_sent_once(base_url, world, users, p
     page.fill("#f-title", "Sosialisasi di SMPN 5")
     page.fill("#f-starts_at", "2024-10-15T09:30")
     page.fill("#f-attendance", "80")
+    page.check("[name=target_groups][value=pemilih-pemula]")
     page.locator("[data-testid=save]").click()
     expect(page.locator("[data-notice]")).not_to_be_empty()
 
@@ -51,6 +53,7 @@ def test_checklist_and_outreach_offline_then_sent_once(base_url, world, users, p
     activity = Activity.objects.get()
     assert activity.kelurahan_id == world.kel_a.code and activity.attendance == 80
     assert activity.status == "held" and activity.starts_at.minute == 30
+    assert list(activity.target_groups.values_list("code", flat=True)) == ["pemilih-pemula"]
     page.evaluate("""async () => {
         const o = window.poskoField.outbox;
         for (const e of await o.all()) { e.state = 'pending'; e.next_at = 0; await o.put(e); }

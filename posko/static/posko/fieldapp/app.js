@@ -54,6 +54,10 @@
       input = select(field.name, options(form, field), field.required, field.default);
     } else if (field.type === "int") {
       input = numberInput(field.name, field.min, field.max, field.default);
+    } else if (field.type === "multi") {  // checkboxes: none, one or several options
+      input = el("div", {class: "rows", id: "f-" + field.name}, options(form, field).map(([v, text]) =>
+        el("label", {class: "row"}, [el("input", {type: "checkbox", name: field.name, value: v}),
+                                     el("span", {text})])));
     } else if (field.type === "datetime") {
       input = el("input", {type: "datetime-local", name: field.name, id: "f-" + field.name});
     } else if (field.type === "textarea") {
@@ -163,6 +167,11 @@
         }
         continue;
       }
+      if (field.type === "multi") {
+        const picked = [...document.querySelectorAll(`[name="${field.name}"]:checked`)].map((n) => n.value);
+        if (picked.length) body[field.name] = picked; else if (field.required) ok = fail(field.name, T.required);
+        continue;
+      }
       const input = $(`[name="${field.name}"]`);
       let value = input ? input.value.trim() : "";
       if (value === "" && field.required) { ok = fail(field.name, T.required); continue; }
@@ -229,6 +238,8 @@
       if (value === undefined || field.type === "photo") continue;
       if (field.type === "votes") {
         for (const [number, count] of Object.entries(value)) setValue(`${field.name}.${number}`, count);
+      } else if (field.type === "multi") {
+        document.querySelectorAll(`[name="${field.name}"]`).forEach((n) => { n.checked = value.includes(n.value); });
       } else if (field.type === "datetime") {
         const local = new Date(new Date(value).getTime() - new Date(value).getTimezoneOffset() * 60000);
         setValue(field.name, local.toISOString().slice(0, 16));
