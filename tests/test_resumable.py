@@ -151,6 +151,11 @@ def test_size_cap_and_bad_requests(api, settings):
     no_offset = api.generic("PATCH", session["url"], b"1", content_type=resumable.CHUNK_TYPE)
     assert no_offset.status_code == 400
     assert api.get(session["url"]).json()["offset"] == 0
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 4  # a chunk over it is refused before it is read
+    huge = patch(api, session["url"], 0, b"12345")
+    assert huge.status_code == 400 and "at most 4 bytes" in huge.json()["detail"]
+    assert api.get(session["url"]).json()["offset"] == 0
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
     for _ in range(resumable.MAX_OPEN - 1):
         start(api, b"1")
     refused = api.post(URL, {"size": 1, "name": "x.jpg", "sha256": "a" * 64}, format="json")

@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -204,6 +204,14 @@ class ChunkParser(BaseParser):
     media_type = CHUNK_TYPE
 
     def parse(self, stream, media_type=None, parser_context=None):
+        """The chunk's bytes; one larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (it would be
+        held in memory) is refused before it is read."""
+        request = (parser_context or {}).get("request")
+        length = request.META.get("CONTENT_LENGTH", "") if request is not None else ""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and length.isdigit() and int(length) > limit:
+            raise ParseError(_("A chunk may hold at most %(limit)s bytes: send smaller "
+                               "chunks.") % {"limit": limit})
         return stream.read() if stream is not None else b""
 
 
