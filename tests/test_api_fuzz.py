@@ -43,6 +43,12 @@ from tests import sweep_world
 # POSKO_FUZZ_EXAMPLES_MORE) dig deeper locally (same cases every run).
 MAX_EXAMPLES = int(os.environ.get("POSKO_FUZZ_EXAMPLES", "8"))
 MORE_EXAMPLES = int(os.environ.get("POSKO_FUZZ_EXAMPLES_MORE", "3"))
+@schemathesis.serializer("application/offset+octet-stream")
+def _chunk_bytes(ctx, value) -> bytes:
+    """A resumable upload's chunk (``PATCH /api/v1/uploads/{id}/``) is raw bytes."""
+    return value if isinstance(value, bytes) else str(value).encode()
+
+
 PERSONAS = {"admin": MAX_EXAMPLES, "kelurahan_a": MAX_EXAMPLES, "kecamatan_a": MORE_EXAMPLES,
             "agency": MORE_EXAMPLES, "pemantau": MORE_EXAMPLES}
 API = "/api/v1/"

@@ -1,6 +1,7 @@
 """The field app's supervision checklist and outreach activity (issue 18): offered to the
 roles that write, with their offline data; posted to idempotent endpoints (a replay records
-nothing twice, another body under the key is a 422), scoped (another kelurahan: 404) and
+nothing twice, another body under the key is a 422), scoped (another region's checklist
+answers: 404; an activity naming another kelurahan: 400 on that field) and
 refusing bad input with its message, nothing saved."""
 
 from __future__ import annotations
@@ -177,11 +178,13 @@ def test_activity_from_the_field_app_is_idempotent(world, users):
     assert changed.status_code == 422 and Activity.objects.count() == 1
 
 
-def test_activity_in_another_kelurahan_is_404_and_bad_input_400(world, users):
+def test_activity_in_another_kelurahan_and_bad_input_are_400(world, users):
+    """A place named in the body outside the caller's scope is "not found" on that field
+    (400), as everywhere in the API; nothing is saved, not even the key."""
     api = api_for(users["kelurahan_a"])
     other = api.post(ACTIVITIES, activity(kelurahan=world.kel_b.code), format="json",
                      HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
-    assert other.status_code == 404
+    assert other.status_code == 400 and "kelurahan" in other.json(), other.json()
     bad = api.post(ACTIVITIES, activity(attendance=-5), format="json",
                    HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
     assert bad.status_code == 400 and "attendance" in bad.json(), bad.json()

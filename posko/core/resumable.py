@@ -37,7 +37,6 @@ from django.db import transaction
 from django.http import Http404
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -47,6 +46,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from posko.core import clock
 from posko.core.checksums import ChecksumMismatch
 from posko.core.models import UploadSession
 
@@ -76,7 +76,7 @@ def _remove(path: Path) -> None:
 def session_of(user, pk) -> UploadSession:
     """The user's live session ``pk``; another user's, an expired or unknown one is a 404."""
     try:
-        return UploadSession.objects.get(pk=pk, user=user, expires_at__gt=timezone.now())
+        return UploadSession.objects.get(pk=pk, user=user, expires_at__gt=clock.real_now())
     except (UploadSession.DoesNotExist, ValueError, TypeError):
         raise Http404 from None
 
@@ -85,7 +85,7 @@ MAX_OPEN = 20  # live sessions per user: a phone queues a handful; more fills th
 
 
 def start(user, *, size: int, sha256: str, name: str) -> UploadSession:
-    now = timezone.now()
+    now = clock.real_now()
     if UploadSession.objects.filter(user=user, expires_at__gt=now).count() >= MAX_OPEN:
         raise ValidationError({"detail": _(
             "Too many unfinished uploads (%(count)s); finish or wait for them to expire.")
@@ -166,7 +166,7 @@ def take(user, pk) -> UploadedFile:
 
 def purge_expired(now=None) -> int:
     """Delete expired sessions and their bytes; returns how many."""
-    expired = list(UploadSession.objects.filter(expires_at__lte=now or timezone.now())
+    expired = list(UploadSession.objects.filter(expires_at__lte=now or clock.real_now())
                    .values_list("pk", flat=True))
     for pk in expired:
         _remove(directory() / f"{pk.hex}.part")

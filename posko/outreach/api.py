@@ -123,13 +123,11 @@ class ActivityViewSet(mixins.CreateModelMixin, mixins.UpdateModelMixin, viewsets
     @extend_schema(parameters=[header_parameter(required=False)])
     def create(self, request, *args, **kwargs):
         """An optional Idempotency-Key (the field app sends one): a retry gets the same
-        answer and records nothing twice. A ``kelurahan`` outside the caller's scope: 404."""
+        answer and records nothing twice. A ``kelurahan`` outside the caller's scope is a 400
+        on that field ("not found"), as for every place named in a body (the URL's object
+        outside scope is the 404)."""
         if not services.can_record(request.user):
             raise exceptions.PermissionDenied  # a 403 with its JSON "detail", as documented
-        code = request.data.get("kelurahan") if hasattr(request.data, "get") else None
-        if isinstance(code, str) and code and not Kelurahan.objects.visible_to(
-                request.user).filter(code=code).exists():
-            raise Http404
         return idempotent(request, lambda: self._create(request), required=False)
 
     def _create(self, request):
