@@ -82,13 +82,13 @@
       reader.setHints(hints);
       var canvas = document.createElement("canvas");
       var context = canvas.getContext("2d", { willReadFrequently: true });
-      function attempt(source, size, scale) {
+      function attempt(source, size, scale, Binarizer) {
         canvas.width = Math.round(size[0] * scale);
         canvas.height = Math.round(size[1] * scale);
         context.drawImage(source, 0, 0, canvas.width, canvas.height);
         try {
           var luminance = new ZXing.HTMLCanvasElementLuminanceSource(canvas);
-          var bitmap = new ZXing.BinaryBitmap(new ZXing.HybridBinarizer(luminance));
+          var bitmap = new ZXing.BinaryBitmap(new (Binarizer || ZXing.HybridBinarizer)(luminance));
           return reader.decodeWithState(bitmap).getText();
         } catch (notFound) {
           return null;
@@ -100,11 +100,18 @@
         var size = sizeOf(source);
         if (!size[0] || !size[1]) { return Promise.resolve(null); }
         var scale = Math.min(1, MAX_SIDE / Math.max(size[0], size[1]));
-        // ZXing misses some codes at one size and reads them at another: a second look at
-        // two thirds of the size (fast) before giving up on this frame.
+        // ZXing misses some codes at one size and reads them at another, or with one
+        // binarizer and not the other: a second look at two thirds of the size and a third
+        // with the global-histogram binarizer (each fast) before giving up on this frame.
         var found = attempt(source, size, scale);
         if (!found && Math.min(size[0], size[1]) * scale >= 180) {
           found = attempt(source, size, scale * 2 / 3);
+        }
+        if (!found) {
+          found = attempt(source, size, scale, ZXing.GlobalHistogramBinarizer);
+        }
+        if (!found && Math.min(size[0], size[1]) * scale >= 120) {
+          found = attempt(source, size, scale / 2);  // and a last one at half the size
         }
         return Promise.resolve(found);
       };
