@@ -6,7 +6,6 @@ lookup of a scanned label that opens the receipt of the shipment carrying the bo
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,11 +16,12 @@ from django.utils import translation
 from rest_framework.test import APIClient
 
 from posko.core.models import AuditEntry
-from posko.elections.models import Contest, Election, Tps
+from posko.elections.models import Election, Tps
 from posko.logistics.labels import label_code, labels_per_item, parse_label, split_codes
 from posko.logistics.models import Item, Shipment
 from posko.logistics.services import requirements
 from posko.logistics.services.shipments import create_shipment
+from tests import test_logistics_custody as custody
 from tests.test_logistics_custody import (
     DISPATCHED,
     assert_untouched,
@@ -42,22 +42,7 @@ def _english():
         yield
 
 
-@pytest.fixture
-def items(world):
-    """As in test_logistics_custody: kotak suara (1 per contest), bilik (4), tinta (2 botol)."""
-    Contest.objects.create(election=world.election, name="Wali Kota Malang",
-                           level=Contest.Level.WALIKOTA, provinsi_id="35", kabkota_id="35.73")
-    e = world.election
-    result = SimpleNamespace(
-        kotak=Item.objects.create(election=e, code="kotak_suara", name="Kotak suara",
-                                  norm=Item.Norm.PER_CONTEST, quantity=1, order=1),
-        bilik=Item.objects.create(election=e, code="bilik_suara", name="Bilik suara",
-                                  norm=Item.Norm.PER_TPS, quantity=4, order=2),
-        tinta=Item.objects.create(election=e, code="tinta", name="Tinta",
-                                  norm=Item.Norm.PER_TPS, quantity=2, unit="botol", order=3),
-    )
-    requirements.recompute(e)
-    return result
+items = custody.items  # the same items fixture (kotak suara, bilik, tinta)
 
 
 def second_tps(world):

@@ -133,6 +133,22 @@ def gzipped_first_load(page, base_url) -> tuple[int, int, list]:
     return raw, packed, rows
 
 
+def fill_results(page, base_url, world, picture) -> None:
+    """A C.Hasil for TPS A (the first contest) with its photo, saved into the outbox."""
+    page.goto(base_url + "/lapangan/#form/voting.results")
+    page.select_option("#f-tps", str(world.tps_a.pk))
+    page.select_option("#f-contest", index=1)
+    values = {"voters_dpt": 300, "valid": 292, "invalid": 8, "ballots_received": 420,
+              "ballots_used": 300, "ballots_unused": 120}
+    for name, value in values.items():
+        page.fill(f"#f-{name}", str(value))
+    for number, votes in {1: 120, 2: 100, 3: 72}.items():
+        page.fill(f"[name='votes.{number}']", str(votes))
+    page.set_input_files("#f-photo", str(picture))
+    page.locator("[data-testid=save]").click()
+    expect(page.locator("[data-notice]")).not_to_be_empty()
+
+
 def test_three_forms_offline_reload_online_stored_once(base_url, world, users, field_world,
                                                         page, browser_context, page_errors):
     log_in(page, base_url, "kelurahan_a")
@@ -232,18 +248,7 @@ def test_results_with_a_photo_resized_and_hashed_on_the_phone(base_url, world, u
     log_in(page, base_url, "kelurahan_a")
     open_app(page, base_url)
     go_offline(browser_context, base_url)
-    page.goto(base_url + "/lapangan/#form/voting.results")
-    page.select_option("#f-tps", str(world.tps_a.pk))
-    page.select_option("#f-contest", index=1)
-    values = {"voters_dpt": 300, "valid": 292, "invalid": 8, "ballots_received": 420,
-              "ballots_used": 300, "ballots_unused": 120}
-    for name, value in values.items():
-        page.fill(f"#f-{name}", str(value))
-    for number, votes in {1: 120, 2: 100, 3: 72}.items():
-        page.fill(f"[name='votes.{number}']", str(votes))
-    page.set_input_files("#f-photo", str(picture))
-    page.locator("[data-testid=save]").click()
-    expect(page.locator("[data-notice]")).not_to_be_empty()
+    fill_results(page, base_url, world, picture)
     queued = page.evaluate("window.poskoField.outbox.all().then(a => a.map(e => e.file ? "
                            "[e.file.sha256, e.file.size] : null))")
     sha256, size = next(q for q in queued if q)

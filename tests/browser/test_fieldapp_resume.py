@@ -11,12 +11,15 @@ import time
 import pytest
 from django.utils import timezone
 from PIL import Image
-from playwright.sync_api import expect
 
 from posko.core import clock, resumable
 from posko.voting.models import ResultPhoto, TpsResult
 from tests.browser.conftest import log_in
-from tests.browser.test_fieldapp import field_world, open_app  # noqa: F401 (a fixture)
+from tests.browser.test_fieldapp import (  # noqa: F401 (a fixture)
+    field_world,
+    fill_results,
+    open_app,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,18 +58,7 @@ def test_a_dropped_chunk_answer_resumes_from_the_servers_offset(
     browser_context.route("**/api/v1/uploads/**", handle)
     log_in(page, base_url, "kelurahan_a")
     open_app(page, base_url)
-    page.goto(base_url + "/lapangan/#form/voting.results")
-    page.select_option("#f-tps", str(world.tps_a.pk))
-    page.select_option("#f-contest", index=1)
-    values = {"voters_dpt": 300, "valid": 292, "invalid": 8, "ballots_received": 420,
-              "ballots_used": 300, "ballots_unused": 120}
-    for name, value in values.items():
-        page.fill(f"#f-{name}", str(value))
-    for number, votes in {1: 120, 2: 100, 3: 72}.items():
-        page.fill(f"[name='votes.{number}']", str(votes))
-    page.set_input_files("#f-photo", str(picture))
-    page.locator("[data-testid=save]").click()
-    expect(page.locator("[data-notice]")).not_to_be_empty()
+    fill_results(page, base_url, world, picture)
     deadline = time.monotonic() + 60
     while True:  # the dropped answer makes the entry wait (backoff): ask it to send now
         states = page.evaluate("window.poskoField.outbox.all().then(a => a.map(e => e.state))")
