@@ -24,6 +24,7 @@ from django.db import connection
 from posko.accounts import tokens as api_tokens
 from posko.elections.models import CandidatePair, Contest
 from posko.voting.models import TpsResult
+from posko.voting.services import inbox
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,10 +48,10 @@ def server_database(tmp_path) -> str:
     return f"sqlite:///{path}"
 
 
-def start(url: str, port: int) -> subprocess.Popen:
+def start(url: str, port: int, **extra: str) -> subprocess.Popen:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": url,
            "PYTHONPATH": str(ROOT), "DEBUG": "false", "ALLOWED_HOSTS": "127.0.0.1",
-           "SECRET_KEY": "durability-test-secret-key-that-is-long-enough-0123456789"}
+           "SECRET_KEY": "durability-test-secret-key-that-is-long-enough-0123456789", **extra}
     server = subprocess.Popen([sys.executable, "-m", "gunicorn", "posko.wsgi", "--bind",
                                f"127.0.0.1:{port}", "--workers", "1"], cwd=ROOT, env=env,
                               start_new_session=True, stdout=subprocess.DEVNULL,
@@ -98,20 +99,27 @@ def stored(url: str, pk: int):
     return row and (row[0], json.dumps(row[1]))
 
 
-def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart(
-        world, users, tmp_path):
+def walikota(world) -> Contest:
     contest = Contest.objects.create(election=world.election, name="Wali Kota Malang",
                                      level="walikota", provinsi_id="35", kabkota_id="35.73")
     for n in (1, 2, 3):
         CandidatePair.objects.create(contest=contest, ballot_number=n, head_name=f"Calon {n}",
                                      deputy_name=f"Wakil {n}")
+    return contest
+
+
+BODY = {"voters_dpt": 250, "valid": 245, "invalid": 5, "ballots_received": 421,
+        "ballots_used": 250, "ballots_unused": 171, "votes": {"1": 100, "2": 90, "3": 55}}
+
+
+def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart(
+        world, users, tmp_path):
+    contest = walikota(world)
     token = api_tokens.create(users["kelurahan_a"], name="test")[1]
     url = server_database(tmp_path)
     path = f"/api/v1/voting/tps/{world.tps_a.pk}/results/"
     key = str(uuid.uuid4())
-    body = {"contest": contest.pk, "voters_dpt": 250, "valid": 245, "invalid": 5,
-            "ballots_received": 421, "ballots_used": 250, "ballots_unused": 171,
-            "votes": {"1": 100, "2": 90, "3": 55}}
+    body = {"contest": contest.pk, **BODY}
 
     port = free_port()
     server = start(url, port)
@@ -138,3 +146,38 @@ def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart
     else:
         count = TpsResult.objects.count()
     assert count == 1
+
+
+def test_a_result_answered_202_by_the_inbox_survives_kill_9_and_is_processed_after_restart(
+        world, users, tmp_path):
+    """Production's mode (``POSKO_FANOUT=job``, jobs on the database queue, no worker): the
+    202 is sent after the row and the key's answer are written; killed at once, the row is
+    there; the same key replays after the restart; the job then makes it a C.Hasil."""
+    contest = walikota(world)
+    token = api_tokens.create(users["kelurahan_a"], name="test")[1]
+    url = server_database(tmp_path)
+    path = f"/api/v1/voting/tps/{world.tps_a.pk}/results/"
+    key = str(uuid.uuid4())
+    body = {"contest": contest.pk, **BODY}
+    mode = {"POSKO_FANOUT": "job", "POSKO_JOBS": "database"}
+
+    server = start(url, port := free_port(), **mode)
+    try:
+        status, replayed, raw = post(port, path, token, key, body)
+    finally:
+        kill(server)
+    assert (status, replayed) == (202, None), raw
+    server = start(url, port := free_port(), **mode)
+    try:
+        again = post(port, path, token, key, body)
+    finally:
+        kill(server)
+    assert again[:2] == (202, "true") and json.loads(again[2]) == json.loads(raw)
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            rows = db.execute("SELECT votes FROM voting_resultsubmission").fetchall()
+        assert [json.loads(votes) for (votes,) in rows] == [{"1": 100, "2": 90, "3": 55}]
+        return
+    connection.close()
+    assert inbox.process_pending() == (1, 0)
+    assert TpsResult.objects.get().votes == {"1": 100, "2": 90, "3": 55}

@@ -127,3 +127,40 @@ def test_only_the_active_election_with_a_past_voting_day(world):
         voting_date=datetime.date.today() + datetime.timedelta(days=30))
     with pytest.raises(CommandError, match="the API refuses reports from the future"):
         rehearse(url="http://127.0.0.1:9")
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="the in-memory test database has one "
+                    "connection: a worker thread beside the live server's collides with it")
+def test_with_the_inbox_the_rehearsal_waits_for_the_job_and_stores_every_submission_once(
+        world, users, contests, live_server, settings, monkeypatch):
+    """Production's mode (``POSKO_FANOUT=job``): every C.Hasil is answered 202; the report
+    waits until a worker (here a thread) has processed the inbox, then counts."""
+    import threading
+
+    from posko.voting.management.commands import rehearse as command
+    from posko.voting.services import inbox
+
+    settings.POSKO_FANOUT = "job"
+    monkeypatch.setattr(command, "INBOX_WAIT_SECONDS", 60)
+    stop = threading.Event()
+
+    def worker():
+        try:
+            while not stop.is_set():
+                if not inbox.process_pending()[0]:
+                    stop.wait(0.2)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    try:
+        output = rehearse(url=live_server.url, **{**BUSY, "limit": 2})
+    finally:
+        stop.set()
+        thread.join()
+    assert "OK: sent" in output and "nothing lost" in output, output
+    assert "inbox drained after the last answer in" in output
+    assert "still waiting" not in output
+    assert TpsResult.objects.filter(source=Source.PEMDA, version=2).exists()  # corrections
+    assert not inbox.pending()

@@ -26,13 +26,16 @@ class Periodic:
     every: timedelta
     job_key: str
     label: object
+    when: object = None  # a callable: False skips this run without queuing a job
 
 
 _periodic: dict[str, Periodic] = {}
 
 
-def register_periodic(key: str, every: timedelta, job_key: str, label) -> None:
-    _periodic[key] = Periodic(key, every, job_key, label)
+def register_periodic(key: str, every: timedelta, job_key: str, label, *, when=None) -> None:
+    """``when``: an optional check (e.g. "anything waiting?"); a due run whose check is
+    False is skipped without a job (the jobs page is not filled with empty runs)."""
+    _periodic[key] = Periodic(key, every, job_key, label, when)
 
 
 def periodic() -> list[Periodic]:
@@ -63,7 +66,7 @@ def run_due(worker: str, now=None) -> list[str]:
         Schedule.objects.get_or_create(key=item.key, defaults={"next_run_at": now})
         claimed = Schedule.objects.filter(key=item.key, next_run_at__lte=now).update(
             next_run_at=now + item.every, last_run_at=now, last_worker=worker[:100])
-        if claimed and jobs.registered(item.job_key):
+        if claimed and jobs.registered(item.job_key) and (item.when is None or item.when()):
             jobs.enqueue(item.job_key, label=str(item.label))
             queued.append(item.key)
     return queued

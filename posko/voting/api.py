@@ -6,7 +6,10 @@
   ``POST …/tps/<tps id>/results/`` a C.Hasil entry for a contest (stored with its failed
   checks and flags; a second entry from the same source is a correction and needs a
   ``reason``). Both POSTs need an ``Idempotency-Key``. A TPS outside the caller's scope is
-  a 404.
+  a 404. With ``POSKO_FANOUT=job`` (production) a C.Hasil is answered **202**: it is
+  recorded in the inbox with its key's answer in one statement and checked, rolled up and
+  reconciled by a job within seconds (``services.inbox``); with ``inline`` (tests) 201 and
+  the stored entry.
 * ``POST …/tps/<tps id>/photos/`` (multipart: ``contest``, ``source``, ``page``, ``reason``,
   ``device``, ``image``) a photo of a C.Hasil page, with an ``Idempotency-Key`` (its
   fingerprint includes the file's bytes). A second photo of the same page is a new version
@@ -31,9 +34,9 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from posko.core import checksums, resumable
+from posko.core import checksums, fanout, resumable
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
-from posko.core.idempotency import header_parameter, idempotent
+from posko.core.idempotency import header_parameter, idempotent, submit_once
 from posko.elections.models import Contest, Tps
 from posko.voting import services
 from posko.voting.models import (
@@ -46,7 +49,7 @@ from posko.voting.models import (
     TpsDay,
     TpsResult,
 )
-from posko.voting.services import evidence
+from posko.voting.services import evidence, inbox
 from posko.voting.services.results import FIELDS
 
 
@@ -153,6 +156,17 @@ class ResultEntrySerializer(ScopedSerializer):
         return {int(key): count for key, count in value.items()}
 
 
+class ReceiptSerializer(serializers.Serializer):
+    """The 202 answer to a C.Hasil taken into the inbox (``POSKO_FANOUT=job``)."""
+
+    status = serializers.CharField(help_text="'diterima': recorded, to be checked by a job.")
+    detail = serializers.CharField()
+    tps = serializers.IntegerField()
+    contest = serializers.IntegerField()
+    source = serializers.CharField()
+    received_at = serializers.DateTimeField()
+
+
 #: The sources a field app sends (KPU's data is imported, not posted).
 FIELD_SOURCES = [Source.PEMDA, Source.SAKSI]
 
@@ -245,11 +259,35 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                          "photos": PhotoSerializer(evidence.photos_of(day.tps), many=True,
                                                    context={"request": request}).data})
 
-    @extend_schema(parameters=[header_parameter(required=True)])
+    @extend_schema(parameters=[header_parameter(required=True)],
+                   responses={201: ResultSerializer, 202: ReceiptSerializer})
     @action(detail=True, methods=["post"], serializer_class=ResultEntrySerializer)
     def results(self, request, pk=None):
         tps = self.tps(pk)  # another region's TPS: 404 before anything else
-        return idempotent(request, lambda: self._result(request, tps), required=True)
+        if fanout.inline():
+            return idempotent(request, lambda: self._result(request, tps), required=True)
+        response = submit_once(request, lambda: self._receive(request, tps), required=True)
+        if response.status_code == status.HTTP_202_ACCEPTED and not response.has_header(
+                "Idempotent-Replayed"):
+            inbox.trigger()  # after the write: the job finds the row
+        return response
+
+    def _receive(self, request, tps):
+        """The inbox row and its 202 (see ``services.inbox``); nothing written here."""
+        serializer = ResultEntrySerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        contest, votes = data.pop("contest"), data.pop("votes")
+        source, reason = data.pop("source"), data.pop("reason")
+        try:
+            row = inbox.receive(tps, contest, actor=request.user, election=request.election,
+                                values=data, votes=votes, source=source, reason=reason)
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        return Response({"status": "diterima", "detail": _(
+            "Received. The C.Hasil is checked and counted within a few seconds; the TPS's "
+            "voting page shows it."), "tps": tps.pk, "contest": contest.pk, "source": source,
+            "received_at": row.received_at}, status=status.HTTP_202_ACCEPTED), row
 
     def _result(self, request, tps):
         serializer = ResultEntrySerializer(data=request.data, context={"request": request})

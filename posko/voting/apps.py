@@ -60,6 +60,12 @@ class VotingConfig(AppConfig):
         jobs.register_job(JOB, anomalies_job)  # statistical flags: every 5 min around voting day
         schedule.register_periodic(JOB, EVERY, JOB, _("Statistical anomaly flags"))
 
+        from posko.voting.services import inbox
+
+        jobs.register_job(inbox.JOB, inbox.inbox_job)  # C.Hasil received by the field API
+        schedule.register_periodic(inbox.JOB, inbox.EVERY, inbox.JOB, _("C.Hasil submissions"),
+                                   when=inbox.pending)
+
         from posko.voting import panels
 
         panels.register()  # its panel on the TPS page (core.tps_panels)

@@ -19,6 +19,7 @@ from posko.voting.models.day import (
     VotingSettings,
 )
 from posko.voting.models.evidence import ResultPhoto, photo_path
+from posko.voting.models.inbox import ResultSubmission
 from posko.voting.models.results import (
     Agreement,
     NistStatus,
@@ -29,6 +30,6 @@ from posko.voting.models.results import (
 )
 
 __all__ = ["ORDER", "VOTING_DAY_STATES", "Agreement", "AreaFlag", "NistStatus", "Problem",
-           "QuickCountDesign", "QuickCountTps", "Reconciliation", "ResultPhoto", "ResultStatus",
+           "QuickCountDesign", "QuickCountTps", "Reconciliation", "ResultPhoto", "ResultStatus", "ResultSubmission",
            "Source", "State", "StatusEvent", "Strata", "TallyCounter", "TpsDay", "TpsResult",
            "VotingSettings", "photo_path"]

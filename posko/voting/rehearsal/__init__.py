@@ -39,8 +39,10 @@ from posko.voting.rehearsal.store import (
     reset,
     retire_devices,
     stored,
+    waiting,
 )
 
 __all__ = ["TAG", "USER_PREFIX", "Client", "Device", "Options", "RehearsalError", "Stats",
            "Submission", "device_tokens", "existing", "expected", "misreads_left",
-           "percentile", "plan", "reset", "retire_devices", "run", "stored", "tps_for"]
+           "percentile", "plan", "reset", "retire_devices", "run", "stored", "tps_for",
+           "waiting"]

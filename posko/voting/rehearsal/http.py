@@ -51,8 +51,12 @@ class Client:
         return response.status, data, replayed
 
 
+#: 201: stored; 202: taken into the C.Hasil inbox (``POSKO_FANOUT=job``), stored by a job.
+ACKNOWLEDGED = (201, 202)
+
+
 def _send(client: Client, device: Device, sub: Submission, stats: Stats) -> None:
-    """Send until acknowledged (201), retrying with the same key: after a lost answer, a
+    """Send until acknowledged (201, or 202 from the C.Hasil inbox), retrying with the same key: after a lost answer, a
     409 (the twin is still being written) or a network error."""
     path = f"/api/v1/voting/tps/{sub.tps}/{'report' if sub.kind == 'report' else 'results'}/"
     attempts, lost, acknowledged = 0, sub.lost_answer, False
@@ -74,7 +78,7 @@ def _send(client: Client, device: Device, sub: Submission, stats: Stats) -> None
             stats.requests += 1
             stats.latencies.append(took)
             stats.replays += replayed
-            if status == 201 and not replayed and not acknowledged:
+            if status in ACKNOWLEDGED and not replayed and not acknowledged:
                 stats.acknowledged += 1
                 acknowledged = True
             if status == 409:
@@ -82,7 +86,7 @@ def _send(client: Client, device: Device, sub: Submission, stats: Stats) -> None
         if status == 409:
             time.sleep(0.1 * attempts)
             continue
-        if status != 201:
+        if status not in ACKNOWLEDGED:
             with stats.lock:
                 stats.refused.append((sub.label, sub.tps, status, data))
             break
@@ -105,7 +109,7 @@ def _twin(client, device, sub, path, stats) -> None:
         stats.requests += 1
         stats.replays += replayed
         stats.conflicts += status == 409
-        if status == 201 and not replayed:
+        if status in ACKNOWLEDGED and not replayed:
             stats.acknowledged += 1  # the twin won; the device's own send is then a replay
     if other.conn is not None:
         other.conn.close()

@@ -14,6 +14,7 @@ from posko.voting.models import (
     AreaFlag,
     Reconciliation,
     ResultPhoto,
+    ResultSubmission,
     Source,
     StatusEvent,
     TallyCounter,
@@ -88,6 +89,11 @@ def stored(election, since) -> dict[str, int]:
         "idempotency keys": IdempotencyKey.objects.filter(
             created_at__gte=since, user__username__startswith=USER_PREFIX).count(),
     }
+
+
+def waiting(election) -> int:
+    """C.Hasil still in the inbox (acknowledged with 202, not yet processed by the job)."""
+    return ResultSubmission.objects.filter(election=election, processed_at__isnull=True).count()
 
 
 def expected(sent: Counter) -> dict[str, int]:

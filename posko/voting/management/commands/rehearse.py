@@ -29,9 +29,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from posko.core import clock
+from posko.core import clock, fanout
 from posko.elections.models import Election
 from posko.voting import rehearsal
+
+#: How long the report waits for the C.Hasil inbox to be processed by a worker.
+INBOX_WAIT_SECONDS = 300
 
 
 def free_port() -> int:
@@ -63,6 +66,14 @@ def start_server(workers: int) -> tuple[subprocess.Popen, str]:
             time.sleep(0.2)
     stop_server(process)
     raise CommandError("The server did not start within 60 s.")
+
+
+def start_worker() -> subprocess.Popen:
+    """``posko worker`` on this process's settings and database (the jobs queue)."""
+    return subprocess.Popen([sys.executable, "-m", "posko", "worker"],
+                            cwd=Path(settings.BASE_DIR).parent, env=dict(os.environ),
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -130,12 +141,14 @@ class Command(BaseCommand):
         devices = rehearsal.plan(election, tps, tokens, options)
         total = sum(len(d.queue) for d in devices)
         since = clock.now()
-        server = None
+        server = worker = None
         url = opts["url"]
         connections.close_all()
         try:
             if not url:
                 server, url = start_server(opts["workers"])
+                if not fanout.inline() and settings.POSKO_JOBS == "database":
+                    worker = start_worker()  # processes the C.Hasil inbox (202 answers)
             self.stdout.write(
                 f"Rehearsal of {election}: {len(tps)} TPS, {len(devices)} devices, {total} "
                 f"submissions, speed {options.speed:g}x, {options.clients} clients, "
@@ -145,7 +158,11 @@ class Command(BaseCommand):
             if server is not None:
                 stop_server(server)
             rehearsal.retire_devices()
-        return self.report(election, since, stats)
+        try:
+            return self.report(election, since, stats)
+        finally:
+            if worker is not None:
+                stop_server(worker)
 
     def progress(self, total: int):
         """A line every 30 s: the simulated time reached and how much is sent."""
@@ -189,13 +206,18 @@ class Command(BaseCommand):
         return election
 
     def report(self, election, since, stats) -> None:
+        # Acknowledged with 202 (POSKO_FANOUT=job): a worker processes the inbox; wait for it.
+        drained_at, deadline = time.monotonic(), time.monotonic() + INBOX_WAIT_SECONDS
+        while (inbox := rehearsal.waiting(election)) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        drained = time.monotonic() - drained_at
         rows = rehearsal.stored(election, since)
         wanted = rehearsal.expected(stats.sent)
         sent = sum(stats.sent.values())
         latencies = stats.latencies
         lines = [
             f"submissions sent          {sent:>8}  ({', '.join(f'{k} {v}' for k, v in sorted(stats.sent.items()))})",
-            f"acknowledged (201)        {stats.acknowledged:>8}",
+            f"acknowledged (201/202)    {stats.acknowledged:>8}",
             f"replays (same key again)  {stats.replays:>8}",
             f"409 while in progress     {stats.conflicts:>8}",
             f"network errors, retried   {stats.network_errors:>8}",
@@ -208,6 +230,8 @@ class Command(BaseCommand):
             "requests/s",
             "latency p50/p95/p99       " + " / ".join(
                 f"{rehearsal.percentile(latencies, p) * 1000:.0f}" for p in (50, 95, 99)) + " ms",
+            f"inbox drained after the last answer in {drained:.1f} s"
+            + (f"; {inbox} C.Hasil still waiting (is `posko worker` running?)" if inbox else ""),
             "stored rows (expected)",
         ]
         lines += [f"  {kind:<24}{rows[kind]:>8}  ({wanted[kind]})" for kind in wanted]
