@@ -5,13 +5,13 @@ rehearsal at 30x as a load (nothing lost: sent = stored).
 ```
 .venv/bin/python bench/voting_load.py [--clients 16,64] [--requests 1500] [--rounds 2]
     [--workers 3] [--conn-max-age 60] [--rehearsal-speed 30] [--rehearsal-limit N]
-    [--open-rates 47,100] [--open-seconds 20] [--no-rehearsal] [--keep]
+    [--open-rates 47,100] [--open-seconds 20] [--inline] [--no-rehearsal] [--keep]
 ```
 
 Servers as the README configures them: gunicorn sync workers (``--workers``), DEBUG off,
 persistent connections (``conn_max_age``; the same for both servers), jobs on the database
-queue (no worker runs: what a request enqueues waits, as on a busy night). Each on a fresh
-PostgreSQL database of its own:
+queue with one ``posko worker`` running beside Posko's server. Each on a fresh PostgreSQL
+database of its own:
 
 - **bare** (``bench/bare_drf``, bench-only): Django + DRF, token auth, a ModelViewSet whose
   ``POST /items/`` validates and inserts one row — the baseline.
@@ -21,7 +21,11 @@ PostgreSQL database of its own:
   *report*: ``POST /api/v1/voting/tps/<id>/report/`` (officers present);
   *C.Hasil*: ``POST /api/v1/voting/tps/<id>/results/`` from the Pemda (a correction with a
   reason: a new counted version, checked, flagged, rolled up into the running tallies,
-  reconciled, audited), each with a fresh ``Idempotency-Key``.
+  reconciled, audited), each with a fresh ``Idempotency-Key``. With the README's settings
+  (``POSKO_FANOUT=job``) it is answered 202 from the C.Hasil inbox, and a ``posko worker``
+  (started here, on the same 2 cores) processes it: after each C.Hasil run the bench waits
+  until the inbox is empty and prints the drain time and the **processed** rate (rows /
+  (run + drain)); ``--inline`` measures the in-request path (201) instead.
 
 Load: ``--clients`` threads in this process (keep-alive connections, ``--requests`` per run),
 one endpoint at a time, interleaved bare/report/C.Hasil over ``--rounds`` rounds, with the
@@ -126,13 +130,47 @@ def profile(data: dict) -> None:
                 started = time.perf_counter()
                 response = client.post(path, body, content_type="application/json", **extra)
                 timings.append(time.perf_counter() - started)
-            assert response.status_code == 201, response.content
+            assert response.status_code in (201, 202), response.content
             queries = [q["sql"] for q in captured.captured_queries]
         timings.sort()
         common.figure(f"{name}: queries per submission (warm)", str(len(queries)))
         common.figure(f"{name}: in-process median", f"{timings[len(timings) // 2] * 1000:.1f} ms")
         for sql in queries:
             print(f"      {sql[:110]}")
+        if response.status_code == 202:  # the inbox: what the job then does per row
+            from posko.voting.services import inbox
+
+            with CaptureQueriesContext(connection) as captured, common.timer() as took:
+                done, refused = inbox.process_pending()
+            assert done == 40 and not refused, (done, refused)
+            common.figure(f"{name}: the job, per row (batch of 40)",
+                          f"{took() / done * 1000:.1f} ms, "
+                          f"{len(captured.captured_queries) / done:.1f} queries")
+
+
+def start_worker(url: str):
+    """``posko worker`` on Posko's database: it processes the C.Hasil inbox."""
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": common.SECRET_KEY,
+           "ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SETTINGS_MODULE": "posko.settings",
+           "PYTHONPATH": str(common.ROOT), "LOG_LEVEL": "WARNING", "POSKO_JOBS": "database"}
+    return subprocess.Popen([sys.executable, "-m", "posko", "worker"], cwd=common.ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def drained(limit: float = 600.0) -> float:
+    """Seconds until the C.Hasil inbox is empty (the worker has processed every row)."""
+    from django.db import connection
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < limit:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM voting_resultsubmission "
+                           "WHERE processed_at IS NULL")
+            if not cursor.fetchone()[0]:
+                break
+        time.sleep(0.05)
+    connection.close()
+    return time.perf_counter() - started
 
 
 def rehearse(url: str, port: int, speed: float, limit: int | None) -> bool:
@@ -161,6 +199,8 @@ def main() -> int:
     parser.add_argument("--open-seconds", type=float, default=20.0)
     parser.add_argument("--rehearsal-speed", type=float, default=30.0)
     parser.add_argument("--rehearsal-limit", type=int)
+    parser.add_argument("--inline", action="store_true",
+                        help="POSKO_FANOUT=inline: the C.Hasil processed in the request (201)")
     parser.add_argument("--no-rehearsal", action="store_true")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
@@ -168,6 +208,7 @@ def main() -> int:
     bare_url = f"{common.POSTGRES_SERVER}/bench_vbare_{pid}"
     posko_url = f"{common.POSTGRES_SERVER}/bench_voting_{pid}"
     option = f"?conn_max_age={args.conn_max_age}" if args.conn_max_age else ""
+    os.environ["POSKO_FANOUT"] = "inline" if args.inline else "job"  # both servers, profile
     bare_token = prepare_bare(bare_url)
     with common.timer() as took:
         data = prepare_posko(posko_url)
@@ -190,6 +231,8 @@ def main() -> int:
                      ports["bare"], args.workers),
                start("posko.wsgi", "posko.settings", posko_url + option, ports["posko"],
                      args.workers)]
+    if not args.inline:
+        servers.append(start_worker(posko_url + option))
     results: dict[tuple[str, int], list[dict]] = {}
     ok = True
     try:
@@ -208,18 +251,24 @@ def main() -> int:
                 for name, (side, make) in endpoints.items():
                     result = load(ports[side], bare_token, numbered(make), args.requests, clients)
                     results.setdefault((name, clients), []).append(result)
-                    bad = {k: v for k, v in result["statuses"].items() if k != 201}
+                    bad = {k: v for k, v in result["statuses"].items() if k not in (201, 202)}
                     ok = ok and not bad
                     print(f"  r{round_no + 1} {name:34} {result['rate']:6.0f}/s  p50 "
                           f"{result['p50'] * 1000:5.0f} ms  p95 {result['p95'] * 1000:5.0f} ms  "
                           f"p99 {result['p99'] * 1000:5.0f} ms  load {os.getloadavg()[0]:4.1f}  "
                           f"{result['statuses']}", flush=True)
+                    if 202 in result["statuses"]:
+                        drain = drained()
+                        result["processed"] = args.requests / (result["elapsed"] + drain)
+                        print(f"  r{round_no + 1} {'  the inbox (posko worker)':34} "
+                              f"{result['processed']:6.0f}/s processed: empty {drain:.1f} s "
+                              "after the last answer", flush=True)
         print("\nSummary (best round of each; target ≥ 0.50x bare, p99 < 300 ms; 'same round':"
               " the median over rounds of the rate over the bare rate of that round, steadier"
               " on a shared machine):")
         print("| clients | endpoint | submissions/s | x bare | x bare, same round | p50 | p95 "
-              "| p99 |")
-        print("|---|---|---|---|---|---|---|---|")
+              "| p99 | processed/s (x bare) |")
+        print("|---|---|---|---|---|---|---|---|---|")
         bare_name = "bare POST /items/ (one row)"
         for clients in [int(c) for c in args.clients.split(",")]:
             best = {name: max(results[(name, clients)], key=lambda r: r["rate"])
@@ -228,10 +277,12 @@ def main() -> int:
             for name, r in best.items():
                 paired = sorted(mine["rate"] / base["rate"] for mine, base in zip(
                     results[(name, clients)], results[(bare_name, clients)], strict=True))
+                processed = (f"{r['processed']:.0f} ({r['processed'] / bare:.2f}x)"
+                             if "processed" in r else "=")
                 print(f"| {clients} | {name} | {r['rate']:.0f} | {r['rate'] / bare:.2f}x | "
                       f"{statistics.median(paired):.2f}x | "
                       f"{r['p50'] * 1000:.0f} ms | {r['p95'] * 1000:.0f} ms | "
-                      f"{r['p99'] * 1000:.0f} ms |", flush=True)
+                      f"{r['p99'] * 1000:.0f} ms | {processed} |", flush=True)
         rates = [float(r) for r in args.open_rates.split(",") if r.strip()]
         if rates:
             print(f"\nOpen loop (latency at a fixed arrival rate, {args.open_seconds:.0f} s each,"
@@ -242,7 +293,7 @@ def main() -> int:
             for name, (side, make) in endpoints.items():
                 result = load_open(ports[side], bare_token, numbered(make), rate,
                                    int(rate * args.open_seconds))
-                ok = ok and not {k for k in result["statuses"] if k != 201}
+                ok = ok and not {k for k in result["statuses"] if k not in (201, 202)}
                 print(f"| {rate:.0f} | {name} | {result['rate']:.0f} | "
                       f"{result['p50'] * 1000:.0f} ms | {result['p95'] * 1000:.0f} ms | "
                       f"{result['p99'] * 1000:.0f} ms | {result['statuses']} |", flush=True)

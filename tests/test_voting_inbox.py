@@ -62,7 +62,7 @@ def test_a_c_hasil_is_answered_202_with_its_row_and_key_in_one_statement(world, 
     data = answer.json()
     assert (data["status"], data["tps"], data["contest"], data["source"]) == (
         "diterima", world.tps_a.pk, walikota.pk, "pemda")
-    assert data["detail"].startswith("Received. The C.Hasil is checked and counted")
+    assert data["detail"].startswith("Diterima. C.Hasil diperiksa dan dihitung")
     assert not TpsResult.objects.exists()  # not yet: the job does it
     row = ResultSubmission.objects.get()
     assert (row.values["valid"], row.votes, row.entered_by, row.processed_at) == (
@@ -173,7 +173,7 @@ def test_the_job_is_queued_once_after_a_burst_and_processes_every_row(
         assert post(client, world.tps_a, body(walikota, source="saksi")).status_code == 202
     job = Job.objects.get(kind=inbox.JOB)  # the second was within the debounce: not queued
     assert job.status == Job.Status.DONE, job.error
-    assert job.message == "2 C.Hasil submissions processed, 0 refused."
+    assert job.message == "2 kiriman C.Hasil diproses, 0 ditolak."
     assert not ResultSubmission.objects.filter(processed_at__isnull=True).exists()
     assert sorted(TpsResult.objects.values_list("source", flat=True)) == ["pemda", "saksi"]
 
@@ -190,3 +190,31 @@ def test_the_minute_sweep_queues_a_job_only_when_rows_wait(world, users, walikot
                              votes={"1": 120, "2": 100, "3": 80},
                              entered_by=users["kelurahan_a"], received_at=at(14)).save()
     assert swept() is True
+
+
+def test_the_tps_page_and_api_show_what_waits_and_what_was_refused(world, personas, users,
+                                                                   walikota):
+    client = personas["kelurahan_a"].client
+    post(client, world.tps_a, body(walikota))
+    page = client.get(reverse("voting:tps", args=[world.tps_a.pk]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert html.count('data-testid="result-inbox"') == 1
+    assert "Diterima, sedang diperiksa" in html
+    api = client.get(reverse("api:voting-tps-detail", args=[world.tps_a.pk])).json()
+    assert [(r["source"], r["processed_at"], r["refusals"]) for r in api["inbox"]] == [
+        ("pemda", None, [])]
+    inbox.process_pending()
+    ResultSubmission.for_tps(world.tps_a, contest=walikota, source="saksi", values={**GOOD},
+                             votes={"1": 120}, entered_by=users["kelurahan_a"],
+                             received_at=at(14)).save()
+    inbox.process_pending()
+    html = client.get(reverse("voting:tps", args=[world.tps_a.pk])).content.decode()
+    assert html.count('data-testid="result-inbox"') == 1  # the processed one is a result now
+    assert "Ditolak saat diproses" in html and "Suara paslon 2" in html
+    api = client.get(reverse("api:voting-tps-detail", args=[world.tps_a.pk])).json()
+    assert [r["source"] for r in api["inbox"]] == ["saksi"] and api["inbox"][0]["refusals"]
+    # Another kelurahan's user sees neither.
+    other = personas["kelurahan_b"].client
+    assert other.get(reverse("voting:tps", args=[world.tps_a.pk])).status_code == 404
+    assert other.get(reverse("api:voting-tps-detail", args=[world.tps_a.pk])).status_code == 404

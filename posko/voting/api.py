@@ -18,7 +18,8 @@
   ``image`` part, ``upload=<id>`` names a completed resumable upload (``core.resumable``, sent
   in chunks): it goes through the same checks and is deleted once the photo is stored.
   The TPS detail lists every photo with its ``sha256`` and the ``url``
-  of the served copy (no metadata).
+  of the served copy (no metadata), and under ``inbox`` the C.Hasil received and not yet
+  processed or refused when processed (with ``refusals``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from posko.voting.models import (
     Problem,
     Reconciliation,
     ResultPhoto,
+    ResultSubmission,
     Source,
     State,
     StatusEvent,
@@ -156,6 +158,15 @@ class ResultEntrySerializer(ScopedSerializer):
         return {int(key): count for key, count in value.items()}
 
 
+class SubmissionSerializer(ScopedModelSerializer):
+    """A C.Hasil in the inbox: waiting (``processed_at`` null) or refused when processed."""
+
+    class Meta:
+        model = ResultSubmission
+        fields = ["id", "contest", "source", "received_at", "processed_at", "refusals"]
+        read_only_fields = fields
+
+
 class ReceiptSerializer(serializers.Serializer):
     """The 202 answer to a C.Hasil taken into the inbox (``POSKO_FANOUT=job``)."""
 
@@ -257,7 +268,11 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                              Reconciliation.objects.filter(tps=day.tps).order_by("contest_id"),
                              many=True).data,
                          "photos": PhotoSerializer(evidence.photos_of(day.tps), many=True,
-                                                   context={"request": request}).data})
+                                                   context={"request": request}).data,
+                         "inbox": SubmissionSerializer([
+                             row for row in ResultSubmission.objects.filter(
+                                 tps=day.tps, result__isnull=True).order_by("-id")[:20]
+                             if row.processed_at is None or row.refusals], many=True).data})
 
     @extend_schema(parameters=[header_parameter(required=True)],
                    responses={201: ResultSerializer, 202: ReceiptSerializer})

@@ -16,7 +16,7 @@ from posko.elections.models import Tps
 from posko.voting import services
 from posko.voting.access import may_report
 from posko.voting.forms import PhotoForm, ReportForm, ResultForm
-from posko.voting.models import ORDER, State, StatusEvent
+from posko.voting.models import ORDER, ResultSubmission, State, StatusEvent
 from posko.voting.services import evidence
 
 
@@ -35,12 +35,17 @@ class TpsDayView(LoginRequiredMixin, ElectionRequiredMixin, View):
             if day.pk else []
         results = services.current_results(tps)
         photos = evidence.photos_of(tps)
+        # The field API's C.Hasil not yet processed, or refused when they were (the inbox).
+        inbox = [row for row in ResultSubmission.objects.filter(tps=tps, result__isnull=True)
+                 .select_related("entered_by").order_by("-id")[:20]
+                 if row.processed_at is None or row.refusals]
         contests = []
         for contest in services.contests_at(self.election, tps):
             failed = result_form[1] if result_form and result_form[0] == contest.pk else None
             contests.append({
                 "contest": contest,
                 "results": [r for r in results if r.contest_id == contest.pk],
+                "inbox": [row for row in inbox if row.contest_id == contest.pk],
                 "form": failed or ResultForm(pairs=services.ballot_numbers(contest),
                                              prefix=f"c{contest.pk}"),
                 "photos": evidence.photo_groups([p for p in photos if p.contest_id == contest.pk]),
