@@ -22,6 +22,7 @@ from rest_framework import exceptions
 
 from posko.accounts.models import ApiToken
 from posko.core import audit, clock
+from posko.core.prepared import Prepared
 
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 MAX_DAYS = 365
@@ -69,6 +70,11 @@ def revoke_all(user) -> int:
     return count
 
 
+#: The token and its user by key prefix, compiled once per process (``core.prepared``).
+_BY_PREFIX = Prepared(lambda prefix: ApiToken.objects.select_related("user")
+                      .filter(token_key=prefix).order_by(), (str,))
+
+
 class ApiTokenAuthentication(TokenAuthentication):
     """knox's ``Authorization: Token <key>`` scheme in one query, with Posko's expiry and a
     throttled ``last_used``. knox's own check also loads every other token of the user to
@@ -80,8 +86,7 @@ class ApiTokenAuthentication(TokenAuthentication):
         except UnicodeDecodeError:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         digest = hash_token(key)
-        for row in ApiToken.objects.select_related("user").filter(
-                token_key=_key_prefix(key)).order_by():  # no sort: a prefix matches one row
+        for row in _BY_PREFIX.run(_key_prefix(key)):  # no sort: a prefix matches one row
             if not compare_digest(digest, row.digest):
                 continue
             now = clock.real_now()
