@@ -178,11 +178,67 @@ def test_a_report_through_the_api_writes_its_event_and_audit_with_the_answer(
     assert again.status_code == 201 and again.json()["kpps_present"] == 7
     assert again.json()["version"] == 3
     if connection.vendor == "postgresql":
-        # session, user, TPS with its day, BEGIN, key claim, UPDATE day (if unchanged),
-        # INSERT event + INSERT audit + UPDATE key in one statement, COMMIT
-        assert len(captured.captured_queries) == 8, "\n".join(q["sql"][:70] for q in captured)
+        # session, user, TPS with its day, then one statement (core.submit_once): the key's
+        # claim with its answer, the day's UPDATE if its version is unchanged, the event and
+        # the audit entry — no BEGIN/COMMIT round trips (autocommit)
+        assert len(captured.captured_queries) == 4, "\n".join(q["sql"][:70] for q in captured)
+        assert captured.captured_queries[-1]["sql"].startswith("WITH lock AS")
     day = TpsDay.objects.get(tps=world.tps_a)
     assert list(StatusEvent.objects.filter(day=day).values_list("state", "kpps_present")
                 .order_by("pk")) == [("siap", None), ("", 6), ("", 7)]
     assert AuditEntry.objects.filter(object_id=str(day.pk)).count() == 3
     assert IdempotencyKey.objects.filter(status_code=201).count() == 3
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement path is "
+                    "PostgreSQL's; SQLite takes the general path")
+def test_a_report_whose_day_moved_on_before_its_statement_takes_the_general_path(
+        world, personas, walikota, monkeypatch):
+    """Another report changes the day between this one's read and its one statement: the
+    statement writes nothing (not even the key), the general path re-reads the day under a
+    lock, and both reports' numbers are kept; a replay then gets this answer."""
+    from posko.core import submit_once
+
+    monkeypatch.setattr(timezone, "now", lambda: at(6))
+    client = personas["kelurahan_a"].client
+    url = reverse("api:voting-tps-report", args=[world.tps_a.pk])
+    assert client.post(url, {"state": "siap"}, content_type="application/json",
+                       HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4())).status_code == 201
+    write = submit_once._write
+
+    def meanwhile(*args):  # the other report commits just before this one's statement
+        TpsDay.objects.filter(tps=world.tps_a).update(linmas_present=3, version=2)
+        return write(*args)
+
+    monkeypatch.setattr(submit_once, "_write", meanwhile)
+    key = uuid.uuid4()
+    answer = client.post(url, {"kpps_present": 7}, content_type="application/json",
+                         HTTP_IDEMPOTENCY_KEY=str(key))
+    assert answer.status_code == 201, answer.content
+    assert (answer.json()["kpps_present"], answer.json()["linmas_present"],
+            answer.json()["version"]) == (7, 3, 3)
+    day = TpsDay.objects.get(tps=world.tps_a)
+    assert (day.kpps_present, day.linmas_present, day.version) == (7, 3, 3)
+    assert StatusEvent.objects.filter(day=day).count() == 2
+    assert IdempotencyKey.objects.filter(key=key).count() == 1
+    monkeypatch.setattr(submit_once, "_write", write)
+    again = client.post(url, {"kpps_present": 7}, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=str(key))
+    assert (again.status_code, again["Idempotent-Replayed"]) == (201, "true")
+    assert again.json() == answer.json() and StatusEvent.objects.filter(day=day).count() == 2
+
+
+def test_a_problem_report_takes_the_general_path_and_opens_its_incident(world, personas,
+                                                                        walikota, monkeypatch):
+    monkeypatch.setattr(timezone, "now", lambda: at(9))
+    client = personas["kelurahan_a"].client
+    url = reverse("api:voting-tps-report", args=[world.tps_a.pk])
+    for body in ({"state": "siap"}, {"state": "dibuka"},
+                 {"problem": "listrik", "note": "Listrik padam"}):
+        answer = client.post(url, body, content_type="application/json",
+                             HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()))
+        assert answer.status_code == 201, answer.content
+    day = TpsDay.objects.get(tps=world.tps_a)
+    assert (day.state, day.open_problems, day.version) == ("dibuka", 1, 3)
+    event = StatusEvent.objects.get(day=day, problem="listrik")
+    assert event.incident_url  # the incident report it opened, linked back

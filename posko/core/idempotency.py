@@ -39,7 +39,6 @@ import functools
 import hashlib
 import json
 import uuid
-from contextlib import nullcontext
 from datetime import timedelta
 
 from django.conf import settings
@@ -110,20 +109,15 @@ BUSY, TAKEN = "busy", "taken"
 LOCK_CLASS = 0x1D3
 
 
-def _claim(user, key, endpoint: str, print_: str, *, answer=None, then=None):
+def _claim(user, key, endpoint: str, print_: str):
     """Claim the key in the current transaction with one statement, before the work: the
     key's row is inserted (its answer is filled in by :func:`_store`), and on PostgreSQL a
     transaction-level advisory lock on (user, key) is taken without waiting. Returns the new
     row's id; ``BUSY`` when another transaction holds the key (it is being written: 409);
     ``TAKEN`` when the key is already stored (replay). SQLite writes one transaction at a
-    time: a twin waits for the first and then finds the key ``TAKEN``.
-
-    With ``answer`` (status, body) the row is stored answered, and ``then`` (an unsaved
-    model instance) is inserted only if the key was claimed — on PostgreSQL in the same
-    statement (see :func:`submit_once`)."""
+    time: a twin waits for the first and then finds the key ``TAKEN``."""
     field = IdempotencyKey._meta.get_field("key")
-    status, body = answer or (0, "")
-    values = [user.pk, field.get_db_prep_value(key, connection), endpoint, print_, status, body,
+    values = [user.pk, field.get_db_prep_value(key, connection), endpoint, print_, 0, "",
               IdempotencyKey._meta.get_field("created_at").get_db_prep_value(
                   timezone.now(), connection)]
     table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
@@ -132,31 +126,19 @@ def _claim(user, key, endpoint: str, print_: str, *, answer=None, then=None):
         if connection.vendor == "postgresql":
             lock = int.from_bytes(hashlib.blake2b(f"{user.pk}:{key}".encode(), digest_size=4)
                                   .digest(), "big", signed=True)
-            write, params = "", []
-            if then is not None:  # INSERT … VALUES (…) → INSERT … SELECT … FROM ins
-                text, params = _write_sql(then)
-                head, _sep, tail = text.partition(" VALUES (")
-                if not tail.endswith(")"):
-                    raise ValueError(f"cannot send {text!r} with the key's claim")
-                write = f", w AS ({head} SELECT {tail[:-1]} FROM ins)"
             cursor.execute(
                 f"WITH lock AS (SELECT pg_try_advisory_xact_lock(%s, %s) AS got), "
                 f"ins AS (INSERT INTO {table} ({columns}) SELECT %s, %s, %s, %s, %s, %s, %s "
-                f"FROM lock WHERE got ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id)"
-                f"{write} SELECT (SELECT got FROM lock), (SELECT id FROM ins)",
-                [LOCK_CLASS, lock, *values, *params])
+                f"FROM lock WHERE got ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id) "
+                f"SELECT (SELECT got FROM lock), (SELECT id FROM ins)", [LOCK_CLASS, lock, *values])
             got, row_id = cursor.fetchone()
             if not got:
                 return BUSY
         else:
-            with transaction.atomic(savepoint=False) if then is not None else nullcontext():
-                cursor.execute(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, "
-                               f"%s) ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id",
-                               values)
-                row = cursor.fetchone()
-                row_id = row[0] if row else None
-                if row_id is not None and then is not None:
-                    then.save()
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+                           f"ON CONFLICT (\"user_id\", \"key\") DO NOTHING RETURNING id", values)
+            row = cursor.fetchone()
+            row_id = row[0] if row else None
     return TAKEN if row_id is None else row_id
 
 
@@ -301,47 +283,6 @@ def idempotent(request, respond, *, required: bool = True):
         if connection.vendor != "sqlite" or "locked" not in str(error):
             raise
         return _busy()
-    if claim == BUSY:
-        return _busy()
-    if claim == TAKEN:
-        row = _stored(user, key)
-        return _replay(row, print_) if row is not None else _busy()
-    return response
-
-
-def submit_once(request, prepare, *, required: bool = True):
-    """A submission whose answer is known before anything is written (it only records what
-    was sent, for a job to process): ``prepare()`` checks the request and returns either an
-    error Response (nothing is written) or ``(response, obj)``, ``obj`` an unsaved model
-    instance. The key's claim, its stored answer and ``obj``'s INSERT then go in **one
-    statement** on PostgreSQL (no BEGIN/COMMIT round trips: autocommit makes it all or
-    nothing), in one transaction elsewhere. The rules of :func:`idempotent` hold: the same
-    key and request again get the stored answer (also when ``prepare()`` would now refuse
-    it: the key is looked up on that path), another request 422, a twin still being
-    written 409, no key 400 where ``required``."""
-    user = getattr(request, "user", None)
-    key = _key(request, required) if getattr(user, "is_authenticated", False) else None
-    if isinstance(key, Response):
-        return key
-    print_ = fingerprint(request) if key is not None else ""
-    try:
-        prepared = prepare()
-    except Exception:
-        prepared = None  # a refusal raised (validation, permission): replay before it
-        if key is None or (row := _stored(user, key)) is None:
-            raise
-        return _replay(row, print_)
-    if isinstance(prepared, Response):
-        if key is not None and (row := _stored(user, key)) is not None:
-            return _replay(row, print_)
-        return prepared
-    response, obj = prepared
-    if key is None:
-        obj.save()
-        return response
-    answer = (response.status_code, json.dumps(response.data, cls=JSONEncoder))
-    claim = _claim(user, key, f"{request.method} {request.path}"[:200], print_, answer=answer,
-                   then=obj)
     if claim == BUSY:
         return _busy()
     if claim == TAKEN:

@@ -39,9 +39,10 @@ from rest_framework.response import Response
 
 from posko.core import checksums, fanout, resumable
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
-from posko.core.idempotency import header_parameter, idempotent, submit_once
+from posko.core.idempotency import header_parameter, idempotent
 from posko.core.prepared import Prepared
 from posko.core.scope import pemda_filter
+from posko.core.submit_once import Once, submit_once
 from posko.elections.models import Contest, Tps
 from posko.voting import services
 from posko.voting.models import (
@@ -329,10 +330,10 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                                 values=data, votes=votes, source=source, reason=reason)
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
-        return Response({"status": "diterima", "detail": _(
+        return Once(Response({"status": "diterima", "detail": _(
             "Received. The C.Hasil is checked and counted within a few seconds; the TPS's "
             "voting page shows it."), "tps": tps.pk, "contest": contest.pk, "source": source,
-            "received_at": row.received_at}, status=status.HTTP_202_ACCEPTED), row
+            "received_at": row.received_at}, status=status.HTTP_202_ACCEPTED), [row])
 
     def _result(self, request, tps):
         serializer = ResultEntrySerializer(data=request.data, context={"request": request})
@@ -384,7 +385,25 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["post"], serializer_class=TpsReportSerializer)
     def report(self, request, pk=None):
         tps = self.tps(pk)  # another region's TPS: 404 before anything else
-        return idempotent(request, lambda: self._report(request, tps), required=True)
+        # The common report in one statement (PostgreSQL); else, or when the day moved on
+        # since it was read, the general path.
+        return submit_once(request, lambda: self._report_once(request, tps), required=True,
+                           fallback=lambda: idempotent(request, lambda: self._report(request, tps),
+                                                       required=True))
+
+    def _report_once(self, request, tps):
+        serializer = TpsReportSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        try:
+            planned = services.report_once(tps, actor=request.user, election=request.election,
+                                           **serializer.validated_data)
+        except DjangoPermissionDenied:
+            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        if planned is None:
+            return None
+        day, writes, guard = planned
+        return Once(Response(DaySerializer(day).data, status=status.HTTP_201_CREATED), writes,
+                    guard)
 
     def _report(self, request, tps):
         serializer = TpsReportSerializer(data=request.data, context={"request": request})

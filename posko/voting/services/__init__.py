@@ -7,4 +7,9 @@ from posko.voting.services.results import (  # noqa: F401
     current_results,
     submit_result,
 )
-from posko.voting.services.status import day_of, record_report, settings_for  # noqa: F401
+from posko.voting.services.status import (  # noqa: F401
+    day_of,
+    record_report,
+    report_once,
+    settings_for,
+)

@@ -3,11 +3,15 @@ reports when the incidents module is installed)."""
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from posko.core import audit, clock, constants, idempotency, incident_reports
 from posko.core.services import raise_problems
+from posko.core.submit_once import update_sql
 from posko.voting.access import may_report
 from posko.voting.models import Problem, State, StatusEvent, TpsDay, VotingSettings
 from posko.voting.rules import report_problems
@@ -75,6 +79,8 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
     happened_at = happened_at or now
     note = (note or "").strip()
     conf = settings_for(election)
+    report = dict(state=state, problem=problem, note=note, kpps=kpps_present,
+                  linmas=linmas_present, happened_at=happened_at, now=now)
     with idempotency.atomic():  # no savepoint inside a field submission
         day = _read_with_tps(tps)  # optimistic: saved only if nobody changed it meanwhile
         while True:
@@ -82,21 +88,11 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
                 day = TpsDay.objects.select_for_update().filter(tps=tps).first() \
                     or TpsDay.for_tps(tps)
                 day._posko_locked = True
-            day.tps = tps
-            raise_problems(report_problems(day, state=state, problem=problem, note=note,
-                                           kpps=kpps_present, linmas=linmas_present,
-                                           happened_at=happened_at, election=election,
-                                           conf=conf, now=now))
-            before = audit.snapshot(day) if day.pk else None
-            _apply(day, state=state, problem=problem, kpps=kpps_present, linmas=linmas_present,
-                   happened_at=happened_at, now=now)
+            before = _plan(day, tps, election=election, conf=conf, **report)
             if _saved(day):
                 break
             day = None  # another report won the race: read it again, locked, and recheck
-        event = StatusEvent(
-            day=day, state=state, problem=problem, note=note, kpps_present=kpps_present,
-            linmas_present=linmas_present, happened_at=happened_at, recorded_at=now,
-            recorded_by=actor)
+        event = _event(day, actor, **report)
         if problem:
             event.save()  # the incident report links back to it
             ref = incident_reports.open_report(incident_reports.ProblemReport(
@@ -109,7 +105,56 @@ def record_report(tps, *, actor, election, state: str = "", problem: str = "", n
                 event.save(update_fields=["incident_url"])
         if not problem:  # the field API sends it with its answer (one statement)
             idempotency.save_with_answer(event)
-        idempotency.save_with_answer(audit.build(
-            "create" if before is None else "update", day, actor=actor, before=before,
-            after=audit.snapshot(day), message=str(event)))
+        idempotency.save_with_answer(_audit(day, event, before, actor))
     return event
+
+
+def _plan(day, tps, *, election, conf, state, problem, note, kpps, linmas, happened_at, now):
+    """Check the report against ``day`` and apply it there (in memory); its "before"."""
+    day.tps = tps
+    raise_problems(report_problems(day, state=state, problem=problem, note=note, kpps=kpps,
+                                   linmas=linmas, happened_at=happened_at, election=election,
+                                   conf=conf, now=now))
+    before = audit.snapshot(day) if day.pk else None
+    _apply(day, state=state, problem=problem, kpps=kpps, linmas=linmas, happened_at=happened_at,
+           now=now)
+    return before
+
+
+def _event(day, actor, *, state, problem, note, kpps, linmas, happened_at, now) -> StatusEvent:
+    return StatusEvent(day=day, state=state, problem=problem, note=note, kpps_present=kpps,
+                       linmas_present=linmas, happened_at=happened_at, recorded_at=now,
+                       recorded_by=actor)
+
+
+def _audit(day, event, before, actor):
+    return audit.build("create" if before is None else "update", day, actor=actor,
+                       before=before, after=audit.snapshot(day), message=str(event))
+
+
+def report_once(tps, *, actor, election, state: str = "", problem: str = "", note: str = "",
+                kpps_present: int | None = None, linmas_present: int | None = None,
+                happened_at=None, now=None):
+    """The field API's one-statement path (``core.submit_once``) for the common report: a
+    TPS whose day was read with it, no problem (a problem opens an incident report, which
+    needs its own writes). Returns ``(day, [event, audit entry], guard)`` — the day changed
+    in memory and the UPDATE that saves it only if its version is still the one read — or
+    None when :func:`record_report` must take it (the first report, a problem, SQLite).
+    Raises as ``record_report`` does for a refused report."""
+    day = _read_with_tps(tps)
+    if problem or day is None or connection.vendor != "postgresql":
+        return None
+    # A copy: if the guard finds the day moved on, record_report starts from the day as read
+    # (its optimistic UPDATE then fails too and it re-reads under a lock).
+    read, day = day, copy.copy(day)
+    if not may_report(actor, tps):
+        raise PermissionDenied
+    now = now or clock.now()
+    report = dict(state=state, problem=problem, note=(note or "").strip(), kpps=kpps_present,
+                  linmas=linmas_present, happened_at=happened_at or now, now=now)
+    before = _plan(day, tps, election=election, conf=settings_for(election), **report)
+    tps._state.fields_cache["day"] = read  # day.tps = tps made the copy the TPS's day
+    seen = day.version
+    day.version += 1
+    event = _event(day, actor, **report)
+    return day, [event, _audit(day, event, before, actor)], update_sql(day, version=seen)
