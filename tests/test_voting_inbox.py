@@ -218,3 +218,25 @@ def test_the_tps_page_and_api_show_what_waits_and_what_was_refused(world, person
     other = personas["kelurahan_b"].client
     assert other.get(reverse("voting:tps", args=[world.tps_a.pk])).status_code == 404
     assert other.get(reverse("api:voting-tps-detail", args=[world.tps_a.pk])).status_code == 404
+
+
+def test_the_job_costs_a_fixed_number_of_statements_per_row(world, personas, walikota):
+    """PostgreSQL: a savepoint, the entry retired, the new version, the current entries,
+    then the reconciliation, the counters and the audit entry as one statement, release
+    (and a read the first time a TPS's row needs it)."""
+    client = personas["kelurahan_a"].client
+
+    def statements(rows: int) -> int:
+        for n in range(rows):
+            post(client, world.tps_a, body(walikota, votes=(120 + n, 100, 80 - n),
+                                           reason=f"Koreksi {n}"))
+        with CaptureQueriesContext(connection) as captured:
+            assert inbox.process_pending() == (rows, 0)
+        return len(captured.captured_queries)
+
+    statements(1)  # warm: per-process constants
+    per_row = (statements(3) - statements(1)) / 2
+    if connection.vendor == "postgresql":
+        assert per_row <= 7  # 10 before the writes went together; the batch's own are fixed
+    assert TpsResult.objects.filter(is_current=True).get().version == 5
+    assert rollup.check(world.election) == []

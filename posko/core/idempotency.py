@@ -39,6 +39,7 @@ import functools
 import hashlib
 import json
 import uuid
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -161,6 +162,29 @@ def _work(respond):
         return respond()
     finally:
         connection._posko_submission = False
+
+
+@contextmanager
+def writes_together():
+    """For work outside a request that writes like a field submission (the job processing
+    the C.Hasil inbox): inside, :func:`save_with_answer` and :func:`send_with_answer` queue
+    their writes and they go as **one** statement at the end (PostgreSQL; elsewhere they run
+    at once), and :func:`atomic` adds no savepoint (the caller's own savepoint, if any,
+    rolls back everything on an error — the queue is then dropped)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection._posko_submission, connection._posko_with_answer = True, []
+    try:
+        yield
+        queued, connection._posko_with_answer = connection._posko_with_answer, []
+        if queued:
+            ctes = ", ".join(f"w{i} AS ({text})" for i, (text, _params) in enumerate(queued))
+            with connection.cursor() as cursor:
+                cursor.execute(f"WITH {ctes} SELECT 1",
+                               [p for _text, params in queued for p in params])
+    finally:
+        connection._posko_submission, connection._posko_with_answer = False, []
 
 
 def save_with_answer(obj) -> None:

@@ -28,7 +28,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
-from posko.core import clock, jobs
+from posko.core import clock, idempotency, jobs
 from posko.core.models import Job
 from posko.core.services import raise_problems
 from posko.voting.access import may_report
@@ -105,8 +105,8 @@ def process_pending(limit: int = BATCH) -> tuple[int, int]:
         for row in rows:
             day = row.tps._state.fields_cache.get("day")  # read with it: no query per row
             row.tps.voting_closed_at = day.closed_at if day is not None else None
-            try:
-                with transaction.atomic():
+            try:  # a savepoint per row; its writes nobody reads again go as one statement
+                with transaction.atomic(), idempotency.writes_together():
                     row.result = submit_result(
                         row.tps, row.contest, actor=row.entered_by, election=row.election,
                         values=row.values, votes=row.votes, source=row.source,
