@@ -1,7 +1,9 @@
 """REST API v1: the router, token login, the OpenAPI schema and its docs page.
 
 Each module's API (a dotted path given to ``core.shell.register_api``) lists its viewsets in
-``ROUTES`` (``(prefix, viewset, basename)``) and any other paths in ``EXTRA_URLS``."""
+``ROUTES`` (``(prefix, viewset, basename)``) and any other paths in ``EXTRA_URLS``; those of
+its routes in ``HOT_ROUTES`` too (the busiest, e.g. voting day's field submissions) are
+matched before every other module's."""
 
 from importlib import import_module
 
@@ -18,10 +20,13 @@ app_name = "api"
 
 router = DefaultRouter()
 extra_urls = []
-for module in ["posko.elections.api", *shell.api_modules()]:
-    api = import_module(module)
-    for prefix, viewset, basename in api.ROUTES:
-        router.register(prefix, viewset, basename=basename)
+apis = [import_module(module) for module in ["posko.elections.api", *shell.api_modules()]]
+# A module's HOT routes (election night's field submissions) are matched first: Django tries
+# the patterns in order, ~1.5 µs each, and the router has some 140.
+hot = [route for api in apis for route in getattr(api, "HOT_ROUTES", [])]
+for prefix, viewset, basename in hot + [r for api in apis for r in api.ROUTES if r not in hot]:
+    router.register(prefix, viewset, basename=basename)
+for api in apis:
     extra_urls.extend(getattr(api, "EXTRA_URLS", []))
 
 urlpatterns = [

@@ -419,3 +419,4 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 ROUTES: list = [
     ("voting/tps", VotingTpsViewSet, "voting-tps"),
 ]
+HOT_ROUTES = ROUTES  # election night's submissions: matched before other modules' routes
