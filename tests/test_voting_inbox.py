@@ -240,3 +240,15 @@ def test_the_job_costs_a_fixed_number_of_statements_per_row(world, personas, wal
         assert per_row <= 7  # 10 before the writes went together; the batch's own are fixed
     assert TpsResult.objects.filter(is_current=True).get().version == 5
     assert rollup.check(world.election) == []
+
+
+def test_an_acknowledged_row_is_processed_even_if_its_sender_is_closed_a_moment_later(
+        world, personas, walikota):
+    """The right to report was checked when the 202 was sent (as the rehearsal retires its
+    devices right after the last answer): the entry is not lost."""
+    lurah = personas["kelurahan_a"]
+    assert post(lurah.client, world.tps_a, body(walikota)).status_code == 202
+    lurah.user.is_active = False
+    lurah.user.save()
+    assert inbox.process_pending() == (1, 0)
+    assert TpsResult.objects.get().entered_by == lurah.user

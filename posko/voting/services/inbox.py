@@ -8,8 +8,9 @@ same statement as its Idempotency-Key's answer (:func:`core.idempotency.submit_o
 server killed after the 202 has it. :func:`process_pending` then turns each row into a
 C.Hasil version through :func:`submit_result`, the very code a page's form uses, in
 batches (one transaction, one savepoint per row). A row that can no longer be accepted
-(another entry won a race for the first version, the user lost the right to report) keeps
-the reason in ``refusals`` and shows on the TPS's voting page.
+(another entry won a race for the first version) keeps the reason in ``refusals`` and shows
+on the TPS's voting page. The sender's right to report was checked when the row was
+received: an account closed a moment after its 202 does not lose what it sent.
 
 The job is queued after a submission (at most once a second per process, and only when
 none is waiting), keeps going while rows arrive and looks once more ``GRACE_SECONDS``
@@ -110,11 +111,9 @@ def process_pending(limit: int = BATCH) -> tuple[int, int]:
                     row.result = submit_result(
                         row.tps, row.contest, actor=row.entered_by, election=row.election,
                         values=row.values, votes=row.votes, source=row.source,
-                        reason=row.reason, now=row.received_at)
+                        reason=row.reason, now=row.received_at, allowed=True)
             except ValidationError as error:
                 row.refusals = _refusals(error)
-            except PermissionDenied:
-                row.refusals = [["__all__", _("The sender may no longer report for this TPS.")]]
             refused += bool(row.refusals)
             row.processed_at = clock.now()
         ResultSubmission.objects.bulk_update(rows, ["result", "refusals", "processed_at"])

@@ -154,6 +154,8 @@ class Command(BaseCommand):
                 f"submissions, speed {options.speed:g}x, {options.clients} clients, "
                 f"seed {options.seed}, server {url}")
             stats = rehearsal.run(url, devices, options, progress=self.progress(total))
+            # Before the devices are retired: what they sent is theirs until it is processed.
+            self.drained = self.wait_for_inbox(election)
         finally:
             if server is not None:
                 stop_server(server)
@@ -205,12 +207,16 @@ class Command(BaseCommand):
                                "the active one. Make it active first.")
         return election
 
-    def report(self, election, since, stats) -> None:
-        # Acknowledged with 202 (POSKO_FANOUT=job): a worker processes the inbox; wait for it.
-        drained_at, deadline = time.monotonic(), time.monotonic() + INBOX_WAIT_SECONDS
+    def wait_for_inbox(self, election) -> tuple[float, int]:
+        """Acknowledged with 202 (``POSKO_FANOUT=job``): a worker processes the C.Hasil
+        inbox; (seconds waited, rows still waiting after ``INBOX_WAIT_SECONDS``)."""
+        started, deadline = time.monotonic(), time.monotonic() + INBOX_WAIT_SECONDS
         while (inbox := rehearsal.waiting(election)) and time.monotonic() < deadline:
             time.sleep(0.5)
-        drained = time.monotonic() - drained_at
+        return time.monotonic() - started, inbox
+
+    def report(self, election, since, stats) -> None:
+        drained, inbox = self.drained
         rows = rehearsal.stored(election, since)
         wanted = rehearsal.expected(stats.sent)
         sent = sum(stats.sent.values())
