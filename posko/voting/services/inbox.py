@@ -20,6 +20,7 @@ every minute catches anything left (a server killed between the write and the qu
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import timedelta
 from types import SimpleNamespace
@@ -116,8 +117,25 @@ def process_pending(limit: int = BATCH) -> tuple[int, int]:
                 row.refusals = _refusals(error)
             refused += bool(row.refusals)
             row.processed_at = clock.now()
-        ResultSubmission.objects.bulk_update(rows, ["result", "refusals", "processed_at"])
+        _mark_processed(rows)
     return len(rows), refused
+
+
+def _mark_processed(rows) -> None:
+    """Save each row's result, refusals and processed_at: one plain UPDATE … FROM (VALUES …)
+    on PostgreSQL (Django's bulk_update builds a CASE per row, costly to compile)."""
+    if connection.vendor != "postgresql" or not rows:
+        ResultSubmission.objects.bulk_update(rows, ["result", "refusals", "processed_at"])
+        return
+    table = connection.ops.quote_name(ResultSubmission._meta.db_table)
+    values = ", ".join(["(%s::bigint, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(rows))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS s SET result_id = v.result, refusals = v.refusals, "
+            f"processed_at = v.at FROM (VALUES {values}) AS v(id, result, refusals, at) "
+            f"WHERE s.id = v.id",
+            [p for row in rows for p in (row.pk, row.result_id, json.dumps(row.refusals),
+                                         row.processed_at)])
 
 
 def pending() -> bool:

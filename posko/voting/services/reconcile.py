@@ -17,6 +17,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from posko.core import clock, idempotency
+from posko.core.prepared import Prepared
 from posko.voting.models import Agreement, NistStatus, Reconciliation, Source, TpsResult
 
 #: The C.Hasil numbers compared between sources, in the order shown.
@@ -65,9 +66,15 @@ def describe(difference: dict) -> str:
     return f"{field_label(difference['field'])}: {numbers}"
 
 
+#: The current and counted entries of a TPS × contest, compiled once per process: read for
+#: every C.Hasil (``core.prepared``).
+_CURRENT_OR_COUNTED = Prepared(lambda tps, contest: TpsResult.objects.filter(
+    tps_id=tps, contest_id=contest).filter(Q(is_current=True) | Q(is_counted=True))
+    .select_related("entered_by"), (int, int))
+
+
 def _entries(tps, contest) -> tuple[dict[str, TpsResult], TpsResult | None]:
-    rows = list(TpsResult.objects.filter(tps=tps, contest=contest).filter(
-        Q(is_current=True) | Q(is_counted=True)).select_related("entered_by"))
+    rows = _CURRENT_OR_COUNTED.run(tps.pk, contest.pk)
     current = {r.source: r for r in rows if r.is_current}
     counted = next((r for r in rows if r.is_counted), None)
     return current, counted
