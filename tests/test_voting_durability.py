@@ -112,14 +112,17 @@ BODY = {"voters_dpt": 250, "valid": 245, "invalid": 5, "ballots_received": 421,
         "ballots_used": 250, "ballots_unused": 171, "votes": {"1": 100, "2": 90, "3": 55}}
 
 
-def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart(
-        world, users, tmp_path):
+def submission(world, users, tmp_path) -> tuple[str, str, str, str, dict]:
+    """A lurah's token, the server's database URL, the path, a key and a C.Hasil body."""
     contest = walikota(world)
     token = api_tokens.create(users["kelurahan_a"], name="test")[1]
-    url = server_database(tmp_path)
-    path = f"/api/v1/voting/tps/{world.tps_a.pk}/results/"
-    key = str(uuid.uuid4())
-    body = {"contest": contest.pk, **BODY}
+    return (token, server_database(tmp_path), f"/api/v1/voting/tps/{world.tps_a.pk}/results/",
+            str(uuid.uuid4()), {"contest": contest.pk, **BODY})
+
+
+def test_a_result_answered_201_survives_kill_9_and_its_key_replays_after_restart(
+        world, users, tmp_path):
+    token, url, path, key, body = submission(world, users, tmp_path)
 
     port = free_port()
     server = start(url, port)
@@ -153,12 +156,7 @@ def test_a_result_answered_202_by_the_inbox_survives_kill_9_and_is_processed_aft
     """Production's mode (``POSKO_FANOUT=job``, jobs on the database queue, no worker): the
     202 is sent after the row and the key's answer are written; killed at once, the row is
     there; the same key replays after the restart; the job then makes it a C.Hasil."""
-    contest = walikota(world)
-    token = api_tokens.create(users["kelurahan_a"], name="test")[1]
-    url = server_database(tmp_path)
-    path = f"/api/v1/voting/tps/{world.tps_a.pk}/results/"
-    key = str(uuid.uuid4())
-    body = {"contest": contest.pk, **BODY}
+    token, url, path, key, body = submission(world, users, tmp_path)
     mode = {"POSKO_FANOUT": "job", "POSKO_JOBS": "database"}
 
     server = start(url, port := free_port(), **mode)

@@ -24,6 +24,8 @@ from tests.voting_fixtures import (
     at,
     in_english,  # noqa: F401 (autouse fixture)
     make_contests,
+    post_result,
+    result_body,
 )
 
 pytestmark = pytest.mark.django_db
@@ -42,22 +44,13 @@ def walikota(world):
     return make_contests(world, "walikota")[0]
 
 
-def post(client, tps, payload, key=None):
-    return client.post(reverse("api:voting-tps-results", args=[tps.pk]), payload,
-                       content_type="application/json",
-                       HTTP_IDEMPOTENCY_KEY=str(key or uuid.uuid4()))
-
-
-def body(contest, votes=(120, 100, 80), **extra):
-    return {"contest": contest.pk, **GOOD, "votes": {str(n): v for n, v in enumerate(votes, 1)},
-            **extra}
 
 
 def test_a_c_hasil_is_answered_202_with_its_row_and_key_in_one_statement(world, personas,
                                                                          walikota):
     client = personas["kelurahan_a"].client
     with CaptureQueriesContext(connection) as captured:
-        answer = post(client, world.tps_a, body(walikota))
+        answer = post_result(client, world.tps_a, result_body(walikota))
     assert answer.status_code == 202, answer.content
     data = answer.json()
     assert (data["status"], data["tps"], data["contest"], data["source"]) == (
@@ -78,7 +71,7 @@ def test_a_c_hasil_is_answered_202_with_its_row_and_key_in_one_statement(world, 
 
 def test_the_job_turns_the_row_into_a_checked_counted_entry(world, personas, walikota):
     client = personas["kelurahan_a"].client
-    post(client, world.tps_a, body(walikota, votes=(817, 100, 80)))  # a misread: 17 → 817
+    post_result(client, world.tps_a, result_body(walikota, votes=(817, 100, 80)))  # a misread: 17 → 817
     assert inbox.process_pending() == (1, 0)
     result = TpsResult.objects.get()
     assert (result.status, result.version, result.is_counted, result.entered_at) == (
@@ -98,15 +91,15 @@ def test_a_replay_gets_the_first_answer_even_once_processed_and_another_body_a_4
         world, personas, walikota):
     client = personas["kelurahan_a"].client
     key = uuid.uuid4()
-    first = post(client, world.tps_a, body(walikota), key)
-    again = post(client, world.tps_a, body(walikota), key)
+    first = post_result(client, world.tps_a, result_body(walikota), key)
+    again = post_result(client, world.tps_a, result_body(walikota), key)
     assert (again.status_code, again["Idempotent-Replayed"]) == (202, "true")
     assert again.json() == first.json()
     inbox.process_pending()
     # Sent again now, it would be a correction without a reason: still the first answer.
-    later = post(client, world.tps_a, body(walikota), key)
+    later = post_result(client, world.tps_a, result_body(walikota), key)
     assert (later.status_code, later.json()) == (202, first.json())
-    other = post(client, world.tps_a, body(walikota, votes=(121, 99, 80)), key)
+    other = post_result(client, world.tps_a, result_body(walikota, votes=(121, 99, 80)), key)
     assert other.status_code == 422
     assert other.json()["detail"].startswith("Idempotency-Key ini sudah dipakai untuk kiriman lain.")
     assert (ResultSubmission.objects.count(), TpsResult.objects.count()) == (1, 1)
@@ -115,15 +108,15 @@ def test_a_replay_gets_the_first_answer_even_once_processed_and_another_body_a_4
 def test_a_correction_sent_before_the_first_is_processed_needs_its_reason(world, personas,
                                                                            walikota):
     client = personas["kelurahan_a"].client
-    post(client, world.tps_a, body(walikota))
+    post_result(client, world.tps_a, result_body(walikota))
     key = uuid.uuid4()
-    refused = post(client, world.tps_a, body(walikota, votes=(130, 90, 80)), key)
+    refused = post_result(client, world.tps_a, result_body(walikota, votes=(130, 90, 80)), key)
     assert refused.status_code == 400
     assert refused.json()["reason"] == [  # the API answers in the user's Indonesian
         "Tulis alasan koreksi: hasil ini menggantikan versi 1 yang diisi oleh Kelurahan A."]
     assert ResultSubmission.objects.count() == 1
     assert not IdempotencyKey.objects.filter(key=key).exists()  # a retry with a reason runs
-    fixed = post(client, world.tps_a, body(walikota, votes=(130, 90, 80), reason="Salah baca."),
+    fixed = post_result(client, world.tps_a, result_body(walikota, votes=(130, 90, 80), reason="Salah baca."),
                  key)
     assert fixed.status_code == 202
     assert inbox.process_pending() == (2, 0)
@@ -136,18 +129,18 @@ def test_bad_input_another_region_and_no_key_are_refused_with_nothing_saved(
         world, personas, walikota):
     client = personas["kelurahan_a"].client
     cases = [
-        (body(walikota, votes=(120, 100)), "votes",
+        (result_body(walikota, votes=(120, 100)), "votes",
          "Suara paslon 3 (3. Calon 3 – Wakil 3) belum diisi."),
-        ({**body(walikota), "valid": "tiga ratus"}, "valid", "Isi dengan bilangan bulat."),
-        ({**body(walikota), "invalid": -1}, "invalid", "Nilai ini paling kecil 0."),
+        ({**result_body(walikota), "valid": "tiga ratus"}, "valid", "Isi dengan bilangan bulat."),
+        ({**result_body(walikota), "invalid": -1}, "invalid", "Nilai ini paling kecil 0."),
     ]
     for payload, field, message in cases:
-        answer = post(client, world.tps_a, payload)
+        answer = post_result(client, world.tps_a, payload)
         assert answer.status_code == 400, answer.content
         assert message in str(answer.json()[field])
-    assert post(client, world.tps_b, body(walikota)).status_code == 404
+    assert post_result(client, world.tps_b, result_body(walikota)).status_code == 404
     no_key = client.post(reverse("api:voting-tps-results", args=[world.tps_a.pk]),
-                         body(walikota), content_type="application/json")
+                         result_body(walikota), content_type="application/json")
     assert no_key.status_code == 400
     assert "Idempotency-Key" in no_key.json()["detail"]
     assert not ResultSubmission.objects.exists() and not IdempotencyKey.objects.exists()
@@ -169,8 +162,8 @@ def test_the_job_is_queued_once_after_a_burst_and_processes_every_row(
         world, personas, walikota, django_capture_on_commit_callbacks):
     client = personas["kelurahan_a"].client
     with django_capture_on_commit_callbacks(execute=True):
-        assert post(client, world.tps_a, body(walikota)).status_code == 202
-        assert post(client, world.tps_a, body(walikota, source="saksi")).status_code == 202
+        assert post_result(client, world.tps_a, result_body(walikota)).status_code == 202
+        assert post_result(client, world.tps_a, result_body(walikota, source="saksi")).status_code == 202
     job = Job.objects.get(kind=inbox.JOB)  # the second was within the debounce: not queued
     assert job.status == Job.Status.DONE, job.error
     assert job.message == "2 kiriman C.Hasil diproses, 0 ditolak."
@@ -195,7 +188,7 @@ def test_the_minute_sweep_queues_a_job_only_when_rows_wait(world, users, walikot
 def test_the_tps_page_and_api_show_what_waits_and_what_was_refused(world, personas, users,
                                                                    walikota):
     client = personas["kelurahan_a"].client
-    post(client, world.tps_a, body(walikota))
+    post_result(client, world.tps_a, result_body(walikota))
     page = client.get(reverse("voting:tps", args=[world.tps_a.pk]))
     assert page.status_code == 200
     html = page.content.decode()
@@ -228,7 +221,7 @@ def test_the_job_costs_a_fixed_number_of_statements_per_row(world, personas, wal
 
     def statements(rows: int) -> int:
         for n in range(rows):
-            post(client, world.tps_a, body(walikota, votes=(120 + n, 100, 80 - n),
+            post_result(client, world.tps_a, result_body(walikota, votes=(120 + n, 100, 80 - n),
                                            reason=f"Koreksi {n}"))
         with CaptureQueriesContext(connection) as captured:
             assert inbox.process_pending() == (rows, 0)
@@ -247,7 +240,7 @@ def test_an_acknowledged_row_is_processed_even_if_its_sender_is_closed_a_moment_
     """The right to report was checked when the 202 was sent (as the rehearsal retires its
     devices right after the last answer): the entry is not lost."""
     lurah = personas["kelurahan_a"]
-    assert post(lurah.client, world.tps_a, body(walikota)).status_code == 202
+    assert post_result(lurah.client, world.tps_a, result_body(walikota)).status_code == 202
     lurah.user.is_active = False
     lurah.user.save()
     assert inbox.process_pending() == (1, 0)

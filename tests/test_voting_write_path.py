@@ -25,20 +25,13 @@ from tests.voting_fixtures import (
     at,
     in_english,  # noqa: F401 (autouse fixture)
     make_contests,
+    post_result,
+    result_body,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the submission is the outer transaction
 
 
-def post(client, tps, payload, key=None):
-    return client.post(reverse("api:voting-tps-results", args=[tps.pk]), payload,
-                       content_type="application/json",
-                       HTTP_IDEMPOTENCY_KEY=str(key or uuid.uuid4()))
-
-
-def body(contest, votes=(120, 100, 80), **extra):
-    return {"contest": contest.pk, **GOOD, "votes": {str(n): v for n, v in enumerate(votes, 1)},
-            **extra}
 
 
 @pytest.fixture
@@ -50,11 +43,11 @@ def test_a_refused_correction_leaves_the_counted_entry_counters_and_key_as_they_
         world, personas, walikota, monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: at(14))
     client = personas["kelurahan_a"].client
-    assert post(client, world.tps_a, body(walikota)).status_code == 201
+    assert post_result(client, world.tps_a, result_body(walikota)).status_code == 201
     first = TpsResult.objects.get()
     rec_before = Reconciliation.objects.values().get()
     key = uuid.uuid4()
-    refused = post(client, world.tps_a, body(walikota, votes=(130, 90, 80)), key)
+    refused = post_result(client, world.tps_a, result_body(walikota, votes=(130, 90, 80)), key)
     assert refused.status_code == 400
     assert refused.json()["reason"] == [  # the API answers in the user's Indonesian
         "Tulis alasan koreksi: hasil ini menggantikan versi 1 yang diisi oleh Kelurahan A."]
@@ -65,7 +58,7 @@ def test_a_refused_correction_leaves_the_counted_entry_counters_and_key_as_they_
     assert (counter.reported, counter.votes) == (1, {"1": 120, "2": 100, "3": 80})
     assert not IdempotencyKey.objects.filter(key=key).exists()
     # The same key with a reason runs (the refusal stored nothing): version 2 is counted.
-    fixed = post(client, world.tps_a, body(walikota, votes=(130, 90, 80), reason="Salah baca."),
+    fixed = post_result(client, world.tps_a, result_body(walikota, votes=(130, 90, 80), reason="Salah baca."),
                  key)
     assert fixed.status_code == 201 and fixed.json()["version"] == 2
     counter.refresh_from_db()
@@ -78,10 +71,10 @@ def test_a_counted_correction_is_one_transaction_without_savepoints(world, perso
                                                                    monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: at(14))
     client = personas["kelurahan_a"].client
-    assert post(client, world.tps_a, body(walikota)).status_code == 201
-    post(client, world.tps_a, body(walikota, votes=(100, 100, 100), reason="Cek."))  # warm
+    assert post_result(client, world.tps_a, result_body(walikota)).status_code == 201
+    post_result(client, world.tps_a, result_body(walikota, votes=(100, 100, 100), reason="Cek."))  # warm
     with CaptureQueriesContext(connection) as captured:
-        done = post(client, world.tps_a, body(walikota, votes=(121, 99, 80), reason="Foto."))
+        done = post_result(client, world.tps_a, result_body(walikota, votes=(121, 99, 80), reason="Foto."))
     assert done.status_code == 201 and done.json()["version"] == 3
     statements = [q["sql"].split()[0].upper() for q in captured.captured_queries]
     assert "SAVEPOINT" not in statements and "RELEASE" not in statements

@@ -7,6 +7,7 @@ use them there; ``in_english`` is autouse."""
 from __future__ import annotations
 
 import datetime
+import uuid
 
 import pytest
 from django.utils import timezone, translation
@@ -50,3 +51,18 @@ def make_contests(world, *keys: str) -> tuple[Contest, ...]:
 def in_english():
     with translation.override("en"):
         yield
+
+
+def post_result(client, tps, payload, key=None):
+    """POST a C.Hasil to the field API with an Idempotency-Key (a new one by default)."""
+    from django.urls import reverse
+
+    return client.post(reverse("api:voting-tps-results", args=[tps.pk]), payload,
+                       content_type="application/json",
+                       HTTP_IDEMPOTENCY_KEY=str(key or uuid.uuid4()))
+
+
+def result_body(contest, votes=(120, 100, 80), **extra) -> dict:
+    """A C.Hasil that adds up (GOOD), with ``votes`` for pairs 1, 2, 3…"""
+    return {"contest": contest.pk, **GOOD,
+            "votes": {str(n): v for n, v in enumerate(votes, 1)}, **extra}

@@ -228,6 +228,16 @@ class PhotoUploadSerializer(ScopedSerializer):
         return attrs
 
 
+def _entry(request) -> dict:
+    """A C.Hasil request's fields, validated: ``contest``, ``votes``, ``source``, ``reason``
+    and the numbers as ``values`` (the keyword arguments of ``submit_result``)."""
+    serializer = ResultEntrySerializer(data=request.data, context={"request": request})
+    serializer.is_valid(raise_exception=True)
+    values = dict(serializer.validated_data)
+    return {name: values.pop(name) for name in ("contest", "votes", "source", "reason")} | {
+        "values": values}
+
+
 def _tps_query(election, pk, place, *, kind, bound, pemda):
     """The TPS ``pk`` of ``election`` with its day, as ``Tps.objects.visible_to`` gives it to
     a user whose scope is ``kind`` (kelurahan / kecamatan / none) at ``place``."""
@@ -320,14 +330,10 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _receive(self, request, tps):
         """The inbox row and its 202 (see ``services.inbox``); nothing written here."""
-        serializer = ResultEntrySerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        contest, votes = data.pop("contest"), data.pop("votes")
-        source, reason = data.pop("source"), data.pop("reason")
+        entry = _entry(request)
+        contest, source = entry["contest"], entry["source"]
         try:
-            row = inbox.receive(tps, contest, actor=request.user, election=request.election,
-                                values=data, votes=votes, source=source, reason=reason)
+            row = inbox.receive(tps, actor=request.user, election=request.election, **entry)
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
         return Once(Response({"status": "diterima", "detail": _(
@@ -336,15 +342,9 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             "received_at": row.received_at}, status=status.HTTP_202_ACCEPTED), [row])
 
     def _result(self, request, tps):
-        serializer = ResultEntrySerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        contest, votes = data.pop("contest"), data.pop("votes")
-        source, reason = data.pop("source"), data.pop("reason")
         try:
-            result = services.submit_result(tps, contest, actor=request.user,
-                                            election=request.election, values=data, votes=votes,
-                                            source=source, reason=reason)
+            result = services.submit_result(tps, actor=request.user, election=request.election,
+                                            **_entry(request))
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
         return Response(ResultSerializer(result).data, status=status.HTTP_201_CREATED)
