@@ -391,14 +391,20 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                            fallback=lambda: idempotent(request, lambda: self._report(request, tps),
                                                        required=True))
 
-    def _report_once(self, request, tps):
+    @staticmethod
+    def _reported(request, tps, service):
+        """``service`` (record_report or report_once) on the validated report; a refusal of
+        the right to report here is a 403."""
         serializer = TpsReportSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         try:
-            planned = services.report_once(tps, actor=request.user, election=request.election,
-                                           **serializer.validated_data)
+            return service(tps, actor=request.user, election=request.election,
+                           **serializer.validated_data)
         except DjangoPermissionDenied:
             raise PermissionDenied(_("You may not report for this TPS.")) from None
+
+    def _report_once(self, request, tps):
+        planned = self._reported(request, tps, services.report_once)
         if planned is None:
             return None
         day, writes, guard = planned
@@ -406,13 +412,7 @@ class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     guard)
 
     def _report(self, request, tps):
-        serializer = TpsReportSerializer(data=request.data, context={"request": request})
-        serializer.is_valid(raise_exception=True)
-        try:
-            event = services.record_report(tps, actor=request.user, election=request.election,
-                                           **serializer.validated_data)
-        except DjangoPermissionDenied:
-            raise PermissionDenied(_("You may not report for this TPS.")) from None
+        event = self._reported(request, tps, services.record_report)
         return Response(DaySerializer(event.day).data, status=status.HTTP_201_CREATED)
 
 
