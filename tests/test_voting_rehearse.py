@@ -16,7 +16,7 @@ from posko.accounts.models import ApiToken, User
 from posko.core.models import IdempotencyKey
 from posko.elections.models import CandidatePair, Contest, Election
 from posko.voting import rehearsal
-from posko.voting.models import Source, StatusEvent, TpsDay, TpsResult
+from posko.voting.models import ResultSubmission, Source, StatusEvent, TpsDay, TpsResult
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -164,3 +164,5 @@ def test_with_the_inbox_the_rehearsal_waits_for_the_job_and_stores_every_submiss
     assert "still waiting" not in output
     assert TpsResult.objects.filter(source=Source.PEMDA, version=2).exists()  # corrections
     assert not inbox.pending()
+    assert rehearsal.reset(world.election)["inbox"] > 0  # --reset clears the inbox too
+    assert not ResultSubmission.objects.exists()

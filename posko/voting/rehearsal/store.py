@@ -31,9 +31,10 @@ def existing(election) -> dict[str, int]:
 
 @transaction.atomic
 def reset(election) -> dict[str, int]:
-    """Delete the election's voting day: reports, results, photos, reconciliations, running
-    tallies, area flags (the quick-count design and sample stay). Audit rows stay."""
+    """Delete the election's voting day: reports, the C.Hasil inbox, results, photos,
+    reconciliations, running tallies, area flags (the quick-count design and sample stay). Audit rows stay."""
     counts = {
+        "inbox": ResultSubmission.objects.filter(election=election).delete()[0],
         "reconciliations": Reconciliation.objects.filter(election=election).delete()[0],
         "photos": ResultPhoto.objects.filter(election=election).delete()[0],
         "results": TpsResult.objects.filter(election=election).delete()[0],

@@ -4,7 +4,7 @@ answers 202 at once; a background job checks, flags, rolls up and reconciles it.
 Why: on election night the answer must come fast and never be lost. The request does the
 checks that need no lock (the contest is voted at this TPS, every pair and only its
 pairs, not before the TPS opened, a reason for a correction) and writes one row — in the
-same statement as its Idempotency-Key's answer (:func:`core.idempotency.submit_once`), so a
+same statement as its Idempotency-Key's answer (:func:`core.submit_once.submit_once`), so a
 server killed after the 202 has it. :func:`process_pending` then turns each row into a
 C.Hasil version through :func:`submit_result`, the very code a page's form uses, in
 batches (one transaction, one savepoint per row). A row that can no longer be accepted
