@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 
 from django.db import DataError, connection, transaction
 from django.db.models import Q, sql
-from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from posko.core import clock
 from posko.core.idempotency import (
     BUSY,
     LOCK_CLASS,
@@ -120,7 +120,7 @@ def submit_once(request, prepare, *, required: bool = True, fallback=None):
 def _key_values(user, key, endpoint, print_, answer) -> list:
     return [user.pk, IdempotencyKey._meta.get_field("key").get_db_prep_value(key, connection),
             endpoint, print_, *answer,
-            IdempotencyKey._meta.get_field("created_at").get_db_prep_value(timezone.now(),
+            IdempotencyKey._meta.get_field("created_at").get_db_prep_value(clock.real_now(),
                                                                            connection)]
 
 
