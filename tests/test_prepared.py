@@ -12,7 +12,7 @@ from posko.accounts import tokens
 from posko.accounts.models import Role, User
 from posko.core.prepared import Prepared
 from posko.elections.models import Tps
-from posko.voting.api import _TPS, visible_tps
+from posko.voting.access import _TPS, visible_tps
 from posko.voting.models import TpsDay
 
 pytestmark = pytest.mark.django_db

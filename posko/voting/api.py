@@ -24,8 +24,6 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404
 from django.urls import reverse
@@ -40,11 +38,10 @@ from rest_framework.response import Response
 from posko.core import checksums, fanout, resumable
 from posko.core.api import ScopedModelSerializer, ScopedSerializer
 from posko.core.idempotency import header_parameter, idempotent
-from posko.core.prepared import Prepared
-from posko.core.scope import pemda_filter
 from posko.core.submit_once import Once, submit_once
 from posko.elections.models import Contest, Tps
 from posko.voting import services
+from posko.voting.access import visible_tps
 from posko.voting.models import (
     Problem,
     Reconciliation,
@@ -236,33 +233,6 @@ def _entry(request) -> dict:
     values = dict(serializer.validated_data)
     return {name: values.pop(name) for name in ("contest", "votes", "source", "reason")} | {
         "values": values}
-
-
-def _tps_query(election, pk, place, *, kind, bound, pemda):
-    """The TPS ``pk`` of ``election`` with its day, as ``Tps.objects.visible_to`` gives it to
-    a user whose scope is ``kind`` (kelurahan / kecamatan / none) at ``place``."""
-    user = SimpleNamespace(is_authenticated=True, is_active=True, is_region_bound=bound,
-                           scope_kelurahan_id=place if kind == "kelurahan" else None,
-                           scope_kecamatan_id=place if kind == "kecamatan" else None)
-    return Tps.objects.visible_to(user).filter(election_id=election, pk=pk) \
-        .select_related("day").order_by()[:1]
-
-
-#: Compiled once per process and kind of scope (a field submission's hot lookup).
-_TPS = Prepared(_tps_query, (int, int, str))
-
-
-def visible_tps(user, election_id: int, pk: int) -> Tps | None:
-    """The TPS with its day (``select_related("day")``) if ``user`` may see it, else None."""
-    if not (user.is_authenticated and user.is_active) or pk > 2 ** 63 - 1:
-        return None
-    kelurahan = getattr(user, "scope_kelurahan_id", None)
-    kecamatan = getattr(user, "scope_kecamatan_id", None)
-    kind = "kelurahan" if kelurahan else "kecamatan" if kecamatan else "none"
-    shape = (("bound", bool(getattr(user, "is_region_bound", False))), ("kind", kind),
-             ("pemda", repr(pemda_filter(Tps.scope))))
-    found = _TPS.run(election_id, pk, kelurahan or kecamatan or "", shape=shape)
-    return found[0] if found else None
 
 
 class VotingTpsViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
