@@ -49,17 +49,25 @@ def snapshot(result) -> dict | None:
 
 def apply(removed, added) -> None:
     """Move the counters from ``removed`` to ``added`` (``TpsResult``, snapshot or None)."""
+    apply_many([(removed, added)])
+
+
+def apply_many(moves) -> None:
+    """:func:`apply` for many ``(removed, added)`` at once (the inbox's batches): the deltas
+    summed per counter first, so each counter moves once."""
     deltas: dict[tuple, dict] = {}
-    for sign, side in ((-1, snapshot(removed)), (1, snapshot(added))):
-        if side is None:
-            continue
-        key = (side["election_id"], side["contest_id"], side["kecamatan_id"],
-               side["kelurahan_id"])
-        delta = deltas.setdefault(key, {"votes": defaultdict(int), **dict.fromkeys(NUMBERS, 0)})
-        for field in NUMBERS:
-            delta[field] += sign * side[field]
-        for number, count in side["votes"].items():
-            delta["votes"][number] += sign * count
+    for removed, added in moves:
+        for sign, side in ((-1, snapshot(removed)), (1, snapshot(added))):
+            if side is None:
+                continue
+            key = (side["election_id"], side["contest_id"], side["kecamatan_id"],
+                   side["kelurahan_id"])
+            delta = deltas.setdefault(key, {"votes": defaultdict(int),
+                                            **dict.fromkeys(NUMBERS, 0)})
+            for field in NUMBERS:
+                delta[field] += sign * side[field]
+            for number, count in side["votes"].items():
+                delta["votes"][number] += sign * count
     # Part of the caller's transaction when there is one (no savepoint: a failure here fails
     # the whole submission anyway); its own otherwise.
     with transaction.atomic(savepoint=False):

@@ -21,13 +21,14 @@ every minute catches anything left (a server killed between the write and the qu
 from __future__ import annotations
 
 import json
+import logging
 import time
 from datetime import timedelta
 from types import SimpleNamespace
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from posko.core import clock, idempotency, jobs
@@ -36,8 +37,11 @@ from posko.core.services import raise_problems
 from posko.voting.access import may_report
 from posko.voting.models import ResultSubmission, Source, TpsResult
 from posko.voting.rules import result_refusals
+from posko.voting.services import batch
 from posko.voting.services.results import FIELDS, OPTIONAL, ballot_numbers, submit_result
 from posko.voting.services.status import settings_for
+
+logger = logging.getLogger(__name__)
 
 JOB = "voting.results_inbox"
 EVERY = timedelta(minutes=1)
@@ -90,15 +94,11 @@ def receive(tps, contest, *, actor, election, values: dict, votes: dict,
         entered_by=actor, received_at=now)
 
 
-def _refusals(error: ValidationError) -> list[list[str]]:
-    return [[field, str(message)] for field, messages in error.message_dict.items()
-            for message in messages]
-
-
 def process_pending(limit: int = BATCH) -> tuple[int, int]:
     """Process up to ``limit`` waiting rows, oldest first, in one transaction (rows another
-    job holds are skipped); returns (processed, refused)."""
-    refused = 0
+    job holds are skipped); returns (processed, refused). PostgreSQL: as one batch
+    (``services.batch``); should the batch fail in the database (a deadlock with another
+    worker), and elsewhere, row by row, each in a savepoint."""
     with transaction.atomic():
         rows = list(ResultSubmission.objects.select_for_update(skip_locked=True, of=("self",))
                     .filter(processed_at__isnull=True)
@@ -107,18 +107,38 @@ def process_pending(limit: int = BATCH) -> tuple[int, int]:
         for row in rows:
             day = row.tps._state.fields_cache.get("day")  # read with it: no query per row
             row.tps.voting_closed_at = day.closed_at if day is not None else None
-            try:  # a savepoint per row; its writes nobody reads again go as one statement
-                with transaction.atomic(), idempotency.writes_together():
-                    row.result = submit_result(
-                        row.tps, row.contest, actor=row.entered_by, election=row.election,
-                        values=row.values, votes=row.votes, source=row.source,
-                        reason=row.reason, now=row.received_at, allowed=True)
-            except ValidationError as error:
-                row.refusals = _refusals(error)
-            refused += bool(row.refusals)
-            row.processed_at = clock.now()
+        if not (connection.vendor == "postgresql" and _as_batch(rows)):
+            _row_by_row(rows)
+        now = clock.now()
+        for row in rows:
+            row.processed_at = now
         _mark_processed(rows)
-    return len(rows), refused
+    return len(rows), sum(bool(row.refusals) for row in rows)
+
+
+def _as_batch(rows) -> bool:
+    try:
+        with transaction.atomic():
+            batch.submit_many(rows)
+        return True
+    except DatabaseError:
+        logger.warning("C.Hasil inbox: batch of %s rolled back, going row by row", len(rows),
+                       exc_info=True)
+        for row in rows:
+            row.result, row.refusals = None, []
+        return False
+
+
+def _row_by_row(rows) -> None:
+    for row in rows:
+        try:  # a savepoint per row; its writes nobody reads again go as one statement
+            with transaction.atomic(), idempotency.writes_together():
+                row.result = submit_result(
+                    row.tps, row.contest, actor=row.entered_by, election=row.election,
+                    values=row.values, votes=row.votes, source=row.source,
+                    reason=row.reason, now=row.received_at, allowed=True)
+        except ValidationError as error:
+            row.refusals = batch.refusals(error)
 
 
 def _mark_processed(rows) -> None:

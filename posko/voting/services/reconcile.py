@@ -122,6 +122,16 @@ def compute(rec: Reconciliation, current: dict, counted, *, keep_recount: bool =
 _STATE = ("agreement", "status", "differences", "counted_id")
 
 
+def recompute(rec: Reconciliation, current: dict, counted, *, keep_recount: bool = True) -> bool:
+    """:func:`compute`, and the version moved when something changed (returned: not saved)."""
+    before = tuple(getattr(rec, f) for f in _STATE)
+    compute(rec, current, counted, keep_recount=keep_recount)
+    if tuple(getattr(rec, f) for f in _STATE) == before:
+        return False
+    rec.version += 1
+    return True
+
+
 def refresh(tps, contest, *, keep_recount: bool = True, locked=None) -> Reconciliation:
     """Recompute the TPS × contest's reconciliation from the current entries (call it in the
     transaction that changed them). The version moves only when something changed, so a
@@ -130,11 +140,8 @@ def refresh(tps, contest, *, keep_recount: bool = True, locked=None) -> Reconcil
     this transaction (``submit_result`` locks it with the entry it retires)."""
     with transaction.atomic(savepoint=False):
         rec = locked if locked is not None else _locked(tps, contest)
-        before = tuple(getattr(rec, f) for f in _STATE)
         current, counted = _entries(tps, contest)
-        compute(rec, current, counted, keep_recount=keep_recount)
-        if tuple(getattr(rec, f) for f in _STATE) != before:
-            rec.version += 1
+        if recompute(rec, current, counted, keep_recount=keep_recount):
             # Nothing reads it again in a field submission: sent with the answer there.
             idempotency.save_with_answer(rec)
     rec.entries = current
@@ -171,10 +178,7 @@ def refresh_many(pairs) -> int:
             dirty = []
             for key in keys:
                 rec = recs[key]
-                before = tuple(getattr(rec, f) for f in _STATE)
-                compute(rec, current.get(key, {}), counted.get(key))
-                if tuple(getattr(rec, f) for f in _STATE) != before:
-                    rec.version += 1
+                if recompute(rec, current.get(key, {}), counted.get(key)):
                     rec.updated_at = now
                     dirty.append(rec)
             Reconciliation.objects.bulk_update(

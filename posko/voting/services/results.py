@@ -4,6 +4,7 @@ otherwise stored with their failed checks and anomaly flags; a correction adds a
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
@@ -103,6 +104,71 @@ def _retire_current(tps, contest, source: str):
     return _from_row(TpsResult, row[split:-1]), _from_row(Reconciliation, row[:split])
 
 
+@dataclass
+class Planned:
+    """One C.Hasil entry worked out before anything is written: the new version (unsaved),
+    the entry it replaces as it is left (no longer current; ``None`` for a first entry) and
+    the counted entry it takes the count from (``None`` when the count does not move)."""
+
+    result: TpsResult
+    current: TpsResult | None
+    was_counted: TpsResult | None
+
+
+def plan_result(tps, contest, *, actor, election, values: dict, votes: dict, source: str,
+                reason: str, now, current, other_counted, conf) -> Planned:
+    """The pure part of :func:`submit_result`: refuse (ValidationError) or work out the new
+    version, its checks and flags and what is counted, from ``current`` (the entry of this
+    TPS × contest × source it replaces, or None) and ``other_counted()`` (whether another
+    entry of the TPS × contest is counted; asked only for a first Pemda entry). Changes
+    ``current`` in memory as the database must be left (no longer current; counted only
+    when a witness's version keeps a verifier's count). Shared with the inbox's batches."""
+    votes = {int(number): int(count) for number, count in votes.items()}
+    values = {field: None if field in OPTIONAL and values.get(field) is None
+              else int(values.get(field) or 0) for field in FIELDS}
+    raise_problems(result_refusals(
+        contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
+        votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
+    closed_at = getattr(tps, "voting_closed_at", UNREAD)  # the API reads it with the TPS
+    if closed_at is UNREAD:
+        day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
+        closed_at = day.closed_at if day else None
+    closed_at = closed_at or timezone.make_aware(
+        datetime.datetime.combine(election.voting_date, conf.closing_time))
+    checks = result_checks(values, votes, tps.dpt_total,
+                           ballots_required=requirements.ballots_required(election, tps, contest))
+    flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
+    # The Pemda's entry is counted unless a verifier chose another (reconciliation).
+    counted = source == Source.PEMDA and (current.is_counted if current is not None
+                                          else not other_counted())
+    # A witness's new version does not take over the count a verifier gave its earlier
+    # one: that stays counted until a verifier decides again (as with KPU's updates).
+    keep = current is not None and current.is_counted and source != Source.PEMDA
+    was_counted = current if current is not None and current.is_counted and not keep else None
+    if was_counted is not None:
+        was_counted.tps = tps  # rollup reads its DPT: no second query
+    if current is not None:  # as the database is left (also the audit's "before")
+        current.is_current, current.is_counted = False, keep
+    result = TpsResult.for_tps(
+        tps, contest=contest, source=source,
+        version=current.version + 1 if current else 1, is_current=True, is_counted=counted,
+        votes={str(k): v for k, v in sorted(votes.items())}, checks=checks, flags=flags,
+        status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
+        reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
+    return Planned(result, current, was_counted)
+
+
+def audit_entry(planned: Planned, *, actor, reason: str = "", before=None, after=None):
+    """The audit entry of a stored C.Hasil version (``before``/``after``: the snapshots of
+    the replaced entry and the new one, when taken earlier)."""
+    current, result = planned.current, planned.result
+    if before is None and current is not None:
+        before = audit.snapshot(current)
+    return audit.build("create" if current is None else "update", result, actor=actor,
+                       before=before, after=after if after is not None else audit.snapshot(result),
+                       message=reason or "")
+
+
 def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
                   source: str = Source.PEMDA, reason: str = "", now=None,
                   allowed: bool = False) -> TpsResult:
@@ -112,52 +178,18 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     if not allowed and not may_report(actor, tps):
         raise PermissionDenied
     now = now or clock.now()
-    conf = settings_for(election)
-    votes = {int(number): int(count) for number, count in votes.items()}
-    values = {field: None if field in OPTIONAL and values.get(field) is None
-              else int(values.get(field) or 0) for field in FIELDS}
     with idempotency.atomic():  # no savepoint inside a field submission
         # Locked and retired at once (a refusal below rolls it back with the rest).
         current, rec = _retire_current(tps, contest, source)
-        raise_problems(result_refusals(
-            contest=contest, election=election, tps=tps, ballot_numbers=ballot_numbers(contest),
-            votes=votes, reason=reason or "", current=current, entered_at=now, conf=conf))
-        closed_at = getattr(tps, "voting_closed_at", UNREAD)  # the API reads it with the TPS
-        if closed_at is UNREAD:
-            day = TpsDay.objects.filter(tps=tps).only("closed_at").first()
-            closed_at = day.closed_at if day else None
-        closed_at = closed_at or timezone.make_aware(
-            datetime.datetime.combine(election.voting_date, conf.closing_time))
-        checks = result_checks(values, votes, tps.dpt_total,
-                               ballots_required=requirements.ballots_required(
-                                   election, tps, contest))
-        flags = result_flags(values, votes, tps.dpt_total, closed_at=closed_at, entered_at=now)
-        # The Pemda's entry is counted unless a verifier chose another (reconciliation).
-        counted = source == Source.PEMDA and (current.is_counted if current is not None else
-                                              not TpsResult.objects.filter(
-                                                  tps=tps, contest=contest,
-                                                  is_counted=True).exists())
-        # A witness's new version does not take over the count a verifier gave its earlier
-        # one: that stays counted until a verifier decides again (as with KPU's updates).
-        keep = current is not None and current.is_counted and source != Source.PEMDA
-        was_counted = current if current is not None and current.is_counted and not keep \
-            else None
-        if was_counted is not None:
-            was_counted.tps = tps  # rollup reads its DPT: no second query
-        if current is not None:  # as _retire_current left it (for the audit's "before")
-            current.is_current, current.is_counted = False, keep
-        result = TpsResult.for_tps(
-            tps, contest=contest, source=source,
-            version=current.version + 1 if current else 1, is_current=True, is_counted=counted,
-            votes={str(k): v for k, v in sorted(votes.items())}, checks=checks, flags=flags,
-            status=ResultStatus.PERLU_VERIFIKASI if checks else ResultStatus.TERCATAT,
-            reason=(reason or "").strip(), entered_at=now, entered_by=actor, **values)
+        planned = plan_result(
+            tps, contest, actor=actor, election=election, values=values, votes=votes,
+            source=source, reason=reason, now=now, current=current,
+            conf=settings_for(election), other_counted=lambda: TpsResult.objects.filter(
+                tps=tps, contest=contest, is_counted=True).exists())
+        result = planned.result
         result.save()
-        rollup.apply(was_counted, result if result.is_counted else None)
+        rollup.apply(planned.was_counted, result if result.is_counted else None)
         refresh(tps, contest, locked=rec)  # the three sources side by side
         # Sent with the field API's answer (one statement); at once elsewhere.
-        idempotency.save_with_answer(audit.build(
-            "create" if current is None else "update", result, actor=actor,
-            before=audit.snapshot(current) if current else None,
-            after=audit.snapshot(result), message=reason or ""))
+        idempotency.save_with_answer(audit_entry(planned, actor=actor, reason=reason))
     return result
