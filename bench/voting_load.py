@@ -10,7 +10,8 @@ rehearsal at 30x as a load (nothing lost: sent = stored).
 
 Servers as the README configures them: gunicorn sync workers (``--workers``), DEBUG off,
 persistent connections (``conn_max_age``; the same for both servers), jobs on the database
-queue with one ``posko worker`` running beside Posko's server. Each on a fresh PostgreSQL
+queue with one ``posko worker`` running beside Posko's server at ``nice 10`` (the README's
+``Nice=10``; ``--worker-nice``). Each on a fresh PostgreSQL
 database of its own:
 
 - **bare** (``bench/bare_drf``, bench-only): Django + DRF, token auth, a ModelViewSet whose
@@ -148,12 +149,14 @@ def profile(data: dict) -> None:
                           f"{len(captured.captured_queries) / done:.1f} queries")
 
 
-def start_worker(url: str):
-    """``posko worker`` on Posko's database: it processes the C.Hasil inbox."""
+def start_worker(url: str, nice: int):
+    """``posko worker`` on Posko's database: it processes the C.Hasil inbox (at the CPU
+    priority ``nice``, as the README's systemd unit runs it)."""
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": common.SECRET_KEY,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SETTINGS_MODULE": "posko.settings",
            "PYTHONPATH": str(common.ROOT), "LOG_LEVEL": "WARNING", "POSKO_JOBS": "database"}
-    return subprocess.Popen([sys.executable, "-m", "posko", "worker"], cwd=common.ROOT, env=env,
+    return subprocess.Popen(["nice", "-n", str(nice), sys.executable, "-m", "posko", "worker"],
+                            cwd=common.ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -199,6 +202,8 @@ def main() -> int:
     parser.add_argument("--open-seconds", type=float, default=20.0)
     parser.add_argument("--rehearsal-speed", type=float, default=30.0)
     parser.add_argument("--rehearsal-limit", type=int)
+    parser.add_argument("--worker-nice", type=int, default=10,
+                        help="the worker's CPU priority (the README's unit: Nice=10)")
     parser.add_argument("--inline", action="store_true",
                         help="POSKO_FANOUT=inline: the C.Hasil processed in the request (201)")
     parser.add_argument("--no-rehearsal", action="store_true")
@@ -232,7 +237,7 @@ def main() -> int:
                start("posko.wsgi", "posko.settings", posko_url + option, ports["posko"],
                      args.workers)]
     if not args.inline:
-        servers.append(start_worker(posko_url + option))
+        servers.append(start_worker(posko_url + option, args.worker_nice))
     results: dict[tuple[str, int], list[dict]] = {}
     ok = True
     try:
