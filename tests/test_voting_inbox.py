@@ -7,6 +7,7 @@ nothing saved, another region's 404, and a row refused later keeping its reason.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from posko.core import schedule
+from posko.core import jobs, schedule
 from posko.core.models import AuditEntry, IdempotencyKey, Job
 from posko.voting import rollup
 from posko.voting.models import Reconciliation, ResultSubmission, TpsResult
@@ -375,3 +376,26 @@ def test_a_batch_that_fails_in_the_database_is_undone_and_stored_row_by_row(
     assert AuditEntry.objects.filter(content_type__model="tpsresult").count() == 3
     assert all(row.result_id for row in ResultSubmission.objects.all())
     assert rollup.check(world.election) == []
+
+
+def test_processed_rows_are_purged_after_30_days_refused_rows_kept(
+        world, personas, users, walikota, django_capture_on_commit_callbacks):
+    client = personas["kelurahan_a"].client
+    assert post_result(client, world.tps_a, result_body(walikota)).status_code == 202
+    ResultSubmission.for_tps(world.tps_a, contest=walikota, source="saksi", values={**GOOD},
+                             votes={"1": 120}, entered_by=users["kelurahan_a"],
+                             received_at=at(14)).save()
+    assert post_result(client, world.tps_a, result_body(
+        walikota, source="saksi", reason="Foto ulang")).status_code == 202  # waits: kept
+    assert inbox.process_pending(limit=2) == (2, 1)
+    processed_at = ResultSubmission.objects.filter(processed_at__isnull=False).first().processed_at
+    assert inbox.purge(now=processed_at + timedelta(days=29)) == 0
+    assert inbox.purge(now=processed_at + timedelta(days=31)) == 1
+    left = ResultSubmission.objects.order_by("id")
+    assert [(row.source, bool(row.refusals), row.processed_at is None) for row in left] == [
+        ("saksi", True, False), ("saksi", False, True)]
+    assert TpsResult.objects.count() == 1  # the version stays
+    with django_capture_on_commit_callbacks(execute=True):
+        job = jobs.enqueue(inbox.PURGE_JOB, label="purge")
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE and job.message.endswith("dihapus dari kotak masuk.")

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -65,6 +67,9 @@ class VotingConfig(AppConfig):
         jobs.register_job(inbox.JOB, inbox.inbox_job)  # C.Hasil received by the field API
         schedule.register_periodic(inbox.JOB, inbox.EVERY, inbox.JOB, _("C.Hasil submissions"),
                                    when=inbox.pending)
+        jobs.register_job(inbox.PURGE_JOB, inbox.purge_job)  # processed rows after 30 days
+        schedule.register_periodic(inbox.PURGE_JOB, timedelta(days=1), inbox.PURGE_JOB,
+                                   _("Delete processed C.Hasil submissions"))
 
         from posko.voting import panels
 

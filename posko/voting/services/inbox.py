@@ -49,6 +49,10 @@ BATCH = 200
 #: How long the job looks again for late rows before it ends (longer than DEBOUNCE_SECONDS).
 GRACE_SECONDS = 1.5
 DEBOUNCE_SECONDS = 1.0
+PURGE_JOB = "voting.results_inbox_purge"
+#: How long a row processed into a C.Hasil version is kept (the version and its audit entry
+#: hold what was sent); a refused row is kept for good: it is the record of the refusal.
+KEEP = timedelta(days=30)
 _last_trigger = [float("-inf")]
 
 
@@ -179,6 +183,22 @@ def inbox_job(ctx) -> str:
         looked_again = True
     return _("%(done)s C.Hasil submissions processed, %(refused)s refused.") % {
         "done": done, "refused": refused}
+
+
+def purge(now=None) -> int:
+    """Delete the rows processed into a C.Hasil version more than ``KEEP`` ago; returns how
+    many (one DELETE)."""
+    cutoff = (now or clock.now()) - KEEP
+    deleted, _by_model = ResultSubmission.objects.filter(
+        result__isnull=False, processed_at__lt=cutoff).delete()
+    return deleted
+
+
+def purge_job(ctx) -> str:
+    count = purge()
+    ctx.job.result = {"deleted": count}
+    return _("%(count)s processed C.Hasil submissions deleted from the inbox.") % {
+        "count": count}
 
 
 def trigger() -> None:
