@@ -178,13 +178,13 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
     if not allowed and not may_report(actor, tps):
         raise PermissionDenied
     now = now or clock.now()
+    conf = settings_for(election)  # before the transaction: created there on first use
     with idempotency.atomic():  # no savepoint inside a field submission
         # Locked and retired at once (a refusal below rolls it back with the rest).
         current, rec = _retire_current(tps, contest, source)
         planned = plan_result(
             tps, contest, actor=actor, election=election, values=values, votes=votes,
-            source=source, reason=reason, now=now, current=current,
-            conf=settings_for(election), other_counted=lambda: TpsResult.objects.filter(
+            source=source, reason=reason, now=now, current=current, conf=conf, other_counted=lambda: TpsResult.objects.filter(
                 tps=tps, contest=contest, is_counted=True).exists())
         result = planned.result
         result.save()
