@@ -22,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from posko.core import audit
+from posko.core.bulk import update_rows
 from posko.core.idempotency import save_with_answer, writes_together
 from posko.core.models import AuditEntry
 from posko.voting import rollup
@@ -105,7 +106,7 @@ def submit_many(rows) -> None:
         moves.append((planned.was_counted, planned.result if planned.result.is_counted else None))
     if not done:
         return
-    _retire(retired.values())
+    _retire(list(retired.values()))
     TpsResult.objects.bulk_create([planned.result for _row, planned, _b, _a in done])
     entries_ = []
     for row, planned, before, after in done:
@@ -125,13 +126,5 @@ def submit_many(rows) -> None:
 
 def _retire(results) -> None:
     """The stored entries the batch replaced: no longer current, counted as planned."""
-    results = list(results)
-    if not results:
-        return
-    table = connection.ops.quote_name(TpsResult._meta.db_table)
-    values = ", ".join(["(%s, %s)"] * len(results))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS t SET is_current = false, is_counted = v.counted "
-            f"FROM (VALUES {values}) AS v(id, counted) WHERE t.id = v.id",
-            [p for result in results for p in (result.pk, result.is_counted)])
+    update_rows(TpsResult, ["is_current", "is_counted"],
+                [(result.pk, False, result.is_counted) for result in results])

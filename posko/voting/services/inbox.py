@@ -20,7 +20,6 @@ every minute catches anything left (a server killed between the write and the qu
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from datetime import timedelta
@@ -32,6 +31,7 @@ from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext as _
 
 from posko.core import clock, idempotency, jobs
+from posko.core.bulk import update_rows
 from posko.core.models import Job
 from posko.core.services import raise_problems
 from posko.voting.access import may_report
@@ -146,20 +146,12 @@ def _row_by_row(rows) -> None:
 
 
 def _mark_processed(rows) -> None:
-    """Save each row's result, refusals and processed_at: one plain UPDATE … FROM (VALUES …)
-    on PostgreSQL (Django's bulk_update builds a CASE per row, costly to compile)."""
-    if connection.vendor != "postgresql" or not rows:
+    """Save each row's result, refusals and processed_at (one UPDATE on PostgreSQL)."""
+    if connection.vendor != "postgresql":
         ResultSubmission.objects.bulk_update(rows, ["result", "refusals", "processed_at"])
         return
-    table = connection.ops.quote_name(ResultSubmission._meta.db_table)
-    values = ", ".join(["(%s::bigint, %s::bigint, %s::jsonb, %s::timestamptz)"] * len(rows))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} AS s SET result_id = v.result, refusals = v.refusals, "
-            f"processed_at = v.at FROM (VALUES {values}) AS v(id, result, refusals, at) "
-            f"WHERE s.id = v.id",
-            [p for row in rows for p in (row.pk, row.result_id, json.dumps(row.refusals),
-                                         row.processed_at)])
+    update_rows(ResultSubmission, ["result_id", "refusals", "processed_at"],
+                [(row.pk, row.result_id, row.refusals, row.processed_at) for row in rows])
 
 
 def pending() -> bool:
