@@ -184,7 +184,8 @@ def submit_result(tps, contest, *, actor, election, values: dict, votes: dict,
         current, rec = _retire_current(tps, contest, source)
         planned = plan_result(
             tps, contest, actor=actor, election=election, values=values, votes=votes,
-            source=source, reason=reason, now=now, current=current, conf=conf, other_counted=lambda: TpsResult.objects.filter(
+            source=source, reason=reason, now=now, current=current, conf=conf,
+            other_counted=lambda: TpsResult.objects.filter(
                 tps=tps, contest=contest, is_counted=True).exists())
         result = planned.result
         result.save()
