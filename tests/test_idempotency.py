@@ -197,3 +197,39 @@ def test_the_same_key_while_the_first_is_being_written_is_a_409(world, users, ca
     assert Report.objects.count() == 1
     replay = post(client_for(users["kelurahan_a"]), reverse(REPORTS), body(world), key)
     assert replay["Idempotent-Replayed"] == "true"
+
+
+def test_an_insert_sent_with_the_answer_is_the_sql_django_would_send(world, users, monkeypatch):
+    """``save_with_answer`` compiles a model's INSERT once and reuses its text: the text and
+    values must be Django's own, for JSON, times, foreign keys and blanks; a value that is an
+    expression is compiled again (and not cached)."""
+    from django.db.models import Value
+    from django.db.models import sql as django_sql
+    from django.db.models.functions import Upper
+
+    from posko.core import audit
+
+    def django_sends(obj):
+        meta = obj._meta
+        query = django_sql.InsertQuery(type(obj))
+        query.insert_values([f for f in meta.local_concrete_fields
+                             if not f.generated and f is not meta.auto_field], [obj])
+        [(text, params)] = query.get_compiler(connection.alias).as_sql()
+        return text, [getattr(p, "obj", p) for p in params]
+
+    def ours(obj):
+        text, params = idempotency._write_sql(obj)
+        return text, [getattr(p, "obj", p) for p in params]
+
+    at = timezone.make_aware(datetime.datetime(2024, 11, 27, 14, 0))
+    monkeypatch.setattr(timezone, "now", lambda: at)  # auto_now_add: one moment on both sides
+    entries = [audit.build("update", world.tps_a, actor=users["admin"], before={"a": [1, "x"]},
+                           after={"b": None}, message="Koreksi"),
+               audit.build("create", None, actor=None)]
+    ours(entries[0])  # compiles and caches the text
+    for entry in entries:
+        assert ours(entry) == django_sends(entry)
+    expression = audit.build("create", None, actor=None, message=Upper(Value("x")))
+    text, _params = idempotency._write_sql(expression)
+    assert "UPPER(" in text and "UPPER(" not in idempotency._INSERTS[(type(expression),
+                                                                      connection.vendor)]
