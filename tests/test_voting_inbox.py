@@ -399,3 +399,11 @@ def test_processed_rows_are_purged_after_30_days_refused_rows_kept(
         job = jobs.enqueue(inbox.PURGE_JOB, label="purge")
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.message.endswith("dihapus dari kotak masuk.")
+
+
+def test_an_empty_inbox_costs_one_read_and_no_warning(caplog):
+    """The job looks again after its last row: nothing to do, nothing logged."""
+    with CaptureQueriesContext(connection) as captured:
+        assert inbox.process_pending() == (0, 0)
+    reads = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    assert len(reads) == 1 and "rolled back" not in caplog.text

@@ -121,6 +121,8 @@ def process_pending(limit: int = BATCH) -> tuple[int, int]:
 
 
 def _as_batch(rows) -> bool:
+    if not rows:  # the job looking again at an empty inbox
+        return True
     try:
         with transaction.atomic():
             batch.submit_many(rows)
