@@ -5,12 +5,12 @@ lookup: a lurah's own TPS only, 404 material elsewhere), and refuses an ambiguou
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from posko.accounts import tokens
 from posko.accounts.models import Role, User
-from posko.core.prepared import Prepared
+from posko.core.prepared import Prepared, bound_cursor
 from posko.elections.models import Tps
 from posko.voting.access import _TPS, visible_tps
 from posko.voting.models import TpsDay
@@ -83,3 +83,54 @@ def test_the_token_lookup_finds_the_token_with_its_user(users):
     assert [row.pk for row in found] == [token.pk]
     assert found[0].user == users["kelurahan_a"] and found[0].user.kelurahan_id
     assert tokens._BY_PREFIX.run("tidak-ada") == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_bound_cursor_prepares_its_statement_once_and_keeps_the_values_apart(world, users):
+    sql = ('SELECT "number", %s::text FROM "elections_tps" WHERE "kelurahan_id" = %s '
+           'AND "id" = %s')
+    prepared = "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s"
+    with bound_cursor() as cursor:
+        for tps in (world.tps_a, world.tps_a2):
+            # A value that would break a statement written with it: sent apart, kept as is.
+            cursor.execute(sql, ["O'Brien; --", tps.kelurahan_id, tps.pk])
+            assert cursor.fetchall() == [(tps.number, "O'Brien; --")]
+        cursor.execute(prepared, ['%"elections_tps" WHERE "kelurahan_id" = $2%'])
+        assert cursor.fetchone() == (1,)  # once for both runs
+        visible_tps(users["kelurahan_a"], world.election.pk, world.tps_a.pk)
+        cursor.execute(prepared, ['%FROM "elections_tps" LEFT OUTER JOIN "voting_tpsday"%'])
+        assert cursor.fetchone() == (1,)  # the field API's TPS lookup: prepared too
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_a_bound_cursor_writes_strings_and_nulls_as_the_columns_expect(world):
+    """``INSERT … SELECT %s`` (the one-statement write): strings, NULLs, and an over-long
+    string refused by its column as Django's own INSERT would refuse it; the logged SQL
+    shows the values."""
+    from django.db import DataError
+
+    table = '"elections_tps"'
+    with CaptureQueriesContext(connection) as captured, bound_cursor() as cursor:
+        cursor.execute(f'INSERT INTO {table} ("election_id", "kelurahan_id", "kecamatan_id", '
+                       f'"kabkota_id", "number", "address", "rt", "rw", "latitude", "longitude", '
+                       f'"dpt_men", "dpt_women", "special_location", '
+                       f'"special_location_note", "accessible", "notes", "created_at", '
+                       f'"updated_at") SELECT "election_id", "kelurahan_id", "kecamatan_id", '
+                       f'"kabkota_id", 99, %s, %s, %s, %s, %s, 1, 1, %s, %s, true, %s, '
+                       f'now(), now() FROM {table} WHERE "id" = %s RETURNING "notes", "latitude"',
+                       ["Jl. Baru", "001", "002", None, None, "", "", "catatan",
+                        world.tps_a.pk])
+        assert cursor.fetchall() == [("catatan", None)]
+    assert Tps.objects.get(number=99).address == "Jl. Baru"
+    assert "'catatan'" in captured.captured_queries[0]["sql"]
+    with pytest.raises(DataError), transaction.atomic(), bound_cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "rt" = x.r FROM (SELECT %s AS r) x WHERE "id" = %s',
+                       ["1" * 500, world.tps_a.pk])
+    world.tps_a.refresh_from_db()
+    assert world.tps_a.rt != "1" * 500
+
+
+def test_a_bound_cursor_elsewhere_is_django_s_own(world):
+    with bound_cursor() as cursor:
+        cursor.execute('SELECT "number" FROM "elections_tps" WHERE "id" = %s', [world.tps_a.pk])
+        assert cursor.fetchone() == (world.tps_a.number,)

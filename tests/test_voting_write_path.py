@@ -176,6 +176,10 @@ def test_a_report_through_the_api_writes_its_event_and_audit_with_the_answer(
         # the audit entry — no BEGIN/COMMIT round trips (autocommit)
         assert len(captured.captured_queries) == 4, "\n".join(q["sql"][:70] for q in captured)
         assert captured.captured_queries[-1]["sql"].startswith("WITH lock AS")
+        with connection.cursor() as cursor:  # parsed and planned once for the connection
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
+                           "'WITH lock AS%%'")
+            assert cursor.fetchone() == (1,)
     day = TpsDay.objects.get(tps=world.tps_a)
     assert list(StatusEvent.objects.filter(day=day).values_list("state", "kpps_present")
                 .order_by("pk")) == [("siap", None), ("", 6), ("", 7)]

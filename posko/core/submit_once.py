@@ -53,6 +53,7 @@ from posko.core.idempotency import (
     fingerprint,
 )
 from posko.core.models import IdempotencyKey
+from posko.core.prepared import bound_cursor
 
 
 @dataclass
@@ -174,7 +175,7 @@ def _write(user, key, endpoint, print_, answer, once: Once):
     try:
         # Inside a transaction (a test, a command) a failed statement would abort it.
         with transaction.atomic() if connection.in_atomic_block else nullcontext(), \
-                connection.cursor() as cursor:
+                bound_cursor() as cursor:
             cursor.execute(statement, params)
             got, row_id, _check = cursor.fetchone()
     except DataError as error:
