@@ -233,3 +233,42 @@ def test_an_insert_sent_with_the_answer_is_the_sql_django_would_send(world, user
     text, _params = idempotency._write_sql(expression)
     assert "UPPER(" in text and "UPPER(" not in idempotency._INSERTS[(type(expression),
                                                                       connection.vendor)]
+
+
+def test_an_update_is_the_sql_django_would_send_with_its_text_compiled_once(world, monkeypatch):
+    """``update_sql`` (a TPS report's guarded UPDATE, a summary saved with the answer)
+    reuses its text per model, condition and NULLs: text and values must be Django's own,
+    a NULL written as Django writes it, and the statement must change the row."""
+    from django.db.models import Q
+    from django.db.models import sql as django_sql
+
+    def django_sends(obj, **where):
+        query = django_sql.UpdateQuery(type(obj))
+        query.add_update_fields([(f, None, f.pre_save(obj, False))
+                                 for f in obj._meta.local_concrete_fields
+                                 if not f.generated and not f.primary_key])
+        query.add_q(Q(pk=obj.pk, **where))
+        text, params = query.get_compiler(connection.alias).as_sql()
+        return text, [getattr(p, "obj", p) for p in params]
+
+    def ours(obj, **where):
+        text, params = idempotency.update_sql(obj, **where)
+        return text, [getattr(p, "obj", p) for p in params]
+
+    at = timezone.make_aware(datetime.datetime(2024, 11, 27, 14, 0))
+    monkeypatch.setattr(timezone, "now", lambda: at)  # auto_now: one moment on both sides
+    tps = world.tps_a
+    idempotency._UPDATES.clear()
+    for latitude in (None, "-7.9666", None):
+        tps.latitude, tps.notes = latitude, f"catatan {latitude}"
+        ours(tps, number=tps.number)  # the first of a shape compiles and caches
+        sent = ours(tps, number=tps.number)
+        assert sent == django_sends(tps, number=tps.number)
+        with connection.cursor() as cursor:
+            cursor.execute(*sent)
+            assert cursor.rowcount == 1
+        assert type(tps).objects.get(pk=tps.pk).notes == f"catatan {latitude}"
+    assert len(idempotency._UPDATES) == 2  # with and without a NULL latitude
+    with connection.cursor() as cursor:  # the condition no longer holds: nothing changes
+        cursor.execute(*idempotency.update_sql(tps, number=tps.number + 1))
+        assert cursor.rowcount == 0

@@ -36,7 +36,6 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 from django.db import DataError, connection, transaction
-from django.db.models import Q, sql
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -65,17 +64,6 @@ class Once:
 
 class _Moved(Exception):
     """The guarded row changed since it was read: nothing was written."""
-
-
-def update_sql(obj, **where) -> tuple[str, list]:
-    """The UPDATE of every field of ``obj`` (saved) where its pk and ``where`` still hold."""
-    meta = obj._meta
-    query = sql.UpdateQuery(type(obj))
-    query.add_update_fields([(f, None, f.pre_save(obj, False)) for f in meta.local_concrete_fields
-                             if not f.primary_key and not f.generated])
-    query.add_q(Q(pk=obj.pk, **where))
-    text, params = query.get_compiler(connection.alias).as_sql()
-    return text, list(params)
 
 
 def submit_once(request, prepare, *, required: bool = True, fallback=None):

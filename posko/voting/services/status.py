@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 
 from posko.core import audit, clock, constants, idempotency, incident_reports
 from posko.core.services import raise_problems
-from posko.core.submit_once import update_sql
 from posko.voting.access import may_report
 from posko.voting.models import Problem, State, StatusEvent, TpsDay, VotingSettings
 from posko.voting.rules import report_problems
@@ -157,4 +156,4 @@ def report_once(tps, *, actor, election, state: str = "", problem: str = "", not
     seen = day.version
     day.version += 1
     event = _event(day, actor, **report)
-    return day, [event, _audit(day, event, before, actor)], update_sql(day, version=seen)
+    return day, [event, _audit(day, event, before, actor)], idempotency.update_sql(day, version=seen)
