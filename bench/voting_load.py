@@ -26,7 +26,10 @@ database of its own:
   (``POSKO_FANOUT=job``) it is answered 202 from the C.Hasil inbox, and a ``posko worker``
   (started here, on the same 2 cores) processes it: after each C.Hasil run the bench waits
   until the inbox is empty and prints the drain time and the **processed** rate (rows /
-  (run + drain)); ``--inline`` measures the in-request path (201) instead.
+  (run + drain)); ``--inline`` measures the in-request path (201) instead. A worker's first
+  start finds every periodic job due (the readiness index of every TPS, snapshots, purges):
+  the bench waits until it has done them before the load (printed), so they do not fall
+  into the first rounds.
 
 Load: ``--clients`` threads in this process (keep-alive connections, ``--requests`` per run),
 one endpoint at a time, interleaved bare/report/C.Hasil over ``--rounds`` rounds, with the
@@ -176,6 +179,25 @@ def drained(limit: float = 600.0) -> float:
     return time.perf_counter() - started
 
 
+def settled(limit: float = 600.0) -> str:
+    """Wait until the worker has done its work of the start (every periodic job is due at
+    a worker's first start: the readiness index, snapshots, purges…), so that it does not
+    run during the first measured runs; what it ran, and how long it took."""
+    from django.db import connection
+
+    started, quiet = time.perf_counter(), 0
+    while time.perf_counter() - started < limit and quiet < 10:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM core_job WHERE status IN ('queued', 'running')")
+            quiet = quiet + 1 if not cursor.fetchone()[0] else 0
+        time.sleep(0.2)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT kind, count(*) FROM core_job GROUP BY kind ORDER BY kind")
+        ran = ", ".join(f"{kind} ({n})" if n > 1 else kind for kind, n in cursor.fetchall())
+    connection.close()
+    return f"{time.perf_counter() - started:.1f} s: {ran or 'nothing'}"
+
+
 def rehearse(url: str, port: int, speed: float, limit: int | None) -> bool:
     env = {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "SECRET_KEY": common.SECRET_KEY,
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "DJANGO_SETTINGS_MODULE": "posko.settings",
@@ -238,6 +260,9 @@ def main() -> int:
                      args.workers)]
     if not args.inline:
         servers.append(start_worker(posko_url + option, args.worker_nice))
+        time.sleep(2)  # the worker queues the periodic jobs due at its start
+        print(f"The worker's periodic work at its start, done before the load in {settled()}",
+              flush=True)
     results: dict[tuple[str, int], list[dict]] = {}
     ok = True
     try:

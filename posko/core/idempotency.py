@@ -43,7 +43,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import OperationalError, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, OperationalError, connection, connections, transaction
 from django.db.models import Q, sql
 from django.db.models.signals import post_save, pre_save
 from django.utils import timezone
@@ -242,7 +242,8 @@ def _write_sql(obj) -> tuple[str, list]:
             if plain:
                 _INSERTS[key] = text
             return text, list(params)
-        return text, [f.get_db_prep_save(value, connection=connection)
+        db = connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup, not one per field
+        return text, [f.get_db_prep_save(value, connection=db)
                       for f, value in zip(fields, values, strict=True)]
     return update_sql(obj)
 
@@ -256,31 +257,30 @@ def update_sql(obj, **where) -> tuple[str, list]:
     """The UPDATE of every field of ``obj`` (saved) where its pk and ``where`` (exact
     values of fields) still hold: the SQL ``obj.save()`` would send, its text compiled
     once per shape."""
-    meta = obj._meta
+    meta, db = obj._meta, connections[DEFAULT_DB_ALIAS]  # not the proxy: one lookup
     fields = [f for f in meta.local_concrete_fields if not f.generated and not f.primary_key]
     saved = [f.pre_save(obj, False) for f in fields]
     values = saved
     plain = not any(hasattr(v, "resolve_expression") or hasattr(v, "prepare_database_save")
                     for v in saved)
     if plain:  # as SQLUpdateCompiler prepares each value
-        values = [f.get_db_prep_save(v, connection=connection)
-                  for f, v in zip(fields, saved, strict=True)]
+        values = [f.get_db_prep_save(v, connection=db) for f, v in zip(fields, saved, strict=True)]
         plain = not any(hasattr(v, "as_sql") for v in values)
     conditions = sorted({"pk": obj.pk, **where}.items())  # as Q orders its keyword arguments
     plain = plain and all(value is not None for _name, value in conditions)  # IS NULL
-    key = (type(obj), tuple(name for name, _v in conditions), connection.vendor,
+    key = (type(obj), tuple(name for name, _v in conditions), db.vendor,
            tuple(v is None for v in values))
     text = _UPDATES.get(key) if plain else None
     if text is None:
         query = sql.UpdateQuery(type(obj))
         query.add_update_fields([(f, None, v) for f, v in zip(fields, saved, strict=True)])
         query.add_q(Q(**dict(conditions)))
-        text, params = query.get_compiler(connection.alias).as_sql()
+        text, params = query.get_compiler(db.alias).as_sql()
         if plain:
             _UPDATES[key] = text
         return text, list(params)
     where_values = [(meta.pk if name == "pk" else meta.get_field(name)).get_db_prep_value(
-        value, connection, prepared=False) for name, value in conditions]
+        value, db, prepared=False) for name, value in conditions]
     return text, [v for v in values if v is not None] + where_values
 
 
