@@ -85,13 +85,19 @@ def update_rows(model: type[models.Model], fields: Sequence[str],
     """PostgreSQL: set ``fields`` (attnames) of many rows, each ``(pk, *values)``, in one
     ``UPDATE … FROM (VALUES …)`` (Django's ``bulk_update`` builds a CASE per row and field,
     costly to compile for a few hundred rows). Each value is cast to its column's type."""
-    if not rows:
-        return
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.execute(*update_rows_sql(model, fields, rows))
+
+
+def update_rows_sql(model: type[models.Model], fields: Sequence[str],
+                    rows: Sequence[Sequence]) -> tuple[str, list]:
+    """:func:`update_rows`'s statement (``rows`` not empty), e.g. to send it with others."""
     meta = model._meta
     by_attname = {f.attname: f for f in meta.concrete_fields}
     columns = [meta.pk] + [by_attname[name] for name in fields]
     prepare = [(i, p) for i, f in enumerate(columns) if (p := _preparer(f))]
-    casts = ", ".join(f"%s::{f.db_type(connection)}" for f in columns)
+    casts = ", ".join(f"%s::{_cast_type(f)}" for f in columns)
     names = [f"c{i}" for i in range(len(columns))]
     quote = connection.ops.quote_name
     sets = ", ".join(f"{quote(f.column)} = v.{name}" for f, name in zip(columns[1:], names[1:],
@@ -102,8 +108,13 @@ def update_rows(model: type[models.Model], fields: Sequence[str],
         for i, fn in prepare:
             row[i] = fn(row[i])
         params += row
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (VALUES "
+    return (f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (VALUES "
             + ", ".join([f"({casts})"] * len(rows))
             + f") AS v({', '.join(names)}) WHERE t.{quote(meta.pk.column)} = v.c0", params)
+
+
+def _cast_type(field: models.Field) -> str:
+    """The column's type for a cast, without a varchar's length: an explicit cast to
+    ``varchar(n)`` would cut a longer value silently, where the column refuses it."""
+    db_type = field.db_type(connection)
+    return "varchar" if db_type.startswith("varchar(") else db_type

@@ -22,12 +22,12 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from posko.core import audit
-from posko.core.bulk import update_rows
-from posko.core.idempotency import save_with_answer, writes_together
+from posko.core.bulk import update_rows, update_rows_sql
+from posko.core.idempotency import send_with_answer, writes_together
 from posko.core.models import AuditEntry
 from posko.voting import rollup
 from posko.voting.models import Reconciliation, TpsResult
-from posko.voting.services.reconcile import recompute
+from posko.voting.services.reconcile import RECOMPUTED, recompute
 from posko.voting.services.results import audit_entry, plan_result
 from posko.voting.services.status import settings_for
 
@@ -117,11 +117,19 @@ def submit_many(rows) -> None:
         entries_.append(audit_entry(planned, actor=row.entered_by, reason=row.reason,
                                     before=before, after=after))
     AuditEntry.objects.bulk_create(entries_)
+    changed = [recs[key] for key in sorted({(row.tps_id, row.contest_id) for row, *_ in done})
+               if recompute(recs[key], entries[key].current, entries[key].counted)]
     with writes_together():
         rollup.apply_many(moves)
-        for key in sorted({(row.tps_id, row.contest_id) for row, *_rest in done}):
-            if recompute(recs[key], entries[key].current, entries[key].counted):
-                save_with_answer(recs[key])
+        if changed:  # one UPDATE for them all, in the same statement
+            for rec in changed:
+                _UPDATED.pre_save(rec, False)  # auto_now, as rec.save() would
+            saved = [(rec.pk, *(getattr(rec, name) for name in RECOMPUTED)) for rec in changed]
+            if not send_with_answer(*update_rows_sql(Reconciliation, RECOMPUTED, saved)):
+                update_rows(Reconciliation, RECOMPUTED, saved)
+
+
+_UPDATED = Reconciliation._meta.get_field("updated_at")
 
 
 def _retire(results) -> None:

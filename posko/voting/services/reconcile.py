@@ -120,6 +120,8 @@ def compute(rec: Reconciliation, current: dict, counted, *, keep_recount: bool =
 
 
 _STATE = ("agreement", "status", "differences", "counted_id")
+#: The fields :func:`recompute` may change, with the save's time (a batch saves only these).
+RECOMPUTED = [*_STATE, "version", "updated_at"]
 
 
 def recompute(rec: Reconciliation, current: dict, counted, *, keep_recount: bool = True) -> bool:
