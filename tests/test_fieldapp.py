@@ -95,6 +95,8 @@ def test_manifest_and_service_worker_are_public_with_install_headers(client, wor
     assert worker["Service-Worker-Allowed"] == APP
     text = worker.content.decode()
     assert '"/static/posko/fieldapp/app.js"' in text and "&quot;" not in text
+    # the form renderer app.js needs offline is precached with it
+    assert '"/static/posko/fieldapp/fields.js"' in text
 
 
 def test_token_sends_to_login_without_a_session(client, users, world):

@@ -21,7 +21,8 @@ from posko.elections.models import Tps
 TPS_LIMIT = 2000
 
 #: The app's own files, precached by the service worker.
-STATIC_FILES = ["posko/fieldapp/app.js", "posko/fieldapp/outbox.js", "posko/fieldapp/app.css",
+STATIC_FILES = ["posko/fieldapp/app.js", "posko/fieldapp/fields.js", "posko/fieldapp/outbox.js",
+                "posko/fieldapp/app.css",
                 "posko/fieldapp/icon-192.png", "posko/fieldapp/icon-512.png",
                 # the camera button of the receipt's seal and box-label fields; its decoder
                 # (ZXing, ~100 KB gzipped) is not precached: Chrome on Android reads codes

@@ -1,7 +1,8 @@
-/* Posko field app (posko.fieldapp): renders the forms modules declare (core.field_forms),
- * stores each entry on the phone with its Idempotency-Key, capture time and capture position
- * (outbox.js), sends the outbox when there is a signal and shows its state. Every text comes
- * from the page (json_script "fieldapp-strings", rendered in the user's language). */
+/* Posko field app (posko.fieldapp): shows the forms modules declare (core.field_forms;
+ * rendered and read by fields.js), stores each entry on the phone with its Idempotency-Key,
+ * capture time and capture position (outbox.js), sends the outbox when there is a signal and
+ * shows its state. Every text comes from the page (json_script "fieldapp-strings", rendered
+ * in the user's language). */
 (function () {
   "use strict";
   const $ = (sel, root) => (root || document).querySelector(sel);
@@ -10,102 +11,10 @@
   const CONFIG = data("fieldapp-config");
   const T = data("fieldapp-strings");
   const Outbox = self.PoskoOutbox;
+  const Fields = self.PoskoFields;
+  const {el, ROWS} = Fields;
   const byKey = Object.fromEntries(FORMS.map((f) => [f.key, f]));
   let current = null;
-
-  function el(tag, attrs, children) {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === "text") node.textContent = v; else node.setAttribute(k, v === true ? "" : v);
-    }
-    for (const child of children || []) if (child) node.append(child);
-    return node;
-  }
-
-  const ROWS = ["votes", "lines", "checks"];  // fields with a row per item of a chosen record
-
-  function options(form, field) {
-    if (field.type === "tps") return CONFIG.tps;
-    if (field.choices) return field.choices;
-    return (form.data && form.data[field.options]) || [];
-  }
-
-  function select(name, choices, required, value) {
-    const node = el("select", {name, id: "f-" + name, required});
-    if (!choices.some((c) => String(c[0]) === "")) node.append(el("option", {value: "", text: T.choose}));
-    for (const [v, label] of choices) {
-      node.append(el("option", {value: v, text: label, selected: String(v) === String(value ?? "")}));
-    }
-    return node;
-  }
-
-  function numberInput(name, min, max, value) {
-    return el("input", {type: "number", inputmode: "numeric", name, id: "f-" + name, min, max, step: 1,
-                        value: value ?? null});
-  }
-
-  function fieldNode(form, field) {
-    const wrap = el("div", {class: "field", "data-field": field.name});
-    const label = el("label", {for: "f-" + field.name, text: field.label + (field.required ? " *" : "")});
-    let input;
-    if (field.type === "hidden") return el("input", {type: "hidden", name: field.name, value: field.default});
-    if (field.type === "tps" || field.type === "choice") {
-      input = select(field.name, options(form, field), field.required, field.default);
-    } else if (field.type === "int") {
-      input = numberInput(field.name, field.min, field.max, field.default);
-    } else if (field.type === "multi") {  // checkboxes: none, one or several options
-      input = el("div", {class: "rows", id: "f-" + field.name}, options(form, field).map(([v, text]) =>
-        el("label", {class: "row"}, [el("input", {type: "checkbox", name: field.name, value: v}),
-                                     el("span", {text})])));
-    } else if (field.type === "datetime") {
-      input = el("input", {type: "datetime-local", name: field.name, id: "f-" + field.name});
-    } else if (field.type === "textarea") {
-      input = el("textarea", {name: field.name, id: "f-" + field.name, rows: 3});
-    } else if (field.type === "photo") {
-      input = el("input", {type: "file", name: field.name, id: "f-" + field.name, accept: "image/*",
-                           capture: "environment"});
-    } else if (ROWS.includes(field.type)) {
-      input = el("div", {class: "rows", "data-rows": field.name, id: "f-" + field.name});
-    } else {
-      input = el("input", {type: "text", name: field.name, id: "f-" + field.name});
-    }
-    if (field.scan) {  // the camera button of scan.js (typed entry stays possible)
-      input.setAttribute("data-scan", field.scan);
-      if (field.type === "textarea") input.setAttribute("data-scan-append", "");
-    }
-    wrap.append(label, input);
-    if (field.help) wrap.append(el("small", {text: field.help}));
-    wrap.append(el("span", {class: "error", "data-error": field.name}));
-    return wrap;
-  }
-
-  function renderRows(form, field) {
-    const box = $(`[data-rows="${field.name}"]`);
-    const picked = $(`[name="${field.source}"]`).value;
-    const all = (form.data && form.data[field.options]) || {};
-    box.replaceChildren();
-    if (field.type === "votes") {
-      for (const [number, name] of all[picked] || []) {
-        box.append(el("label", {class: "row"}, [el("span", {text: number + ". " + name}),
-          numberInput(`${field.name}.${number}`, 0, 100000)]));
-      }
-    } else if (field.type === "checks") {  // an answer among field.choices per item
-      for (const [item, name] of all[picked] || []) {
-        const answer = select(`${field.name}.${item}`, [["", "—"], ...field.choices], false, "");
-        answer.setAttribute("aria-label", name);
-        box.append(el("label", {class: "row check", "data-item": item}, [el("span", {text: name}), answer]));
-      }
-    } else {
-      const record = all[picked];
-      for (const [item, name, expected] of (record && record.lines) || []) {
-        box.append(el("div", {class: "row line", "data-item": item}, [
-          el("span", {text: `${name} (${T.dispatched}: ${expected})`}),
-          el("label", {text: T.received}, [numberInput(`${field.name}.${item}.received`, 0, 1000000, expected)]),
-          el("label", {text: T.damaged}, [numberInput(`${field.name}.${item}.damaged`, 0, 1000000, 0)])]));
-      }
-    }
-  }
 
   function renderForm(key) {
     const form = byKey[key];
@@ -114,80 +23,16 @@
     $("[data-form-title]").textContent = form.label;
     $("[data-form-description]").textContent = form.description;
     const node = $("[data-entry]");
-    node.replaceChildren(...form.fields.map((f) => fieldNode(form, f)),
+    node.replaceChildren(...form.fields.map((f) => Fields.fieldNode(form, f)),
                          el("button", {type: "submit", "data-testid": "save", text: T.save || "OK"}));
     if (window.PoskoScan) window.PoskoScan.enhance(node);
     for (const field of form.fields.filter((f) => ROWS.includes(f.type))) {
-      $(`[name="${field.source}"]`).addEventListener("change", () => renderRows(form, field));
-      renderRows(form, field);
+      $(`[name="${field.source}"]`).addEventListener("change", () => Fields.renderRows(form, field));
+      Fields.renderRows(form, field);
     }
     $("[data-notice]").textContent = "";
     show("form");
     document.documentElement.dataset.formReadyMs = String(performance.now());
-  }
-
-  function fail(name, message) {
-    const slot = $(`[data-error="${name}"]`);
-    if (slot) slot.textContent = message;
-    return false;
-  }
-
-  function readNumber(name) {
-    const input = $(`[name="${name}"]`);
-    if (!input || input.value.trim() === "") return null;
-    return Number(input.value);
-  }
-
-  function collect(form) {
-    const body = {};
-    let ok = true;
-    document.querySelectorAll("[data-error]").forEach((n) => { n.textContent = ""; });
-    for (const field of form.fields) {
-      if (field.type === "photo") continue;
-      if (ROWS.includes(field.type)) {
-        const picked = $(`[name="${field.source}"]`).value;
-        if (field.type === "checks") {
-          body[field.name] = ((form.data[field.options] || {})[picked] || [])
-            .map(([item]) => ({item, answer: $(`[name="${field.name}.${item}"]`).value}))
-            .filter((row) => row.answer !== "");
-          if (field.required && !body[field.name].length) ok = fail(field.name, T.required);
-        } else if (field.type === "votes") {
-          const votes = {};
-          for (const [number] of (form.data[field.options] || {})[picked] || []) {
-            const value = readNumber(`${field.name}.${number}`);
-            if (value === null) ok = fail(field.name, T.required); else votes[number] = value;
-          }
-          body[field.name] = votes;
-        } else {
-          const record = (form.data[field.options] || {})[picked];
-          body[field.name] = ((record && record.lines) || []).map(([item]) => ({
-            item, received: readNumber(`${field.name}.${item}.received`) ?? 0,
-            damaged: readNumber(`${field.name}.${item}.damaged`) ?? 0}));
-          if (record) body.version = record.version;
-        }
-        continue;
-      }
-      if (field.type === "multi") {
-        const picked = [...document.querySelectorAll(`[name="${field.name}"]:checked`)].map((n) => n.value);
-        if (picked.length) body[field.name] = picked; else if (field.required) ok = fail(field.name, T.required);
-        continue;
-      }
-      const input = $(`[name="${field.name}"]`);
-      let value = input ? input.value.trim() : "";
-      if (value === "" && field.required) { ok = fail(field.name, T.required); continue; }
-      if (field.type === "int") {
-        if (value === "") continue;
-        value = Number(value);
-      } else if (field.type === "tps" && value !== "") {
-        value = Number(value);
-      } else if (field.type === "datetime" && value !== "") {
-        value = new Date(value).toISOString();  // the phone's local time, sent with its zone
-      } else if (value === "") {
-        continue;  // left blank: the server's default
-      }
-      body[field.name] = value;
-    }
-    return ok ? body : null;
   }
 
   function position() {
@@ -220,47 +65,20 @@
 
   let replacing = null;  // the rejected entry being corrected: removed once the new one is saved
 
-  function setValue(name, value) {
-    const input = $(`[name="${name}"]`);
-    if (!input || value === null || value === undefined || input.type === "file") return;
-    input.value = String(value);
-    if (input.tagName === "SELECT") input.dispatchEvent(new Event("change"));
-  }
-
   async function reopen(key) {
     const entry = await Outbox.get(key);
     const form = entry && byKey[entry.form];
     if (!form) return;
     history.replaceState(null, "", "#form/" + form.key);
     renderForm(form.key);
-    for (const field of form.fields) {
-      const value = entry.body[field.name];
-      if (value === undefined || field.type === "photo") continue;
-      if (field.type === "votes") {
-        for (const [number, count] of Object.entries(value)) setValue(`${field.name}.${number}`, count);
-      } else if (field.type === "multi") {
-        document.querySelectorAll(`[name="${field.name}"]`).forEach((n) => { n.checked = value.includes(n.value); });
-      } else if (field.type === "datetime") {
-        const local = new Date(new Date(value).getTime() - new Date(value).getTimezoneOffset() * 60000);
-        setValue(field.name, local.toISOString().slice(0, 16));
-      } else if (field.type === "checks") {
-        for (const row of value) setValue(`${field.name}.${row.item}`, row.answer);
-      } else if (field.type === "lines") {
-        for (const line of value) {
-          setValue(`${field.name}.${line.item}.received`, line.received);
-          setValue(`${field.name}.${line.item}.damaged`, line.damaged);
-        }
-      } else {
-        setValue(field.name, value);
-      }
-    }
+    Fields.restore(form, entry.body);
     replacing = key;
   }
 
   async function save(event) {
     event.preventDefault();
     const form = current;
-    const body = collect(form);
+    const body = Fields.collect(form);
     if (!body) return;
     const capturedAt = new Date().toISOString();
     const gps = await position();
@@ -270,7 +88,7 @@
       body[form.capture_gps[1]] = gps.lon.toFixed(6);
     }
     const created = Date.now();
-    const label = form.label + " · " + describe(form, body);
+    const label = form.label + " · " + Fields.describe(form, body);
     const main = {key: crypto.randomUUID(), form: form.key, label, url: fill(form.url, body), body,
                   captured_at: capturedAt, gps, created, seq: 0, help: form.rejected_help,
                   user: CONFIG.user};
@@ -290,22 +108,10 @@
     for (const entry of entries) await Outbox.add(entry);
     if (replacing) { await Outbox.remove(replacing); replacing = null; }
     $("[data-entry]").reset();
-    for (const field of form.fields.filter((f) => ROWS.includes(f.type))) renderRows(form, field);
+    for (const field of form.fields.filter((f) => ROWS.includes(f.type))) Fields.renderRows(form, field);
     $("[data-notice]").textContent = T.saved;
     await refresh();
     requestSync();
-  }
-
-  function describe(form, body) {
-    const parts = [];
-    for (const field of form.fields) {
-      if ((field.type === "tps" || field.type === "choice") && body[field.name] !== undefined && body[field.name] !== "") {
-        const match = options(form, field).find((c) => String(c[0]) === String(body[field.name]));
-        if (match) parts.push(match[1]);
-        if (parts.length >= 2) break;
-      }
-    }
-    return parts.join(" · ");
   }
 
   const STATE_TEXT = () => ({pending: T.pending, sent: T.sent, rejected: T.rejected, login: T.login});
