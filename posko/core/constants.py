@@ -226,6 +226,10 @@ def watch(*watched: type[models.Model]) -> None:
                             dispatch_uid=f"posko.constants.delete.{model._meta.label}")
 
 
+def is_watched(model: type[models.Model]) -> bool:
+    return model in _watched
+
+
 def unwatched_bulk_writes() -> list[str]:
     """Watched models whose default manager would let update()/bulk_create() slip past."""
     return sorted(model._meta.label for model in _watched

@@ -21,10 +21,9 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from posko.core import audit
+from posko.core import audit, bulk
 from posko.core.bulk import update_rows, update_rows_sql
 from posko.core.idempotency import send_with_answer, writes_together
-from posko.core.models import AuditEntry
 from posko.voting import rollup
 from posko.voting.models import Reconciliation, TpsResult
 from posko.voting.services.reconcile import RECOMPUTED, recompute
@@ -107,7 +106,7 @@ def submit_many(rows) -> None:
     if not done:
         return
     _retire(list(retired.values()))
-    TpsResult.objects.bulk_create([planned.result for _row, planned, _b, _a in done])
+    bulk.create([planned.result for _row, planned, _b, _a in done])
     entries_ = []
     for row, planned, before, after in done:
         row.result = planned.result  # its id now known
@@ -116,7 +115,7 @@ def submit_many(rows) -> None:
             before["id"] = planned.current.pk  # an entry of this batch has one only now
         entries_.append(audit_entry(planned, actor=row.entered_by, reason=row.reason,
                                     before=before, after=after))
-    AuditEntry.objects.bulk_create(entries_)
+    bulk.create(entries_)
     changed = [recs[key] for key in sorted({(row.tps_id, row.contest_id) for row, *_ in done})
                if recompute(recs[key], entries[key].current, entries[key].counted)]
     with writes_together():
