@@ -5,14 +5,10 @@
  * in the user's language). */
 (function () {
   "use strict";
-  const $ = (sel, root) => (root || document).querySelector(sel);
-  const data = (id) => JSON.parse(document.getElementById(id).textContent);
-  const FORMS = data("fieldapp-forms");
-  const CONFIG = data("fieldapp-config");
-  const T = data("fieldapp-strings");
-  const Outbox = self.PoskoOutbox;
   const Fields = self.PoskoFields;
-  const {el, ROWS} = Fields;
+  const {$, data, CONFIG, T, el, ROWS} = Fields;  // the page's data, read once by fields.js
+  const FORMS = data("fieldapp-forms");
+  const Outbox = self.PoskoOutbox;
   const byKey = Object.fromEntries(FORMS.map((f) => [f.key, f]));
   let current = null;
 

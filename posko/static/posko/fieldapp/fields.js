@@ -210,5 +210,6 @@
     }
   }
 
-  self.PoskoFields = {el, ROWS, fieldNode, renderRows, collect, restore, describe};
+  self.PoskoFields = {$, data, CONFIG, T, el, ROWS, fieldNode, renderRows, collect, restore,
+                      describe};
 })();
