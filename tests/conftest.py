@@ -21,8 +21,19 @@ from posko.accounts.models import Agency, Role, User
 from posko.core import clock, constants
 from posko.elections.models import Election, Tps
 from posko.regions.models import KabKota, Kecamatan, Kelurahan, Pemda, Provinsi
+from tests import timeouts
 
 PASSWORD = "rahasia-posko-123"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Every test (setup, call, teardown) within a time limit (tests/timeouts.py): a hang
+    fails that test, with every thread's stack on stderr, instead of the whole CI run."""
+    browser = item.get_closest_marker("browser") is not None
+    limit = timeouts.BROWSER_LIMIT_S if browser else timeouts.TEST_LIMIT_S
+    with timeouts.within(limit, item.nodeid, dump=True):
+        yield
 
 
 @pytest.fixture(autouse=True)

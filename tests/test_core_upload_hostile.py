@@ -4,10 +4,8 @@ with a message (Pillow decodes every photo, core.images)."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import io
-import signal
 import struct
 import time
 
@@ -22,6 +20,7 @@ from posko.core import uploads
 from posko.core.images import photo_gps
 from posko.incidents.models import Evidence, Report
 from tests.incidents_fixtures import jpeg_bytes, make_report
+from tests.timeouts import within
 
 GPS_IFD = 26  # TIFF header (8) + IFD0 with one entry (2 + 12 + 4)
 DATA = GPS_IFD + 2 + 4 * 12 + 4  # the rationals follow the GPS IFD
@@ -39,21 +38,6 @@ def _pixels() -> bytes:
 
 PIXELS = _pixels()
 SCAN = PIXELS[2 + len(JFIF):]  # tables, frame, scan and end of a real 16x12 JPEG
-
-
-@contextlib.contextmanager
-def within(seconds: float):
-    """Fail (instead of hanging the suite) when the block runs longer than ``seconds``."""
-    def expired(*_args):
-        raise TimeoutError(f"took more than {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def ifd(entries) -> bytes:
