@@ -62,6 +62,10 @@ def strings() -> dict:
         "exported": _("Exported %(n)s unsent entries."), "dispatched": _("dispatched"),
         "received": _("received"), "damaged": _("damaged"), "save": _("Save on the phone"),
         "reopen": _("Open again to correct (saved as a new entry)"),
+        "offline_preparing": _("Preparing the app to open without a signal…"),
+        "offline_ready": _("Ready: the app opens without a signal."),
+        "offline_failed": _("Not ready to open without a signal yet: some files did not "
+                            "arrive. Trying again; keep this page open while there is a signal."),
     }
 
 

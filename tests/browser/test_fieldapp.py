@@ -16,6 +16,7 @@ import json
 import pytest
 from django.utils import timezone
 from PIL import Image
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from posko.core import clock
@@ -60,13 +61,31 @@ def entries(page):
     return page.locator("[data-testid=entry]")
 
 
+WORKER_STATE = """navigator.serviceWorker.getRegistration().then(r => r ? {
+  installing: r.installing && r.installing.state, waiting: r.waiting && r.waiting.state,
+  active: r.active && r.active.state} : null)"""
+
+
 def open_app(page, base_url):
     page.goto(base_url + "/lapangan/")
-    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-    # Installed: the shell and the files are in the cache, the page is controlled.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("caches.keys().then(k => k.length > 0).then(() => "
-                           "caches.match('/lapangan/')).then(r => !!r)")
+    wait_installed(page)
+
+
+def wait_installed(page):
+    """Wait until the service worker is installed: the shell and the files in the cache, the
+    page controlled, the home page saying so. Bounded (a ``page.evaluate`` of
+    ``serviceWorker.ready`` has no timeout and hung a whole CI run when an install failed);
+    on failure it says what the registration holds."""
+    try:
+        # Functions, not expressions: a polled expression is compiled with eval in the page,
+        # which the Content-Security-Policy refuses.
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => caches.match('/lapangan/').then(r => !!r)")
+        expect(page.get_by_test_id("offline-ready")).to_have_attribute("data-state", "ready")
+    except (PlaywrightTimeout, AssertionError) as error:
+        raise AssertionError(f"the service worker did not install: {page.evaluate(WORKER_STATE)}; "
+                             f"home says {page.get_by_test_id('offline-ready').inner_text()!r}"
+                             ) from error
 
 
 def open_form(page, key):

@@ -10,13 +10,32 @@ const SHELL = "{{ shell }}";
 const PRECACHE = {{ precache }};
 importScripts("{{ outbox }}");
 
+// A phone's signal drops a request now and then: each file gets three tries (1 s, then 2 s
+// apart) before the install gives up. An install that gives up installs nothing (the page
+// says so and registers again later); one that succeeds has every file.
+async function fetchWithRetry(url, options, attempts = 3) {
+  let failure;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    try {
+      const response = await fetch(url, options);
+      if (response.ok) return response;
+      failure = new Error(url + " answered " + response.status);
+    } catch (error) {
+      failure = error;
+    }
+    if (attempt < attempts) await new Promise((done) => setTimeout(done, 1000 * attempt));
+  }
+  throw failure;
+}
+
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
-    const cache = await caches.open(CACHE);
-    await cache.addAll(PRECACHE);
+    const responses = await Promise.all(PRECACHE.map((url) => fetchWithRetry(url)));
     // The shell needs the session: cached only if it really is the app (not the login page).
-    const response = await fetch(SHELL, {credentials: "same-origin"});
-    if (response.ok && !response.redirected) await cache.put(SHELL, response);
+    const shell = await fetchWithRetry(SHELL, {credentials: "same-origin"});
+    const cache = await caches.open(CACHE);
+    await Promise.all(responses.map((response, i) => cache.put(PRECACHE[i], response)));
+    if (!shell.redirected) await cache.put(SHELL, shell);
     await self.skipWaiting();
   })());
 });

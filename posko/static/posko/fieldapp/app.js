@@ -202,6 +202,36 @@
     node.dataset.state = navigator.onLine ? "online" : "offline";
   }
 
+  // The service worker is what opens the app without a signal. Its install fails as a whole
+  // when a file does not arrive (sw.js tries each three times): the home page says whether the
+  // app is ready offline, and the page registers again 5 s, 10 s, 20 s… (at most a minute)
+  // later and whenever the signal comes back, until it is.
+  let workerReady = false, workerRetry = null, workerTries = 0;
+  function offlineState(state) {
+    const node = $("[data-offline]");
+    node.dataset.state = state;
+    node.textContent = T["offline_" + state];
+  }
+
+  async function installWorker() {
+    if (!("serviceWorker" in navigator) || workerReady) return;
+    clearTimeout(workerRetry);
+    try {
+      const registration = await navigator.serviceWorker.register(CONFIG.sw_url, {scope: CONFIG.scope});
+      const worker = registration.installing || registration.waiting;
+      if (!registration.active && worker) {
+        await new Promise((resolve, reject) => worker.addEventListener("statechange", () => {
+          if (worker.state === "activated") resolve();
+          if (worker.state === "redundant") reject(new Error("service worker install failed"));
+        }));
+      }
+    } catch (e) {
+      if (workerReady) return;
+      offlineState("failed");
+      workerRetry = setTimeout(installWorker, Math.min(60000, 5000 * 2 ** workerTries++));
+    }
+  }
+
   async function persist() {
     const node = $("[data-storage]");
     if (!navigator.storage || !navigator.storage.persist) return;
@@ -211,6 +241,10 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
+    if ("serviceWorker" in navigator) {
+      offlineState("preparing");
+      navigator.serviceWorker.ready.then(() => { workerReady = true; offlineState("ready"); });
+    }
     $("[data-entry]").addEventListener("submit", save);
     $("[data-send-now]").addEventListener("click", () => flush(true));
     $("[data-export]").addEventListener("click", exportUnsent);
@@ -220,12 +254,10 @@
       if (data.remove && window.confirm(T.remove_confirm)) { await Outbox.remove(data.remove); refresh(); }
     });
     window.addEventListener("hashchange", route);
-    window.addEventListener("online", () => { network(); flush(true); });
+    window.addEventListener("online", () => { network(); installWorker(); flush(true); });
     window.addEventListener("offline", network);
     try { new BroadcastChannel("posko-outbox").onmessage = () => refresh(); } catch (e) { /* old browser */ }
-    if ("serviceWorker" in navigator) {
-      navigator.serviceWorker.register(CONFIG.sw_url, {scope: CONFIG.scope}).catch(() => {});
-    }
+    installWorker();
     network();
     persist();
     route();
