@@ -186,7 +186,7 @@ def ensure_chromium() -> str | None:
 
 def test(args: list[str]) -> None:
     ensure_venv("dev")
-    pytest = [PY, "-m", "pytest", *args]
+    pytest = [PY, "-m", "pytest", "--durations=15", *args]  # the slowest tests, in every log
     settings = {"DJANGO_SETTINGS_MODULE": "tests.settings", "DEBUG": "true",
                 "SECRET_KEY": "dev-check-secret-key-long-enough-0123456789abcdef"}
     say("ruff")
@@ -216,7 +216,7 @@ def test(args: list[str]) -> None:
     chromium = ensure_chromium()
     if chromium:
         say(f"Browser tests (Playwright + {chromium})")
-        run(*[PY, "-m", "pytest", "-m", "browser", "tests/browser"], env={"POSKO_CHROMIUM": chromium})
+        run(*[*pytest[:4], "-m", "browser", "tests/browser"], env={"POSKO_CHROMIUM": chromium})
     elif CI:
         sys.exit("chromium is not installed and could not be installed: browser tests cannot run.")
     else:
