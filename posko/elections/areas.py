@@ -23,11 +23,12 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.db.models import Count, Max, Sum
-from django.http import HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.gzip import gzip_page
 
+from posko.core import etags
 from posko.core.geometry import OUTSIDE, Point, areas
 from posko.elections.models import Tps
 from posko.regions.models import Kecamatan, Kelurahan, Pemda
@@ -128,10 +129,9 @@ class AreasView(LoginRequiredMixin, View):
         else:
             key, data = cached(election)
         etag = f'"{key}"'
-        if etag in request.headers.get("If-None-Match", ""):
-            response = HttpResponseNotModified()
-        else:
-            response = HttpResponse(data, content_type="application/geo+json")
+        if etags.matches(request, etag):
+            return etags.not_modified(etag)
+        response = HttpResponse(data, content_type="application/geo+json")
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response

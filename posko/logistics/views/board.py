@@ -14,7 +14,6 @@ Every query goes through ``visible_to(user)`` plus the Pemda boundary
 
 from __future__ import annotations
 
-import hashlib
 import json
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, FloatField, IntegerField, Max, Sum, Value, When
 from django.db.models.functions import Cast
-from django.http import HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.decorators import method_decorator
@@ -33,7 +32,7 @@ from django.views import View
 from django.views.decorators.gzip import gzip_page
 from django.views.generic import TemplateView
 
-from posko.core import clock
+from posko.core import clock, etags
 from posko.core.scope import get_visible_or_404
 from posko.elections.models import Tps
 from posko.logistics.filters import ReadinessFilterForm
@@ -160,16 +159,6 @@ class MapView(LoginRequiredMixin, TemplateView):
         return context
 
 
-def _etag(*parts) -> str:
-    return '"' + hashlib.sha256(repr(parts).encode()).hexdigest()[:32] + '"'
-
-
-def _matches(request, etag: str) -> bool:
-    header = request.headers.get("If-None-Match", "")
-    tags = {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
-    return etag in tags or "*" in tags
-
-
 @method_decorator(gzip_page, name="dispatch")
 class MapDataView(LoginRequiredMixin, View):
     """Compact JSON of the TPS points the user may see (with coordinates):
@@ -189,26 +178,25 @@ class MapDataView(LoginRequiredMixin, View):
                 tps__latitude__isnull=False, tps__longitude__isnull=False)).order_by()
         stamp = points.aggregate(n=Count("pk"), changed=Max("updated_at"),
                                  moved=Max("tps__updated_at"))
-        etag = _etag(user.pk, user.effective_role, user.scope_kecamatan_id,
-                     user.scope_kelurahan_id, get_language(), election and election.pk,
-                     sorted(form.cleaned_data.items()), stamp)
-        if _matches(request, etag):
-            response = HttpResponseNotModified()
-        else:
-            code = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(STATE_ORDER)),
-                        output_field=IntegerField())
-            rows = points.values_list(
-                "tps_id", Cast("tps__latitude", FloatField()), Cast("tps__longitude", FloatField()),
-                code, Cast("percent", FloatField())).order_by("tps_id")
-            payload = {
-                "election": election.pk if election else None,
-                "fields": ["tps", "lat", "lon", "state", "percent"],
-                "states": state_legend(),
-                "count": stamp["n"],
-                "points": list(rows) if stamp["n"] else [],
-            }
-            response = HttpResponse(json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-                                    content_type="application/json")
+        etag = etags.etag(user.pk, user.effective_role, user.scope_kecamatan_id,
+                          user.scope_kelurahan_id, get_language(), election and election.pk,
+                          sorted(form.cleaned_data.items()), stamp)
+        if etags.matches(request, etag):
+            return etags.not_modified(etag)
+        code = Case(*(When(state=s, then=Value(i)) for i, s in enumerate(STATE_ORDER)),
+                    output_field=IntegerField())
+        rows = points.values_list(
+            "tps_id", Cast("tps__latitude", FloatField()), Cast("tps__longitude", FloatField()),
+            code, Cast("percent", FloatField())).order_by("tps_id")
+        payload = {
+            "election": election.pk if election else None,
+            "fields": ["tps", "lat", "lon", "state", "percent"],
+            "states": state_legend(),
+            "count": stamp["n"],
+            "points": list(rows) if stamp["n"] else [],
+        }
+        response = HttpResponse(json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
+                                content_type="application/json")
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response
