@@ -99,6 +99,23 @@ def test_manifest_and_service_worker_are_public_with_install_headers(client, wor
     assert '"/static/posko/fieldapp/fields.js"' in text
 
 
+def test_every_page_says_whether_a_session_is_there_for_the_apps_cached_page(client, users,
+                                                                            world):
+    """core.shell.register_head: a page without a session drops the app's cached page from
+    the phone, a page with one asks for it again (static/posko/fieldapp/session.js; in
+    Chromium: tests/browser/test_fieldapp_session.py)."""
+    script = '<script src="/static/posko/fieldapp/session.js" data-shell="/lapangan/"'
+    page = client.get("/masuk/").content.decode()
+    assert page.count(script) == 1 and 'data-session="out"' in page
+    page = login(client, users["kelurahan_a"]).get("/").content.decode()
+    assert page.count(script) == 1 and 'data-session="in"' in page
+    # Opened offline with no page cached: a page that says what to do (in the user's
+    # language, here English), with the login link inside the JavaScript string.
+    worker = client.get(APP + "sw.js").content.decode()
+    assert "Log in to Posko once with a signal" in worker and '"/masuk/"' not in worker
+    assert 'href=\\"/masuk/\\"' in worker and 'event.data === "shell"' in worker
+
+
 def test_token_sends_to_login_without_a_session(client, users, world):
     response = client.get(APP + "token/")
     assert response.status_code == 302 and response["Location"].startswith("/masuk/")

@@ -15,6 +15,7 @@ from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -76,7 +77,10 @@ def service_worker(request):
     that changes with them."""
     context = {"shell": reverse("fieldapp:app"),
                "precache": json.dumps([reverse("fieldapp:manifest"), *offline.precache_urls()]),
-               "outbox": static("posko/fieldapp/outbox.js"), "token": reverse("fieldapp:token")}
+               "outbox": static("posko/fieldapp/outbox.js"), "token": reverse("fieldapp:token"),
+               "no_shell": json.dumps(render_to_string("fieldapp/no_shell.html",
+                                                       {"login": reverse("login"),
+                                                        "lang": get_language()}))}
     text = render_to_string("fieldapp/sw.js", {**context, "version": "-"})
     version = hashlib.sha256((offline.static_version() + text).encode()).hexdigest()[:12]
     body = render_to_string("fieldapp/sw.js", {**context, "version": version})

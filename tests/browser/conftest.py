@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -191,6 +192,17 @@ def log_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -
     page.locator("#id_password").fill(password)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(base_url + "/")
+
+
+def wait_until(page: Page, predicate: str, what: str, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Poll ``predicate`` (JavaScript, may return a promise) until it is truthy. Playwright's
+    ``wait_for_function`` does not await a promise a function returns (a pending promise is
+    truthy), and compiles a polled expression with eval, which our CSP refuses."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_ms} ms waiting for {what}")
+        page.wait_for_timeout(100)
 
 
 def screenshot(page: Page, name: str) -> None:

@@ -27,7 +27,7 @@ from posko.logistics.services.receipts import confirm_receipt
 from posko.logistics.services.requirements import recompute
 from posko.logistics.services.shipments import create_shipment
 from posko.voting.models import ResultPhoto, StatusEvent, TpsResult
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_until
 from tests.voting_fixtures import make_contests
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -77,10 +77,8 @@ def wait_installed(page):
     ``serviceWorker.ready`` has no timeout and hung a whole CI run when an install failed);
     on failure it says what the registration holds."""
     try:
-        # Functions, not expressions: a polled expression is compiled with eval in the page,
-        # which the Content-Security-Policy refuses.
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-        page.wait_for_function("() => caches.match('/lapangan/').then(r => !!r)")
+        wait_until(page, "navigator.serviceWorker.controller !== null", "the page controlled")
+        wait_until(page, "caches.match('/lapangan/').then(r => !!r)", "the shell cached")
         expect(page.get_by_test_id("offline-ready")).to_have_attribute("data-state", "ready")
     except (PlaywrightTimeout, AssertionError) as error:
         raise AssertionError(f"the service worker did not install: {page.evaluate(WORKER_STATE)}; "

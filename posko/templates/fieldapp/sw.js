@@ -8,6 +8,8 @@ const VERSION = "{{ version }}";
 const CACHE = "posko-fieldapp-" + VERSION;
 const SHELL = "{{ shell }}";
 const PRECACHE = {{ precache }};
+// Opened offline with no page cached (nobody logged in on this phone since the last logout).
+const NO_SHELL = {{ no_shell }};
 importScripts("{{ outbox }}");
 
 // A phone's signal drops a request now and then: each file gets three tries (1 s, then 2 s
@@ -60,8 +62,14 @@ async function shellFirstNetwork(request) {
   } catch (error) {
     const cached = await cache.match(SHELL);
     if (cached) return cached;
-    throw error;
+    return new Response(NO_SHELL, {status: 503, headers: {"Content-Type": "text/html; charset=utf-8"}});
   }
+}
+
+// A page of Posko with a session asks for this when the app has no page cached (session.js).
+async function cacheShell() {
+  const response = await fetch(SHELL, {credentials: "same-origin"});
+  if (response.ok && !response.redirected) await (await caches.open(CACHE)).put(SHELL, response);
 }
 
 self.addEventListener("fetch", (event) => {
@@ -90,6 +98,7 @@ self.addEventListener("sync", (event) => {
 });
 
 self.addEventListener("message", (event) => {
+  if (event.data === "shell") event.waitUntil(cacheShell());
   if (event.data === "flush") {
     event.waitUntil(self.PoskoOutbox.flush({tokenUrl: "{{ token }}"}));
   }
