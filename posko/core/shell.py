@@ -8,10 +8,10 @@ A module declares in its ``AppConfig.ready()``:
   login page for people without an account;
 - ``register_header(key, template_name, order=…)``: a widget in the header (the notification
   bell);
-- ``register_head(key, template_name, signed_in=…, order=…)``: a template included in the
-  ``<head>`` of every page with a session (``signed_in=True``) or of every page without one
-  (``False``: the login page, the public pages) — e.g. the field app's script that drops its
-  cached page from the phone once nobody is logged in;
+- ``register_head(key, template_name, signed_in=None, order=…)``: a template included in the
+  ``<head>`` of every page (``None``), of every page with a session (``True``) or of every
+  page without one (``False``: the login page, the public pages) — e.g. the field app's
+  script that drops its cached page from the phone once nobody is logged in;
 - ``register_context(key, builder)``: ``builder(request) -> dict`` merged into every
   template's context (keep it lazy: most pages never read it);
 - ``register_urls(prefix, urlconf, order=…)``: ``path(prefix, include(urlconf))`` in the
@@ -55,7 +55,7 @@ class NavLink:
 _nav: dict[str, NavEntry] = {}
 _public: dict[str, tuple[int, str, object, str]] = {}
 _headers: dict[str, tuple[int, str]] = {}
-_heads: dict[str, tuple[int, str, bool]] = {}
+_heads: dict[str, tuple[int, str, bool | None]] = {}
 _contexts: dict[str, Callable] = {}
 _urls: dict[str, tuple[int, str]] = {}
 _api: list[str] = []
@@ -86,12 +86,14 @@ def register_header(key: str, template_name: str, *, order: int = 100) -> None:
     _headers[key] = (order, template_name)
 
 
-def register_head(key: str, template_name: str, *, signed_in: bool, order: int = 100) -> None:
+def register_head(key: str, template_name: str, *, signed_in: bool | None = None,
+                  order: int = 100) -> None:
     _heads[key] = (order, template_name, signed_in)
 
 
 def head_templates(signed_in: bool) -> list[str]:
-    return [name for _order, name, when in sorted(_heads.values()) if when == signed_in]
+    return [name for _order, name, when in sorted(_heads.values(), key=lambda h: h[:2])
+            if when is None or when == signed_in]
 
 
 def register_context(key: str, builder: Callable) -> None:

@@ -18,7 +18,6 @@ class FieldAppConfig(AppConfig):
         shell.register_urls("lapangan/", "posko.fieldapp.urls", order=90)
         shell.register_nav("fieldapp", _("Field app"), "fieldapp:app", order=95, more=True)
         # The app's cached page belongs to one session: dropped when nobody is logged in,
-        # fetched again for whoever logs in next (static/posko/fieldapp/session.js).
-        for signed_in in (True, False):
-            shell.register_head(f"fieldapp.session.{signed_in}", "fieldapp/_session.html",
-                                signed_in=signed_in)
+        # fetched again for whoever logs in next (static/posko/fieldapp/session.js; the
+        # template says which of the two the page is).
+        shell.register_head("fieldapp.session", "fieldapp/_session.html")

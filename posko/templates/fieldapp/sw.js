@@ -33,11 +33,10 @@ async function fetchWithRetry(url, options, attempts = 3) {
 self.addEventListener("install", (event) => {
   event.waitUntil((async () => {
     const responses = await Promise.all(PRECACHE.map((url) => fetchWithRetry(url)));
-    // The shell needs the session: cached only if it really is the app (not the login page).
     const shell = await fetchWithRetry(SHELL, {credentials: "same-origin"});
     const cache = await caches.open(CACHE);
     await Promise.all(responses.map((response, i) => cache.put(PRECACHE[i], response)));
-    if (!shell.redirected) await cache.put(SHELL, shell);
+    await keepShell(shell);
     await self.skipWaiting();
   })());
 });
@@ -55,9 +54,7 @@ async function shellFirstNetwork(request) {
   const cache = await caches.open(CACHE);
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected) {
-      await cache.put(SHELL, response.clone());
-    }
+    await keepShell(response.clone());
     return response;
   } catch (error) {
     const cached = await cache.match(SHELL);
@@ -66,9 +63,8 @@ async function shellFirstNetwork(request) {
   }
 }
 
-// A page of Posko with a session asks for this when the app has no page cached (session.js).
-async function cacheShell() {
-  const response = await fetch(SHELL, {credentials: "same-origin"});
+// The shell needs the session: kept only if it really is the app (not the login page).
+async function keepShell(response) {
   if (response.ok && !response.redirected) await (await caches.open(CACHE)).put(SHELL, response);
 }
 
@@ -98,7 +94,10 @@ self.addEventListener("sync", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  if (event.data === "shell") event.waitUntil(cacheShell());
+  // A page of Posko with a session asks for this when the app has no page cached (session.js).
+  if (event.data === "shell") {
+    event.waitUntil(fetch(SHELL, {credentials: "same-origin"}).then(keepShell));
+  }
   if (event.data === "flush") {
     event.waitUntil(self.PoskoOutbox.flush({tokenUrl: "{{ token }}"}));
   }
